@@ -1,0 +1,121 @@
+// Package app wires one run of drift-action: it parses the command, calls the
+// stages in order (config, discover, plan, classify, render) and turns the
+// outcome into an exit status.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/report"
+)
+
+// Exit codes, the public contract of the CLI.
+const (
+	ExitClean = 0
+	ExitError = 1
+	ExitDrift = 2
+)
+
+// ExitStatus carries a non-zero exit code that is not itself an error to
+// print (drift found, for instance).
+type ExitStatus int
+
+func (e ExitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// Code maps the error Run returned to the process exit code, printing real
+// errors to stderr.
+func Code(err error, stderr io.Writer) int {
+	if err == nil {
+		return ExitClean
+	}
+	var st ExitStatus
+	if errors.As(err, &st) {
+		return int(st)
+	}
+	if errors.Is(err, config.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "drift-action: %v\n", err)
+	return ExitError
+}
+
+const usage = `drift-action keeps infrastructure-as-code and the real world in agreement.
+
+usage:
+  drift-action detect [flags] [DIR|GLOB...]   plan every root module and report drift
+  drift-action demo                           apply a small example, change it out-of-band, detect it
+  drift-action version
+
+Run "drift-action detect -h" for the detect flags.
+`
+
+// Version is set at build time with -ldflags "-X ...app.Version=v1.2.3".
+var Version = "dev"
+
+// Run executes one command.
+func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitStatus(ExitError)
+	}
+	switch args[0] {
+	case "detect":
+		return runDetect(ctx, args[1:], env, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], env, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "drift-action %s\n", Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q: use detect, demo or version", args[0])
+}
+
+func runDetect(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+	c, err := config.ParseDetect(args, env, stderr)
+	if err != nil {
+		return err
+	}
+	det, err := Detect(ctx, c, stderr)
+	if det.PlanDir != "" {
+		defer os.RemoveAll(det.PlanDir)
+	}
+	if err != nil {
+		return err
+	}
+	if err := render(stdout, c.Format, det.Doc, c.Color && isTerminal(stdout)); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	if code := det.Doc.ExitCode(); code != 0 {
+		return ExitStatus(code)
+	}
+	return nil
+}
+
+func render(w io.Writer, format string, d report.Document, color bool) error {
+	switch format {
+	case "json":
+		return report.JSON(w, d)
+	case "markdown":
+		return report.Markdown(w, d)
+	default:
+		return report.Text(w, d, color)
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/report"
+	"github.com/myorg/drift-action/internal/tf"
+)
+
+// Detection is the outcome of planning every target.
+type Detection struct {
+	Doc report.Document
+	// PlanDir holds the saved plans; the caller removes it when done.
+	PlanDir string
+}
+
+// Detect discovers targets and plans them in parallel. One failing target
+// never hides the others: its result is an error, theirs are reported.
+func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection, error) {
+	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
+	if err != nil {
+		return Detection{}, err
+	}
+	planDir, err := os.MkdirTemp("", "drift-action-plans-")
+	if err != nil {
+		return Detection{}, fmt.Errorf("detect: plan directory: %w", err)
+	}
+	mask := drift.Options{MaskPaths: c.File.MaskPaths, MaskValues: c.File.MaskValues}
+
+	results := make([]drift.Result, len(targets))
+	// Targets of one root share its .terraform directory, so they take turns;
+	// different roots run side by side up to the parallelism limit.
+	rootLocks := map[string]*sync.Mutex{}
+	for _, t := range targets {
+		if rootLocks[t.AbsDir] == nil {
+			rootLocks[t.AbsDir] = &sync.Mutex{}
+		}
+	}
+	sem := make(chan struct{}, c.Parallelism)
+	var wg sync.WaitGroup
+	var done int
+	var mu sync.Mutex
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rootLocks[t.AbsDir].Lock()
+			defer rootLocks[t.AbsDir].Unlock()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = cancelled(t, mask)
+				return
+			}
+			defer func() { <-sem }()
+			r := planTarget(ctx, c, t, i, planDir, mask)
+			results[i] = r
+			mu.Lock()
+			done++
+			fmt.Fprintf(progress, "[%d/%d] %s (%s): %s in %s\n", done, len(targets), t.Dir, t.Name, progressWord(r), r.Duration.Round(100*time.Millisecond))
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return Detection{Doc: report.New(results), PlanDir: planDir}, nil
+}
+
+func cancelled(t discover.Target, mask drift.Options) drift.Result {
+	r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace}
+	r.Fail("cancelled before terraform ran")
+	return r
+}
+
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, mask drift.Options) drift.Result {
+	start := time.Now()
+	timeout := c.Timeout
+	if t.Timeout > 0 {
+		timeout = t.Timeout
+	}
+	planFile := filepath.Join(planDir, strconv.Itoa(i)+"-"+safeName(t.Dir+"-"+t.Name)+".tfplan")
+	out, err := tf.Run(ctx, tf.Target{Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile}, tf.Options{
+		Binary:         c.Terraform,
+		Env:            c.Environ,
+		PluginCacheDir: c.PluginCacheDir,
+		Timeout:        timeout,
+		LockTimeout:    c.LockTimeout,
+		Grace:          c.Grace,
+	})
+	opts := mask
+	for _, rule := range t.Ignore {
+		opts.Ignore = append(opts.Ignore, drift.IgnoreRule{Type: rule.Type, Paths: rule.Paths})
+	}
+	var r drift.Result
+	if err == nil && out.Plan != nil {
+		r = drift.Classify(out.Plan, opts)
+		r.PlanFile = planFile
+	}
+	r.Dir, r.Target, r.Workspace = t.Dir, t.Name, t.Workspace
+	r.Duration = time.Since(start)
+	if err != nil {
+		r.Fail(opts.Redact(err.Error()))
+		return r
+	}
+	if out.Plan == nil {
+		r.PlanFile = planFile
+	}
+	r.SetStatus()
+	return r
+}
+
+func progressWord(r drift.Result) string {
+	switch r.Status {
+	case drift.StatusError:
+		first, _, _ := strings.Cut(r.Error, "\n")
+		return "error: " + first
+	case drift.StatusClean:
+		return "clean"
+	}
+	return fmt.Sprintf("%s (%d drifted, %d pending change(s))", r.Status, len(r.Drift), len(r.Changes))
+}
+
+func safeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,180 @@
+// Package config turns command-line flags, the environment and
+// `.github/drift.yaml` into one validated configuration. It is the only
+// package that reads the environment; everything else is handed values.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// DefaultFile is where the config file is looked for, from the repository root.
+const DefaultFile = ".github/drift.yaml"
+
+// Defaults that flags and the config file override.
+const (
+	DefaultTimeout     = 30 * time.Minute
+	DefaultLockTimeout = time.Minute
+	DefaultGrace       = 30 * time.Second
+)
+
+// Env is the process environment, injected so tests can fake it.
+type Env struct {
+	Getenv  func(string) string
+	Environ []string // KEY=VALUE, handed to terraform
+	Cwd     string
+}
+
+// Detect is everything one `detect` run needs.
+type Detect struct {
+	Format         string
+	Parallelism    int
+	Timeout        time.Duration
+	LockTimeout    time.Duration
+	Grace          time.Duration
+	Terraform      string
+	Dirs           []string // paths or globs, relative to Cwd
+	Cwd            string
+	RepoRoot       string
+	File           File
+	Environ        []string
+	PluginCacheDir string
+	Color          bool // colour allowed (NO_COLOR unset); the caller still checks for a TTY
+}
+
+// Formats accepted by --format.
+var Formats = []string{"text", "json", "markdown"}
+
+// ErrHelp is returned when the user asked for usage.
+var ErrHelp = flag.ErrHelp
+
+// ParseDetect reads `detect` flags, then the config file, then fills defaults.
+// Flags win over the file, the file over defaults.
+func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
+	c := Detect{Cwd: env.Cwd, Environ: env.Environ}
+	fset := flag.NewFlagSet("detect", flag.ContinueOnError)
+	fset.SetOutput(usage)
+	fset.Usage = func() {
+		fmt.Fprintf(usage, "usage: drift-action detect [flags] [DIR|GLOB...]\n\nPlans every root module and reports drift and pending changes.\nExit codes: 0 clean, 1 error, 2 drift or pending changes.\n\nflags:\n")
+		fset.PrintDefaults()
+	}
+	configPath := fset.String("config", "", "config file (default "+DefaultFile+" in the repository root, if present)")
+	fset.StringVar(&c.Format, "format", "text", "output format: "+strings.Join(Formats, ", "))
+	fset.IntVar(&c.Parallelism, "parallelism", runtime.NumCPU(), "targets planned at once")
+	fset.DurationVar(&c.Timeout, "timeout", DefaultTimeout, "time limit per target (init+plan)")
+	fset.DurationVar(&c.LockTimeout, "lock-timeout", DefaultLockTimeout, "how long terraform waits for a held state lock")
+	fset.DurationVar(&c.Grace, "grace-period", DefaultGrace, "after a timeout interrupts terraform, how long it may take to stop before it is killed")
+	fset.StringVar(&c.Terraform, "terraform", "terraform", "terraform or tofu executable")
+	if err := fset.Parse(args); err != nil {
+		return c, err
+	}
+	set := map[string]bool{}
+	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	c.Dirs = fset.Args()
+
+	if !contains(Formats, c.Format) {
+		return c, fmt.Errorf("--format %q is not supported: use one of %s", c.Format, strings.Join(Formats, ", "))
+	}
+	if c.Parallelism < 1 {
+		return c, fmt.Errorf("--parallelism must be at least 1, got %d", c.Parallelism)
+	}
+	for name, d := range map[string]time.Duration{"timeout": c.Timeout, "lock-timeout": c.LockTimeout, "grace-period": c.Grace} {
+		if d < 0 {
+			return c, fmt.Errorf("--%s must not be negative, got %s", name, d)
+		}
+	}
+
+	c.RepoRoot = RepoRoot(env.Cwd)
+	f, err := loadFile(*configPath, c.RepoRoot, env.Cwd)
+	if err != nil {
+		return c, err
+	}
+	c.File = f
+	if !set["parallelism"] && f.Parallelism > 0 {
+		c.Parallelism = f.Parallelism
+	}
+	if !set["timeout"] && f.Timeout > 0 {
+		c.Timeout = f.Timeout
+	}
+	if !set["lock-timeout"] && f.LockTimeout > 0 {
+		c.LockTimeout = f.LockTimeout
+	}
+	if !set["grace-period"] && f.Grace > 0 {
+		c.Grace = f.Grace
+	}
+	if !set["terraform"] && f.Terraform != "" {
+		c.Terraform = f.Terraform
+	}
+	c.Color = env.Getenv("NO_COLOR") == ""
+	c.PluginCacheDir = pluginCache(env.Getenv)
+	return c, nil
+}
+
+func loadFile(explicit, repoRoot, cwd string) (File, error) {
+	path := explicit
+	if path == "" {
+		path = filepath.Join(repoRoot, DefaultFile)
+	} else if !filepath.IsAbs(path) {
+		path = filepath.Join(cwd, path)
+	}
+	data, err := os.ReadFile(path)
+	if explicit == "" && errors.Is(err, fs.ErrNotExist) {
+		return File{}, nil // no config file: discover everything
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("read config: %w (pass --config with an existing file)", err)
+	}
+	rel := path
+	if r, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(r, "..") {
+		rel = r
+	}
+	return ParseFile(rel, data)
+}
+
+// RepoRoot is the nearest directory at or above dir holding .git, else dir.
+func RepoRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
+}
+
+// pluginCache shares downloaded providers between targets and runs; the
+// user's TF_PLUGIN_CACHE_DIR wins.
+func pluginCache(getenv func(string) string) string {
+	if d := getenv("TF_PLUGIN_CACHE_DIR"); d != "" {
+		return d
+	}
+	base := getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "drift-action", "plugin-cache")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,279 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is the parsed `.github/drift.yaml`. Zero values mean "not set".
+type File struct {
+	Path        string
+	Terraform   string
+	Parallelism int
+	Timeout     time.Duration
+	LockTimeout time.Duration
+	Grace       time.Duration
+	Roots       []Root
+	Exclude     []string
+	Ignore      []IgnoreRule
+	MaskPaths   []string
+	MaskValues  []*regexp.Regexp
+}
+
+// Root is one configured root module (dir may be a glob) with its targets
+// and per-root settings.
+type Root struct {
+	Dir     string
+	Targets []Target
+	Ignore  []IgnoreRule
+	Timeout time.Duration
+	Line    int
+}
+
+// Target is one way of planning a root: a workspace and/or var-files, e.g. a region.
+type Target struct {
+	Name      string
+	Workspace string
+	VarFiles  []string
+}
+
+// IgnoreRule drops known-noise attribute paths on resources of Type (a glob).
+type IgnoreRule struct {
+	Type  string
+	Paths []string
+}
+
+// ParseFile reads drift.yaml content. Every error names the file, the line,
+// the key and what to do.
+func ParseFile(path string, data []byte) (File, error) {
+	f := File{Path: path}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return f, fmt.Errorf("%s: %w (fix the YAML syntax)", path, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return f, nil // empty file: all defaults
+	}
+	d := decoder{file: path}
+	err := d.mapping(doc.Content[0], "top level", map[string]func(*yaml.Node) error{
+		"version": func(n *yaml.Node) error {
+			v, err := d.integer(n, "version")
+			if err == nil && v != 1 {
+				err = d.errf(n, "unsupported version %d: this drift-action reads version 1", v)
+			}
+			return err
+		},
+		"terraform":    func(n *yaml.Node) (err error) { f.Terraform, err = d.str(n, "terraform"); return },
+		"parallelism":  func(n *yaml.Node) (err error) { f.Parallelism, err = d.positive(n, "parallelism"); return },
+		"timeout":      func(n *yaml.Node) (err error) { f.Timeout, err = d.duration(n, "timeout"); return },
+		"lock-timeout": func(n *yaml.Node) (err error) { f.LockTimeout, err = d.duration(n, "lock-timeout"); return },
+		"grace-period": func(n *yaml.Node) (err error) { f.Grace, err = d.duration(n, "grace-period"); return },
+		"exclude":      func(n *yaml.Node) (err error) { f.Exclude, err = d.strings(n, "exclude"); return },
+		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
+		"mask": func(n *yaml.Node) error {
+			return d.mapping(n, "mask", map[string]func(*yaml.Node) error{
+				"paths": func(n *yaml.Node) (err error) { f.MaskPaths, err = d.strings(n, "mask.paths"); return },
+				"values": func(n *yaml.Node) error {
+					vals, err := d.strings(n, "mask.values")
+					if err != nil {
+						return err
+					}
+					for i, v := range vals {
+						re, err := regexp.Compile(v)
+						if err != nil {
+							return d.errf(n.Content[i], "mask.values[%d] is not a valid regular expression: %v", i, err)
+						}
+						f.MaskValues = append(f.MaskValues, re)
+					}
+					return nil
+				},
+			})
+		},
+		"roots": func(n *yaml.Node) error {
+			if n.Kind != yaml.SequenceNode {
+				return d.errf(n, "roots must be a list of {dir: ..., targets: [...]}")
+			}
+			for i, rn := range n.Content {
+				r, err := d.root(rn, fmt.Sprintf("roots[%d]", i))
+				if err != nil {
+					return err
+				}
+				f.Roots = append(f.Roots, r)
+			}
+			return nil
+		},
+	})
+	return f, err
+}
+
+type decoder struct{ file string }
+
+func (d decoder) errf(n *yaml.Node, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s", d.file, n.Line, fmt.Sprintf(format, args...))
+}
+
+func (d decoder) mapping(n *yaml.Node, where string, fields map[string]func(*yaml.Node) error) error {
+	if n.Kind != yaml.MappingNode {
+		return d.errf(n, "%s must be a mapping of keys to values", where)
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		h, ok := fields[k.Value]
+		if !ok {
+			known := make([]string, 0, len(fields))
+			for name := range fields {
+				known = append(known, name)
+			}
+			slices.Sort(known)
+			errs = append(errs, d.errf(k, "unknown key %q in %s (known keys: %s)", k.Value, where, strings.Join(known, ", ")))
+			continue
+		}
+		if seen[k.Value] {
+			errs = append(errs, d.errf(k, "key %q appears twice in %s", k.Value, where))
+			continue
+		}
+		seen[k.Value] = true
+		if err := h(v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (d decoder) str(n *yaml.Node, key string) (string, error) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", d.errf(n, "%s must be a string", key)
+	}
+	return n.Value, nil
+}
+
+func (d decoder) strings(n *yaml.Node, key string) ([]string, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return []string{n.Value}, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, d.errf(n, "%s must be a list of strings", key)
+	}
+	out := make([]string, 0, len(n.Content))
+	for i, c := range n.Content {
+		s, err := d.str(c, fmt.Sprintf("%s[%d]", key, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (d decoder) integer(n *yaml.Node, key string) (int, error) {
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return 0, d.errf(n, "%s must be a whole number, got %q", key, n.Value)
+	}
+	return v, nil
+}
+
+func (d decoder) positive(n *yaml.Node, key string) (int, error) {
+	v, err := d.integer(n, key)
+	if err == nil && v < 1 {
+		err = d.errf(n, "%s must be at least 1, got %d", key, v)
+	}
+	return v, err
+}
+
+func (d decoder) duration(n *yaml.Node, key string) (time.Duration, error) {
+	v, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || v < 0 {
+		return 0, d.errf(n, "%s must be a duration such as 90s, 10m or 1h, got %q", key, n.Value)
+	}
+	return v, nil
+}
+
+func (d decoder) ignore(n *yaml.Node, key string) ([]IgnoreRule, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, d.errf(n, "%s must be a list of {type: GLOB, paths: [...]}", key)
+	}
+	var out []IgnoreRule
+	for i, rn := range n.Content {
+		var r IgnoreRule
+		where := fmt.Sprintf("%s[%d]", key, i)
+		err := d.mapping(rn, where, map[string]func(*yaml.Node) error{
+			"type":  func(n *yaml.Node) (err error) { r.Type, err = d.str(n, where+".type"); return },
+			"paths": func(n *yaml.Node) (err error) { r.Paths, err = d.strings(n, where+".paths"); return },
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(r.Paths) == 0 {
+			return nil, d.errf(rn, "%s needs paths: the attribute path globs to ignore, e.g. [tags_all, \"*.last_modified\"]", where)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (d decoder) root(n *yaml.Node, where string) (Root, error) {
+	r := Root{Line: n.Line}
+	if n.Kind == yaml.ScalarNode { // shorthand: "- infra/app"
+		r.Dir = n.Value
+		return r, nil
+	}
+	err := d.mapping(n, where, map[string]func(*yaml.Node) error{
+		"dir":     func(n *yaml.Node) (err error) { r.Dir, err = d.str(n, where+".dir"); return },
+		"timeout": func(n *yaml.Node) (err error) { r.Timeout, err = d.duration(n, where+".timeout"); return },
+		"ignore":  func(n *yaml.Node) (err error) { r.Ignore, err = d.ignore(n, where+".ignore"); return },
+		"targets": func(n *yaml.Node) error {
+			if n.Kind != yaml.SequenceNode {
+				return d.errf(n, "%s.targets must be a list of {name, workspace, var-files}", where)
+			}
+			names := map[string]bool{}
+			for i, tn := range n.Content {
+				tw := fmt.Sprintf("%s.targets[%d]", where, i)
+				var t Target
+				err := d.mapping(tn, tw, map[string]func(*yaml.Node) error{
+					"name":      func(n *yaml.Node) (err error) { t.Name, err = d.str(n, tw+".name"); return },
+					"workspace": func(n *yaml.Node) (err error) { t.Workspace, err = d.str(n, tw+".workspace"); return },
+					"var-files": func(n *yaml.Node) (err error) { t.VarFiles, err = d.strings(n, tw+".var-files"); return },
+				})
+				if err != nil {
+					return err
+				}
+				if t.Name == "" {
+					t.Name = t.Workspace
+				}
+				if t.Name == "" && len(t.VarFiles) > 0 {
+					t.Name = strings.TrimSuffix(strings.TrimSuffix(baseName(t.VarFiles[0]), ".json"), ".tfvars")
+				}
+				if t.Name == "" {
+					return d.errf(tn, "%s needs a name, a workspace or var-files", tw)
+				}
+				if names[t.Name] {
+					return d.errf(tn, "%s: target name %q is used twice in this root; names must be unique", tw, t.Name)
+				}
+				names[t.Name] = true
+				r.Targets = append(r.Targets, t)
+			}
+			return nil
+		},
+	})
+	if err == nil && r.Dir == "" {
+		err = d.errf(n, "%s needs dir: the root module's path (or a glob) relative to the repository", where)
+	}
+	return r, err
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}

@@ -1,0 +1,108 @@
+// Package demo shows drift-action end to end on a bundled example: it applies
+// small roots with real terraform into a temporary directory, changes the
+// world out-of-band, and hands the directory to detection.
+package demo
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/myorg/drift-action/internal/tfmirror"
+)
+
+//go:embed infra
+var infra embed.FS
+
+// Setup is a prepared demo workspace.
+type Setup struct {
+	Dir       string // holds the applied roots
+	CLIConfig string // terraform CLI config naming the provider mirror
+}
+
+// Prepare builds the provider mirror (cached under cacheDir), applies the
+// example into a new temporary directory and then drifts it.
+func Prepare(ctx context.Context, cacheDir, terraform string, log io.Writer) (Setup, error) {
+	mirror := filepath.Join(cacheDir, "provider-mirror")
+	if _, err := os.Stat(tfmirror.Local.Path(mirror)); err != nil {
+		fmt.Fprintf(log, "building hashicorp/local %s from the Go module proxy (once; cached in %s)...\n", tfmirror.Local.Version, mirror)
+	}
+	if err := tfmirror.Ensure(ctx, mirror, tfmirror.Local); err != nil {
+		return Setup{}, fmt.Errorf("demo: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "drift-action-demo-")
+	if err != nil {
+		return Setup{}, fmt.Errorf("demo: %w", err)
+	}
+	s := Setup{Dir: dir, CLIConfig: filepath.Join(dir, "terraform.rc")}
+	if err := os.WriteFile(s.CLIConfig, []byte(tfmirror.CLIConfig(mirror, tfmirror.Local)), 0o644); err != nil {
+		return s, fmt.Errorf("demo: %w", err)
+	}
+	if err := copyInfra(dir); err != nil {
+		return s, fmt.Errorf("demo: copy example: %w", err)
+	}
+	for _, root := range []string{"app", "network"} {
+		fmt.Fprintf(log, "applying example root %s with terraform...\n", root)
+		tfx, err := tfexec.NewTerraform(filepath.Join(dir, root), terraform)
+		if err != nil {
+			return s, fmt.Errorf("demo: %w", err)
+		}
+		if err := tfx.SetEnv(map[string]string{"TF_CLI_CONFIG_FILE": s.CLIConfig, "HOME": os.Getenv("HOME"), "PATH": os.Getenv("PATH")}); err != nil {
+			return s, fmt.Errorf("demo: %w", err)
+		}
+		if err := tfx.Init(ctx); err != nil {
+			return s, fmt.Errorf("demo: init %s: %w", root, err)
+		}
+		if err := tfx.Apply(ctx); err != nil {
+			return s, fmt.Errorf("demo: apply %s: %w", root, err)
+		}
+	}
+	fmt.Fprintln(log, "changing the world out-of-band: editing app.conf by hand, deleting feature-flags.json, adding code not yet applied...")
+	rendered := filepath.Join(dir, "app", "rendered")
+	if err := os.WriteFile(filepath.Join(rendered, "app.conf"), []byte("listen = 8080\nworkers = 32 # hotfix during incident\n"), 0o644); err != nil {
+		return s, fmt.Errorf("demo: drift: %w", err)
+	}
+	if err := os.Remove(filepath.Join(rendered, "feature-flags.json")); err != nil {
+		return s, fmt.Errorf("demo: drift: %w", err)
+	}
+	pending := "\nresource \"terraform_data\" \"subnet\" {\n  input = \"10.0.1.0/24\"\n}\n"
+	f, err := os.OpenFile(filepath.Join(dir, "network", "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteString(pending)
+		err = errJoin(err, f.Close())
+	}
+	if err != nil {
+		return s, fmt.Errorf("demo: pending change: %w", err)
+	}
+	return s, nil
+}
+
+func errJoin(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func copyInfra(dst string) error {
+	return fs.WalkDir(infra, "infra", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("infra", p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := infra.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}

@@ -1,0 +1,343 @@
+// Package discover finds the root modules to plan and expands each into its
+// targets (workspaces and/or var-files, e.g. one per region).
+package discover
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/glob"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// DefaultTarget names the single target of a root without configured targets.
+const DefaultTarget = "default"
+
+// Target is one plan to make.
+type Target struct {
+	Dir       string // as shown to people: slash-separated, relative to the working directory
+	AbsDir    string
+	Name      string
+	Workspace string
+	VarFiles  []string
+	Timeout   time.Duration // 0: the run's default
+	Ignore    []config.IgnoreRule
+}
+
+// Request says where to look.
+type Request struct {
+	Cwd      string
+	RepoRoot string
+	Args     []string // paths or globs relative to Cwd; empty means the config's roots or the whole repo
+	File     config.File
+}
+
+// Targets finds roots and expands targets, sorted by directory then name.
+func Targets(req Request) ([]Target, error) {
+	var roots []string
+	explicit := map[string]bool{}
+	switch {
+	case len(req.Args) > 0:
+		for _, a := range req.Args {
+			found, err := expand(req.Cwd, a, "argument", explicit)
+			if err != nil {
+				return nil, err
+			}
+			roots = append(roots, found...)
+		}
+	case len(req.File.Roots) > 0:
+		for _, r := range req.File.Roots {
+			found, err := expand(req.RepoRoot, r.Dir, fmt.Sprintf("%s:%d: root", req.File.Path, r.Line), explicit)
+			if err != nil {
+				return nil, err
+			}
+			roots = append(roots, found...)
+		}
+	default:
+		found, err := walk(req.RepoRoot)
+		if err != nil {
+			return nil, err
+		}
+		roots = found
+	}
+	roots = dropModules(dedupe(roots), explicit)
+	roots, err := exclude(roots, req)
+	if err != nil {
+		return nil, err
+	}
+	if len(roots) == 0 {
+		return nil, fmt.Errorf("discover: no terraform root module found (looked for directories with .tf files%s); pass directories or list roots in %s", where(req), config.DefaultFile)
+	}
+
+	var out []Target
+	for _, abs := range roots {
+		show := display(req.Cwd, abs)
+		repoRel := display(req.RepoRoot, abs)
+		var settings []config.Root
+		for _, r := range req.File.Roots {
+			if matchDir(r.Dir, repoRel) {
+				settings = append(settings, r)
+			}
+		}
+		base := Target{Dir: show, AbsDir: abs, Name: DefaultTarget}
+		base.Ignore = append(base.Ignore, req.File.Ignore...)
+		var targets []config.Target
+		for _, s := range settings {
+			base.Ignore = append(base.Ignore, s.Ignore...)
+			if s.Timeout > 0 {
+				base.Timeout = s.Timeout
+			}
+			targets = append(targets, s.Targets...)
+		}
+		if len(targets) == 0 {
+			out = append(out, base)
+			continue
+		}
+		for _, ct := range targets {
+			t := base
+			t.Name, t.Workspace = ct.Name, ct.Workspace
+			for _, vf := range ct.VarFiles {
+				p := vf
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(abs, vf)
+				}
+				if _, err := os.Stat(p); err != nil {
+					return nil, fmt.Errorf("discover: root %s target %s: var-file %s: %w (var-files are relative to the root directory)", show, ct.Name, vf, err)
+				}
+				t.VarFiles = append(t.VarFiles, p)
+			}
+			out = append(out, t)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	return out, nil
+}
+
+func where(req Request) string {
+	if len(req.Args) > 0 {
+		return " under " + strings.Join(req.Args, ", ")
+	}
+	return " under " + req.RepoRoot
+}
+
+// expand resolves one path or glob. A directory without .tf files is searched
+// below; a root named explicitly is planned even if it lives under modules/.
+func expand(base, pattern, what string, explicit map[string]bool) ([]string, error) {
+	full := pattern
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(base, pattern)
+	}
+	var matches []string
+	if strings.ContainsAny(pattern, "*?[") {
+		var err error
+		matches, err = globDirs(full)
+		if err != nil {
+			return nil, fmt.Errorf("discover: %s %q: %w", what, pattern, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("discover: %s %q matches no directory", what, pattern)
+		}
+	} else {
+		st, err := os.Stat(full)
+		if err != nil {
+			return nil, fmt.Errorf("discover: %s %q: no such directory", what, pattern)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("discover: %s %q is a file; pass the root module's directory", what, pattern)
+		}
+		matches = []string{full}
+	}
+	var roots []string
+	for _, m := range matches {
+		if st, err := os.Stat(m); err != nil || !st.IsDir() {
+			continue
+		}
+		if hasTF(m) {
+			explicit[m] = true
+			roots = append(roots, m)
+			continue
+		}
+		found, err := walk(m)
+		if err != nil {
+			return nil, err
+		}
+		roots = append(roots, found...)
+	}
+	return roots, nil
+}
+
+// globDirs is filepath.Glob plus `**` for any depth.
+func globDirs(pattern string) ([]string, error) {
+	if !strings.Contains(pattern, "**") {
+		return filepath.Glob(pattern)
+	}
+	i := strings.Index(pattern, "**")
+	prefix := filepath.Clean(pattern[:i])
+	var out []string
+	pat := filepath.ToSlash(pattern)
+	err := filepath.WalkDir(prefix, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if p != prefix && skipDir(d.Name()) {
+			return filepath.SkipDir
+		}
+		if glob.MatchDir(pat, filepath.ToSlash(p)) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func skipDir(name string) bool {
+	return strings.HasPrefix(name, ".") || name == "node_modules" || name == "modules"
+}
+
+// walk finds directories holding terraform files below dir.
+func walk(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			return nil // unreadable subdirectory: skip, terraform would fail there too
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != dir && skipDir(d.Name()) {
+			return filepath.SkipDir
+		}
+		if hasTF(p) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
+	return out, nil
+}
+
+func tfFiles(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && (strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json")) {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
+}
+
+func hasTF(dir string) bool { return len(tfFiles(dir)) > 0 }
+
+func dedupe(in []string) []string {
+	slices.Sort(in)
+	return slices.Compact(in)
+}
+
+// dropModules removes directories another candidate calls as a local module
+// (`source = "./..."`): those are modules, not roots, unless named explicitly.
+func dropModules(roots []string, explicit map[string]bool) []string {
+	used := map[string]bool{}
+	parser := hclparse.NewParser()
+	for _, r := range roots {
+		for _, f := range tfFiles(r) {
+			for _, src := range moduleSources(parser, f) {
+				if strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
+					used[filepath.Join(r, src)] = true
+				}
+			}
+		}
+	}
+	out := roots[:0]
+	for _, r := range roots {
+		if used[r] && !explicit[r] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+var moduleSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}}}
+var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}}}
+
+func moduleSources(p *hclparse.Parser, file string) []string {
+	var f *hcl.File
+	if strings.HasSuffix(file, ".json") {
+		f, _ = p.ParseJSONFile(file)
+	} else {
+		f, _ = p.ParseHCLFile(file)
+	}
+	if f == nil || f.Body == nil {
+		return nil // terraform will report syntax errors with better words
+	}
+	content, _, _ := f.Body.PartialContent(moduleSchema)
+	if content == nil {
+		return nil
+	}
+	var out []string
+	for _, b := range content.Blocks {
+		c, _, _ := b.Body.PartialContent(sourceSchema)
+		if c == nil || c.Attributes["source"] == nil {
+			continue
+		}
+		v, diags := c.Attributes["source"].Expr.Value(nil)
+		if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+			continue
+		}
+		out = append(out, v.AsString())
+	}
+	return out
+}
+
+func exclude(roots []string, req Request) ([]string, error) {
+	if len(req.File.Exclude) == 0 {
+		return roots, nil
+	}
+	out := roots[:0]
+	for _, r := range roots {
+		rel := display(req.RepoRoot, r)
+		skip := false
+		for _, e := range req.File.Exclude {
+			if matchDir(e, rel) {
+				skip = true
+				break
+			}
+		}
+		if !skip {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// matchDir matches a repo-relative directory against a configured path or glob.
+func matchDir(pattern, rel string) bool {
+	return glob.MatchDir(filepath.ToSlash(filepath.Clean(pattern)), rel)
+}
+
+func display(base, abs string) string {
+	rel, err := filepath.Rel(base, abs)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(rel)
+}

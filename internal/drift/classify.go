@@ -1,0 +1,306 @@
+package drift
+
+import (
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/myorg/drift-action/internal/glob"
+)
+
+// IgnoreRule drops known noise: drifted attributes whose path matches one of
+// Paths on resources whose type matches Type (a glob; empty means any).
+type IgnoreRule struct {
+	Type  string
+	Paths []string
+}
+
+// Options tune classification for one target.
+type Options struct {
+	Ignore []IgnoreRule
+	// MaskPaths are attribute path globs whose values are shown as (sensitive)
+	// even when terraform does not mark them so.
+	MaskPaths []string
+	// MaskValues hide any string value (or part of free text) they match.
+	MaskValues []*regexp.Regexp
+}
+
+// Redact hides every user-masked value in free text such as terraform's
+// error messages.
+func (o Options) Redact(s string) string {
+	for _, re := range o.MaskValues {
+		s = re.ReplaceAllString(s, Sensitive)
+	}
+	return s
+}
+
+// Classify reads a plan (as `terraform show -json` prints it) and returns what
+// drifted and what is pending. Dir, Target and Status are left to the caller's
+// SetStatus so an error found elsewhere is never overwritten.
+func Classify(p *tfjson.Plan, o Options) Result {
+	var r Result
+	if p == nil {
+		return r
+	}
+	for _, rc := range p.ResourceDrift {
+		if rc == nil || rc.Change == nil || rc.Mode == tfjson.DataResourceMode || isNoop(rc.Change.Actions) {
+			continue
+		}
+		res := Resource{Address: rc.Address, Type: rc.Type, Actions: actionStrings(rc.Change.Actions)}
+		attrs := o.diff(rc.Change, false)
+		kept := attrs[:0]
+		for _, a := range attrs {
+			if o.ignored(rc.Type, a.segs) {
+				r.Ignored = append(r.Ignored, Ignored{Address: rc.Address, Path: a.Path})
+				continue
+			}
+			kept = append(kept, a)
+		}
+		// An in-place drift whose every difference is ignored (or invisible)
+		// is noise; a deletion is always real.
+		if len(kept) == 0 && !rc.Change.Actions.Delete() && !rc.Change.Actions.Replace() {
+			continue
+		}
+		res.Attributes = exported(kept)
+		r.Drift = append(r.Drift, res)
+	}
+	for _, rc := range p.ResourceChanges {
+		if rc == nil || rc.Change == nil || rc.Mode == tfjson.DataResourceMode ||
+			isNoop(rc.Change.Actions) || rc.Change.Actions.Read() {
+			continue
+		}
+		res := Resource{Address: rc.Address, Type: rc.Type, Actions: actionStrings(rc.Change.Actions)}
+		if rc.Change.Actions.Update() {
+			res.Attributes = exported(o.diff(rc.Change, true))
+		}
+		r.Changes = append(r.Changes, res)
+	}
+	for name, oc := range p.OutputChanges {
+		if oc != nil && !isNoop(oc.Actions) {
+			r.Outputs = append(r.Outputs, name)
+		}
+	}
+	sort.Strings(r.Outputs)
+	r.SetStatus()
+	return r
+}
+
+func isNoop(a tfjson.Actions) bool { return len(a) == 0 || a.NoOp() }
+
+func actionStrings(a tfjson.Actions) []string {
+	out := make([]string, len(a))
+	for i, x := range a {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// attr is an Attribute plus its path segments, kept for ignore matching.
+type attr struct {
+	Attribute
+	segs []string
+}
+
+func exported(as []attr) []Attribute {
+	if len(as) == 0 {
+		return nil
+	}
+	out := make([]Attribute, len(as))
+	for i, a := range as {
+		out[i] = a.Attribute
+	}
+	return out
+}
+
+func (o Options) ignored(typ string, segs []string) bool {
+	for _, rule := range o.Ignore {
+		if rule.Type != "" && !glob.Wildcard(rule.Type, typ) {
+			continue
+		}
+		for _, p := range rule.Paths {
+			if MatchPath(p, segs) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// diff lists the leaf attributes that differ between before and after.
+// Sensitivity from either side, user masks and unknown-after are honoured at
+// every depth: a sensitive subtree is compared whole and never descended into.
+func (o Options) diff(c *tfjson.Change, withUnknown bool) []attr {
+	w := walker{o: o}
+	var au any
+	if withUnknown {
+		au = c.AfterUnknown
+	}
+	w.walk(nil, c.Before, c.After, c.BeforeSensitive, c.AfterSensitive, au)
+	return w.out
+}
+
+type walker struct {
+	o   Options
+	out []attr
+}
+
+func (w *walker) walk(segs []string, before, after, bs, as, au any) {
+	sens := isTrue(bs) || isTrue(as) || w.masked(segs)
+	if isTrue(au) {
+		w.emit(segs, before, Unknown, sens)
+		return
+	}
+	if sens {
+		if !reflect.DeepEqual(before, after) {
+			w.emit(segs, before, after, true)
+		}
+		return
+	}
+	bm, bIsMap := before.(map[string]any)
+	am, aIsMap := after.(map[string]any)
+	if (bIsMap || before == nil) && (aIsMap || after == nil) && (bIsMap || aIsMap) {
+		keys := make([]string, 0, len(bm)+len(am))
+		for k := range bm {
+			keys = append(keys, k)
+		}
+		for k := range am {
+			if _, ok := bm[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			w.walk(append(slices.Clip(segs), k), bm[k], am[k], child(bs, k), child(as, k), child(au, k))
+		}
+		return
+	}
+	bl, bIsList := before.([]any)
+	al, aIsList := after.([]any)
+	if (bIsList || before == nil) && (aIsList || after == nil) && (bIsList || aIsList) {
+		for i := range max(len(bl), len(al)) {
+			k := strconv.Itoa(i)
+			w.walk(append(slices.Clip(segs), "["+k+"]"), at(bl, i), at(al, i), child(bs, i), child(as, i), child(au, i))
+		}
+		return
+	}
+	if !reflect.DeepEqual(before, after) {
+		w.emit(segs, before, after, w.valueMasked(before) || w.valueMasked(after))
+	}
+}
+
+func (w *walker) emit(segs []string, before, after any, sensitive bool) {
+	if sensitive {
+		before, after = hide(before), hide(after)
+	}
+	w.out = append(w.out, attr{Attribute: Attribute{Path: RenderPath(segs), Before: before, After: after, Sensitive: sensitive}, segs: segs})
+}
+
+func hide(v any) any {
+	if v == nil || v == Unknown {
+		return v
+	}
+	return Sensitive
+}
+
+func (w *walker) masked(segs []string) bool {
+	if len(segs) == 0 {
+		return false
+	}
+	for _, p := range w.o.MaskPaths {
+		if MatchPath(p, segs) {
+			return true
+		}
+	}
+	return false
+}
+
+// valueMasked reports whether any string inside v matches a user mask.
+func (w *walker) valueMasked(v any) bool {
+	if len(w.o.MaskValues) == 0 {
+		return false
+	}
+	switch x := v.(type) {
+	case string:
+		for _, re := range w.o.MaskValues {
+			if re.MatchString(x) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if w.valueMasked(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if w.valueMasked(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isTrue(v any) bool { b, ok := v.(bool); return ok && b }
+
+// child descends a sensitivity or unknown tree, where true covers a subtree.
+func child[K string | int](tree any, k K) any {
+	if isTrue(tree) {
+		return true
+	}
+	switch t := tree.(type) {
+	case map[string]any:
+		if s, ok := any(k).(string); ok {
+			return t[s]
+		}
+	case []any:
+		if i, ok := any(k).(int); ok {
+			return at(t, i)
+		}
+	}
+	return nil
+}
+
+func at(l []any, i int) any {
+	if i < len(l) {
+		return l[i]
+	}
+	return nil
+}
+
+// RenderPath writes segments as `tags.env`, `disk[0].size` or
+// `labels["app.kubernetes.io/name"]`.
+func RenderPath(segs []string) string {
+	var b strings.Builder
+	for i, s := range segs {
+		switch {
+		case strings.HasPrefix(s, "["):
+			b.WriteString(s)
+		case isIdent(s):
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s)
+		default:
+			b.WriteString("[" + strconv.Quote(s) + "]")
+		}
+	}
+	return b.String()
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

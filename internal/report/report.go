@@ -1,0 +1,95 @@
+// Package report renders drift results for people and machines: the
+// versioned JSON document, terminal text and markdown. Renderers are pure
+// functions that write to an io.Writer.
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"sort"
+
+	"github.com/myorg/drift-action/internal/drift"
+)
+
+// Version of the JSON document; bumped only on incompatible change.
+const Version = 1
+
+// Document is the `--format json` output (see docs/json-format.md).
+type Document struct {
+	Version int            `json:"version"`
+	Drifted bool           `json:"drifted"`
+	Summary Summary        `json:"summary"`
+	Roots   []drift.Result `json:"roots"`
+}
+
+// Summary counts targets by status and resources by kind.
+type Summary struct {
+	Targets          int `json:"targets"`
+	Clean            int `json:"clean"`
+	Drifted          int `json:"drifted"`
+	Changed          int `json:"changed"`
+	Errors           int `json:"errors"`
+	DriftedResources int `json:"drifted_resources"`
+	ChangedResources int `json:"changed_resources"`
+	IgnoredAttrs     int `json:"ignored_attributes"`
+}
+
+// New builds the document; results are sorted by dir and target so output is
+// stable whatever order targets finished in.
+func New(results []drift.Result) Document {
+	d := Document{Version: Version, Roots: make([]drift.Result, len(results))}
+	copy(d.Roots, results)
+	sort.SliceStable(d.Roots, func(i, j int) bool {
+		a, b := d.Roots[i], d.Roots[j]
+		if a.Dir != b.Dir {
+			return a.Dir < b.Dir
+		}
+		return a.Target < b.Target
+	})
+	for i := range d.Roots {
+		r := &d.Roots[i]
+		// Empty lists, not null, so consumers can iterate without checks.
+		if r.Drift == nil {
+			r.Drift = []drift.Resource{}
+		}
+		if r.Changes == nil {
+			r.Changes = []drift.Resource{}
+		}
+		d.Summary.Targets++
+		switch r.Status {
+		case drift.StatusClean:
+			d.Summary.Clean++
+		case drift.StatusDrifted:
+			d.Summary.Drifted++
+		case drift.StatusChanged:
+			d.Summary.Changed++
+		case drift.StatusError:
+			d.Summary.Errors++
+		}
+		d.Summary.DriftedResources += len(r.Drift)
+		d.Summary.ChangedResources += len(r.Changes)
+		d.Summary.IgnoredAttrs += len(r.Ignored)
+	}
+	d.Drifted = d.Summary.DriftedResources > 0
+	return d
+}
+
+// ExitCode is the process status the document calls for: 1 for any error,
+// else 2 for drift or pending changes, else 0.
+func (d Document) ExitCode() int {
+	switch {
+	case d.Summary.Errors > 0:
+		return 1
+	case d.Summary.DriftedResources > 0 || d.Summary.ChangedResources > 0:
+		return 2
+	}
+	return 0
+}
+
+// JSON writes the document, indented, with a trailing newline.
+func JSON(w io.Writer, d Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(d)
+}

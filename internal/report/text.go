@@ -1,0 +1,168 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/myorg/drift-action/internal/drift"
+)
+
+// maxValue bounds how much of one attribute value a person is shown; the JSON
+// document always has the whole value.
+const maxValue = 120
+
+const (
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	cyan   = "\x1b[36m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	reset  = "\x1b[0m"
+)
+
+// Text writes the report for a person at a terminal; color adds ANSI colours.
+func Text(w io.Writer, d Document, color bool) error {
+	bw := bufio.NewWriter(w)
+	c := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + reset
+	}
+	for _, r := range d.Roots {
+		mark, col := statusMark(r.Status)
+		fmt.Fprintf(bw, "%s %s %s  %s\n", c(col, mark), c(bold, r.Dir), c(dim, "("+r.Target+")"), c(col, describe(r)))
+		if r.Error != "" {
+			for _, l := range strings.Split(strings.TrimSpace(r.Error), "\n") {
+				fmt.Fprintf(bw, "    %s\n", c(red, l))
+			}
+		}
+		for _, res := range r.Drift {
+			fmt.Fprintf(bw, "    %s %s %s\n", c(yellow, symbol(res.Actions)), res.Address, c(dim, driftVerb(res.Actions)))
+			for _, a := range shownAttributes(res) {
+				fmt.Fprintf(bw, "        %s: %s → %s\n", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
+			}
+		}
+		if len(r.Changes) > 0 {
+			fmt.Fprintf(bw, "    %s\n", c(dim, "pending changes:"))
+			for _, res := range r.Changes {
+				fmt.Fprintf(bw, "    %s %s %s\n", c(cyan, symbol(res.Actions)), res.Address, c(dim, "("+strings.Join(res.Actions, ", ")+")"))
+			}
+		}
+		if len(r.Outputs) > 0 {
+			fmt.Fprintf(bw, "    %s\n", c(dim, "outputs to change (not drift): "+strings.Join(r.Outputs, ", ")))
+		}
+		if len(r.Ignored) > 0 {
+			fmt.Fprintf(bw, "    %s\n", c(dim, fmt.Sprintf("%d drifted attribute(s) ignored by rules", len(r.Ignored))))
+		}
+	}
+	s := d.Summary
+	fmt.Fprintf(bw, "\n%s %d target(s): %s, %s, %s, %s\n", c(bold, "Summary:"), s.Targets,
+		c(yellow, fmt.Sprintf("%d drifted", s.Drifted)), c(cyan, fmt.Sprintf("%d changed", s.Changed)),
+		c(red, fmt.Sprintf("%d error", s.Errors)), c(green, fmt.Sprintf("%d clean", s.Clean)))
+	fmt.Fprintf(bw, "%d resource(s) drifted, %d change(s) pending", s.DriftedResources, s.ChangedResources)
+	if s.IgnoredAttrs > 0 {
+		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
+	}
+	fmt.Fprintln(bw)
+	return bw.Flush()
+}
+
+func statusMark(s drift.Status) (string, string) {
+	switch s {
+	case drift.StatusClean:
+		return "✓", green
+	case drift.StatusDrifted:
+		return "~", yellow
+	case drift.StatusChanged:
+		return "±", cyan
+	default:
+		return "✗", red
+	}
+}
+
+func describe(r drift.Result) string {
+	switch r.Status {
+	case drift.StatusClean:
+		return "clean"
+	case drift.StatusError:
+		return "error"
+	}
+	parts := []string{}
+	if n := len(r.Drift); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d drifted", n))
+	}
+	if n := len(r.Changes); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d pending change(s)", n))
+	}
+	return string(r.Status) + ": " + strings.Join(parts, ", ")
+}
+
+func symbol(actions []string) string {
+	switch strings.Join(actions, ",") {
+	case "create":
+		return "+"
+	case "delete":
+		return "-"
+	case "update":
+		return "~"
+	case "delete,create", "create,delete":
+		return "±"
+	}
+	return "•"
+}
+
+func driftVerb(actions []string) string {
+	switch strings.Join(actions, ",") {
+	case "delete":
+		return "deleted outside terraform"
+	case "update":
+		return "changed outside terraform"
+	case "create":
+		return "created outside terraform"
+	}
+	return "changed outside terraform (" + strings.Join(actions, ", ") + ")"
+}
+
+// Value renders one attribute value compactly, cut to max runes.
+func Value(v any, max int) string {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		s = "null"
+	case string:
+		if x == drift.Sensitive || x == drift.Unknown {
+			return x
+		}
+		s = compactJSON(x)
+	default:
+		s = compactJSON(x)
+	}
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+func compactJSON(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// shownAttributes is what a person needs to see: for a resource deleted
+// outside terraform the whole former object is noise (the JSON keeps it).
+func shownAttributes(r drift.Resource) []drift.Attribute {
+	if strings.Join(r.Actions, ",") == "delete" {
+		return nil
+	}
+	return r.Attributes
+}

@@ -1,0 +1,173 @@
+// Package tf runs terraform for one target through hashicorp/terraform-exec:
+// init, one saved plan whose `-json` stream is read as it is written, and
+// `show -json` only when the stream says there is something to detail.
+package tf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// Target is one plan to make: a root module directory with optional
+// workspace and var-files.
+type Target struct {
+	Dir       string   // absolute path of the root module
+	Workspace string   // "" keeps the current workspace
+	VarFiles  []string // relative to Dir, or absolute
+	PlanFile  string   // where to save the plan (absolute)
+}
+
+// Options are shared by every target of a run.
+type Options struct {
+	Binary         string        // terraform or tofu executable
+	Env            []string      // environment for terraform, KEY=VALUE
+	PluginCacheDir string        // shared provider cache; "" leaves terraform's default
+	Timeout        time.Duration // whole target (init+plan+show); 0 means none
+	LockTimeout    time.Duration // how long to wait for the state lock
+	Grace          time.Duration // after interrupting on timeout, wait this long before killing
+	Progress       func(Events)  // optional, called as resources refresh
+	Log            io.Writer     // optional, terraform's stderr
+}
+
+// Outcome is what terraform produced for a target.
+type Outcome struct {
+	Plan     *tfjson.Plan // nil when the stream showed nothing to detail
+	PlanFile string
+	Events   Events
+}
+
+// ErrTimeout marks a target stopped because it ran past its timeout.
+var ErrTimeout = errors.New("timed out")
+
+// StepError says which terraform step failed and carries terraform's words.
+type StepError struct {
+	Step string // init, workspace, plan, show
+	Msg  string
+	Err  error
+}
+
+func (e *StepError) Error() string { return e.Step + ": " + e.Msg }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Run plans one target. A nil error with a nil Plan means terraform found
+// neither drift nor changes.
+func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
+	out := Outcome{PlanFile: t.PlanFile}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	tfx, err := newTerraform(t.Dir, o)
+	if err != nil {
+		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
+	}
+	wrap := func(step string, err error, diag string) error {
+		if errors.Is(err, context.DeadlineExceeded) && o.Timeout > 0 {
+			msg := fmt.Sprintf("timed out after %s (terraform was interrupted and given %s to release the state lock)", o.Timeout, o.Grace)
+			if diag != "" {
+				msg += "; terraform said: " + diag
+			}
+			return &StepError{Step: step, Msg: msg, Err: errors.Join(ErrTimeout, err)}
+		}
+		if errors.Is(err, context.Canceled) {
+			return &StepError{Step: step, Msg: "cancelled", Err: err}
+		}
+		if diag == "" {
+			diag = cleanExecError(err)
+		}
+		return &StepError{Step: step, Msg: diag, Err: err}
+	}
+
+	lock := tfexec.LockTimeout(o.LockTimeout.String())
+	if err := tfx.Init(ctx, tfexec.Upgrade(false)); err != nil {
+		return out, wrap("init", err, "")
+	}
+	if t.Workspace != "" {
+		if err := tfx.WorkspaceSelect(ctx, t.Workspace); err != nil {
+			return out, wrap("workspace", err, "")
+		}
+	}
+
+	opts := []tfexec.PlanOption{tfexec.Out(t.PlanFile), lock}
+	for _, vf := range t.VarFiles {
+		opts = append(opts, tfexec.VarFile(vf))
+	}
+	sp := &streamParser{onProgress: o.Progress}
+	_, err = tfx.PlanJSON(ctx, sp, opts...)
+	_ = sp.Close()
+	out.Events = sp.ev
+	if err != nil {
+		return out, wrap("plan", err, sp.ev.ErrorText())
+	}
+	if len(sp.ev.Diagnostics) > 0 {
+		// Exit code said fine but terraform reported errors: never clean.
+		return out, &StepError{Step: "plan", Msg: sp.ev.ErrorText()}
+	}
+	if !sp.ev.NeedsShow() {
+		return out, nil
+	}
+	// The plan file is what later stages apply, so detail exactly that file.
+	tfx.SetStdout(io.Discard)
+	p, err := tfx.ShowPlanFile(ctx, t.PlanFile, tfexec.JSONNumber(true))
+	if err != nil {
+		return out, wrap("show", err, "")
+	}
+	out.Plan = p
+	return out, nil
+}
+
+func newTerraform(dir string, o Options) (*tfexec.Terraform, error) {
+	bin := o.Binary
+	if bin == "" {
+		bin = "terraform"
+	}
+	tfx, err := tfexec.NewTerraform(dir, bin)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{}
+	for _, kv := range o.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	env = tfexec.CleanEnv(env)
+	if o.PluginCacheDir != "" && env["TF_PLUGIN_CACHE_DIR"] == "" {
+		if err := os.MkdirAll(o.PluginCacheDir, 0o755); err != nil {
+			return nil, fmt.Errorf("plugin cache: %w", err)
+		}
+		env["TF_PLUGIN_CACHE_DIR"] = o.PluginCacheDir
+	}
+	if err := tfx.SetEnv(env); err != nil {
+		return nil, err
+	}
+	if o.Grace > 0 {
+		if err := tfx.SetWaitDelay(o.Grace); err != nil {
+			return nil, err
+		}
+	}
+	if o.Log != nil {
+		tfx.SetStderr(o.Log)
+	}
+	return tfx, nil
+}
+
+var exitStatus = regexp.MustCompile(`^exit status \d+\s*`)
+
+// cleanExecError keeps terraform's message and drops exec's "exit status N".
+func cleanExecError(err error) string {
+	s := strings.TrimSpace(exitStatus.ReplaceAllString(err.Error(), ""))
+	if s == "" {
+		return err.Error()
+	}
+	return s
+}

@@ -1,0 +1,163 @@
+package tf
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// Events is what the `plan -json` stream told us before any `show`: enough to
+// decide whether there is anything to detail, and terraform's own error text.
+type Events struct {
+	Drifted     int // resource_drift messages
+	Planned     int // planned_change messages other than no-op and read
+	Outputs     int // output changes other than no-op
+	Diagnostics []string
+	Resources   int // refresh/apply hooks seen, for progress reporting
+}
+
+// NeedsShow reports whether the plan has something worth reading in full.
+func (e Events) NeedsShow() bool { return e.Drifted > 0 || e.Planned > 0 }
+
+// ErrorText joins terraform's error diagnostics.
+func (e Events) ErrorText() string { return strings.Join(e.Diagnostics, "\n") }
+
+// streamParser is an io.Writer for the machine-readable UI stream. It parses
+// line by line as terraform writes, so a 10,000-resource plan is never held
+// in memory whole.
+type streamParser struct {
+	ev      Events
+	partial []byte
+	// OnProgress, when set, is told about each refreshed resource.
+	onProgress func(Events)
+}
+
+type uiMessage struct {
+	Type       string `json:"type"`
+	Level      string `json:"@level"`
+	Diagnostic *struct {
+		Severity string `json:"severity"`
+		Summary  string `json:"summary"`
+		Detail   string `json:"detail"`
+		Address  string `json:"address"`
+		Range    *struct {
+			Filename string `json:"filename"`
+			Start    struct {
+				Line int `json:"line"`
+			} `json:"start"`
+		} `json:"range"`
+	} `json:"diagnostic"`
+	Change *struct {
+		Action string `json:"action"`
+	} `json:"change"`
+	Outputs map[string]struct {
+		Action string `json:"action"`
+	} `json:"outputs"`
+}
+
+// Message types that matter; everything else is skipped without decoding.
+var interesting = [][]byte{
+	[]byte(`"type":"diagnostic"`),
+	[]byte(`"type":"resource_drift"`),
+	[]byte(`"type":"planned_change"`),
+	[]byte(`"type":"outputs"`),
+	[]byte(`"type":"refresh_complete"`),
+}
+
+func (s *streamParser) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(s.partial) > 0 {
+		p = append(s.partial, p...)
+		s.partial = s.partial[:0]
+	}
+	for {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.partial = append(s.partial, p...)
+			return n, nil
+		}
+		s.line(p[:i])
+		p = p[i+1:]
+	}
+}
+
+// Close handles a last line without a newline.
+func (s *streamParser) Close() error {
+	if len(s.partial) > 0 {
+		s.line(s.partial)
+		s.partial = nil
+	}
+	return nil
+}
+
+func (s *streamParser) line(l []byte) {
+	hit := false
+	for _, k := range interesting {
+		if bytes.Contains(l, k) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return
+	}
+	var m uiMessage
+	if err := json.Unmarshal(l, &m); err != nil {
+		return // not a UI message (terraform prints plain text on some failures)
+	}
+	switch m.Type {
+	case "diagnostic":
+		if d := m.Diagnostic; d != nil && d.Severity == "error" {
+			s.ev.Diagnostics = append(s.ev.Diagnostics, formatDiagnostic(d.Summary, d.Detail, d.Address, d.Range))
+		}
+	case "resource_drift":
+		if m.Change == nil || (m.Change.Action != "noop" && m.Change.Action != "no-op") {
+			s.ev.Drifted++
+		}
+	case "planned_change":
+		if m.Change != nil && m.Change.Action != "noop" && m.Change.Action != "read" {
+			s.ev.Planned++
+		}
+	case "outputs":
+		for _, o := range m.Outputs {
+			if o.Action != "noop" {
+				s.ev.Outputs++
+			}
+		}
+	case "refresh_complete":
+		s.ev.Resources++
+		if s.onProgress != nil {
+			s.onProgress(s.ev)
+		}
+	}
+}
+
+func formatDiagnostic(summary, detail, address string, rng *struct {
+	Filename string `json:"filename"`
+	Start    struct {
+		Line int `json:"line"`
+	} `json:"start"`
+}) string {
+	var b strings.Builder
+	b.WriteString("Error: ")
+	b.WriteString(summary)
+	if rng != nil && rng.Filename != "" {
+		b.WriteString(" (")
+		b.WriteString(rng.Filename)
+		if rng.Start.Line > 0 {
+			b.WriteString(":")
+			b.WriteString(strconv.Itoa(rng.Start.Line))
+		}
+		b.WriteString(")")
+	}
+	if address != "" {
+		b.WriteString(" [" + address + "]")
+	}
+	if detail = strings.TrimSpace(detail); detail != "" {
+		b.WriteString(": ")
+		b.WriteString(detail)
+	}
+	return b.String()
+}
+

@@ -1,0 +1,258 @@
+// Command terraform-provider-fakecloud is a test-only Terraform provider whose
+// "cloud" is a JSON file on disk. Tests edit that file out of band to simulate
+// drift, and can flip switches in it (or in the environment) to make the
+// provider crash, hang or fail while reading. See README.md for the file
+// format and the switches.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func main() {
+	err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{
+		Address: "registry.terraform.io/myorg/fakecloud",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Provider
+
+type fakeProvider struct{}
+
+type providerModel struct {
+	StateFile types.String `tfsdk:"state_file"`
+}
+
+func newProvider() provider.Provider { return &fakeProvider{} }
+
+func (p *fakeProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "fakecloud"
+	resp.Version = "0.1.0"
+}
+
+func (p *fakeProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Test-only provider backed by a JSON file.",
+		Attributes: map[string]schema.Attribute{
+			"state_file": schema.StringAttribute{
+				Optional:    true,
+				Description: "Path of the JSON cloud-state file. Defaults to $FAKECLOUD_STATE_FILE.",
+			},
+		},
+	}
+}
+
+func (p *fakeProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	path := os.Getenv("FAKECLOUD_STATE_FILE")
+	if !cfg.StateFile.IsNull() && !cfg.StateFile.IsUnknown() {
+		path = cfg.StateFile.ValueString()
+	}
+	if path == "" {
+		resp.Diagnostics.AddError("fakecloud: no state file",
+			`Set "state_file" in the provider block or the FAKECLOUD_STATE_FILE environment variable.`)
+		return
+	}
+	c := &cloud{path: path}
+	resp.ResourceData = c
+	resp.DataSourceData = c
+}
+
+func (p *fakeProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{func() resource.Resource { return &instanceResource{} }}
+}
+
+func (p *fakeProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{func() datasource.DataSource { return &instanceDataSource{} }}
+}
+
+// ---------------------------------------------------------------------------
+// Cloud state file
+
+// cloudState is the whole JSON file.
+type cloudState struct {
+	Crash     bool                 `json:"crash,omitempty"`
+	Hang      bool                 `json:"hang,omitempty"`
+	Error     string               `json:"error,omitempty"`
+	Instances map[string]*instance `json:"instances"`
+}
+
+// instance is one entry of cloudState.Instances, keyed by its id.
+type instance struct {
+	Name         string            `json:"name"`
+	InstanceType string            `json:"instance_type"`
+	Tags         map[string]string `json:"tags"` // null => tags unset
+	Password     *string           `json:"password"`
+	LastModified string            `json:"last_modified"`
+	Disks        []disk            `json:"disk"`
+	Crash        bool              `json:"crash,omitempty"`
+	Hang         bool              `json:"hang,omitempty"`
+	Error        string            `json:"error,omitempty"`
+}
+
+type disk struct {
+	Size int64   `json:"size"`
+	Type *string `json:"type"`
+}
+
+// cloud is the handle the provider hands to resources and data sources.
+type cloud struct{ path string }
+
+// lock takes a flock on "<state file>.lock" so that several provider
+// processes (terraform runs providers in parallel) never interleave a
+// read-modify-write. The kernel drops the lock if the process dies.
+func (c *cloud) lock(how int) (unlock func(), err error) {
+	f, err := os.OpenFile(c.path+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// load reads the state file; a missing or empty file is an empty cloud.
+func (c *cloud) load() (*cloudState, error) {
+	st := &cloudState{}
+	b, err := os.ReadFile(c.path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, st); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", c.path, err)
+		}
+	}
+	if st.Instances == nil {
+		st.Instances = map[string]*instance{}
+	}
+	return st, nil
+}
+
+// save writes the state atomically: temp file in the same dir, then rename.
+func (c *cloud) save(st *cloudState) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".fakecloud-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), c.path)
+}
+
+// snapshot returns the current state under a shared lock.
+func (c *cloud) snapshot() (*cloudState, error) {
+	unlock, err := c.lock(syscall.LOCK_SH)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return c.load()
+}
+
+// update runs fn on the state under an exclusive lock and saves the result
+// unless fn returns an error.
+func (c *cloud) update(fn func(*cloudState) error) error {
+	unlock, err := c.lock(syscall.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := c.load()
+	if err != nil {
+		return err
+	}
+	if err := fn(st); err != nil {
+		return err
+	}
+	return c.save(st)
+}
+
+// misbehave applies the crash / hang / error switches for a read. inst may be
+// nil (instance not found). It is called with no lock held, so a hanging
+// provider never blocks other provider processes.
+func misbehave(st *cloudState, inst *instance, what string) error {
+	crash := st.Crash || envBool("FAKECLOUD_CRASH")
+	hang := st.Hang || envBool("FAKECLOUD_HANG")
+	msg := st.Error
+	if inst != nil {
+		crash, hang = crash || inst.Crash, hang || inst.Hang
+		if inst.Error != "" {
+			msg = inst.Error
+		}
+	}
+	if crash {
+		panic("fakecloud: crash switch is on while reading " + what)
+	}
+	if hang {
+		// Block forever, deliberately ignoring ctx and StopProvider. Only
+		// exit if our parent (terraform) goes away, so that a test that
+		// SIGKILLs terraform does not leave orphaned providers behind.
+		ppid := os.Getppid()
+		for os.Getppid() == ppid {
+			time.Sleep(200 * time.Millisecond)
+		}
+		os.Exit(3)
+	}
+	if msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func envBool(name string) bool {
+	v, err := strconv.ParseBool(os.Getenv(name))
+	return err == nil && v
+}
+
+func newID() string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "i-" + hex.EncodeToString(b)
+}
+
+func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
