@@ -55,4 +55,3 @@ func SplitPath(p string) []string {
 	}
 	return segs
 }
-

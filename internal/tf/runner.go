@@ -84,6 +84,9 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		}
 		if diag == "" {
 			diag = cleanExecError(err)
+		} else if extra := stderrSummary(cleanExecError(err)); extra != "" {
+			// Some failures (a provider crash) are told only on stderr.
+			diag += "\n" + extra
 		}
 		return &StepError{Step: step, Msg: diag, Err: err}
 	}
@@ -166,8 +169,25 @@ var exitStatus = regexp.MustCompile(`^exit status \d+\s*`)
 // cleanExecError keeps terraform's message and drops exec's "exit status N".
 func cleanExecError(err error) string {
 	s := strings.TrimSpace(exitStatus.ReplaceAllString(err.Error(), ""))
+	// Warnings (a missing CLI config file, say) come first; the error is what matters.
+	if i := strings.Index(s, "Error: "); i > 0 && (s[i-1] == '\n' || s[i-1] == ' ') {
+		s = s[i:]
+	}
 	if s == "" {
 		return err.Error()
 	}
 	return s
+}
+
+// stderrSummary keeps the lines of terraform's stderr a person needs (errors
+// and a provider's panic message) and drops stack traces.
+func stderrSummary(stderr string) string {
+	var keep []string
+	for _, l := range strings.Split(stderr, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "Error:") || strings.HasPrefix(l, "panic:") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }

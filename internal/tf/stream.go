@@ -160,4 +160,3 @@ func formatDiagnostic(summary, detail, address string, rng *struct {
 	}
 	return b.String()
 }
-
