@@ -137,7 +137,8 @@ func expand(base, pattern, what string, explicit map[string]bool) ([]string, err
 		full = filepath.Join(base, pattern)
 	}
 	var matches []string
-	if strings.ContainsAny(pattern, "*?[") {
+	isGlob := strings.ContainsAny(pattern, "*?[")
+	if isGlob {
 		var err error
 		matches, err = globDirs(full)
 		if err != nil {
@@ -162,7 +163,9 @@ func expand(base, pattern, what string, explicit map[string]bool) ([]string, err
 			continue
 		}
 		if hasTF(m) {
-			explicit[m] = true
+			if !isGlob {
+				explicit[m] = true // named, not matched: plan it even if it is a module
+			}
 			roots = append(roots, m)
 			continue
 		}
