@@ -1,0 +1,320 @@
+// Package policy evaluates Rego policies (conftest-style deny/warn/exception
+// rules) over each target's plan, applies Sentinel-style enforcement levels
+// and overrides, and runs Rego unit tests. Modules are compiled once and the
+// prepared query is evaluated for every target.
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/loader"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"go.yaml.in/yaml/v3"
+)
+
+// ruleRef is one rule the prepared query reads.
+type ruleRef struct {
+	policy  string // package path without "data.", e.g. terraform.security.network
+	name    string // deny, warn, deny_open_ingress, exception, ...
+	kind    string // deny, warn or exception
+	varName string
+}
+
+// Engine holds compiled policies; it is safe for concurrent Eval calls.
+type Engine struct {
+	pq       rego.PreparedEvalQuery
+	rules    []ruleRef
+	set      Set
+	policies []string
+	modules  map[string]*ast.Module // including tests, for Test
+	store    storage.Store
+	compiler *ast.Compiler
+}
+
+// Policies lists the loaded policy names (package paths).
+func (e *Engine) Policies() []string { return e.policies }
+
+// Load parses and compiles every .rego file under dirs (tests are compiled
+// too, for `policy test`, but never evaluated as policies) and the data
+// files under each dir's data/ directory, mounted at the root of `data`.
+// Any parse or compile error fails closed with file:line:col.
+func Load(ctx context.Context, dirs []string, set Set) (*Engine, error) {
+	if len(dirs) == 0 {
+		return nil, errors.New("load policies: no policy directory given")
+	}
+	modules, data, err := loadFiles(dirs)
+	if err != nil {
+		return nil, err
+	}
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	compiler.Compile(modules)
+	if compiler.Failed() {
+		return nil, fmt.Errorf("compile policies (fix these, policies fail closed):\n%w", locate(compiler.Errors))
+	}
+
+	e := &Engine{set: set, modules: modules, compiler: compiler, store: inmem.NewFromObject(data)}
+	seen := map[string]bool{}
+	var query []string
+	names := make([]string, 0, len(modules))
+	for n := range modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, file := range names {
+		m := modules[file]
+		if strings.HasSuffix(file, "_test.rego") {
+			continue
+		}
+		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		for _, r := range m.Rules {
+			name := r.Head.Name.String()
+			if name == "" && len(r.Head.Reference) > 0 {
+				name = r.Head.Reference[0].String()
+			}
+			kind := ruleKind(name)
+			if kind == "" || seen[pkg+"."+name] {
+				continue
+			}
+			seen[pkg+"."+name] = true
+			ref := ruleRef{policy: pkg, name: name, kind: kind, varName: fmt.Sprintf("r%d", len(e.rules))}
+			e.rules = append(e.rules, ref)
+			query = append(query, fmt.Sprintf("%s := data.%s.%s", ref.varName, pkg, name))
+			if !slices.Contains(e.policies, pkg) {
+				e.policies = append(e.policies, pkg)
+			}
+		}
+	}
+	if len(e.rules) == 0 {
+		return nil, fmt.Errorf("load policies: no deny, warn or exception rules found in %s", strings.Join(dirs, ", "))
+	}
+	sort.Strings(e.policies)
+	pq, err := rego.New(
+		rego.Query(strings.Join(query, "; ")),
+		rego.Compiler(compiler),
+		rego.Store(e.store),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare policies: %w", err)
+	}
+	e.pq = pq
+	return e, nil
+}
+
+// loadFiles parses every .rego file and data file under dirs.
+func loadFiles(dirs []string) (map[string]*ast.Module, map[string]any, error) {
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return nil, nil, fmt.Errorf("load policies: %s is not a directory (pass the directory holding your .rego files)", d)
+		}
+	}
+	res, err := loader.NewFileLoader().WithRegoVersion(ast.RegoV1).Filtered(dirs, func(abs string, info fs.FileInfo, depth int) bool {
+		return !info.IsDir() && !strings.HasSuffix(info.Name(), ".rego")
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load policies (fix these, policies fail closed):\n%w", locate(err))
+	}
+	modules := map[string]*ast.Module{}
+	for name, m := range res.Modules {
+		modules[name] = m.Parsed
+	}
+	data, err := loadData(dirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return modules, data, nil
+}
+
+func ruleKind(name string) string {
+	switch {
+	case name == "deny" || strings.HasPrefix(name, "deny_"):
+		return "deny"
+	case name == "warn" || strings.HasPrefix(name, "warn_"):
+		return "warn"
+	case name == "exception":
+		return "exception"
+	}
+	return ""
+}
+
+// loadData merges JSON and YAML files under each dir's data/ directory at
+// the root of the data document.
+func loadData(dirs []string) (map[string]any, error) {
+	out := map[string]any{}
+	for _, d := range dirs {
+		root := filepath.Join(d, "data")
+		if _, err := os.Stat(root); err != nil {
+			continue
+		}
+		err := filepath.WalkDir(root, func(p string, de fs.DirEntry, err error) error {
+			if err != nil || de.IsDir() {
+				return err
+			}
+			ext := filepath.Ext(p)
+			if ext != ".json" && ext != ".yaml" && ext != ".yml" {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			var doc map[string]any
+			if err := yaml.Unmarshal(b, &doc); err != nil { // YAML is a superset of JSON
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			for k, v := range doc {
+				if _, dup := out[k]; dup {
+					return fmt.Errorf("%s: data key %q is defined by another data file too", p, k)
+				}
+				out[k] = v
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load policy data: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Eval runs every policy over one input and returns its results, levels
+// applied. An undefined result or a deadline hit is an error, never a pass.
+func (e *Engine) Eval(ctx context.Context, input ast.Value, overrides []string) ([]Result, error) {
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("evaluate policies: timed out: %w", err)
+		}
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("evaluate policies: result undefined: one of %s is not a set rule with a value; write rules as `deny contains msg if { ... }`", e.ruleList())
+	}
+	bindings := rs[0].Bindings
+	waived := map[string]map[string]bool{} // policy -> rule names waived
+	for _, r := range e.rules {
+		if r.kind != "exception" {
+			continue
+		}
+		for _, v := range elements(bindings[r.varName]) {
+			if waived[r.policy] == nil {
+				waived[r.policy] = map[string]bool{}
+			}
+			switch x := v.(type) {
+			case string:
+				waived[r.policy][x] = true
+			case []any:
+				for _, n := range x {
+					if s, ok := n.(string); ok {
+						waived[r.policy][s] = true
+					}
+				}
+			}
+		}
+	}
+	var out []Result
+	for _, r := range e.rules {
+		if r.kind == "exception" {
+			continue
+		}
+		level := e.set.LevelFor(r.policy)
+		for _, v := range elements(bindings[r.varName]) {
+			res := toResult(r, level, v)
+			short := strings.TrimPrefix(strings.TrimPrefix(r.name, "deny_"), "warn_")
+			if r.kind == "deny" && r.name != "deny" && waived[r.policy][short] {
+				res.Waived = true
+			}
+			res.finish(overrides)
+			out = append(out, res)
+		}
+	}
+	sortResults(out)
+	return out, nil
+}
+
+func (e *Engine) ruleList() string {
+	var names []string
+	for _, r := range e.rules {
+		names = append(names, r.policy+"."+r.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// elements reads a rule's value: a set or array of elements, or one value.
+func elements(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}
+
+func toResult(r ruleRef, level Level, v any) Result {
+	res := Result{Policy: r.policy, Rule: r.name, Kind: r.kind, Level: level}
+	switch x := v.(type) {
+	case string:
+		res.Msg = x
+	case map[string]any:
+		res.Msg, _ = x["msg"].(string)
+		res.Resource, _ = x["resource"].(string)
+		res.Severity, _ = x["severity"].(string)
+		if res.Msg == "" {
+			res.Msg = fmt.Sprint(x)
+		}
+	case bool:
+		if x {
+			res.Msg = r.policy + "." + r.name + " is true"
+		}
+	default:
+		res.Msg = fmt.Sprint(x)
+	}
+	res.Severity = normalSeverity(res.Severity, r.kind)
+	return res
+}
+
+// locate rewrites OPA's errors as file:line:col: code: message, one per
+// line, so editors and people can jump to the spot.
+func locate(err error) error {
+	var out []string
+	var walk func(error)
+	walk = func(e error) {
+		switch x := e.(type) {
+		case ast.Errors:
+			for _, ae := range x {
+				walk(ae)
+			}
+		case loader.Errors:
+			for _, le := range x {
+				walk(le)
+			}
+		case *ast.Error:
+			if x.Location != nil {
+				out = append(out, fmt.Sprintf("%s:%d:%d: %s: %s", x.Location.File, x.Location.Row, x.Location.Col, x.Code, x.Message))
+			} else {
+				out = append(out, x.Code+": "+x.Message)
+			}
+		default:
+			var ae *ast.Error
+			if errors.As(e, &ae) {
+				walk(ae)
+				return
+			}
+			out = append(out, e.Error())
+		}
+	}
+	walk(err)
+	return errors.New(strings.Join(out, "\n"))
+}

@@ -1,0 +1,228 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/myorg/drift-action/internal/glob"
+	"go.yaml.in/yaml/v3"
+)
+
+// Level is a Sentinel enforcement level.
+type Level string
+
+// Enforcement levels, as in Sentinel.
+const (
+	Advisory      Level = "advisory"       // reported, never fails the run
+	SoftMandatory Level = "soft-mandatory" // fails unless overridden, and every override is recorded
+	HardMandatory Level = "hard-mandatory" // always fails
+)
+
+// Severities, lowest first.
+var Severities = []string{"low", "medium", "high", "critical"}
+
+// Result is one deny or warn produced by a policy for one target.
+type Result struct {
+	Policy     string `json:"policy"`
+	Rule       string `json:"rule"`
+	Kind       string `json:"kind"` // deny or warn (gatekeeper: deny, warn or dryrun)
+	Level      Level  `json:"level"`
+	Severity   string `json:"severity"`
+	Msg        string `json:"msg"`
+	Resource   string `json:"resource,omitempty"`
+	Waived     bool   `json:"waived,omitempty"`     // an exception rule waived this deny
+	Overridden bool   `json:"overridden,omitempty"` // a soft-mandatory deny overridden by input or label
+	// Failed: a mandatory deny that stands (not waived, not overridden).
+	Failed bool `json:"failed"`
+}
+
+// finish decides Overridden and Failed once level, kind and waiver are known.
+func (r *Result) finish(overrides []string) {
+	if r.Kind != "deny" || r.Waived || r.Level == Advisory {
+		return
+	}
+	if r.Level == SoftMandatory && Overridden(r.Policy, overrides) {
+		r.Overridden = true
+		return
+	}
+	r.Failed = true
+}
+
+// Overridden reports whether any override names (globs) policy.
+func Overridden(policy string, overrides []string) bool {
+	for _, o := range overrides {
+		if glob.Wildcard(strings.TrimSpace(o), policy) {
+			return true
+		}
+	}
+	return false
+}
+
+func normalSeverity(s, kind string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, k := range Severities {
+		if s == k {
+			return s
+		}
+	}
+	if kind == "deny" {
+		return "high"
+	}
+	return "medium"
+}
+
+func sortResults(rs []Result) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if a.Policy != b.Policy {
+			return a.Policy < b.Policy
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Resource != b.Resource {
+			return a.Resource < b.Resource
+		}
+		return a.Msg < b.Msg
+	})
+}
+
+// Summary counts results.
+type Summary struct {
+	Denies     int  `json:"denies"`
+	Warnings   int  `json:"warnings"`
+	Failed     int  `json:"failed"`
+	Overridden int  `json:"overridden"`
+	Waived     int  `json:"waived"`
+	Mandatory  bool `json:"mandatory_failed"`
+}
+
+// Summarize counts a run's results.
+func Summarize(rs []Result) Summary {
+	var s Summary
+	for _, r := range rs {
+		switch r.Kind {
+		case "deny":
+			s.Denies++
+		default:
+			s.Warnings++
+		}
+		if r.Failed {
+			s.Failed++
+			s.Mandatory = true
+		}
+		if r.Overridden {
+			s.Overridden++
+		}
+		if r.Waived {
+			s.Waived++
+		}
+	}
+	return s
+}
+
+// Set is a policy set file: enforcement levels by policy name (globs, first
+// match wins) and a default.
+type Set struct {
+	Path    string
+	Default Level
+	Entries []SetEntry
+}
+
+// SetEntry gives the level of policies whose name matches Name.
+type SetEntry struct {
+	Name  string
+	Level Level
+}
+
+// LevelFor is the enforcement level of a policy.
+func (s Set) LevelFor(policy string) Level {
+	for _, e := range s.Entries {
+		if glob.Wildcard(e.Name, policy) {
+			return e.Level
+		}
+	}
+	if s.Default != "" {
+		return s.Default
+	}
+	return Advisory
+}
+
+// ParseSet reads a policy set file (policies/policy-set.yaml).
+func ParseSet(path string, data []byte) (Set, error) {
+	s := Set{Path: path}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return s, fmt.Errorf("%s: %w (fix the YAML syntax)", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return s, nil
+	}
+	top := doc.Content[0]
+	errf := func(n *yaml.Node, format string, a ...any) error {
+		return fmt.Errorf("%s:%d: %s", path, n.Line, fmt.Sprintf(format, a...))
+	}
+	if top.Kind != yaml.MappingNode {
+		return s, errf(top, "a policy set is a mapping with version, default-level and policies")
+	}
+	var errs []error
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		switch k.Value {
+		case "version":
+			if v.Value != "1" {
+				errs = append(errs, errf(v, "unsupported policy set version %q: this drift-action reads version 1", v.Value))
+			}
+		case "default-level":
+			l, err := parseLevel(v.Value)
+			if err != nil {
+				errs = append(errs, errf(v, "default-level: %v", err))
+			}
+			s.Default = l
+		case "policies":
+			if v.Kind != yaml.SequenceNode {
+				errs = append(errs, errf(v, "policies must be a list of {name: POLICY-GLOB, level: LEVEL}"))
+				continue
+			}
+			for j, en := range v.Content {
+				var e SetEntry
+				if en.Kind != yaml.MappingNode {
+					errs = append(errs, errf(en, "policies[%d] must be {name: POLICY-GLOB, level: LEVEL}", j))
+					continue
+				}
+				for m := 0; m+1 < len(en.Content); m += 2 {
+					ek, ev := en.Content[m], en.Content[m+1]
+					switch ek.Value {
+					case "name":
+						e.Name = ev.Value
+					case "level":
+						l, err := parseLevel(ev.Value)
+						if err != nil {
+							errs = append(errs, errf(ev, "policies[%d].level: %v", j, err))
+						}
+						e.Level = l
+					default:
+						errs = append(errs, errf(ek, "unknown key %q in policies[%d] (known keys: level, name)", ek.Value, j))
+					}
+				}
+				if e.Name == "" || e.Level == "" {
+					errs = append(errs, errf(en, "policies[%d] needs both name and level", j))
+				}
+				s.Entries = append(s.Entries, e)
+			}
+		default:
+			errs = append(errs, errf(k, "unknown key %q in the policy set (known keys: default-level, policies, version)", k.Value))
+		}
+	}
+	return s, errors.Join(errs...)
+}
+
+func parseLevel(s string) (Level, error) {
+	switch l := Level(s); l {
+	case Advisory, SoftMandatory, HardMandatory:
+		return l, nil
+	}
+	return "", fmt.Errorf("unknown enforcement level %q: use advisory, soft-mandatory or hard-mandatory", s)
+}

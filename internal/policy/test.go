@@ -1,0 +1,73 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// TestSummary counts Rego unit test outcomes.
+type TestSummary struct {
+	Passed, Failed, Errored, Skipped int
+}
+
+// RunTests runs every `test_` rule under dirs, like `opa test`, printing one
+// line per test with its file and line. It reports whether all passed.
+func RunTests(ctx context.Context, dirs []string, w io.Writer, timeout time.Duration) (TestSummary, error) {
+	var sum TestSummary
+	modules, data, err := loadFiles(dirs)
+	if err != nil {
+		return sum, err
+	}
+	store := inmem.NewFromObject(data)
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("policy test: %w", err)
+	}
+	defer store.Abort(ctx, txn)
+	runner := tester.NewRunner().
+		SetCompiler(ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)).
+		SetDefaultRegoVersion(ast.RegoV1).
+		SetStore(store).
+		SetModules(modules).
+		SetTimeout(timeout)
+	ch, err := runner.RunTests(ctx, txn)
+	if err != nil {
+		return sum, fmt.Errorf("policy test:\n%w", locate(err))
+	}
+	for r := range ch {
+		loc := ""
+		if r.Location != nil {
+			loc = fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
+		}
+		name := r.Package + "." + r.Name
+		switch {
+		case r.Error != nil:
+			sum.Errored++
+			fmt.Fprintf(w, "ERROR %s %s: %v\n", loc, name, r.Error)
+		case r.Skip:
+			sum.Skipped++
+			fmt.Fprintf(w, "SKIP  %s %s\n", loc, name)
+		case r.Fail:
+			sum.Failed++
+			fmt.Fprintf(w, "FAIL  %s %s (%s)\n", loc, name, r.Duration.Round(time.Microsecond))
+		default:
+			sum.Passed++
+			fmt.Fprintf(w, "PASS  %s %s (%s)\n", loc, name, r.Duration.Round(time.Microsecond))
+		}
+	}
+	fmt.Fprintf(w, "%d passed, %d failed", sum.Passed, sum.Failed+sum.Errored)
+	if sum.Skipped > 0 {
+		fmt.Fprintf(w, ", %d skipped", sum.Skipped)
+	}
+	fmt.Fprintln(w)
+	if sum.Passed+sum.Failed+sum.Errored == 0 {
+		return sum, fmt.Errorf("policy test: no test_ rules found in %v", dirs)
+	}
+	return sum, nil
+}
