@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -49,11 +50,8 @@ func (e *Engine) Policies() []string { return e.policies }
 // too, for `policy test`, but never evaluated as policies) and the data
 // files under each dir's data/ directory, mounted at the root of `data`.
 // Any parse or compile error fails closed with file:line:col.
-func Load(ctx context.Context, dirs []string, set Set) (*Engine, error) {
-	if len(dirs) == 0 {
-		return nil, errors.New("load policies: no policy directory given")
-	}
-	modules, data, err := loadFiles(dirs)
+func Load(ctx context.Context, srcs []Source, set Set) (*Engine, error) {
+	modules, data, err := loadFiles(srcs)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +94,7 @@ func Load(ctx context.Context, dirs []string, set Set) (*Engine, error) {
 		}
 	}
 	if len(e.rules) == 0 {
-		return nil, fmt.Errorf("load policies: no deny, warn or exception rules found in %s", strings.Join(dirs, ", "))
+		return nil, fmt.Errorf("load policies: no deny, warn or exception rules found in %s", describe(srcs))
 	}
 	sort.Strings(e.policies)
 	pq, err := rego.New(
@@ -111,26 +109,56 @@ func Load(ctx context.Context, dirs []string, set Set) (*Engine, error) {
 	return e, nil
 }
 
-// loadFiles parses every .rego file and data file under dirs.
-func loadFiles(dirs []string) (map[string]*ast.Module, map[string]any, error) {
-	for _, d := range dirs {
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return nil, nil, fmt.Errorf("load policies: %s is not a directory (pass the directory holding your .rego files)", d)
-		}
+// Source is a directory of policies: on disk (FS nil) or inside an fs.FS
+// such as the policies bundled into the binary.
+type Source struct {
+	FS  fs.FS
+	Dir string
+}
+
+// Dirs makes on-disk sources.
+func Dirs(dirs ...string) []Source {
+	out := make([]Source, len(dirs))
+	for i, d := range dirs {
+		out[i] = Source{Dir: d}
 	}
-	res, err := loader.NewFileLoader().WithRegoVersion(ast.RegoV1).Filtered(dirs, func(abs string, info fs.FileInfo, depth int) bool {
-		return !info.IsDir() && !strings.HasSuffix(info.Name(), ".rego")
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("load policies (fix these, policies fail closed):\n%w", locate(err))
+	return out
+}
+
+func (s Source) stat() (fs.FileInfo, error) {
+	if s.FS != nil {
+		return fs.Stat(s.FS, s.Dir)
+	}
+	return os.Stat(s.Dir)
+}
+
+// loadFiles parses every .rego file and data file of the sources.
+func loadFiles(srcs []Source) (map[string]*ast.Module, map[string]any, error) {
+	if len(srcs) == 0 {
+		return nil, nil, errors.New("load policies: no policy directory given")
 	}
 	modules := map[string]*ast.Module{}
-	for name, m := range res.Modules {
-		modules[name] = m.Parsed
-	}
-	data, err := loadData(dirs)
-	if err != nil {
-		return nil, nil, err
+	data := map[string]any{}
+	for _, src := range srcs {
+		if st, err := src.stat(); err != nil || !st.IsDir() {
+			return nil, nil, fmt.Errorf("load policies: %s is not a directory (pass the directory holding your .rego files)", src.Dir)
+		}
+		fl := loader.NewFileLoader().WithRegoVersion(ast.RegoV1)
+		if src.FS != nil {
+			fl = fl.WithFS(src.FS)
+		}
+		res, err := fl.Filtered([]string{src.Dir}, func(abs string, info fs.FileInfo, depth int) bool {
+			return !info.IsDir() && !strings.HasSuffix(info.Name(), ".rego")
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("load policies (fix these, policies fail closed):\n%w", locate(err))
+		}
+		for name, m := range res.Modules {
+			modules[name] = m.Parsed
+		}
+		if err := loadData(src, data); err != nil {
+			return nil, nil, err
+		}
 	}
 	return modules, data, nil
 }
@@ -147,44 +175,48 @@ func ruleKind(name string) string {
 	return ""
 }
 
-// loadData merges JSON and YAML files under each dir's data/ directory at
-// the root of the data document.
-func loadData(dirs []string) (map[string]any, error) {
-	out := map[string]any{}
-	for _, d := range dirs {
-		root := filepath.Join(d, "data")
-		if _, err := os.Stat(root); err != nil {
-			continue
-		}
-		err := filepath.WalkDir(root, func(p string, de fs.DirEntry, err error) error {
-			if err != nil || de.IsDir() {
-				return err
-			}
-			ext := filepath.Ext(p)
-			if ext != ".json" && ext != ".yaml" && ext != ".yml" {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			var doc map[string]any
-			if err := yaml.Unmarshal(b, &doc); err != nil { // YAML is a superset of JSON
-				return fmt.Errorf("%s: %w", p, err)
-			}
-			for k, v := range doc {
-				if _, dup := out[k]; dup {
-					return fmt.Errorf("%s: data key %q is defined by another data file too", p, k)
-				}
-				out[k] = v
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("load policy data: %w", err)
-		}
+// loadData merges JSON and YAML files under the source's data/ directory
+// at the root of the data document.
+func loadData(src Source, out map[string]any) error {
+	fsys, root := src.FS, path.Join(filepath.ToSlash(src.Dir), "data")
+	if fsys == nil {
+		fsys, root = os.DirFS(filepath.Join(src.Dir, "data")), "."
 	}
-	return out, nil
+	if _, err := fs.Stat(fsys, root); err != nil {
+		return nil // no data directory
+	}
+	err := fs.WalkDir(fsys, root, func(p string, de fs.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		ext := path.Ext(p)
+		if ext != ".json" && ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		name := path.Join(filepath.ToSlash(src.Dir), "data", strings.TrimPrefix(p, root+"/"))
+		if src.FS == nil {
+			name = filepath.Join(src.Dir, "data", filepath.FromSlash(p))
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(b, &doc); err != nil { // YAML is a superset of JSON
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		for k, v := range doc {
+			if _, dup := out[k]; dup {
+				return fmt.Errorf("%s: data key %q is defined by another data file too", name, k)
+			}
+			out[k] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load policy data: %w", err)
+	}
+	return nil
 }
 
 // Eval runs every policy over one input and returns its results, levels
@@ -317,4 +349,12 @@ func locate(err error) error {
 	}
 	walk(err)
 	return errors.New(strings.Join(out, "\n"))
+}
+
+func describe(srcs []Source) string {
+	var names []string
+	for _, s := range srcs {
+		names = append(names, s.Dir)
+	}
+	return strings.Join(names, ", ")
 }

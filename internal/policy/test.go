@@ -18,9 +18,9 @@ type TestSummary struct {
 
 // RunTests runs every `test_` rule under dirs, like `opa test`, printing one
 // line per test with its file and line. It reports whether all passed.
-func RunTests(ctx context.Context, dirs []string, w io.Writer, timeout time.Duration) (TestSummary, error) {
+func RunTests(ctx context.Context, srcs []Source, w io.Writer, timeout time.Duration) (TestSummary, error) {
 	var sum TestSummary
-	modules, data, err := loadFiles(dirs)
+	modules, data, err := loadFiles(srcs)
 	if err != nil {
 		return sum, err
 	}
@@ -67,7 +67,7 @@ func RunTests(ctx context.Context, dirs []string, w io.Writer, timeout time.Dura
 	}
 	fmt.Fprintln(w)
 	if sum.Passed+sum.Failed+sum.Errored == 0 {
-		return sum, fmt.Errorf("policy test: no test_ rules found in %v", dirs)
+		return sum, fmt.Errorf("policy test: no test_ rules found in %s", describe(srcs))
 	}
 	return sum, nil
 }
