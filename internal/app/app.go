@@ -49,6 +49,9 @@ const usage = `drift-action keeps infrastructure-as-code and the real world in a
 usage:
   drift-action detect [flags] [DIR|GLOB...]   plan every root module and report drift
   drift-action demo                           apply a small example, change it out-of-band, detect it
+  drift-action policy test [DIR...]           run Rego unit tests of policies
+  drift-action policy check --plan FILE       evaluate a plan JSON file against policies (exit 3: mandatory failure)
+  drift-action gatekeeper verify PATH...      run Gatekeeper (gator) Suite files
   drift-action version
 
 Run "drift-action detect -h" for the detect flags.
@@ -68,6 +71,10 @@ func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return runDetect(ctx, args[1:], env, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], env, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, args[1:], env, stdout, stderr)
+	case "gatekeeper":
+		return runGatekeeper(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "drift-action %s\n", Version)
 		return nil
@@ -76,7 +83,7 @@ func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q: use detect, demo or version", args[0])
+	return fmt.Errorf("unknown command %q: use detect, demo, policy, gatekeeper or version", args[0])
 }
 
 func runDetect(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +15,12 @@ import (
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tf"
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // Detection is the outcome of planning every target.
@@ -37,6 +42,16 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 		return Detection{}, fmt.Errorf("detect: plan directory: %w", err)
 	}
 	mask := drift.Options{MaskPaths: c.File.MaskPaths, MaskValues: c.File.MaskValues}
+	// Policies compile once, before any terraform runs, so a broken policy
+	// fails the run at once rather than after an hour of planning.
+	var engine *policy.Engine
+	if !c.Policy.Disabled {
+		if engine, err = loadPolicies(ctx, c.Policy, c.Cwd); err != nil {
+			os.RemoveAll(planDir)
+			return Detection{}, err
+		}
+	}
+	pols := &report.Policies{ByTarget: map[report.Key][]policy.Result{}}
 
 	results := make([]drift.Result, len(targets))
 	// Targets of one root share its .terraform directory, so they take turns;
@@ -64,16 +79,27 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 				return
 			}
 			defer func() { <-sem }()
-			r := planTarget(ctx, c, t, i, planDir, mask)
+			r, prs := planTarget(ctx, c, t, i, planDir, mask, engine)
 			results[i] = r
 			mu.Lock()
+			if engine != nil {
+				pols.ByTarget[report.Key{Dir: r.Dir, Target: r.Target}] = prs
+			}
 			done++
 			fmt.Fprintf(progress, "[%d/%d] %s (%s): %s in %s\n", done, len(targets), t.Dir, t.Name, progressWord(r), r.Duration.Round(100*time.Millisecond))
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	return Detection{Doc: report.New(results), PlanDir: planDir}, nil
+	if engine == nil {
+		pols = nil
+	} else if len(c.Policy.Manifests) > 0 {
+		if pols.Manifests, err = checkManifests(ctx, c.Policy.Manifests, c.Cwd); err != nil {
+			os.RemoveAll(planDir)
+			return Detection{}, fmt.Errorf("gatekeeper: %w", err)
+		}
+	}
+	return Detection{Doc: report.WithPolicies(results, pols), PlanDir: planDir}, nil
 }
 
 func cancelled(t discover.Target, mask drift.Options) drift.Result {
@@ -82,7 +108,7 @@ func cancelled(t discover.Target, mask drift.Options) drift.Result {
 	return r
 }
 
-func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, mask drift.Options) drift.Result {
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, mask drift.Options, engine *policy.Engine) (drift.Result, []policy.Result) {
 	start := time.Now()
 	timeout := c.Timeout
 	if t.Timeout > 0 {
@@ -110,13 +136,37 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 	r.Duration = time.Since(start)
 	if err != nil {
 		r.Fail(opts.Redact(err.Error()))
-		return r
+		return r, nil
 	}
 	if out.Plan == nil {
 		r.PlanFile = planFile
 	}
 	r.SetStatus()
-	return r
+	if engine == nil {
+		return r, nil
+	}
+	prs, err := evalPlan(ctx, engine, out.Plan, r, policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}, c.Policy, opts.Redact)
+	if err != nil {
+		// Never a pass: the target is in error, its drift still reported.
+		r.Fail(opts.Redact("policy: " + err.Error()))
+	}
+	return r, prs
+}
+
+// evalPlan evaluates policies over a plan made by terraform show; a target
+// with nothing to detail gets an empty plan (every resource would be no-op).
+func evalPlan(ctx context.Context, e *policy.Engine, p *tfjson.Plan, r drift.Result, rc policy.RunContext, pc config.Policy, redact func(string) string) ([]policy.Result, error) {
+	raw := ast.Value(ast.NewObject())
+	if p != nil {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return nil, fmt.Errorf("encode plan: %w", err)
+		}
+		if raw, err = policy.ParsePlan(b); err != nil {
+			return nil, err
+		}
+	}
+	return evalTarget(ctx, e, raw, r, rc, pc, redact)
 }
 
 func progressWord(r drift.Result) string {

@@ -78,7 +78,7 @@ func only(t *testing.T, doc report.Document) drift.Result {
 	if len(doc.Roots) != 1 {
 		t.Fatalf("want 1 root result, got %d: %+v", len(doc.Roots), doc.Roots)
 	}
-	return doc.Roots[0]
+	return doc.Roots[0].Result
 }
 
 func addresses(rs []drift.Resource) []string {

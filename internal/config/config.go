@@ -48,6 +48,8 @@ type Detect struct {
 	Environ        []string
 	PluginCacheDir string
 	Color          bool // colour allowed (NO_COLOR unset); the caller still checks for a TTY
+	Policy         Policy
+	Event          string // what started the run: cli, schedule, pull_request, ...
 }
 
 // Formats accepted by --format.
@@ -73,6 +75,9 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 	fset.DurationVar(&c.LockTimeout, "lock-timeout", DefaultLockTimeout, "how long terraform waits for a held state lock")
 	fset.DurationVar(&c.Grace, "grace-period", DefaultGrace, "after a timeout interrupts terraform, how long it may take to stop before it is killed")
 	fset.StringVar(&c.Terraform, "terraform", "terraform", "terraform or tofu executable")
+	policyFlags(fset, &c.Policy)
+	fset.BoolVar(&c.Policy.Disabled, "no-policy", false, "skip policy evaluation")
+	fset.Var(listFlag{&c.Policy.Manifests}, "manifests", "Kubernetes manifest files or globs to check with the Gatekeeper constraints (repeatable)")
 	if err := fset.Parse(args); err != nil {
 		return c, err
 	}
@@ -113,6 +118,11 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 	if !set["terraform"] && f.Terraform != "" {
 		c.Terraform = f.Terraform
 	}
+	mergePolicy(&c.Policy, f.Policy, set)
+	if err := finishPolicy(&c.Policy, set); err != nil {
+		return c, err
+	}
+	c.Event = "cli"
 	c.Color = env.Getenv("NO_COLOR") == ""
 	c.PluginCacheDir = pluginCache(env.Getenv)
 	return c, nil
@@ -177,4 +187,25 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// mergePolicy fills policy settings from drift.yaml where no flag set them.
+func mergePolicy(p *Policy, f Policy, set map[string]bool) {
+	if !set["policy"] {
+		p.Dirs = f.Dirs
+		if len(f.Dirs) > 0 && !set["bundled"] {
+			p.Bundled = f.Bundled
+		}
+	}
+	if !set["policy-set"] {
+		p.SetFile = f.SetFile
+	}
+	if !set["manifests"] {
+		p.Manifests = f.Manifests
+	}
+	p.Levels = f.Levels
+	p.Overrides = append(p.Overrides, f.Overrides...)
+	if f.Disabled && !set["no-policy"] {
+		p.Disabled = true
+	}
 }

@@ -25,6 +25,7 @@ type File struct {
 	Ignore      []IgnoreRule
 	MaskPaths   []string
 	MaskValues  []*regexp.Regexp
+	Policy      Policy
 }
 
 // Root is one configured root module (dir may be a glob) with its targets
@@ -91,6 +92,48 @@ func ParseFile(path string, data []byte) (File, error) {
 							return d.errf(n.Content[i], "mask.values[%d] is not a valid regular expression: %v", i, err)
 						}
 						f.MaskValues = append(f.MaskValues, re)
+					}
+					return nil
+				},
+			})
+		},
+		"policy": func(n *yaml.Node) error {
+			f.Policy.Bundled = true
+			return d.mapping(n, "policy", map[string]func(*yaml.Node) error{
+				"dirs":    func(n *yaml.Node) (err error) { f.Policy.Dirs, err = d.strings(n, "policy.dirs"); return },
+				"bundled": func(n *yaml.Node) (err error) { f.Policy.Bundled, err = d.boolean(n, "policy.bundled"); return },
+				"enabled": func(n *yaml.Node) error {
+					on, err := d.boolean(n, "policy.enabled")
+					f.Policy.Disabled = !on
+					return err
+				},
+				"set":       func(n *yaml.Node) (err error) { f.Policy.SetFile, err = d.str(n, "policy.set"); return },
+				"overrides": func(n *yaml.Node) (err error) { f.Policy.Overrides, err = d.strings(n, "policy.overrides"); return },
+				"manifests": func(n *yaml.Node) (err error) { f.Policy.Manifests, err = d.strings(n, "policy.manifests"); return },
+				"levels": func(n *yaml.Node) error {
+					if n.Kind != yaml.SequenceNode {
+						return d.errf(n, "policy.levels must be a list of {name: POLICY-GLOB, level: advisory|soft-mandatory|hard-mandatory}")
+					}
+					for i, ln := range n.Content {
+						var l Level
+						w := fmt.Sprintf("policy.levels[%d]", i)
+						err := d.mapping(ln, w, map[string]func(*yaml.Node) error{
+							"name": func(n *yaml.Node) (err error) { l.Name, err = d.str(n, w+".name"); return },
+							"level": func(n *yaml.Node) (err error) {
+								l.Level, err = d.str(n, w+".level")
+								if err == nil && l.Level != "advisory" && l.Level != "soft-mandatory" && l.Level != "hard-mandatory" {
+									err = d.errf(n, "%s.level %q: use advisory, soft-mandatory or hard-mandatory", w, l.Level)
+								}
+								return
+							},
+						})
+						if err != nil {
+							return err
+						}
+						if l.Name == "" || l.Level == "" {
+							return d.errf(ln, "%s needs name and level", w)
+						}
+						f.Policy.Levels = append(f.Policy.Levels, l)
 					}
 					return nil
 				},
@@ -172,6 +215,16 @@ func (d decoder) strings(n *yaml.Node, key string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+func (d decoder) boolean(n *yaml.Node, key string) (bool, error) {
+	switch n.Value {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, d.errf(n, "%s must be true or false, got %q", key, n.Value)
 }
 
 func (d decoder) integer(n *yaml.Node, key string) (int, error) {

@@ -151,7 +151,7 @@ type walker struct {
 func (w *walker) walk(segs []string, before, after, bs, as, au any) {
 	sens := isTrue(bs) || isTrue(as) || w.masked(segs)
 	if isTrue(au) {
-		w.emit(segs, before, Unknown, sens)
+		w.emit(segs, before, Unknown, sens || anyTrue(bs) || w.valueMasked(before))
 		return
 	}
 	if sens {
@@ -188,8 +188,31 @@ func (w *walker) walk(segs []string, before, after, bs, as, au any) {
 		return
 	}
 	if !reflect.DeepEqual(before, after) {
-		w.emit(segs, before, after, w.valueMasked(before) || w.valueMasked(after))
+		// Shapes differ (an object became a list, say): the values are shown
+		// whole, so any sensitive part anywhere inside hides all of it.
+		w.emit(segs, before, after, anyTrue(bs) || anyTrue(as) || w.valueMasked(before) || w.valueMasked(after))
 	}
+}
+
+// anyTrue reports whether a sensitivity tree marks anything at all.
+func anyTrue(tree any) bool {
+	switch t := tree.(type) {
+	case bool:
+		return t
+	case map[string]any:
+		for _, v := range t {
+			if anyTrue(v) {
+				return true
+			}
+		}
+	case []any:
+		for _, v := range t {
+			if anyTrue(v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (w *walker) emit(segs []string, before, after any, sensitive bool) {

@@ -26,17 +26,27 @@ func SplitPath(p string) []string {
 		case p[0] == '.':
 			p = p[1:]
 		case strings.HasPrefix(p, `["`):
-			// quoted map key
-			end := strings.Index(p[2:], `"]`)
-			if end < 0 {
+			// quoted map key: find the closing quote that is not escaped
+			end := -1
+			for i := 2; i < len(p); i++ {
+				if p[i] == '\\' {
+					i++
+					continue
+				}
+				if p[i] == '"' {
+					end = i
+					break
+				}
+			}
+			if end < 0 || end+1 >= len(p) || p[end+1] != ']' {
 				return append(segs, p)
 			}
-			if k, err := strconv.Unquote(p[1 : end+3]); err == nil {
+			if k, err := strconv.Unquote(p[1 : end+1]); err == nil {
 				segs = append(segs, k)
 			} else {
-				segs = append(segs, p[2:end+2])
+				segs = append(segs, p[2:end])
 			}
-			p = p[end+4:]
+			p = p[end+2:]
 		case p[0] == '[':
 			end := strings.IndexByte(p, ']')
 			if end < 0 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
 )
 
 // Markdown writes the report as GitHub-flavoured markdown: the body reused by
@@ -22,12 +23,18 @@ func Markdown(w io.Writer, d Document) error {
 	if s.IgnoredAttrs > 0 {
 		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
 	}
-	fmt.Fprintf(bw, "\n\n| Root | Target | Status | Drifted | Changed |\n|---|---|---|---:|---:|\n")
+	if p := d.Policy; p != nil {
+		fmt.Fprintf(bw, "\n\n**Policy:** %d deny · %d warn · %d failed · %d overridden · %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
+		if p.Mandatory {
+			fmt.Fprint(bw, " — ❌ a mandatory policy failed")
+		}
+	}
+	fmt.Fprintf(bw, "\n\n| Root | Target | Status | Drifted | Changed | Policy |\n|---|---|---|---:|---:|---|\n")
 	for _, r := range d.Roots {
-		fmt.Fprintf(bw, "| %s | %s | %s %s | %d | %d |\n", code(r.Dir), cell(r.Target), badge(r.Status), r.Status, len(r.Drift), len(r.Changes))
+		fmt.Fprintf(bw, "| %s | %s | %s %s | %d | %d | %s |\n", code(r.Dir), cell(r.Target), badge(r.Status), r.Status, len(r.Drift), len(r.Changes), policyCell(r.Policy))
 	}
 	for _, r := range d.Roots {
-		if r.Status == drift.StatusClean {
+		if r.Status == drift.StatusClean && len(r.Policy) == 0 {
 			continue
 		}
 		fmt.Fprintf(bw, "\n### %s %s (%s) — %s\n", badge(r.Status), code(r.Dir), cell(r.Target), r.Status)
@@ -69,6 +76,11 @@ func Markdown(w io.Writer, d Document) error {
 		if len(r.Ignored) > 0 {
 			fmt.Fprintf(bw, "\n%d drifted attribute(s) ignored by rules.\n", len(r.Ignored))
 		}
+		markdownPolicies(bw, "Policy results", r.Policy)
+	}
+	if len(d.Manifests) > 0 {
+		fmt.Fprintf(bw, "\n### Kubernetes manifests (Gatekeeper)\n")
+		markdownPolicies(bw, "Constraint violations", d.Manifests)
 	}
 	return bw.Flush()
 }
@@ -95,4 +107,39 @@ func cell(s string) string {
 // code shows untrusted text as inline code that cannot break the table.
 func code(s string) string {
 	return "<code>" + cell(s) + "</code>"
+}
+
+func policyCell(rs []policy.Result) string {
+	s := policy.Summarize(rs)
+	switch {
+	case len(rs) == 0:
+		return "—"
+	case s.Mandatory:
+		return fmt.Sprintf("❌ %d failed", s.Failed)
+	case s.Denies > 0:
+		return fmt.Sprintf("⚠️ %d deny", s.Denies)
+	}
+	return fmt.Sprintf("⚠️ %d warn", s.Warnings)
+}
+
+func markdownPolicies(bw *bufio.Writer, title string, rs []policy.Result) {
+	if len(rs) == 0 {
+		return
+	}
+	open := ""
+	if policy.Summarize(rs).Mandatory {
+		open = " open"
+	}
+	fmt.Fprintf(bw, "\n<details%s><summary>%s (%d)</summary>\n\n| Verdict | Policy | Level | Severity | Resource | Message |\n|---|---|---|---|---|---|\n", open, title, len(rs))
+	for _, p := range rs {
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", verdict(p), code(p.Policy+"."+p.Rule), p.Level, p.Severity, optCode(p.Resource), cell(oneLine(p.Msg)))
+	}
+	fmt.Fprintf(bw, "\n</details>\n")
+}
+
+func optCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	return code(s)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
 )
 
 // Version of the JSON document; bumped only on incompatible change.
@@ -16,10 +17,30 @@ const Version = 1
 
 // Document is the `--format json` output (see docs/json-format.md).
 type Document struct {
-	Version int            `json:"version"`
-	Drifted bool           `json:"drifted"`
-	Summary Summary        `json:"summary"`
-	Roots   []drift.Result `json:"roots"`
+	Version int     `json:"version"`
+	Drifted bool    `json:"drifted"`
+	Summary Summary `json:"summary"`
+	// Policy summarises policy results over all targets and manifests; nil
+	// when policies were not evaluated.
+	Policy *policy.Summary `json:"policy,omitempty"`
+	Roots  []Root          `json:"roots"`
+	// Manifests are Gatekeeper verdicts on Kubernetes manifests.
+	Manifests []policy.Result `json:"manifests,omitempty"`
+}
+
+// Root is one target's verdict with its policy results.
+type Root struct {
+	drift.Result
+	Policy []policy.Result `json:"policy,omitempty"`
+}
+
+// Key names a target.
+type Key struct{ Dir, Target string }
+
+// Policies are the policy results of a run, by target, plus manifest verdicts.
+type Policies struct {
+	ByTarget  map[Key][]policy.Result
+	Manifests []policy.Result
 }
 
 // Summary counts targets by status and resources by kind.
@@ -36,9 +57,27 @@ type Summary struct {
 
 // New builds the document; results are sorted by dir and target so output is
 // stable whatever order targets finished in.
-func New(results []drift.Result) Document {
-	d := Document{Version: Version, Roots: make([]drift.Result, len(results))}
-	copy(d.Roots, results)
+func New(results []drift.Result) Document { return WithPolicies(results, nil) }
+
+// WithPolicies builds the document with policy results attached (pol may be nil).
+func WithPolicies(results []drift.Result, pol *Policies) Document {
+	d := Document{Version: Version, Roots: make([]Root, len(results))}
+	for i, r := range results {
+		d.Roots[i].Result = r
+		if pol != nil {
+			d.Roots[i].Policy = pol.ByTarget[Key{r.Dir, r.Target}]
+		}
+	}
+	if pol != nil {
+		var all []policy.Result
+		for _, r := range d.Roots {
+			all = append(all, r.Policy...)
+		}
+		d.Manifests = pol.Manifests
+		all = append(all, pol.Manifests...)
+		s := policy.Summarize(all)
+		d.Policy = &s
+	}
 	sort.SliceStable(d.Roots, func(i, j int) bool {
 		a, b := d.Roots[i], d.Roots[j]
 		if a.Dir != b.Dir {
@@ -75,11 +114,14 @@ func New(results []drift.Result) Document {
 }
 
 // ExitCode is the process status the document calls for: 1 for any error,
-// else 2 for drift or pending changes, else 0.
+// else 3 for a mandatory policy failure, else 2 for drift or pending
+// changes, else 0.
 func (d Document) ExitCode() int {
 	switch {
 	case d.Summary.Errors > 0:
 		return 1
+	case d.Policy != nil && d.Policy.Mandatory:
+		return 3
 	case d.Summary.DriftedResources > 0 || d.Summary.ChangedResources > 0:
 		return 2
 	}

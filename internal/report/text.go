@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
 )
 
 // maxValue bounds how much of one attribute value a person is shown; the JSON
@@ -35,7 +36,7 @@ func Text(w io.Writer, d Document, color bool) error {
 	}
 	for _, r := range d.Roots {
 		mark, col := statusMark(r.Status)
-		fmt.Fprintf(bw, "%s %s %s  %s\n", c(col, mark), c(bold, r.Dir), c(dim, "("+r.Target+")"), c(col, describe(r)))
+		fmt.Fprintf(bw, "%s %s %s  %s\n", c(col, mark), c(bold, r.Dir), c(dim, "("+r.Target+")"), c(col, describe(r.Result)))
 		if r.Error != "" {
 			for _, l := range strings.Split(strings.TrimSpace(r.Error), "\n") {
 				fmt.Fprintf(bw, "    %s\n", c(red, l))
@@ -59,6 +60,11 @@ func Text(w io.Writer, d Document, color bool) error {
 		if len(r.Ignored) > 0 {
 			fmt.Fprintf(bw, "    %s\n", c(dim, fmt.Sprintf("%d drifted attribute(s) ignored by rules", len(r.Ignored))))
 		}
+		textPolicies(bw, r.Policy, c)
+	}
+	if len(d.Manifests) > 0 {
+		fmt.Fprintf(bw, "%s\n", c(bold, "Kubernetes manifests (Gatekeeper)"))
+		textPolicies(bw, d.Manifests, c)
 	}
 	s := d.Summary
 	fmt.Fprintf(bw, "\n%s %d target(s): %s, %s, %s, %s\n", c(bold, "Summary:"), s.Targets,
@@ -69,6 +75,13 @@ func Text(w io.Writer, d Document, color bool) error {
 		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
 	}
 	fmt.Fprintln(bw)
+	if p := d.Policy; p != nil {
+		line := fmt.Sprintf("Policy: %d deny, %d warn; %d failed, %d overridden, %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
+		if p.Mandatory {
+			line = c(red, line+" — a mandatory policy failed")
+		}
+		fmt.Fprintln(bw, line)
+	}
 	return bw.Flush()
 }
 
@@ -165,4 +178,18 @@ func shownAttributes(r drift.Resource) []drift.Attribute {
 		return nil
 	}
 	return r.Attributes
+}
+
+func textPolicies(bw *bufio.Writer, rs []policy.Result, c func(code, s string) string) {
+	for _, p := range rs {
+		col := yellow
+		if p.Failed {
+			col = red
+		}
+		res := ""
+		if p.Resource != "" {
+			res = " " + p.Resource
+		}
+		fmt.Fprintf(bw, "    %s %s.%s [%s, %s]%s: %s\n", c(col, "policy "+verdict(p)), p.Policy, p.Rule, p.Level, p.Severity, res, oneLine(p.Msg))
+	}
 }
