@@ -15,7 +15,7 @@ func PolicyText(w io.Writer, rs []policy.Result) error {
 	bw := bufio.NewWriter(w)
 	for _, r := range rs {
 		fmt.Fprintf(bw, "%-10s [%s] %s.%s (%s)", verdict(r), r.Level, r.Policy, r.Rule, r.Severity)
-		if r.Resource != "" {
+		if r.Resource != "" && !strings.HasPrefix(r.Msg, r.Resource) {
 			fmt.Fprintf(bw, " %s", r.Resource)
 		}
 		fmt.Fprintf(bw, ": %s\n", oneLine(r.Msg))

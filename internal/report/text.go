@@ -187,7 +187,7 @@ func textPolicies(bw *bufio.Writer, rs []policy.Result, c func(code, s string) s
 			col = red
 		}
 		res := ""
-		if p.Resource != "" {
+		if p.Resource != "" && !strings.HasPrefix(p.Msg, p.Resource) {
 			res = " " + p.Resource
 		}
 		fmt.Fprintf(bw, "    %s %s.%s [%s, %s]%s: %s\n", c(col, "policy "+verdict(p)), p.Policy, p.Rule, p.Level, p.Severity, res, oneLine(p.Msg))
