@@ -27,7 +27,7 @@ const (
 // value in the fixtures.
 func maskOptions() drift.Options {
 	return drift.Options{
-		MaskPaths:  []string{"environment[*].variables.API_TOKEN"},
+		MaskPaths:  []string{"environment[*].variables.API_TOKEN", "**.password"},
 		MaskValues: []*regexp.Regexp{regexp.MustCompile(`SECRET-RE-[0-9a-z]+`)},
 	}
 }

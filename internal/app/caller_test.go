@@ -1,0 +1,5 @@
+package app
+
+import "runtime"
+
+func runtimeCaller() (uintptr, string, int, bool) { return runtime.Caller(0) }
