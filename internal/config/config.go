@@ -49,7 +49,9 @@ type Detect struct {
 	PluginCacheDir string
 	Color          bool // colour allowed (NO_COLOR unset); the caller still checks for a TTY
 	Policy         Policy
-	Event          string // what started the run: cli, schedule, pull_request, ...
+	Event          string   // what started the run: cli, schedule, pull_request, ...
+	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
+	Shard          Shard    // this job's part of a matrix run
 }
 
 // Formats accepted by --format.

@@ -269,6 +269,11 @@ func (d decoder) ignore(n *yaml.Node, key string) ([]IgnoreRule, error) {
 		if len(r.Paths) == 0 {
 			return nil, d.errf(rn, "%s needs paths: the attribute path globs to ignore, e.g. [tags_all, \"*.last_modified\"]", where)
 		}
+		for _, p := range r.Paths {
+			if strings.Trim(p, ". ") == "" {
+				return nil, d.errf(rn, "%s: an empty path would ignore every attribute; name the attributes to ignore", where)
+			}
+		}
 		out = append(out, r)
 	}
 	return out, nil

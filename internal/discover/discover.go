@@ -344,3 +344,36 @@ func display(base, abs string) string {
 	}
 	return filepath.ToSlash(rel)
 }
+
+// Narrow keeps the targets whose directory matches one of roots (paths or
+// globs relative to the repository). It is how a repository_dispatch
+// payload limits a run.
+func Narrow(targets []Target, repoRoot string, roots []string) []Target {
+	if len(roots) == 0 {
+		return targets
+	}
+	var out []Target
+	for _, t := range targets {
+		rel := display(repoRoot, t.AbsDir)
+		for _, r := range roots {
+			if matchDir(strings.TrimPrefix(r, "./"), rel) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Shard returns part index (1-based) of count of the targets: contiguous,
+// near-equal chunks in the stable order Targets returns, so every job of a
+// matrix computes the same split.
+func Shard(targets []Target, index, count int) []Target {
+	if count <= 1 {
+		return targets
+	}
+	size := (len(targets) + count - 1) / count
+	start := min((index-1)*size, len(targets))
+	end := min(start+size, len(targets))
+	return targets[start:end]
+}

@@ -151,7 +151,7 @@ type walker struct {
 func (w *walker) walk(segs []string, before, after, bs, as, au any) {
 	sens := isTrue(bs) || isTrue(as) || w.masked(segs)
 	if isTrue(au) {
-		w.emit(segs, before, Unknown, sens || anyTrue(bs) || w.valueMasked(before))
+		w.emit(segs, before, Unknown, sens || anyTrue(as) || w.hiddenInside(segs, before, bs))
 		return
 	}
 	if sens {
@@ -190,8 +190,33 @@ func (w *walker) walk(segs []string, before, after, bs, as, au any) {
 	if !reflect.DeepEqual(before, after) {
 		// Shapes differ (an object became a list, say): the values are shown
 		// whole, so any sensitive part anywhere inside hides all of it.
-		w.emit(segs, before, after, anyTrue(bs) || anyTrue(as) || w.valueMasked(before) || w.valueMasked(after))
+		w.emit(segs, before, after, w.hiddenInside(segs, before, bs) || w.hiddenInside(segs, after, as))
 	}
+}
+
+// hiddenInside reports whether anything at or below segs in v is sensitive
+// to terraform, under a masked path, or matches a masked value.
+func (w *walker) hiddenInside(segs []string, v, sens any) bool {
+	if isTrue(sens) || w.masked(segs) {
+		return true
+	}
+	switch x := v.(type) {
+	case string:
+		return w.valueMasked(x)
+	case map[string]any:
+		for k, e := range x {
+			if w.hiddenInside(append(slices.Clip(segs), k), e, child(sens, k)) {
+				return true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if w.hiddenInside(append(slices.Clip(segs), "["+strconv.Itoa(i)+"]"), e, child(sens, i)) {
+				return true
+			}
+		}
+	}
+	return anyTrue(sens)
 }
 
 // anyTrue reports whether a sensitivity tree marks anything at all.

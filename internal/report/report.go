@@ -5,6 +5,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"sort"
 
@@ -134,4 +135,38 @@ func JSON(w io.Writer, d Document) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(d)
+}
+
+// Merge joins documents from the jobs of a matrix run into one. Manifest
+// verdicts, which every shard computes alike, are kept once.
+func Merge(docs []Document) (Document, error) {
+	var results []drift.Result
+	pol := &Policies{ByTarget: map[Key][]policy.Result{}}
+	withPolicy := false
+	seen := map[string]bool{}
+	for i, d := range docs {
+		if d.Version != Version {
+			return Document{}, fmt.Errorf("merge: result %d has version %d; this drift-action reads version %d (use the same drift-action version for every job)", i+1, d.Version, Version)
+		}
+		withPolicy = withPolicy || d.Policy != nil
+		for _, r := range d.Roots {
+			k := Key{r.Dir, r.Target}
+			if _, dup := pol.ByTarget[k]; dup {
+				return Document{}, fmt.Errorf("merge: target %s (%s) appears in more than one result; give each matrix job a different shard", r.Dir, r.Target)
+			}
+			results = append(results, r.Result)
+			pol.ByTarget[k] = r.Policy
+		}
+		for _, m := range d.Manifests {
+			b, _ := json.Marshal(m)
+			if !seen[string(b)] {
+				seen[string(b)] = true
+				pol.Manifests = append(pol.Manifests, m)
+			}
+		}
+	}
+	if !withPolicy {
+		pol = nil
+	}
+	return WithPolicies(results, pol), nil
 }

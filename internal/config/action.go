@@ -1,0 +1,201 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Action inputs and their defaults; they equal action.yml's (a test holds
+// them together).
+var ActionDefaults = map[string]string{
+	"working-directories": "",
+	"config":              DefaultFile,
+	"mode":                "detect",
+	"remediation":         "",
+	"policies":            "bundled",
+	"policy-overrides":    "",
+	"manifests":           "",
+	"report-path":         "drift-report.yaml",
+	"log-path":            "drift-log.yaml",
+	"github-token":        "${{ github.token }}",
+	"slack-webhook-url":   "",
+	"slack-token":         "",
+	"slack-channel":       "",
+	"fail-on-drift":       "false",
+	"parallelism":         "",
+	"terraform-binary":    "terraform",
+	"shard":               "",
+	"results":             "drift-results/**/*.json",
+}
+
+// ActionOutputs are the outputs the action sets.
+var ActionOutputs = []string{"drift-detected", "drifted-resources", "policy-violations", "report-path", "result-json", "pull-request-url", "matrix"}
+
+// Modes of the action.
+var Modes = []string{"detect", "record", "remediate", "list", "aggregate"}
+
+// Action is one run of the GitHub Action.
+type Action struct {
+	Mode           string
+	Dirs           []string
+	ConfigFile     string
+	Policy         Policy
+	ReportPath     string
+	LogPath        string
+	Token          string
+	FailOnDrift    bool
+	Parallelism    int
+	Terraform      string
+	Shard          Shard
+	Results        []string
+	Workspace      string
+	EventName      string
+	EventPath      string
+	Repository     string // owner/name
+	APIURL         string
+	ServerURL      string
+	RunID          string
+	SHA            string
+	SummaryFile    string
+	Environ        []string
+	PluginCacheDir string
+}
+
+// Shard is this job's part of a matrix run: Index of Count, 1-based.
+type Shard struct{ Index, Count int }
+
+// IsSet reports whether the run is sharded.
+func (s Shard) IsSet() bool { return s.Count > 0 }
+
+func (s Shard) String() string {
+	if !s.IsSet() {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// ErrNotYet is returned for inputs whose feature has not shipped.
+type ErrNotYet struct{ Input, Value string }
+
+func (e ErrNotYet) Error() string {
+	return fmt.Sprintf("input %s: %q is not available yet in this version of drift-action; remove it from the workflow (accepted by action.yml so workflows stay valid when it arrives)", e.Input, e.Value)
+}
+
+// ParseAction reads the action's inputs the way Docker actions receive them
+// (INPUT_<NAME>, upper-cased, hyphens kept) and the runner's environment.
+func ParseAction(env Env) (Action, error) {
+	gha := githubactions.New(githubactions.WithGetenv(env.Getenv))
+	in := func(name string) string {
+		v := strings.TrimSpace(gha.GetInput(name))
+		if v == "" {
+			v = ActionDefaults[name]
+		}
+		return v
+	}
+	a := Action{
+		Mode:        in("mode"),
+		ConfigFile:  in("config"),
+		ReportPath:  in("report-path"),
+		LogPath:     in("log-path"),
+		Token:       strings.TrimSpace(gha.GetInput("github-token")),
+		Terraform:   in("terraform-binary"),
+		Workspace:   env.Getenv("GITHUB_WORKSPACE"),
+		EventName:   env.Getenv("GITHUB_EVENT_NAME"),
+		EventPath:   env.Getenv("GITHUB_EVENT_PATH"),
+		Repository:  env.Getenv("GITHUB_REPOSITORY"),
+		APIURL:      env.Getenv("GITHUB_API_URL"),
+		ServerURL:   env.Getenv("GITHUB_SERVER_URL"),
+		RunID:       env.Getenv("GITHUB_RUN_ID"),
+		SHA:         env.Getenv("GITHUB_SHA"),
+		SummaryFile: env.Getenv("GITHUB_STEP_SUMMARY"),
+		Environ:     env.Environ,
+	}
+	if a.Workspace == "" {
+		a.Workspace = env.Cwd
+	}
+	if a.Token == "" {
+		a.Token = env.Getenv("GITHUB_TOKEN")
+	}
+	a.PluginCacheDir = pluginCache(env.Getenv)
+
+	if !contains(Modes, a.Mode) {
+		return a, fmt.Errorf("input mode: %q is not a mode: use one of %s", a.Mode, strings.Join(Modes, ", "))
+	}
+	if a.Mode == "record" || a.Mode == "remediate" {
+		return a, ErrNotYet{"mode", a.Mode}
+	}
+	if v := in("remediation"); v != "" {
+		if !contains([]string{"pr", "apply", "adopt", "auto"}, v) {
+			return a, fmt.Errorf("input remediation: %q is not accepted: use pr, apply, adopt or auto", v)
+		}
+		return a, ErrNotYet{"remediation", v}
+	}
+	for _, name := range []string{"slack-webhook-url", "slack-token", "slack-channel"} {
+		if in(name) != "" {
+			return a, ErrNotYet{name, "(set)"}
+		}
+	}
+	switch v := in("fail-on-drift"); v {
+	case "true":
+		a.FailOnDrift = true
+	case "false":
+	default:
+		return a, fmt.Errorf("input fail-on-drift: %q is not accepted: use true or false", v)
+	}
+	if v := in("parallelism"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return a, fmt.Errorf("input parallelism: %q is not accepted: use a whole number of at least 1, or leave it empty for one per CPU", v)
+		}
+		a.Parallelism = n
+	}
+	if v := in("shard"); v != "" {
+		s, err := parseShard(v)
+		if err != nil {
+			return a, fmt.Errorf("input shard: %w", err)
+		}
+		a.Shard = s
+	}
+	a.Dirs = lines(in("working-directories"))
+	a.Results = lines(in("results"))
+	a.Policy = Policy{Timeout: DefaultPolicyTimeout, Manifests: lines(in("manifests")), Overrides: lines(in("policy-overrides"))}
+	for _, p := range lines(in("policies")) {
+		switch p {
+		case "bundled":
+			a.Policy.Bundled = true
+		case "none":
+			a.Policy.Disabled = true
+		default:
+			a.Policy.Dirs = append(a.Policy.Dirs, p)
+		}
+	}
+	if a.Policy.Disabled && (a.Policy.Bundled || len(a.Policy.Dirs) > 0) {
+		return a, fmt.Errorf("input policies: \"none\" cannot be combined with other entries")
+	}
+	return a, nil
+}
+
+func parseShard(v string) (Shard, error) {
+	i, n, ok := strings.Cut(v, "/")
+	si, err1 := strconv.Atoi(strings.TrimSpace(i))
+	sn, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err1 != nil || err2 != nil || sn < 1 || si < 1 || si > sn {
+		return Shard{}, fmt.Errorf("%q is not accepted: use INDEX/COUNT with 1 <= INDEX <= COUNT, e.g. ${{ matrix.shard }} from mode: list", v)
+	}
+	return Shard{Index: si, Count: sn}, nil
+}
+
+// lines splits a multi-line input, dropping blanks and # comments.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
