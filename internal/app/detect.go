@@ -37,6 +37,13 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 	if err != nil {
 		return Detection{}, err
 	}
+	targets = discover.Narrow(targets, c.RepoRoot, c.OnlyRoots)
+	if len(targets) == 0 {
+		return Detection{}, fmt.Errorf("discover: none of the roots %s is a root module here", strings.Join(c.OnlyRoots, ", "))
+	}
+	if c.Shard.IsSet() {
+		targets = discover.Shard(targets, c.Shard.Index, c.Shard.Count)
+	}
 	planDir, err := os.MkdirTemp("", "drift-action-plans-")
 	if err != nil {
 		return Detection{}, fmt.Errorf("detect: plan directory: %w", err)
