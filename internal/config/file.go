@@ -26,6 +26,7 @@ type File struct {
 	MaskPaths   []string
 	MaskValues  []*regexp.Regexp
 	Policy      Policy
+	ShardSize   int // targets per matrix job in mode: list
 }
 
 // Root is one configured root module (dir may be a glob) with its targets
@@ -77,6 +78,7 @@ func ParseFile(path string, data []byte) (File, error) {
 		"lock-timeout": func(n *yaml.Node) (err error) { f.LockTimeout, err = d.duration(n, "lock-timeout"); return },
 		"grace-period": func(n *yaml.Node) (err error) { f.Grace, err = d.duration(n, "grace-period"); return },
 		"exclude":      func(n *yaml.Node) (err error) { f.Exclude, err = d.strings(n, "exclude"); return },
+		"shard-size":   func(n *yaml.Node) (err error) { f.ShardSize, err = d.positive(n, "shard-size"); return },
 		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
 		"mask": func(n *yaml.Node) error {
 			return d.mapping(n, "mask", map[string]func(*yaml.Node) error{
