@@ -63,6 +63,9 @@ var Version = "dev"
 // Run executes one command.
 func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
+		if env.Getenv("GITHUB_ACTIONS") == "true" {
+			return runAction(ctx, env, stdout, stderr)
+		}
 		fmt.Fprint(stderr, usage)
 		return ExitStatus(ExitError)
 	}

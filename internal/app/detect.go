@@ -86,7 +86,12 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 				return
 			}
 			defer func() { <-sem }()
-			r, prs := planTarget(ctx, c, t, i, planDir, mask, engine)
+			logf := func(format string, args ...any) {
+				mu.Lock()
+				defer mu.Unlock()
+				fmt.Fprintf(progress, format, args...)
+			}
+			r, prs := planTarget(ctx, c, t, i, planDir, mask, engine, logf)
 			results[i] = r
 			mu.Lock()
 			if engine != nil {
@@ -115,8 +120,12 @@ func cancelled(t discover.Target, mask drift.Options) drift.Result {
 	return r
 }
 
-func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, mask drift.Options, engine *policy.Engine) (drift.Result, []policy.Result) {
+// heartbeat is how often a long plan says it is still alive.
+const heartbeat = 30 * time.Second
+
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, mask drift.Options, engine *policy.Engine, logf func(string, ...any)) (drift.Result, []policy.Result) {
 	start := time.Now()
+	last := start
 	timeout := c.Timeout
 	if t.Timeout > 0 {
 		timeout = t.Timeout
@@ -129,6 +138,12 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		Timeout:        timeout,
 		LockTimeout:    c.LockTimeout,
 		Grace:          c.Grace,
+		Progress: func(ev tf.Events) {
+			if time.Since(last) >= heartbeat {
+				last = time.Now()
+				logf("%s (%s): still planning after %s, %d resource(s) refreshed\n", t.Dir, t.Name, time.Since(start).Round(time.Second), ev.Resources)
+			}
+		},
 	})
 	opts := mask
 	for _, rule := range t.Ignore {

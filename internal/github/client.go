@@ -1,0 +1,238 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gh "github.com/google/go-github/v78/github"
+)
+
+const (
+	// DefaultAPIURL is the REST API root of github.com.
+	DefaultAPIURL = "https://api.github.com"
+	// DefaultTimeout bounds every request when NewClient builds the HTTP client.
+	DefaultTimeout = 30 * time.Second
+	// MaxRetryAfter is the longest Retry-After the client waits for; a longer
+	// one is not retried and surfaces as an error.
+	MaxRetryAfter = 60 * time.Second
+
+	// serverErrorBackoff is the pause before retrying a 502/503/504 that came
+	// without Retry-After.
+	serverErrorBackoff = 2 * time.Second
+	userAgent          = "drift-action (+https://github.com/myorg/drift-action)"
+)
+
+// Client talks to one GitHub (github.com or a GitHub Enterprise Server).
+// It is safe for concurrent use. Printing it never shows the token.
+type Client struct {
+	gh      *gh.Client
+	token   string
+	baseURL string
+	retry   *retryTransport
+}
+
+// NewClient returns a client that authenticates with token. apiURL is the
+// REST API root, as in GITHUB_API_URL: "" or "https://api.github.com" for
+// github.com, "https://ghe.example.com/api/v3" for GitHub Enterprise Server.
+// It is used exactly as given (plus a trailing slash). A nil httpClient means
+// a client like http.DefaultClient with a timeout of [DefaultTimeout]; a
+// given one is copied, never modified.
+//
+// Requests are retried once when GitHub answers 502, 503 or 504, or hits a
+// secondary rate limit (403 or 429 with Retry-After), honouring Retry-After
+// up to [MaxRetryAfter].
+func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Client) (*Client, error) {
+	_ = ctx // reserved for future use (e.g. probing the server version)
+	if strings.TrimSpace(token) == "" {
+		return nil, errors.New("github: no token: pass the workflow's GITHUB_TOKEN (or another token) to the action")
+	}
+	if strings.ContainsAny(token, " \t\r\n") {
+		return nil, errors.New("github: the token contains whitespace; check how it is passed to the action")
+	}
+	var hc http.Client
+	if httpClient == nil {
+		hc = http.Client{Timeout: DefaultTimeout}
+	} else {
+		hc = *httpClient
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	rt := &retryTransport{base: base, sleep: sleepContext}
+	hc.Transport = rt
+
+	c := &Client{token: token, retry: rt}
+	client := gh.NewClient(&hc).WithAuthToken(token)
+	client.UserAgent = userAgent
+	if apiURL != "" && strings.TrimRight(apiURL, "/") != DefaultAPIURL {
+		baseURL, uploadURL, err := enterpriseURLs(apiURL)
+		if err != nil {
+			return nil, &redactedError{msg: c.redact(err.Error()), err: err}
+		}
+		client.BaseURL, client.UploadURL = baseURL, uploadURL
+	}
+	c.gh = client
+	c.baseURL = client.BaseURL.String()
+	return c, nil
+}
+
+// enterpriseURLs derives the API and upload roots from a GITHUB_API_URL such
+// as https://ghe.example.com/api/v3. The API root is kept as given (go-github
+// needs the trailing slash); uploads live under /api/uploads on GHES.
+func enterpriseURLs(apiURL string) (*url.URL, *url.URL, error) {
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("github: invalid API URL: %w", err)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return nil, nil, fmt.Errorf("github: invalid API URL %q: want an absolute http(s) URL such as https://ghe.example.com/api/v3", u.Redacted())
+	}
+	if u.User != nil {
+		return nil, nil, fmt.Errorf("github: invalid API URL %q: credentials belong in the token, not the URL", u.Redacted())
+	}
+	u.RawQuery, u.Fragment = "", ""
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	up := *u
+	if strings.HasSuffix(up.Path, "/api/v3/") {
+		up.Path = strings.TrimSuffix(up.Path, "v3/") + "uploads/"
+	}
+	return u, &up, nil
+}
+
+// String describes the client without its token.
+func (c *Client) String() string {
+	return fmt.Sprintf("github.Client{BaseURL: %q}", c.baseURL)
+}
+
+// GoString is like String, so that %#v does not print the token either.
+func (c *Client) GoString() string { return c.String() }
+
+// BaseURL is the REST API root the client talks to, with a trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// retryTransport retries a request once on 502/503/504 and on secondary rate
+// limits (403/429 with Retry-After up to MaxRetryAfter).
+type retryTransport struct {
+	base  http.RoundTripper
+	sleep func(ctx context.Context, d time.Duration) error // injectable for tests
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	wait, retry := retryDelay(resp, time.Now())
+	if !retry || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, nil
+	}
+	var body io.ReadCloser
+	if req.GetBody != nil {
+		if body, err = req.GetBody(); err != nil {
+			return resp, nil // cannot replay the body: hand back the first answer
+		}
+	}
+	if req.Method == http.MethodPost && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout) {
+		// A gateway error does not say whether the POST was carried out.
+		if l, ok := req.Context().Value(retryLogKey{}).(*retryLog); ok {
+			l.ambiguous.Store(true)
+		}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_ = resp.Body.Close()
+	if err := t.sleep(req.Context(), wait); err != nil {
+		if body != nil {
+			_ = body.Close()
+		}
+		return nil, err
+	}
+	again := req.Clone(req.Context())
+	if body != nil {
+		again.Body = body
+	}
+	return t.base.RoundTrip(again)
+}
+
+// retryDelay says whether resp is worth one more try, and after how long.
+func retryDelay(resp *http.Response, now time.Time) (time.Duration, bool) {
+	after, hasAfter := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if !hasAfter {
+			return serverErrorBackoff, true
+		}
+	case http.StatusForbidden, http.StatusTooManyRequests:
+		// A secondary rate limit. (A primary one, X-RateLimit-Remaining: 0,
+		// comes without Retry-After and resets too late to wait for.)
+		if !hasAfter {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	if after > MaxRetryAfter {
+		return 0, false
+	}
+	return after, true
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(MaxRetryAfter/time.Second)+1 {
+			return MaxRetryAfter + time.Second, true // too long; avoids overflow
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if when, err := http.ParseTime(v); err == nil {
+		d := when.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// retryLog lets a caller learn that a POST was retried after a gateway
+// error, so it may have been carried out twice.
+type retryLog struct{ ambiguous atomic.Bool }
+
+type retryLogKey struct{}
+
+func withRetryLog(ctx context.Context) (context.Context, *retryLog) {
+	l := &retryLog{}
+	return context.WithValue(ctx, retryLogKey{}, l), l
+}

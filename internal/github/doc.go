@@ -1,0 +1,19 @@
+// Package github talks to the GitHub REST API through google/go-github:
+// sticky pull request comments, with GitHub Enterprise Server support and
+// clear permission errors.
+//
+// The exported surface is deliberately small:
+//
+//   - [NewClient] builds an authenticated client for github.com or a GitHub
+//     Enterprise Server (GITHUB_API_URL), with one retry for 502/503/504 and
+//     for secondary rate limits.
+//   - [Client.UpsertStickyComment] keeps one logical ("sticky") comment on a
+//     pull request up to date, spread over as many parts as needed.
+//   - [Split] cuts a long markdown body into parts that fit GitHub's comment
+//     limit without breaking tables, code fences or <details> blocks.
+//   - [APIError] and [PermissionHint] turn 401/403/404 answers into messages
+//     that say which `permissions:` the workflow must grant.
+//
+// Tokens never appear in errors: every error returned by this package has
+// the token replaced by [Redacted].
+package github
