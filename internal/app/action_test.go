@@ -381,3 +381,29 @@ func TestActionMatrixListAndAggregate(t *testing.T) {
 		t.Errorf("aggregate summary misses targets:\n%s", agg.summary)
 	}
 }
+
+func TestActionCommentPermissionDenied(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	ws := t.TempDir()
+	root := tftest.WriteRoot(t, ws, "app", map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }` + "\n"})
+	env.Apply(t, root)
+	gh := githubtest.NewServer(t, githubtest.WithToken("ghs_testtoken"))
+	gh.FailWith(githubtest.RouteCreateComment, 403, "Resource not accessible by integration")
+	res := runnerRun{t: t, env: env, workspace: ws, event: "pull_request", payload: prPayload(9, "acme/infra"), apiURL: gh.URL()}.run()
+	if res.code != ExitError {
+		t.Fatalf("exit %d, want 1 when the comment cannot be written\n%s", res.code, res.stderr)
+	}
+	for _, w := range []string{"pull-requests: write", "Resource not accessible by integration"} {
+		if !strings.Contains(res.stderr, w) {
+			t.Errorf("stderr lacks %q: %s", w, res.stderr)
+		}
+	}
+	if strings.Contains(res.stderr, "ghs_testtoken") {
+		t.Errorf("the token reached the error: %s", res.stderr)
+	}
+	// Everything else was still published.
+	if res.outputs["result-json"] == "" || !strings.Contains(res.summary, "## Drift report") {
+		t.Errorf("a comment failure must not lose the summary and outputs: %v", res.outputs)
+	}
+}
