@@ -475,43 +475,57 @@ func (p *packer) popFrame() {
 // emit adds one input line, starting new parts as needed and, when even a
 // new part has no room for it, cutting it mid-line.
 func (p *packer) emit(line string) {
+	const minPiece = 16 // don't start cutting a long line into a nearly full part
 	for {
 		need := cost(line) + p.framesClose + p.fence.next(line).closeCost()
 		if p.used+need <= p.capacity {
 			p.push(outLine{text: line})
 			return
 		}
-		if !p.fresh() {
+		room := p.capacity - p.used - p.framesClose
+		if !p.fresh() && (p.fitsFresh(cost(line)+p.fence.next(line).closeCost()) || room < minPiece) {
 			p.breakPart()
 			continue
 		}
-		room := p.capacity - p.used - p.framesClose
-		piece, rest := p.cut(line, room)
+		piece, rest, ok := p.cut(line, room)
+		if !ok && !p.fresh() {
+			p.breakPart()
+			continue
+		}
+		if !ok {
+			// Cannot happen: a new part always keeps room for a few runes
+			// (see pushFrame and breakPart). Make progress regardless.
+			_, size := utf8.DecodeRuneInString(line)
+			piece, rest = line[:size], line[size:]
+		}
 		p.push(outLine{text: piece, joinNext: true})
 		line = rest
 	}
 }
 
 // cut splits off the longest prefix of line that fits in room together with
-// what closing the fence it may leave open costs. It always makes progress.
-func (p *packer) cut(line string, room int) (string, string) {
+// what closing the fence it may leave open costs. It reports false if not
+// even one rune fits.
+func (p *packer) cut(line string, room int) (piece, rest string, ok bool) {
 	runes := []rune(line)
 	n := min(room-1, len(runes)-1)
-	for n > 1 {
+	for n >= 1 {
 		need := n + 1 + p.fence.next(string(runes[:n])).closeCost()
 		if need <= room {
 			break
 		}
 		n -= need - room
 	}
-	n = max(n, 1)
+	if n < 1 {
+		return "", line, false
+	}
 	// Cut by byte offset so invalid UTF-8 is kept byte for byte.
 	off := 0
-	for i := 0; i < n; i++ {
+	for range n {
 		_, size := utf8.DecodeRuneInString(line[off:])
 		off += size
 	}
-	return line[:off], line[off:]
+	return line[:off], line[off:], true
 }
 
 // breakPart closes the open fence and frames, ends the part and starts the
