@@ -507,10 +507,21 @@ func (p *packer) emit(line string) {
 // what closing the fence it may leave open costs. It reports false if not
 // even one rune fits.
 func (p *packer) cut(line string, room int) (piece, rest string, ok bool) {
-	runes := []rune(line)
-	n := min(room-1, len(runes)-1)
+	// offsets[i] is the byte offset after i runes, for i up to room; only
+	// that much of the line is looked at, so cutting stays linear.
+	offsets := []int{0}
+	for off := 0; off < len(line) && len(offsets) <= room; {
+		_, size := utf8.DecodeRuneInString(line[off:]) // invalid bytes count as one rune each
+		off += size
+		offsets = append(offsets, off)
+	}
+	total := len(offsets) - 1 // runes looked at
+	n := min(room-1, total)
+	if n == total && offsets[n] == len(line) {
+		n-- // the whole line did not fit; always leave a rest
+	}
 	for n >= 1 {
-		need := n + 1 + p.fence.next(string(runes[:n])).closeCost()
+		need := n + 1 + p.fence.next(line[:offsets[n]]).closeCost()
 		if need <= room {
 			break
 		}
@@ -519,13 +530,7 @@ func (p *packer) cut(line string, room int) (piece, rest string, ok bool) {
 	if n < 1 {
 		return "", line, false
 	}
-	// Cut by byte offset so invalid UTF-8 is kept byte for byte.
-	off := 0
-	for range n {
-		_, size := utf8.DecodeRuneInString(line[off:])
-		off += size
-	}
-	return line[:off], line[off:], true
+	return line[:offsets[n]], line[offsets[n]:], true
 }
 
 // breakPart closes the open fence and frames, ends the part and starts the
