@@ -55,8 +55,10 @@ counted(_) if not input.drift.drifted
 
 counted(addr) if addr in input.drift.drifted
 
-# attributes_note names the drifted attributes (never their values).
+# attributes_note names the drifted attributes (never their values); a
+# deletion lists none: every attribute went with the object.
 attributes_note(addr) := sprintf(": %s", [concat(", ", paths)]) if {
+	input.resource_drift[addr].change.actions != ["delete"]
 	paths := input.drift.attributes[addr]
 	count(paths) > 0
 } else := ""
