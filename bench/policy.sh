@@ -61,7 +61,9 @@ EOF
 measure() { # name cmd...; prints "wall_s rss_kb" of one run
 	local name=$1; shift
 	/usr/bin/time -f '%e %M' -o "$WORK/time" "$@" > "$WORK/out-$name" 2>&1 || true
-	cat "$WORK/time"
+	# GNU time puts "Command exited with non-zero status N" first when a tool
+	# exits non-zero (conftest does on a deny): the numbers are the last line.
+	tail -n 1 "$WORK/time"
 }
 
 declare -A CMDS=(

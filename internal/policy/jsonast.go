@@ -28,6 +28,31 @@ func parseJSON(data []byte) (ast.Value, error) {
 type jsonParser struct {
 	data []byte
 	i    int
+	// interned shares one term for each short string: plans repeat keys
+	// ("address", "change", ...) and values ("managed", "create") tens of
+	// thousands of times. Terms of an input are never mutated.
+	interned map[string]*ast.Term
+}
+
+// strTerm reads a string as a term, shared when short.
+func (p *jsonParser) strTerm() (*ast.Term, error) {
+	start := p.i
+	s, err := p.str()
+	if err != nil {
+		return nil, err
+	}
+	if p.i-start > 66 { // long strings are rarely repeated
+		return ast.StringTerm(s), nil
+	}
+	if t, ok := p.interned[s]; ok {
+		return t, nil
+	}
+	if p.interned == nil {
+		p.interned = make(map[string]*ast.Term, 1024)
+	}
+	t := ast.StringTerm(s)
+	p.interned[s] = t
+	return t, nil
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -77,6 +102,32 @@ func (p *jsonParser) value() (ast.Value, error) {
 	default:
 		return nil, p.errorf("unexpected character %q", c)
 	}
+}
+
+// term parses a value as a term, sharing short strings and literals.
+func (p *jsonParser) term() (*ast.Term, error) {
+	if p.i < len(p.data) {
+		switch p.data[p.i] {
+		case '"':
+			return p.strTerm()
+		case 't', 'f', 'n':
+			v, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			switch v := v.(type) {
+			case ast.Boolean:
+				return ast.InternedTerm(bool(v)), nil
+			default:
+				return ast.NullTerm(), nil
+			}
+		}
+	}
+	v, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(v), nil
 }
 
 func (p *jsonParser) literal(word string, v ast.Value) (ast.Value, error) {
@@ -156,7 +207,7 @@ func (p *jsonParser) object() (ast.Value, error) {
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, p.errorf("expected an object key")
 		}
-		k, err := p.str()
+		k, err := p.strTerm()
 		if err != nil {
 			return nil, err
 		}
@@ -166,11 +217,11 @@ func (p *jsonParser) object() (ast.Value, error) {
 		}
 		p.i++
 		p.space()
-		v, err := p.value()
+		v, err := p.term()
 		if err != nil {
 			return nil, err
 		}
-		pairs = append(pairs, [2]*ast.Term{ast.StringTerm(k), ast.NewTerm(v)})
+		pairs = append(pairs, [2]*ast.Term{k, v})
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated object")
@@ -197,11 +248,11 @@ func (p *jsonParser) array() (ast.Value, error) {
 	}
 	for {
 		p.space()
-		v, err := p.value()
+		v, err := p.term()
 		if err != nil {
 			return nil, err
 		}
-		terms = append(terms, ast.NewTerm(v))
+		terms = append(terms, v)
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated array")
