@@ -20,7 +20,6 @@ import (
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
 	"github.com/myorg/drift-action/internal/glob"
-	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tfsource"
 	"github.com/sethvargo/go-githubactions"
@@ -152,13 +151,11 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	// Labels override soft-mandatory policies on pull requests; recorded like any override.
 	c.Policy.Overrides = append(c.Policy.Overrides, ev.Overrides()...)
 
-	var progress bytes.Buffer
 	fmt.Fprintf(r.out, "drift-action: planning (%s)\n", describeEvent(ev))
 	det, err := Detect(ctx, c, &lineWriter{r: r})
 	if det.PlanDir != "" {
 		defer os.RemoveAll(det.PlanDir)
 	}
-	_ = progress
 	if err != nil {
 		return err
 	}
@@ -489,5 +486,3 @@ func findResults(workspace string, patterns []string) ([]string, error) {
 	}
 	return out, nil
 }
-
-var _ = policy.Advisory

@@ -82,7 +82,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				results[i] = cancelled(t, mask)
+				results[i] = cancelled(t)
 				return
 			}
 			defer func() { <-sem }()
@@ -114,7 +114,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 	return Detection{Doc: report.WithPolicies(results, pols), PlanDir: planDir}, nil
 }
 
-func cancelled(t discover.Target, mask drift.Options) drift.Result {
+func cancelled(t discover.Target) drift.Result {
 	r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace}
 	r.Fail("cancelled before terraform ran")
 	return r
