@@ -35,9 +35,6 @@ var newCommenter = func(ctx context.Context, token, apiURL string) (Commenter, e
 	return github.NewClient(ctx, token, apiURL, nil)
 }
 
-// commentLimit is GitHub's limit for one issue comment, in characters.
-const commentLimit = 65536
-
 // runner wraps go-githubactions so a failure to write a runner file is an
 // error, not a panic, and output values cannot smuggle in other outputs.
 type runner struct {
@@ -298,7 +295,7 @@ func comment(ctx context.Context, a config.Action, ev config.Event, doc report.D
 	if a.Shard.IsSet() {
 		marker = "report-" + a.Shard.String()
 	}
-	urls, err := cm.UpsertStickyComment(ctx, owner, repo, ev.PR, marker, github.Split(body.String(), commentLimit))
+	urls, err := cm.UpsertStickyComment(ctx, owner, repo, ev.PR, marker, github.Split(body.String(), github.CommentPartLimit))
 	if err != nil {
 		return "", fmt.Errorf("comment: %w", err)
 	}

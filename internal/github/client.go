@@ -112,6 +112,9 @@ func enterpriseURLs(apiURL string) (*url.URL, *url.URL, error) {
 
 // String describes the client without its token.
 func (c *Client) String() string {
+	if c == nil {
+		return "github.Client(nil)"
+	}
 	return fmt.Sprintf("github.Client{BaseURL: %q}", c.baseURL)
 }
 
@@ -143,8 +146,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil // cannot replay the body: hand back the first answer
 		}
 	}
-	if req.Method == http.MethodPost && (resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout) {
-		// A gateway error does not say whether the POST was carried out.
+	if req.Method == http.MethodPost && resp.StatusCode >= 500 {
+		// A server error does not say whether the POST was carried out.
 		if l, ok := req.Context().Value(retryLogKey{}).(*retryLog); ok {
 			l.ambiguous.Store(true)
 		}
@@ -226,7 +229,7 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// retryLog lets a caller learn that a POST was retried after a gateway
+// retryLog lets a caller learn that a POST was retried after a server
 // error, so it may have been carried out twice.
 type retryLog struct{ ambiguous atomic.Bool }
 

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -576,5 +577,21 @@ func TestParseMarker(t *testing.T) {
 				t.Errorf("parseMarker(%q) (-want +got):\n%s", tt.body, diff)
 			}
 		})
+	}
+}
+
+func TestUpsertStickyCommentCanceled(t *testing.T) {
+	t.Parallel()
+	srv := githubtest.NewServer(t)
+	c, _ := newTestClient(t, srv, "")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := c.UpsertStickyComment(ctx, owner, repo, prNum, "plan", []string{"x"})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want context.Canceled", err)
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		t.Errorf("a canceled request is not an *APIError: %v", err)
 	}
 }

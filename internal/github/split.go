@@ -64,7 +64,7 @@ type outLine struct {
 // if there turn out to be more parts than that.
 func splitParts(markdown string, limit int) [][]outLine {
 	lines := strings.Split(markdown, "\n")
-	blocks, _ := parseBlocks(lines, 0, false)
+	blocks, _ := parseBlocks(lines, 0, 0)
 	endsInFence := fenceStateAfter(lines) != nil
 	for w := 1; ; w++ {
 		p := &packer{
@@ -100,6 +100,21 @@ func noteCost(w int) int {
 // cost is what a line adds to a part: its runes and a newline. A part of
 // lines costing c in total has c-1 runes, so parts are packed to limit+1.
 func cost(line string) int { return utf8.RuneCountInString(line) + 1 }
+
+// longerThan reports whether s has more than n runes, looking at no more
+// than n+1 of them.
+func longerThan(s string, n int) bool {
+	if len(s) <= n {
+		return false
+	}
+	for range s {
+		if n < 0 {
+			return true
+		}
+		n--
+	}
+	return n < 0
+}
 
 func costAll(lines []string) int {
 	n := 0
@@ -145,9 +160,19 @@ func (b *block) appendLines(dst []string) []string {
 	return dst
 }
 
-// parseBlocks parses lines from i until the end or, when nested, until a
-// line that closes a <details>, whose index it returns.
-func parseBlocks(lines []string, i int, nested bool) ([]*block, int) {
+func (b *block) firstLine() string {
+	if b.kind == kindDetails {
+		return b.header[0]
+	}
+	return b.lines[0]
+}
+
+// maxDetailsDepth bounds <details> nesting; deeper ones are ordinary lines.
+const maxDetailsDepth = 16
+
+// parseBlocks parses lines from i until the end or, inside a <details>
+// (depth > 0), until the line that closes it, whose index it returns.
+func parseBlocks(lines []string, i int, depth int) ([]*block, int) {
 	var blocks []*block
 	for i < len(lines) {
 		l := lines[i]
@@ -171,11 +196,11 @@ func parseBlocks(lines []string, i int, nested bool) ([]*block, int) {
 			continue
 		}
 		switch d := detailsDelta(l); {
-		case d > 0:
+		case d > 0 && depth < maxDetailsDepth:
 			h := detailsHeaderEnd(lines, i)
 			b := &block{kind: kindDetails, header: lines[i:h], cost: costAll(lines[i:h])}
 			var j int
-			b.children, j = parseBlocks(lines, h, true)
+			b.children, j = parseBlocks(lines, h, depth+1)
 			for _, c := range b.children {
 				b.cost += c.cost
 			}
@@ -187,7 +212,7 @@ func parseBlocks(lines []string, i int, nested bool) ([]*block, int) {
 			blocks = append(blocks, b)
 			i = j
 			continue
-		case d < 0 && nested:
+		case d < 0 && depth > 0:
 			return blocks, i
 		}
 		blocks = append(blocks, &block{kind: kindLine, lines: lines[i : i+1], cost: cost(l)})
@@ -382,10 +407,25 @@ func (p *packer) place(b *block) {
 		p.placeTable(b)
 	case kindDetails:
 		p.placeDetails(b)
-	default: // lines, and fences: emit closes and reopens the fence
-		for _, l := range b.lines {
-			p.emit(l)
+	case kindFence:
+		p.placeFence(b)
+	default:
+		p.emit(b.lines[0])
+	}
+}
+
+// placeFence adds a fence too big for a part; emit closes it at the end of
+// each part and reopens it at the top of the next.
+func (p *packer) placeFence(b *block) {
+	if len(b.lines) > 1 {
+		opener := openFence(b.lines[0])
+		first := cost(b.lines[0]) + cost(b.lines[1]) + opener.closeCost()
+		if !p.fits(first) && !p.fresh() {
+			p.breakPart() // keep the opening line with some code
 		}
+	}
+	for _, l := range b.lines {
+		p.emit(l)
 	}
 }
 
@@ -424,7 +464,7 @@ func (p *packer) placeDetails(b *block) {
 	}
 	first := costAll(b.header) + f.closeCost
 	if len(b.children) > 0 {
-		first += cost(b.children[0].appendLines(nil)[0])
+		first += cost(b.children[0].firstLine())
 	}
 	if !p.fits(first) && !p.fresh() {
 		p.breakPart() // keep the header with some content
@@ -477,13 +517,21 @@ func (p *packer) popFrame() {
 func (p *packer) emit(line string) {
 	const minPiece = 16 // don't start cutting a long line into a nearly full part
 	for {
-		need := cost(line) + p.framesClose + p.fence.next(line).closeCost()
-		if p.used+need <= p.capacity {
-			p.push(outLine{text: line})
-			return
-		}
 		room := p.capacity - p.used - p.framesClose
-		if !p.fresh() && (p.fitsFresh(cost(line)+p.fence.next(line).closeCost()) || room < minPiece) {
+		// Lines longer than a part skip the whole-line checks, which would
+		// make cutting them quadratic.
+		if !longerThan(line, p.capacity) {
+			c := cost(line) + p.fence.next(line).closeCost()
+			if c <= room {
+				p.push(outLine{text: line})
+				return
+			}
+			if !p.fresh() && p.fitsFresh(c) {
+				p.breakPart()
+				continue
+			}
+		}
+		if !p.fresh() && room < minPiece {
 			p.breakPart()
 			continue
 		}
@@ -521,11 +569,16 @@ func (p *packer) cut(line string, room int) (piece, rest string, ok bool) {
 		n-- // the whole line did not fit; always leave a rest
 	}
 	for n >= 1 {
-		need := n + 1 + p.fence.next(line[:offsets[n]]).closeCost()
-		if need <= room {
+		c := p.fence.next(line[:offsets[n]]).closeCost()
+		if n+1+c <= room {
 			break
 		}
-		n -= need - room
+		next := room - 1 - c
+		if next < 1 {
+			// The piece opens a fence whose closing grows with it: halve.
+			next = n / 2
+		}
+		n = next
 	}
 	if n < 1 {
 		return "", line, false

@@ -137,7 +137,7 @@ func checkSplit(t *testing.T, markdown string, limit int, parts []string) {
 func TestSplit(t *testing.T) {
 	t.Parallel()
 	para := repeat(5, func(i int) string { return line(fmt.Sprintf("paragraph %d ", i), 45) }) // 230 of 257
-	table := []string{"| a | b |", "|---|---|", "| 1 | 2 |", "| 3 | 4 |", "| 5 | 6 |"}     // 50
+	table := []string{"| a | b |", "|---|---|", "| 1 | 2 |", "| 3 | 4 |", "| 5 | 6 |"}         // 50
 	fence := []string{"```hcl", `a = 1`, `b = 2`, "```"}                                       // 26
 	details := cat([]string{"<details><summary>Plan</summary>", ""}, table, []string{"", "</details>"})
 	bigTable := cat(table[:2], repeat(40, func(i int) string { return line(fmt.Sprintf("| %d |", i), 30) }))
@@ -342,6 +342,21 @@ func TestSplit(t *testing.T) {
 					t.Errorf("got %d parts, want 5", len(parts))
 				}
 			},
+		},
+		{
+			name:     "a run of backticks longer than a part is cut without flooding parts",
+			markdown: join("```", strings.Repeat("`", 20000), "text"),
+			limit:    256,
+			check: func(t *testing.T, parts []string) {
+				if len(parts) > 2*20000/256+2 {
+					t.Errorf("got %d parts", len(parts))
+				}
+			},
+		},
+		{
+			name:     "deeply nested details blocks",
+			markdown: strings.Repeat("<details>\n<summary>s</summary>\n\n- item\n", 40) + strings.Repeat("</details>\n", 40),
+			limit:    256,
 		},
 		{
 			name:     "a fence left open by the input stays open at the end",

@@ -1,0 +1,220 @@
+package github
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNewClientURLs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		apiURL     string
+		wantBase   string
+		wantUpload string
+		wantErr    string
+	}{
+		{name: "empty means github.com", apiURL: "", wantBase: "https://api.github.com/", wantUpload: "https://uploads.github.com/"},
+		{name: "github.com", apiURL: "https://api.github.com", wantBase: "https://api.github.com/", wantUpload: "https://uploads.github.com/"},
+		{name: "github.com with slash", apiURL: "https://api.github.com/", wantBase: "https://api.github.com/", wantUpload: "https://uploads.github.com/"},
+		{name: "GitHub Enterprise Server", apiURL: "https://ghe.example.com/api/v3", wantBase: "https://ghe.example.com/api/v3/", wantUpload: "https://ghe.example.com/api/uploads/"},
+		{name: "GitHub Enterprise Server with slash", apiURL: "https://ghe.example.com/api/v3/", wantBase: "https://ghe.example.com/api/v3/", wantUpload: "https://ghe.example.com/api/uploads/"},
+		{name: "GHE.com data residency", apiURL: "https://api.acme.ghe.com", wantBase: "https://api.acme.ghe.com/", wantUpload: "https://api.acme.ghe.com/"},
+		{name: "no scheme", apiURL: "ghe.example.com/api/v3", wantErr: "want an absolute http(s) URL"},
+		{name: "credentials in the URL", apiURL: "https://me:hunter2@ghe.example.com/api/v3", wantErr: "credentials belong in the token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := NewClient(t.Context(), "ghs_0123456789abcdef", tt.apiURL, nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("error shows the URL's password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{c.BaseURL(), c.gh.BaseURL.String(), c.gh.UploadURL.String()}
+			if diff := cmp.Diff([]string{tt.wantBase, tt.wantBase, tt.wantUpload}, got); diff != "" {
+				t.Errorf("URLs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNewClientHTTPClient(t *testing.T) {
+	t.Parallel()
+	t.Run("nil gets a timeout", func(t *testing.T) {
+		t.Parallel()
+		c, err := NewClient(t.Context(), "ghs_0123456789abcdef", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.gh.Client().Timeout; got != DefaultTimeout {
+			t.Errorf("timeout = %v, want %v", got, DefaultTimeout)
+		}
+	})
+	t.Run("a given client is not modified", func(t *testing.T) {
+		t.Parallel()
+		hc := &http.Client{Timeout: 5 * time.Second}
+		c, err := NewClient(t.Context(), "ghs_0123456789abcdef", "", hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hc.Transport != nil {
+			t.Errorf("the caller's client got transport %T", hc.Transport)
+		}
+		if got := c.gh.Client().Timeout; got != 5*time.Second {
+			t.Errorf("timeout = %v, want the given 5s", got)
+		}
+	})
+	t.Run("no token", func(t *testing.T) {
+		t.Parallel()
+		for _, tok := range []string{"", "  "} {
+			if _, err := NewClient(t.Context(), tok, "", nil); err == nil || !strings.Contains(err.Error(), "no token") {
+				t.Errorf("NewClient(%q) error = %v, want no token", tok, err)
+			}
+		}
+	})
+}
+
+func TestClientNeverPrintsToken(t *testing.T) {
+	t.Parallel()
+	const token = "ghs_SECRETsecretSECRET"
+	c, err := NewClient(t.Context(), token, "https://ghe.example.com/api/v3", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if got := fmt.Sprintf(format, c); strings.Contains(got, token) {
+			t.Errorf("%s shows the token: %s", format, got)
+		}
+	}
+	// Errors that would somehow carry the token are redacted.
+	err = c.apiError(OpCreateComment, fmt.Errorf("dial tcp: bad header Bearer %s", token))
+	if strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), Redacted) {
+		t.Errorf("error not redacted: %v", err)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		status     int
+		retryAfter string
+		wantWait   time.Duration
+		wantRetry  bool
+	}{
+		{"200", 200, "", 0, false},
+		{"500 is not retried", 500, "", 0, false},
+		{"502", 502, "", serverErrorBackoff, true},
+		{"503", 503, "", serverErrorBackoff, true},
+		{"504", 504, "", serverErrorBackoff, true},
+		{"503 with Retry-After", 503, "5", 5 * time.Second, true},
+		{"503 with a long Retry-After", 503, "3600", 0, false},
+		{"403 without Retry-After is a permission problem", 403, "", 0, false},
+		{"403 with Retry-After", 403, "30", 30 * time.Second, true},
+		{"429 with Retry-After", 429, "1", time.Second, true},
+		{"429 with Retry-After 0", 429, "0", 0, true},
+		{"429 with Retry-After at the limit", 429, "60", time.Minute, true},
+		{"429 with Retry-After over the limit", 429, "61", 0, false},
+		{"429 with a huge Retry-After", 429, "99999999999999999", 0, false},
+		{"429 without Retry-After", 429, "", 0, false},
+		{"429 with an HTTP date", 429, now.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second, true},
+		{"429 with a past HTTP date", 429, now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"429 with garbage", 429, "soon", 0, false},
+		{"429 with a negative number", 429, "-5", 0, false},
+		{"404", 404, "1", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp := &http.Response{StatusCode: tt.status, Header: http.Header{}}
+			if tt.retryAfter != "" {
+				resp.Header.Set("Retry-After", tt.retryAfter)
+			}
+			wait, retry := retryDelay(resp, now)
+			if diff := cmp.Diff([]any{tt.wantWait, tt.wantRetry}, []any{wait, retry}); diff != "" {
+				t.Errorf("retryDelay (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPermissionHint(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		op     string
+		status int
+		want   string
+	}{
+		{OpCreateComment, 403, "the workflow needs `permissions: pull-requests: write` (and `issues: write` for issue comments); pull requests from forks only get a read-only token"},
+		{OpListComments, 404, "not found, or the token cannot see it: the workflow needs `permissions: pull-requests: write` (and `issues: write` for issue comments); pull requests from forks only get a read-only token"},
+		{OpGetPullRequest, 403, "the workflow needs `permissions: pull-requests: read`"},
+		{OpWriteContents, 403, "the workflow needs `permissions: contents: write`"},
+		{OpRepositoryDispatch, 403, "the workflow needs `permissions: contents: write` (dispatching to another repository needs a token with access to it; GITHUB_TOKEN only covers its own repository)"},
+		{OpCreatePullRequest, 403, "the workflow needs `permissions: pull-requests: write` and `contents: write`, and the repository setting \"Allow GitHub Actions to create and approve pull requests\" must be enabled"},
+		{OpCreateComment, 401, "the token is invalid or expired (check the token input, or that GITHUB_TOKEN is passed)"},
+		{"doing something new", 403, "the token is not allowed to do this; check the workflow's `permissions:`"},
+		{OpCreateComment, 422, ""},
+		{OpCreateComment, 500, ""},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %d", tt.op, tt.status), func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, PermissionHint(tt.op, tt.status)); diff != "" {
+				t.Errorf("PermissionHint (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAPIErrorText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  *APIError
+		want string
+	}{
+		{
+			name: "403",
+			err:  &APIError{Op: OpCreateComment, Status: 403, Permission: "pull-requests: write", Message: "Resource not accessible by integration"},
+			want: "github: creating a pull request comment was refused (403): the workflow needs `permissions: pull-requests: write` (and `issues: write` for issue comments); pull requests from forks only get a read-only token; GitHub said: \"Resource not accessible by integration\"",
+		},
+		{
+			name: "401",
+			err:  &APIError{Op: OpListComments, Status: 401, Message: "Bad credentials"},
+			want: "github: listing pull request comments was refused (401): the token is invalid or expired (check the token input, or that GITHUB_TOKEN is passed); GitHub said: \"Bad credentials\"",
+		},
+		{
+			name: "500 without a message",
+			err:  &APIError{Op: OpRepositoryDispatch, Status: 500},
+			want: "github: sending a repository_dispatch event failed (500)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, tt.err.Error()); diff != "" {
+				t.Errorf("Error() (-want +got):\n%s", diff)
+			}
+			var target *APIError
+			if !errors.As(fmt.Errorf("wrapped: %w", tt.err), &target) {
+				t.Errorf("errors.As does not find the *APIError")
+			}
+		})
+	}
+}
