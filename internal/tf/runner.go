@@ -74,6 +74,9 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	wrap := func(step string, err error, diag string) error {
 		if errors.Is(err, context.DeadlineExceeded) && o.Timeout > 0 {
 			msg := fmt.Sprintf("timed out after %s (terraform was interrupted and given %s to release the state lock)", o.Timeout, o.Grace)
+			if strings.Contains(err.Error(), "signal: killed") {
+				msg += "; terraform did not stop in time and was killed, so a remote state lock may still be held: check it and run terraform force-unlock if needed"
+			}
 			if diag != "" {
 				msg += "; terraform said: " + diag
 			}
