@@ -13,7 +13,9 @@ COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath \
       -ldflags "-s -w -X github.com/myorg/drift-action/internal/app.Version=${VERSION}" \
-      -o /out/drift-action .
+      -o /out/drift-action . \
+ && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" \
+      -o /out/drift-action-gatekeeper ./internal/gatekeeper/cmd/drift-action-gatekeeper
 
 # --- terraform: the official release zip, checksum-verified ---------------
 FROM debian:bookworm-slim AS terraform
@@ -46,6 +48,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=terraform /tmp/terraform/terraform /usr/local/bin/terraform
 COPY --from=build /out/drift-action /usr/local/bin/drift-action
+# Gatekeeper's checks run in a companion binary found beside drift-action, so
+# the Kubernetes libraries it links cost nothing to the other commands.
+COPY --from=build /out/drift-action-gatekeeper /usr/local/bin/drift-action-gatekeeper
 # GitHub mounts the checked-out repository at /github/workspace, owned by the
 # runner's user, not by root inside the container; git (>= 2.35.2) refuses to
 # work in it unless it is a safe.directory. Only that path is trusted, not

@@ -4,26 +4,33 @@
 #   bash bench/run.sh
 #
 # Environment knobs (all optional):
-#   REPS=3            measured repetitions per side (medians are reported)
+#   REPS=3            measured repetitions per side, benchmark b (medians reported)
+#   BIG_REPS=$REPS    measured repetitions per side, benchmark a
 #   WARMUP=1          unmeasured runs per side before measuring
 #   BIG_COUNT=10000   resources in the single large root (benchmark a)
 #   ROOTS=40          number of small roots (benchmark b)
 #   ROOT_COUNT=5      resources per small root
 #   PAR=2             --parallelism for drift-action and -P for xargs
-#   BREAKDOWN=1       also time every terraform step drift-action runs (through a
-#                     logging shim) and the bare steps, to show where time goes
+#   BREAKDOWN=1       also time the terraform commands drift-action starts
+#                     (through a timing shim) and variants of both sides, to
+#                     show where the time goes
+#   BD_REPS=$REPS     repetitions of each breakdown variant for benchmark b
+#   BD_BIG_REPS=1     repetitions of each breakdown step for benchmark a
 #   BENCH_WORK=DIR    use (and keep) DIR for fixtures instead of a temp dir; an
 #                     already applied fixture there is reused, saving the setup
 #   TERRAFORM=terraform  terraform executable used by both sides
 set -euo pipefail
 
 REPS=${REPS:-3}
+BIG_REPS=${BIG_REPS:-$REPS}
 WARMUP=${WARMUP:-1}
 BIG_COUNT=${BIG_COUNT:-10000}
 ROOTS=${ROOTS:-40}
 ROOT_COUNT=${ROOT_COUNT:-5}
 PAR=${PAR:-2}
 BREAKDOWN=${BREAKDOWN:-1}
+BD_REPS=${BD_REPS:-$REPS}
+BD_BIG_REPS=${BD_BIG_REPS:-1}
 TERRAFORM=${TERRAFORM:-terraform}
 GOAL=1.05
 
@@ -57,7 +64,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-RUN="$WORK/run"   # per-run scratch (timings, plan files, output)
+RUN="$WORK/run" # per-run scratch (timings, plan files, output)
 rm -rf "$RUN"
 mkdir -p "$RUN"
 
@@ -65,8 +72,8 @@ mkdir -p "$RUN"
 # An empty CLI config so a user's ~/.terraformrc (mirrors, credentials, a
 # missing TF_CLI_CONFIG_FILE) affects neither side; one shared plugin cache
 # (terraform_data is built in, so it stays empty, but both sides see the same
-# setting); TF_IN_AUTOMATION as terraform-exec sets it for drift-action.
-# CHECKPOINT_DISABLE is deliberately left as the caller has it: see README.
+# setting); TF_IN_AUTOMATION as terraform-exec sets it for drift-action's
+# terraform anyway. CHECKPOINT_DISABLE is left as the caller has it: see README.
 : >"$WORK/terraformrc"
 export TF_CLI_CONFIG_FILE="$WORK/terraformrc"
 export TF_PLUGIN_CACHE_DIR="$WORK/plugin-cache"
@@ -87,7 +94,7 @@ SMALL="$WORK/small"
 
 tf_quiet() { "$TF" "$@" >"$RUN/setup.log" 2>&1 || { cat "$RUN/setup.log" >&2; return 1; }; }
 
-if [ ! -f "$BIG/terraform.tfstate" ] || [ "$(cat "$BIG/.count" 2>/dev/null)" != "$BIG_COUNT" ]; then
+if [ ! -s "$BIG/terraform.tfstate" ] || [ "$(cat "$BIG/.count" 2>/dev/null)" != "$BIG_COUNT" ]; then
 	rm -rf "$BIG"
 	mkdir -p "$BIG"
 	cat >"$BIG/main.tf" <<EOF
@@ -96,7 +103,7 @@ resource "terraform_data" "r" {
   input = count.index
 }
 EOF
-	log "setup: init + apply $BIG_COUNT resources in $BIG (not measured; takes a while)"
+	log "setup: init + apply $BIG_COUNT resources in $BIG (not measured; may take many minutes)"
 	s=$(date +%s)
 	(cd "$BIG" && tf_quiet init -input=false && tf_quiet apply -input=false -auto-approve)
 	echo "$BIG_COUNT" >"$BIG/.count"
@@ -127,26 +134,34 @@ else
 fi
 
 # --- measuring -------------------------------------------------------------------------
-# measure NAME EXPECTED_EXIT COMMAND...: one run under GNU time; appends
-# "wall_seconds max_rss_kb" to $RUN/NAME.times. GNU time's %M is ru_maxrss of
-# wait4(): the peak RSS of the largest single process among the command and
-# all descendants it (transitively) waited for -- not the sum of processes
-# alive at the same time. The same method is used for both sides.
+# timed FILE COMMAND...: one run under GNU time, "wall max_rss_kb cpu_s exit"
+# appended to FILE. GNU time's %M is ru_maxrss from wait4(): the peak RSS of
+# the largest single process among the command and every descendant it
+# (transitively) waited for -- not a sum over processes alive at the same
+# time. %U+%S is user+system CPU of the command and all waited descendants.
+# The same method is used for both sides.
+timed() {
+	local file=$1 rc=0
+	shift
+	"$GTIME" -f '%e %M %U %S %x' -o "$file.last" "$@" >"$file.out" 2>"$file.err" || rc=$?
+	tail -n 1 "$file.last" | awk '{ printf "%s %s %.2f %s\n", $1, $2, $3 + $4, $5 }' >>"$file.times"
+	return "$rc"
+}
+
+# measure NAME EXPECTED_EXIT COMMAND...: a timed run that must exit as expected.
 measure() {
-	local name=$1 want=$2
+	local name=$1 want=$2 rc=0
 	shift 2
-	local rc=0
-	"$GTIME" -f '%e %M %x' -o "$RUN/$name.last" "$@" >"$RUN/$name.out" 2>"$RUN/$name.err" || rc=$?
+	cut -d' ' -f1 /proc/loadavg >>"$RUN/load.txt"
+	timed "$RUN/$name" "$@" || rc=$?
 	if [ "$rc" != "$want" ]; then
 		log "$name exited $rc, expected $want; stderr:"
 		tail -n 30 "$RUN/$name.err" >&2
-		tail -n 5 "$RUN/$name.out" >&2
 		exit 1
 	fi
-	local wall rss
-	read -r wall rss _ <"$RUN/$name.last"
-	echo "$wall $rss" >>"$RUN/$name.times"
-	log "  $name: ${wall}s, $((rss / 1024)) MiB"
+	local wall rss cpu
+	read -r wall rss cpu _ < <(tail -n 1 "$RUN/$name.times")
+	log "  $name: ${wall}s wall, ${cpu}s CPU, $((rss / 1024)) MiB"
 }
 
 median() { # median of column $1 of file $2
@@ -154,19 +169,19 @@ median() { # median of column $1 of file $2
 		if (NR == 0) { print "nan"; exit }
 		if (NR % 2) printf "%.3f\n", v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2] + v[NR/2+1]) / 2 }'
 }
+mib() { local k=${1%.*}; echo $((k / 1024)); }
 
-# compare A_NAME B_NAME: alternates the order each repetition.
+# compare REPS A B: warm-up, then REPS repetitions alternating the order.
 compare() {
-	local a=$1 b=$2 i
-	rm -f "$RUN/$a.times" "$RUN/$b.times"
+	local n=$1 a=$2 b=$3 i
 	for ((i = 1; i <= WARMUP; i++)); do
 		log "warm-up $i/$WARMUP"
-		run_"$a" >/dev/null
-		run_"$b" >/dev/null
-		rm -f "$RUN/$a.times" "$RUN/$b.times"
+		run_"$a"
+		run_"$b"
 	done
-	for ((i = 1; i <= REPS; i++)); do
-		log "repetition $i/$REPS"
+	rm -f "$RUN/$a.times" "$RUN/$b.times"
+	for ((i = 1; i <= n; i++)); do
+		log "repetition $i/$n"
 		if ((i % 2)); then run_"$b"; run_"$a"; else run_"$a"; run_"$b"; fi
 	done
 }
@@ -177,119 +192,184 @@ run_big_da() { measure big_da 0 "$DA" detect --format json "$BIG"; }
 run_big_tf() { measure big_tf 0 sh -c 'cd "$1" && exec "$2" plan -input=false -out="$3" >/dev/null' sh "$BIG" "$TF" "$RUN/big.tfplan"; }
 
 # (b) ROOTS small roots, PAR at a time; both sides init and plan every root.
+# xargs_script PER_ROOT: the baseline pipeline, run as sh -c SCRIPT sh PARENT P TF;
+# PER_ROOT runs in each root with "$0" standing for terraform.
+xargs_script() { printf 'cd "$1" && ls -d roots/* | xargs -P"$2" -I{} sh -c %s "$3"' "'cd {} && $1'"; }
+XARGS_SCRIPT=$(xargs_script '"$0" init -input=false >/dev/null && "$0" plan -input=false -out=tfplan >/dev/null')
 run_small_da() { measure small_da 0 "$DA" detect --parallelism "$PAR" --format json "$SMALL/roots"; }
-run_small_tf() {
-	measure small_tf 0 sh -c 'cd "$1" && ls -d roots/* | xargs -P"$2" -I{} sh -c '\''cd {} && "$0" init -input=false >/dev/null && "$0" plan -input=false -out=tfplan >/dev/null'\'' "$3"' sh "$SMALL" "$PAR" "$TF"
-}
+run_small_tf() { measure small_tf 0 sh -c "$XARGS_SCRIPT" sh "$SMALL" "$PAR" "$TF"; }
 
-log "benchmark a: 1 root x $BIG_COUNT resources, $REPS repetitions"
-compare big_da big_tf
+uptime_start=$(cat /proc/loadavg)
+log "benchmark a: 1 root x $BIG_COUNT resources, $BIG_REPS repetitions"
+compare "$BIG_REPS" big_da big_tf
 log "benchmark b: $ROOTS roots x $ROOT_COUNT resources, parallelism $PAR, $REPS repetitions"
-compare small_da small_tf
+compare "$REPS" small_da small_tf
+uptime_end=$(cat /proc/loadavg)
 
 # --- breakdown: where drift-action's time goes ------------------------------------
-# drift-action runs terraform through a shim that times every terraform
-# command it starts (wall and peak RSS), so the cost of each step it adds is
-# visible; the same steps are then timed bare.
-if [ "$BREAKDOWN" = 1 ]; then
-	SHIM="$WORK/terraform-shim"
-	cat >"$SHIM" <<EOF
-#!/bin/sh
-exec $GTIME -a -o "\$SHIM_LOG" -f "%e %M \$*" "$TF" "\$@"
-EOF
-	chmod +x "$SHIM"
-	bd() { # NAME COMMAND...: REPS timed runs, medians
-		local name=$1 f rss i
-		shift
-		f="$RUN/bd_$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '_')"
-		rm -f "$f.times"
-		for ((i = 1; i <= REPS; i++)); do
-			"$GTIME" -f '%e %M' -o "$f.last" "$@" >/dev/null 2>"$f.err" || true
-			tail -n 1 "$f.last" >>"$f.times"
+# sample_tree PID: every 0.5 s until PID exits, the sum of RSS over PID and all
+# its descendants, and PID's own VmHWM. Prints "peak_tree_kb own_hwm_kb".
+sample_tree() {
+	local pid=$1 peak=0 hwm=0 s h
+	while [ -e "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; do
+		s=$(ps -e -o pid=,ppid=,rss= | awk -v root="$pid" '{ p[$1] = $2; r[$1] = $3 }
+			END { for (x in p) { y = x; while (y in p) { if (y == root) { sum += r[x]; break }; y = p[y] } } print sum + 0 }')
+		h=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+		if ((s > peak)); then peak=$s; fi
+		if ((${h:-0} > hwm)); then hwm=$h; fi
+		sleep 0.5
+	done
+	echo "$peak $hwm"
+}
+
+# variants NAME REPS LABEL:FUNCTION...: REPS rounds over all variants, the
+# starting variant rotating each round; a table row of medians per variant.
+variants() {
+	local name=$1 reps=$2 i j k n
+	shift 2
+	local -a labels=() funcs=()
+	for v in "$@"; do labels+=("${v%:*}"); funcs+=("${v##*:}"); done
+	n=${#funcs[@]}
+	for ((k = 0; k < n; k++)); do rm -f "$RUN/v_${name}_$k.times"; done
+	for ((i = 0; i < reps; i++)); do
+		for ((j = 0; j < n; j++)); do
+			k=$(((i + j) % n))
+			# GNU time cannot run a shell function: each variant runs in a
+			# bash -c (the same small constant cost for every variant).
+			timed "$RUN/v_${name}_$k" bash -c "$(declare -f "${funcs[$k]}"); ${funcs[$k]}" || true
 		done
-		rss=$(median 2 "$f.times")
-		printf '| %s | %.2f | %d |\n' "$name" "$(median 1 "$f.times")" "$((${rss%.*} / 1024))"
-	}
-	log "breakdown (a): terraform steps inside drift-action, through a timing shim"
+	done
+	echo "| variant | wall s | CPU s (user+sys) | peak RSS MiB |"
+	echo "|---|---:|---:|---:|"
+	for ((k = 0; k < n; k++)); do
+		local f="$RUN/v_${name}_$k.times"
+		printf '| %s | %.2f | %.2f | %d |\n' "${labels[$k]}" "$(median 1 "$f")" "$(median 3 "$f")" "$(mib "$(median 2 "$f")")"
+	done
+}
+
+if [ "$BREAKDOWN" = 1 ]; then
+	# A shim that times every terraform command drift-action starts.
+	SHIM="$WORK/terraform-shim"
+	printf '#!/bin/sh\nexec %s -a -o "$SHIM_LOG" -f "%%e %%M %%U %%S $*" %s "$@"\n' "$GTIME" "$TF" >"$SHIM"
+	# A pass-through shim (the cost of a shim alone) and one that answers
+	# `terraform version` from a file, as if terraform-exec had the version cached.
+	PASS="$WORK/terraform-pass"
+	printf '#!/bin/sh\nexec %s "$@"\n' "$TF" >"$PASS"
+	"$TF" version -json >"$WORK/version.json"
+	FASTVER="$WORK/terraform-fastversion"
+	printf '#!/bin/sh\nif [ "$1" = version ]; then cat %s; exit 0; fi\nexec %s "$@"\n' "$WORK/version.json" "$TF" >"$FASTVER"
+	chmod +x "$SHIM" "$PASS" "$FASTVER"
 	export SHIM_LOG="$RUN/shim.log"
+	# What the variants (run in bash -c) need.
+	export TF DA BIG SMALL PAR RUN PASS FASTVER
+
+	log "breakdown (a): one drift-action run through the timing shim, process tree sampled"
 	: >"$SHIM_LOG"
-	"$DA" detect --format json --terraform "$SHIM" "$BIG" >/dev/null 2>"$RUN/shim.err" || true
+	"$DA" detect --format json --terraform "$SHIM" "$BIG" >/dev/null 2>"$RUN/shim.err" &
+	dapid=$!
+	read -r tree_peak da_hwm < <(sample_tree "$dapid")
+	wait "$dapid" || true
+	log "breakdown (a): single steps, $BD_BIG_REPS run(s) each"
+	bd_version() { "$TF" version -json; }
+	bd_init() { (cd "$BIG" && "$TF" init -input=false); }
+	bd_plain() { (cd "$BIG" && "$TF" plan -input=false -out="$RUN/bd.tfplan"); }
+	bd_json() { (cd "$BIG" && "$TF" plan -input=false -json -out="$RUN/bd.tfplan"); }
+	bd_da_nopolicy() { "$DA" detect --format json --no-policy "$BIG"; }
 	{
+		echo "### Breakdown (a): the terraform commands drift-action started (one run, GNU time shim)"
 		echo
-		echo "### Breakdown (a): terraform commands started by drift-action (one run, via a GNU time shim)"
+		echo "| wall s | CPU s | peak RSS MiB | command |"
+		echo "|---:|---:|---:|---|"
+		awk '/^Command / { next } { w = $1; rss = $2; cpu = $3 + $4; $1 = $2 = $3 = $4 = ""; sub(/^ +/, "");
+			printf "| %s | %.2f | %d | `terraform %s` |\n", w, cpu, rss / 1024, $0 }' "$SHIM_LOG"
 		echo
-		echo "| seconds | peak RSS MiB | command |"
-		echo "|---:|---:|---|"
-		awk '{ rss=$2; $1=$1; w=$1; $1=""; $2=""; sub(/^ +/, ""); printf "| %s | %d | terraform %s |\n", w, rss/1024, $0 }' "$SHIM_LOG"
+		echo "Sampled every 0.5 s during that run: peak RSS summed over drift-action and its"
+		echo "children at one moment $(mib "$tree_peak") MiB; drift-action's own process peak (VmHWM) $(mib "$da_hwm") MiB."
 		echo
-		echo "### Breakdown (a): single steps, median of $REPS"
+		echo "### Breakdown (a): single steps, median of $BD_BIG_REPS"
 		echo
-		echo "| step | seconds | peak RSS MiB |"
-		echo "|---|---:|---:|"
-		bd "terraform version -json" "$TF" version -json
-		bd "terraform init (initialised root)" sh -c 'cd "$1" && exec "$2" init -input=false' sh "$BIG" "$TF"
-		bd "terraform plan -out (plain)" sh -c 'cd "$1" && exec "$2" plan -input=false -out="$3"' sh "$BIG" "$TF" "$RUN/bd.tfplan"
-		bd "terraform plan -out -json (stream to /dev/null)" sh -c 'cd "$1" && exec "$2" plan -input=false -json -out="$3"' sh "$BIG" "$TF" "$RUN/bd.tfplan"
-		bd "drift-action detect --no-policy" "$DA" detect --format json --no-policy "$BIG"
-		bd "drift-action detect (policies on)" "$DA" detect --format json "$BIG"
+		variants biga "$BD_BIG_REPS" \
+			"terraform version -json:bd_version" \
+			"terraform init (already initialised):bd_init" \
+			"terraform plan -out (plain text, the baseline):bd_plain" \
+			"terraform plan -json -out (what drift-action runs):bd_json" \
+			"drift-action detect --no-policy:bd_da_nopolicy"
 	} >"$RUN/breakdown_big.md"
-	log "breakdown (b): terraform commands per root inside drift-action"
+
+	log "breakdown (b): one drift-action run through the timing shim"
 	: >"$SHIM_LOG"
-	s=$(date +%s.%N)
 	"$DA" detect --format json --parallelism "$PAR" --terraform "$SHIM" "$SMALL/roots" >/dev/null 2>"$RUN/shim.err" || true
-	e=$(date +%s.%N)
+	log "breakdown (b): variants, $BD_REPS round(s)"
+	XARGS_VERSION=$(xargs_script '"$0" version -json >/dev/null && "$0" init -input=false >/dev/null && "$0" plan -input=false -out=tfplan >/dev/null')
+	XARGS_JSON=$(xargs_script '"$0" init -input=false >/dev/null && "$0" plan -json -input=false -out=tfplan >/dev/null')
+	export XARGS_SCRIPT XARGS_VERSION XARGS_JSON
+	bs_tf() { sh -c "$XARGS_SCRIPT" sh "$SMALL" "$PAR" "$TF"; }
+	bs_tf_version() { sh -c "$XARGS_VERSION" sh "$SMALL" "$PAR" "$TF"; }
+	bs_tf_json() { sh -c "$XARGS_JSON" sh "$SMALL" "$PAR" "$TF"; }
+	bs_da() { "$DA" detect --parallelism "$PAR" --format json "$SMALL/roots"; }
+	bs_da_nopolicy() { "$DA" detect --parallelism "$PAR" --format json --no-policy "$SMALL/roots"; }
+	bs_da_pass() { "$DA" detect --parallelism "$PAR" --format json --terraform "$PASS" "$SMALL/roots"; }
+	bs_da_fastver() { "$DA" detect --parallelism "$PAR" --format json --terraform "$FASTVER" "$SMALL/roots"; }
 	{
+		echo "### Breakdown (b): the terraform commands drift-action started for $ROOTS roots (one run, GNU time shim)"
 		echo
-		echo "### Breakdown (b): terraform commands started by drift-action for $ROOTS roots (one run, via the shim)"
+		echo "| command | count | wall s, sum | wall s, median | CPU s, sum | max peak RSS MiB |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		awk '/^Command / { next } { print $5, $1, $2, $3 + $4 }' "$SHIM_LOG" | sort -k1,1 -k2,2g | awk '
+			{ n[$1]++; t[$1] += $2; c[$1] += $4; v[$1, n[$1]] = $2; if ($3 > m[$1]) m[$1] = $3 }
+			END { for (k in n) { x = n[k]; med = (x % 2) ? v[k, (x + 1) / 2] : (v[k, x / 2] + v[k, x / 2 + 1]) / 2;
+				printf "| `terraform %s` | %d | %.2f | %.3f | %.2f | %d |\n", k, x, t[k], med, c[k], m[k] / 1024 } }' | sort
 		echo
-		echo "| subcommand | count | total seconds | median seconds | max peak RSS MiB |"
-		echo "|---|---:|---:|---:|---:|"
-		awk '{ print $3, $1, $2 }' "$SHIM_LOG" | sort -k1,1 -k2,2g | awk '
-			{ n[$1]++; t[$1]+=$2; v[$1, n[$1]]=$2; if ($3>m[$1]) m[$1]=$3 }
-			END { for (k in n) { c=n[k]; med = (c%2) ? v[k,(c+1)/2] : (v[k,c/2]+v[k,c/2+1])/2;
-				printf "| terraform %s | %d | %.2f | %.3f | %d |\n", k, c, t[k], med, m[k]/1024 } }' | sort
+		echo "### Breakdown (b): variants of both sides, median of $BD_REPS (rounds rotate the order)"
 		echo
-		echo "Wall time of that run (shim included): $(awk -v s="$s" -v e="$e" 'BEGIN{printf "%.2f", e-s}') s."
-		echo
-		echo "| step | seconds | peak RSS MiB |"
-		echo "|---|---:|---:|"
-		bd "drift-action detect --no-policy (b)" "$DA" detect --format json --parallelism "$PAR" --no-policy "$SMALL/roots"
-		bd "drift-action detect (b, policies on)" "$DA" detect --format json --parallelism "$PAR" "$SMALL/roots"
+		variants smallb "$BD_REPS" \
+			"baseline: xargs init + plan:bs_tf" \
+			"baseline + \`terraform version -json\` per root:bs_tf_version" \
+			"baseline with \`plan -json\`:bs_tf_json" \
+			"drift-action detect:bs_da" \
+			"drift-action detect --no-policy:bs_da_nopolicy" \
+			"drift-action, terraform via a pass-through sh shim:bs_da_pass" \
+			"drift-action, shim answering \`terraform version\` from a file:bs_da_fastver"
 	} >"$RUN/breakdown_small.md"
 fi
 
 # --- report ----------------------------------------------------------------------------
-row() { # LABEL DA_NAME TF_NAME
-	local l=$1 a=$2 b=$3
-	local wa wb ra rb rw rr ok
-	wa=$(median 1 "$RUN/$a.times")
-	wb=$(median 1 "$RUN/$b.times")
-	ra=$(median 2 "$RUN/$a.times")
-	rb=$(median 2 "$RUN/$b.times")
-	rw=$(awk -v x="$wa" -v y="$wb" 'BEGIN { printf "%.3f", x / y }')
-	rr=$(awk -v x="$ra" -v y="$rb" 'BEGIN { printf "%.3f", x / y }')
-	ok() { awk -v r="$1" -v g="$GOAL" 'BEGIN { print (r <= g) ? "yes" : "**no**" }'; }
-	printf '| %s | %.2f | %.2f | %s | %s | %d | %d | %s | %s |\n' \
-		"$l" "$wa" "$wb" "$rw" "$(ok "$rw")" "$((${ra%.*} / 1024))" "$((${rb%.*} / 1024))" "$rr" "$(ok "$rr")"
+verdict() { awk -v r="$1" -v g="$GOAL" 'BEGIN { print (r <= g) ? "yes" : "**no**" }'; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.3f", x / y }'; }
+row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
+	local l=$1 a=$2 b=$3 rssgoal=$4
+	local wa wb ra rb ca cb rw rr rc rv
+	wa=$(median 1 "$RUN/$a.times") wb=$(median 1 "$RUN/$b.times")
+	ra=$(median 2 "$RUN/$a.times") rb=$(median 2 "$RUN/$b.times")
+	ca=$(median 3 "$RUN/$a.times") cb=$(median 3 "$RUN/$b.times")
+	rw=$(ratio "$wa" "$wb") rr=$(ratio "$ra" "$rb") rc=$(ratio "$ca" "$cb")
+	if [ "$rssgoal" = 1 ]; then rv=$(verdict "$rr"); else rv="(no goal)"; fi
+	printf '| %s | %.2f | %.2f | **%s** | %s | %d | %d | **%s** | %s | %.2f | %.2f | %s |\n' \
+		"$l" "$wa" "$wb" "$rw" "$(verdict "$rw")" "$(mib "$ra")" "$(mib "$rb")" "$rr" "$rv" "$ca" "$cb" "$rc"
 }
 
 {
 	echo "## Results"
 	echo
-	echo "$(nproc) CPUs, $("$TF" version | head -n1), $(go version | awk '{print $3}'), $REPS repetitions (+$WARMUP warm-up), medians; goal ratio <= $GOAL."
+	echo "$(nproc) CPUs, $("$TF" version | head -n1), $(go version | awk '{print $3}'), $BIG_REPS repetitions for a and $REPS for b (+$WARMUP warm-up each), medians; goal: ratio <= $GOAL."
+	echo "Load average (1/5/15 min) at start: ${uptime_start% * *}; at end of the measured runs: ${uptime_end% * *};"
+	echo "1-minute load before each measured run: $(sort -g "$RUN/load.txt" | head -n1) to $(sort -g "$RUN/load.txt" | tail -n1)."
 	echo
-	echo "| benchmark | drift-action s | baseline s | wall ratio | wall goal met | drift-action peak RSS MiB | baseline peak RSS MiB | RSS ratio | RSS goal met |"
-	echo "|---|---:|---:|---:|:---:|---:|---:|---:|:---:|"
-	row "a: 1 root x $BIG_COUNT (detect vs plan -out)" big_da big_tf
-	row "b: $ROOTS roots x $ROOT_COUNT, P=$PAR (detect vs xargs init+plan)" small_da small_tf
+	echo "| benchmark | drift-action wall s | baseline wall s | wall ratio | wall goal met | drift-action peak RSS MiB | baseline peak RSS MiB | RSS ratio | RSS goal met | drift-action CPU s | baseline CPU s | CPU ratio |"
+	echo "|---|---:|---:|---:|:---:|---:|---:|---:|:---:|---:|---:|---:|"
+	row "a: 1 root x $BIG_COUNT, \`detect --format json\` vs \`plan -out\`" big_da big_tf 1
+	row "b: $ROOTS roots x $ROOT_COUNT, P=$PAR, \`detect --parallelism $PAR\` vs xargs init+plan" small_da small_tf 0
 	echo
-	echo "Raw runs (wall s, peak RSS KiB):"
+	echo "Raw runs (wall s / peak RSS KiB / CPU s), in the order they ran per side:"
 	echo
 	for n in big_da big_tf small_da small_tf; do
-		printf -- '- %s: %s\n' "$n" "$(awk '{printf "%s%s/%s", (NR>1?", ":""), $1, $2}' "$RUN/$n.times")"
+		printf -- '- %s: %s\n' "$n" "$(awk '{printf "%s%s / %s / %s", (NR>1?", ":""), $1, $2, $3}' "$RUN/$n.times")"
 	done
 	if [ "$BREAKDOWN" = 1 ]; then
-		cat "$RUN/breakdown_big.md" "$RUN/breakdown_small.md"
+		echo
+		cat "$RUN/breakdown_big.md"
+		echo
+		cat "$RUN/breakdown_small.md"
 	fi
 } >"$RUN/report.md"
 

@@ -106,7 +106,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 	if engine == nil {
 		pols = nil
 	} else if len(c.Policy.Manifests) > 0 {
-		if pols.Manifests, err = checkManifests(ctx, c.Policy.Manifests, c.Cwd); err != nil {
+		if pols.Manifests, err = checkManifests(ctx, c.Policy.Manifests, c.GatekeeperBin, c.Cwd); err != nil {
 			os.RemoveAll(planDir)
 			return Detection{}, fmt.Errorf("gatekeeper: %w", err)
 		}

@@ -1,54 +1,96 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/myorg/drift-action/internal/config"
-	"github.com/myorg/drift-action/internal/gatekeeper"
 	"github.com/myorg/drift-action/internal/policy"
 )
+
+// Gatekeeper's packages link the Kubernetes client libraries, whose start-up
+// cost every command would pay; they live in a companion binary, found
+// beside this one, on PATH, or at $DRIFT_ACTION_GATEKEEPER.
+const gatekeeperBinary = "drift-action-gatekeeper"
 
 const gatekeeperUsage = `usage:
   drift-action gatekeeper verify [-v] PATH...   run gator Suite files (a directory means every suite below it)
 `
+
+func findGatekeeper(explicit string) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), gatekeeperBinary)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(gatekeeperBinary); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("gatekeeper: %s not found beside drift-action, on PATH or at $DRIFT_ACTION_GATEKEEPER; build it with: go build -o \"$(dirname \"$(command -v drift-action)\")\" ./internal/gatekeeper/cmd/%s (the Docker image has it)", gatekeeperBinary, gatekeeperBinary)
+}
 
 func runGatekeeper(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
 		fmt.Fprint(stderr, gatekeeperUsage)
 		return ExitStatus(ExitError)
 	}
-	verbose := false
-	var paths []string
+	var cmdArgs []string
+	paths := 0
 	for _, a := range args[1:] {
 		switch a {
 		case "-v", "--verbose":
-			verbose = true
+			cmdArgs = append(cmdArgs, "-v")
 		default:
-			paths = append(paths, a)
+			cmdArgs = append(cmdArgs, absAll(env.Cwd, []string{a})[0])
+			paths++
 		}
 	}
-	if len(paths) == 0 {
+	if paths == 0 {
 		fmt.Fprint(stderr, gatekeeperUsage)
 		return fmt.Errorf("gatekeeper verify: name at least one suite file or directory")
 	}
-	ok, err := gatekeeper.Verify(ctx, absAll(env.Cwd, paths), stdout, verbose)
+	bin, err := findGatekeeper(env.Getenv("DRIFT_ACTION_GATEKEEPER"))
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return ExitStatus(ExitError)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"verify"}, cmdArgs...)...)
+	cmd.Stdout, cmd.Stderr, cmd.Dir = stdout, stderr, env.Cwd
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		return ExitStatus(ExitError) // a suite failed; the helper printed which
+	case errors.As(err, &exit):
+		return fmt.Errorf("gatekeeper verify failed (see above)")
 	}
-	return nil
+	return fmt.Errorf("gatekeeper verify: %w", err)
+}
+
+// gatekeeperReport is what the companion binary's evaluate prints.
+type gatekeeperReport struct {
+	Violations []struct {
+		Constraint, Template, Resource, File, Msg, EnforcementAction, Severity string
+	}
 }
 
 // checkManifests evaluates Kubernetes manifests (templates and constraints
 // included) with Gatekeeper, as admission would.
-func checkManifests(ctx context.Context, globs []string, cwd string) ([]policy.Result, error) {
+func checkManifests(ctx context.Context, globs []string, gatekeeperBin, cwd string) ([]policy.Result, error) {
 	var files []string
 	for _, g := range globs {
 		matches, err := filepath.Glob(absAll(cwd, []string{g})[0])
@@ -61,11 +103,21 @@ func checkManifests(ctx context.Context, globs []string, cwd string) ([]policy.R
 		files = append(files, matches...)
 	}
 	sort.Strings(files)
-	rep, err := gatekeeper.Evaluate(ctx, files)
+	bin, err := findGatekeeper(gatekeeperBin)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]policy.Result, 0, len(rep.Violations))
+	var out, errOut bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, append([]string{"evaluate"}, files...)...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimSpace(errOut.String()+" "+err.Error()))
+	}
+	var rep gatekeeperReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		return nil, fmt.Errorf("read %s output: %w", gatekeeperBinary, err)
+	}
+	results := make([]policy.Result, 0, len(rep.Violations))
 	for _, v := range rep.Violations {
 		r := policy.Result{
 			Policy:   "gatekeeper." + v.Template,
@@ -80,9 +132,9 @@ func checkManifests(ctx context.Context, globs []string, cwd string) ([]policy.R
 		if v.EnforcementAction == "deny" {
 			r.Level, r.Failed = policy.HardMandatory, true
 		}
-		out = append(out, r)
+		results = append(results, r)
 	}
-	return out, nil
+	return results, nil
 }
 
 func relTo(base, p string) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
+	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -48,7 +49,13 @@ type cli struct {
 func (c cli) run(args ...string) (int, string, string) {
 	c.t.Helper()
 	var stdout, stderr bytes.Buffer
-	env := config.Env{Getenv: func(string) string { return "" }, Cwd: c.dir}
+	gk := gatekeeperBin(c.t)
+	env := config.Env{Getenv: func(k string) string {
+		if k == "DRIFT_ACTION_GATEKEEPER" {
+			return gk
+		}
+		return ""
+	}, Cwd: c.dir}
 	err := Run(context.Background(), args, env, &stdout, &stderr)
 	return Code(err, &stderr), stdout.String(), stderr.String()
 }
@@ -260,6 +267,37 @@ func TestDetectPolicyCostDrift(t *testing.T) {
 		var out, errOut bytes.Buffer
 		Run(context.Background(), []string{"detect", "--format", format, "app"}, s.cfgEnv(), &out, &errOut)
 		mustContain(t, out.String(), "terraform.cost.deny_instance_upgrade")
+	}
+}
+
+func TestDetectManifestsWithGatekeeper(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	_, self, _, _ := runtimeCaller()
+	repo := filepath.Join(filepath.Dir(self), "..", "..")
+	dir := t.TempDir()
+	tftest.WriteRoot(t, dir, "app", map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }` + "\n"})
+	env.Apply(t, filepath.Join(dir, "app"))
+	gk := filepath.Join(repo, "policies", "gatekeeper")
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), []string{"detect", "--format", "json",
+		"--manifests", filepath.Join(gk, "*.yaml"), "--manifests", filepath.Join(gk, "samples", "disallowed.yaml"), "app"},
+		config.Env{Getenv: func(k string) string {
+			return map[string]string{"DRIFT_ACTION_GATEKEEPER": gatekeeperBin(t), "TF_PLUGIN_CACHE_DIR": env.CacheDir}[k]
+		}, Environ: env.Environ, Cwd: dir}, &stdout, &stderr)
+	if code := Code(err, &stderr); code != ExitPolicy {
+		t.Fatalf("a privileged pod fails the mandatory Gatekeeper constraint: exit %d, want 3\n%s", code, stderr.String())
+	}
+	var doc report.Document
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Manifests) == 0 {
+		t.Fatalf("no Gatekeeper verdicts in the result")
+	}
+	m := doc.Manifests[0]
+	if m.Policy != "gatekeeper.k8snoprivileged" || !m.Failed || m.Level != policy.HardMandatory || m.Severity != "critical" || !strings.Contains(m.Resource, "disallowed.yaml") {
+		t.Errorf("verdict %+v", m)
 	}
 }
 

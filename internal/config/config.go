@@ -52,6 +52,7 @@ type Detect struct {
 	Event          string   // what started the run: cli, schedule, pull_request, ...
 	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
 	Shard          Shard    // this job's part of a matrix run
+	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 }
 
 // Formats accepted by --format.
@@ -125,6 +126,7 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 		return c, err
 	}
 	c.Event = "cli"
+	c.GatekeeperBin = env.Getenv("DRIFT_ACTION_GATEKEEPER")
 	c.Color = env.Getenv("NO_COLOR") == ""
 	c.PluginCacheDir = pluginCache(env.Getenv)
 	return c, nil
