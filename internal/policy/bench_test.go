@@ -87,3 +87,15 @@ func BenchmarkEval(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkInputAndSecrets(b *testing.B) {
+	raw, err := ParsePlan(bigPlan(10000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Input(raw, drift.Result{}, RunContext{})
+		Secrets(raw)
+	}
+}
