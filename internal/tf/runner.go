@@ -147,6 +147,13 @@ func newTerraform(dir string, o Options) (*tfexec.Terraform, error) {
 		env[k] = v
 	}
 	env = tfexec.CleanEnv(env)
+	// terraform-exec runs `terraform version` for every working directory;
+	// with checkpoint on, that call asks HashiCorp's server for news and can
+	// stall for seconds where the network is slow or closed. Automation has
+	// no use for it; a user who sets CHECKPOINT_DISABLE keeps their value.
+	if _, set := env["CHECKPOINT_DISABLE"]; !set {
+		env["CHECKPOINT_DISABLE"] = "1"
+	}
 	if o.PluginCacheDir != "" && env["TF_PLUGIN_CACHE_DIR"] == "" {
 		if err := os.MkdirAll(o.PluginCacheDir, 0o755); err != nil {
 			return nil, fmt.Errorf("plugin cache: %w", err)
