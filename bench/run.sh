@@ -84,9 +84,18 @@ mkdir -p "$TF_PLUGIN_CACHE_DIR"
 export TMPDIR="$RUN"
 
 # --- build -----------------------------------------------------------------------
+# Which source was measured: a hash over the module's Go files, go.mod/go.sum
+# and policies/ (embedded in the binary), without needing git.
+src_hash() {
+	(cd "$REPO" && find . -path ./bench -prune -o -path ./.git -prune -o -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -path './policies/*' \) -print |
+		LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+}
 log "building drift-action from $REPO"
+SRC_HASH=$(src_hash)
 (cd "$REPO" && go build -o "$WORK/drift-action" .)
 DA="$WORK/drift-action"
+if [ "$(src_hash)" != "$SRC_HASH" ]; then SRC_HASH="$SRC_HASH (changed during the build)"; fi
+DA_SIZE=$(($(stat -c %s "$DA") / 1024 / 1024))
 
 # --- fixtures ----------------------------------------------------------------------
 BIG="$WORK/big"
@@ -170,6 +179,8 @@ median() { # median of column $1 of file $2
 		if (NR % 2) printf "%.3f\n", v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2] + v[NR/2+1]) / 2 }'
 }
 mib() { local k=${1%.*}; echo $((k / 1024)); }
+verdict() { awk -v r="$1" -v g="$GOAL" 'BEGIN { print (r <= g) ? "yes" : "**no**" }'; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.3f", x / y }'; }
 
 # compare REPS A B: warm-up, then REPS repetitions alternating the order.
 compare() {
@@ -207,19 +218,35 @@ compare "$REPS" small_da small_tf
 uptime_end=$(cat /proc/loadavg)
 
 # --- breakdown: where drift-action's time goes ------------------------------------
-# sample_tree PID: every 0.5 s until PID exits, the sum of RSS over PID and all
-# its descendants, and PID's own VmHWM. Prints "peak_tree_kb own_hwm_kb".
+# sample_tree PID INTERVAL: until PID exits, every INTERVAL seconds, the sum of
+# RSS over PID and all its descendants (what is resident at one moment, which
+# GNU time's %M does not show) and the peak VmHWM of PID's first child (the
+# measured program when PID is GNU time). Prints "peak_tree_kb child_hwm_kb".
 sample_tree() {
-	local pid=$1 peak=0 hwm=0 s h
+	local pid=$1 every=$2 peak=0 hwm=0 s h c
 	while [ -e "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; do
 		s=$(ps -e -o pid=,ppid=,rss= | awk -v root="$pid" '{ p[$1] = $2; r[$1] = $3 }
 			END { for (x in p) { y = x; while (y in p) { if (y == root) { sum += r[x]; break }; y = p[y] } } print sum + 0 }')
-		h=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+		c=$(cut -d' ' -f1 "/proc/$pid/task/$pid/children" 2>/dev/null || true)
+		h=
+		if [ -n "$c" ]; then h=$(awk '/^VmHWM/ { print $2 }' "/proc/$c/status" 2>/dev/null || true); fi
 		if ((s > peak)); then peak=$s; fi
 		if ((${h:-0} > hwm)); then hwm=$h; fi
-		sleep 0.5
+		sleep "$every"
 	done
 	echo "$peak $hwm"
+}
+
+# sampled FILE INTERVAL COMMAND...: one run under GNU time (as timed) while
+# the process tree is sampled; "tree_peak_kb child_hwm_kb" goes to FILE.rss.
+sampled() {
+	local file=$1 every=$2 tpid
+	shift 2
+	"$GTIME" -f '%e %M %U %S %x' -o "$file.last" "$@" >"$file.out" 2>"$file.err" &
+	tpid=$!
+	sample_tree "$tpid" "$every" >"$file.rss"
+	wait "$tpid" || true
+	tail -n 1 "$file.last" | awk '{ printf "%s %s %.2f %s\n", $1, $2, $3 + $4, $5 }' >>"$file.times"
 }
 
 # variants NAME REPS LABEL:FUNCTION...: REPS rounds over all variants, the
@@ -265,10 +292,11 @@ if [ "$BREAKDOWN" = 1 ]; then
 
 	log "breakdown (a): one drift-action run through the timing shim, process tree sampled"
 	: >"$SHIM_LOG"
-	"$DA" detect --format json --terraform "$SHIM" "$BIG" >/dev/null 2>"$RUN/shim.err" &
-	dapid=$!
-	read -r tree_peak da_hwm < <(sample_tree "$dapid")
-	wait "$dapid" || true
+	rm -f "$RUN/sa_da.times" "$RUN/sa_tf.times"
+	sampled "$RUN/sa_da" 0.5 "$DA" detect --format json --terraform "$SHIM" "$BIG"
+	cp "$SHIM_LOG" "$RUN/shim_big.log"
+	log "breakdown (a): one baseline run, process tree sampled"
+	sampled "$RUN/sa_tf" 0.5 sh -c 'cd "$1" && exec "$2" plan -input=false -out="$3" >/dev/null' sh "$BIG" "$TF" "$RUN/big.tfplan"
 	log "breakdown (a): single steps, $BD_BIG_REPS run(s) each"
 	bd_version() { "$TF" version -json; }
 	bd_init() { (cd "$BIG" && "$TF" init -input=false); }
@@ -282,9 +310,19 @@ if [ "$BREAKDOWN" = 1 ]; then
 		echo "|---:|---:|---:|---|"
 		awk '/^Command / { next } { w = $1; rss = $2; cpu = $3 + $4; $1 = $2 = $3 = $4 = ""; sub(/^ +/, "");
 			printf "| %s | %.2f | %d | `terraform %s` |\n", w, cpu, rss / 1024, $0 }' "$SHIM_LOG"
+		local_cpu=$(awk '/^Command / { next } { s += $3 + $4 } END { printf "%.2f", s }' "$SHIM_LOG")
+		read -r da_wall da_rss da_cpu _ <"$RUN/sa_da.times"
+		read -r tf_wall tf_rss tf_cpu _ <"$RUN/sa_tf.times"
+		read -r da_tree da_hwm <"$RUN/sa_da.rss"
+		read -r tf_tree _ <"$RUN/sa_tf.rss"
 		echo
-		echo "Sampled every 0.5 s during that run: peak RSS summed over drift-action and its"
-		echo "children at one moment $(mib "$tree_peak") MiB; drift-action's own process peak (VmHWM) $(mib "$da_hwm") MiB."
+		echo "That drift-action run: ${da_wall} s wall, ${da_cpu} s CPU in all, of which terraform ${local_cpu} s, so"
+		echo "drift-action's own process $(awk -v a="$da_cpu" -v b="$local_cpu" 'BEGIN { printf "%.2f", a - b }') s CPU (start-up, policy compile and evaluation, reading the"
+		echo "JSON stream, the report). Its own peak RSS (VmHWM) was $(mib "$da_hwm") MiB."
+		echo
+		echo "Memory resident at one moment (RSS summed over the process tree, sampled every 0.5 s),"
+		echo "which GNU time's per-process maximum does not show: drift-action $(mib "$da_tree") MiB"
+		echo "vs baseline $(mib "$tf_tree") MiB (ratio $(ratio "$da_tree" "$tf_tree")); GNU time in the same two runs: $(mib "$da_rss") vs $(mib "$tf_rss") MiB."
 		echo
 		echo "### Breakdown (a): single steps, median of $BD_BIG_REPS"
 		echo
@@ -299,6 +337,14 @@ if [ "$BREAKDOWN" = 1 ]; then
 	log "breakdown (b): one drift-action run through the timing shim"
 	: >"$SHIM_LOG"
 	"$DA" detect --format json --parallelism "$PAR" --terraform "$SHIM" "$SMALL/roots" >/dev/null 2>"$RUN/shim.err" || true
+	log "breakdown (b): memory resident at one moment, $BD_REPS run(s) per side sampled every 0.1 s"
+	rm -f "$RUN/sb_da.rss.all" "$RUN/sb_tf.rss.all"
+	for ((i = 0; i < BD_REPS; i++)); do
+		sampled "$RUN/sb_da" 0.1 "$DA" detect --parallelism "$PAR" --format json "$SMALL/roots"
+		cat "$RUN/sb_da.rss" >>"$RUN/sb_da.rss.all"
+		sampled "$RUN/sb_tf" 0.1 sh -c "$XARGS_SCRIPT" sh "$SMALL" "$PAR" "$TF"
+		cat "$RUN/sb_tf.rss" >>"$RUN/sb_tf.rss.all"
+	done
 	log "breakdown (b): variants, $BD_REPS round(s)"
 	XARGS_VERSION=$(xargs_script '"$0" version -json >/dev/null && "$0" init -input=false >/dev/null && "$0" plan -input=false -out=tfplan >/dev/null')
 	XARGS_JSON=$(xargs_script '"$0" init -input=false >/dev/null && "$0" plan -json -input=false -out=tfplan >/dev/null')
@@ -310,6 +356,13 @@ if [ "$BREAKDOWN" = 1 ]; then
 	bs_da_nopolicy() { "$DA" detect --parallelism "$PAR" --format json --no-policy "$SMALL/roots"; }
 	bs_da_pass() { "$DA" detect --parallelism "$PAR" --format json --terraform "$PASS" "$SMALL/roots"; }
 	bs_da_fastver() { "$DA" detect --parallelism "$PAR" --format json --terraform "$FASTVER" "$SMALL/roots"; }
+	bs_da_fastver_nopolicy() { "$DA" detect --parallelism "$PAR" --format json --no-policy --terraform "$FASTVER" "$SMALL/roots"; }
+	bs_da_checkpoint() { CHECKPOINT_DISABLE= "$DA" detect --parallelism "$PAR" --format json "$SMALL/roots"; }
+	bs_version_burst() { ls -d "$SMALL"/roots/* | xargs -P"$PAR" -I{} "$TF" version -json >/dev/null; }
+	bs_version_burst_nocp() { ls -d "$SMALL"/roots/* | CHECKPOINT_DISABLE=1 xargs -P"$PAR" -I{} "$TF" version -json >/dev/null; }
+	echo '{"format_version":"1.2","resource_changes":[]}' >"$RUN/empty-plan.json"
+	bs_da_start() { "$DA" version; }
+	bs_da_policy() { "$DA" policy check --plan "$RUN/empty-plan.json"; }
 	{
 		echo "### Breakdown (b): the terraform commands drift-action started for $ROOTS roots (one run, GNU time shim)"
 		echo
@@ -329,13 +382,22 @@ if [ "$BREAKDOWN" = 1 ]; then
 			"drift-action detect:bs_da" \
 			"drift-action detect --no-policy:bs_da_nopolicy" \
 			"drift-action, terraform via a pass-through sh shim:bs_da_pass" \
-			"drift-action, shim answering \`terraform version\` from a file:bs_da_fastver"
+			"drift-action, shim answering \`terraform version\` from a file:bs_da_fastver" \
+			"drift-action --no-policy, shim answering \`terraform version\` from a file:bs_da_fastver_nopolicy" \
+			"drift-action detect with CHECKPOINT_DISABLE set empty (terraform's upgrade check on):bs_da_checkpoint" \
+			"component: $ROOTS x \`terraform version -json\` at -P$PAR:bs_version_burst" \
+			"component: the same with CHECKPOINT_DISABLE=1:bs_version_burst_nocp" \
+			"component: \`drift-action version\` (process start only):bs_da_start" \
+			"component: \`drift-action policy check\` of an empty plan (start + policy compile + 1 evaluation):bs_da_policy"
+		echo
+		echo "Memory resident at one moment (RSS summed over the process tree, sampled every 0.1 s, median"
+		echo "of $BD_REPS runs): drift-action $(mib "$(median 1 "$RUN/sb_da.rss.all")") MiB vs baseline $(mib "$(median 1 "$RUN/sb_tf.rss.all")") MiB."
+		echo
+		echo "Wall time of every \`terraform version\` call in the shim run above (s): $(awk '$5 == "version" { print $1 }' "$SHIM_LOG" | sort -g | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')."
 	} >"$RUN/breakdown_small.md"
 fi
 
 # --- report ----------------------------------------------------------------------------
-verdict() { awk -v r="$1" -v g="$GOAL" 'BEGIN { print (r <= g) ? "yes" : "**no**" }'; }
-ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.3f", x / y }'; }
 row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
 	local l=$1 a=$2 b=$3 rssgoal=$4
 	local wa wb ra rb ca cb rw rr rc rv
@@ -352,6 +414,7 @@ row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
 	echo "## Results"
 	echo
 	echo "$(nproc) CPUs, $("$TF" version | head -n1), $(go version | awk '{print $3}'), $BIG_REPS repetitions for a and $REPS for b (+$WARMUP warm-up each), medians; goal: ratio <= $GOAL."
+	echo "drift-action built from source fingerprint $SRC_HASH (sha256 over Go files, go.mod/go.sum, policies/), binary $DA_SIZE MiB, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Load average (1/5/15 min) at start: ${uptime_start% * *}; at end of the measured runs: ${uptime_end% * *};"
 	echo "1-minute load before each measured run: $(sort -g "$RUN/load.txt" | head -n1) to $(sort -g "$RUN/load.txt" | tail -n1)."
 	echo
