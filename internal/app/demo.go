@@ -22,7 +22,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if tfBin == "" {
 		tfBin = "terraform"
 	}
-	setup, err := demo.Prepare(ctx, filepath.Join(cache, "drift-action", "demo"), tfBin, stderr)
+	setup, err := demo.Prepare(ctx, filepath.Join(cache, "drift-action", "demo"), tfBin, env.Environ, stderr)
 	if setup.Dir != "" {
 		defer os.RemoveAll(setup.Dir)
 	}

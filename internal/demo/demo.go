@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
 	"github.com/myorg/drift-action/internal/tfmirror"
@@ -27,7 +28,7 @@ type Setup struct {
 
 // Prepare builds the provider mirror (cached under cacheDir), applies the
 // example into a new temporary directory and then drifts it.
-func Prepare(ctx context.Context, cacheDir, terraform string, log io.Writer) (Setup, error) {
+func Prepare(ctx context.Context, cacheDir, terraform string, environ []string, log io.Writer) (Setup, error) {
 	mirror := filepath.Join(cacheDir, "provider-mirror")
 	if _, err := os.Stat(tfmirror.Local.Path(mirror)); err != nil {
 		fmt.Fprintf(log, "building hashicorp/local %s from the Go module proxy (once; cached in %s)...\n", tfmirror.Local.Version, mirror)
@@ -52,7 +53,14 @@ func Prepare(ctx context.Context, cacheDir, terraform string, log io.Writer) (Se
 		if err != nil {
 			return s, fmt.Errorf("demo: %w", err)
 		}
-		if err := tfx.SetEnv(map[string]string{"TF_CLI_CONFIG_FILE": s.CLIConfig, "HOME": os.Getenv("HOME"), "PATH": os.Getenv("PATH")}); err != nil {
+		env := map[string]string{}
+		for _, kv := range environ {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[k] = v
+			}
+		}
+		env["TF_CLI_CONFIG_FILE"] = s.CLIConfig
+		if err := tfx.SetEnv(tfexec.CleanEnv(env)); err != nil {
 			return s, fmt.Errorf("demo: %w", err)
 		}
 		if err := tfx.Init(ctx); err != nil {
