@@ -67,7 +67,7 @@ trap 'exit 130' INT TERM
 # Two runs on one work directory would trample each other's fixtures and
 # timings (and two runs at once on one machine measure nothing useful).
 exec 9>"$WORK/.lock"
-if ! flock -n 9; then
+if command -v flock >/dev/null && ! flock -n 9; then
 	KEEP=1
 	echo "bench: another run is using $WORK; wait for it to finish" >&2
 	exit 1
