@@ -9,7 +9,11 @@ import (
 	"testing"
 )
 
-func runtimeCaller() (uintptr, string, int, bool) { return runtime.Caller(0) }
+// repoRoot is the checkout this test file lives in.
+func repoRoot() string {
+	_, self, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(self), "..", "..")
+}
 
 var (
 	gkOnce sync.Once
@@ -21,8 +25,7 @@ var (
 func gatekeeperBin(t testing.TB) string {
 	t.Helper()
 	gkOnce.Do(func() {
-		_, self, _, _ := runtime.Caller(0)
-		repo := filepath.Join(filepath.Dir(self), "..", "..")
+		repo := repoRoot()
 		dir, err := os.MkdirTemp("", "gatekeeper-bin-")
 		if err != nil {
 			gkErr = err

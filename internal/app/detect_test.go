@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -335,7 +336,7 @@ resource "terraform_data" "uses_lookup" {
 	if len(r.Drift) != 0 {
 		t.Errorf("no drift expected, got %+v", r.Drift)
 	}
-	if !contains(addresses(r.Changes), "fakecloud_instance.web update") {
+	if !slices.Contains(addresses(r.Changes), "fakecloud_instance.web update") {
 		t.Errorf("changes %v should hold the code change to web", addresses(r.Changes))
 	}
 }
@@ -347,15 +348,6 @@ func mustRead(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestDetectPendingCodeChangeWithoutDrift(t *testing.T) {

@@ -221,8 +221,7 @@ func TestPolicyTestCommand(t *testing.T) {
 
 func TestGatekeeperVerifyBundledSuite(t *testing.T) {
 	t.Parallel()
-	_, self, _, _ := runtimeCaller()
-	repo := filepath.Join(filepath.Dir(self), "..", "..")
+	repo := repoRoot()
 	c := cli{t: t, dir: repo}
 	code, stdout, stderr := c.run("gatekeeper", "verify", "policies/gatekeeper")
 	if code != 0 {
@@ -273,8 +272,7 @@ func TestDetectPolicyCostDrift(t *testing.T) {
 func TestDetectManifestsWithGatekeeper(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
-	_, self, _, _ := runtimeCaller()
-	repo := filepath.Join(filepath.Dir(self), "..", "..")
+	repo := repoRoot()
 	dir := t.TempDir()
 	tftest.WriteRoot(t, dir, "app", map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }` + "\n"})
 	env.Apply(t, filepath.Join(dir, "app"))

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,14 +122,14 @@ func ParseAction(env Env) (Action, error) {
 	}
 	a.PluginCacheDir = pluginCache(env.Getenv)
 
-	if !contains(Modes, a.Mode) {
+	if !slices.Contains(Modes, a.Mode) {
 		return a, fmt.Errorf("input mode: %q is not a mode: use one of %s", a.Mode, strings.Join(Modes, ", "))
 	}
 	if a.Mode == "record" || a.Mode == "remediate" {
 		return a, ErrNotYet{"mode", a.Mode}
 	}
 	if v := in("remediation"); v != "" {
-		if !contains([]string{"pr", "apply", "adopt", "auto"}, v) {
+		if !slices.Contains([]string{"pr", "apply", "adopt", "auto"}, v) {
 			return a, fmt.Errorf("input remediation: %q is not accepted: use pr, apply, adopt or auto", v)
 		}
 		return a, ErrNotYet{"remediation", v}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -88,7 +89,7 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	c.Dirs = fset.Args()
 
-	if !contains(Formats, c.Format) {
+	if !slices.Contains(Formats, c.Format) {
 		return c, fmt.Errorf("--format %q is not supported: use one of %s", c.Format, strings.Join(Formats, ", "))
 	}
 	if c.Parallelism < 1 {
@@ -182,15 +183,6 @@ func pluginCache(getenv func(string) string) string {
 		base = filepath.Join(home, ".cache")
 	}
 	return filepath.Join(base, "drift-action", "plugin-cache")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // mergePolicy fills policy settings from drift.yaml where no flag set them.
