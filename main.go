@@ -5,7 +5,7 @@ package main
 
 import (
 	"context"
-	"io"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,17 +16,18 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	code := run(ctx, os.Args[1:])
 	stop()
-	os.Exit(app.Code(err, os.Stderr))
+	os.Exit(code)
 }
 
 // run only wires the process to the app: arguments, environment and streams.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func run(ctx context.Context, args []string) int {
 	cwd, err := os.Getwd()
 	if err != nil {
-		return err
+		fmt.Fprintf(os.Stderr, "drift-action: working directory: %v\n", err)
+		return app.ExitError
 	}
-	env := config.Env{Getenv: getenv, Environ: os.Environ(), Cwd: cwd}
-	return app.Run(ctx, args, env, stdout, os.Stderr)
+	env := config.Env{Getenv: os.Getenv, Environ: os.Environ(), Cwd: cwd}
+	return app.Main(ctx, args, env, os.Stdout, os.Stderr)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/report"
@@ -40,8 +41,33 @@ func Code(err error, stderr io.Writer) int {
 	if errors.Is(err, config.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "drift-action: %v\n", err)
+	fmt.Fprintf(stderr, "drift-action: %v\n", describeErr(err))
 	return ExitError
+}
+
+// describeErr says "cancelled" plainly when a signal stopped the run.
+func describeErr(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("cancelled (SIGINT or SIGTERM): %w", err)
+	}
+	return err
+}
+
+// Main runs one command and returns the process exit code. Run with no
+// arguments under GITHUB_ACTIONS=true it is the GitHub Action, whose whole
+// log, stdout and stderr alike, goes through one command-safe writer. A
+// panic is an error (exit 1), never Go's exit 2, which means drift here.
+func Main(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) (code int) {
+	if len(args) == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
+		return mainAction(ctx, env, stdout)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "drift-action: internal error: %v\n%s", p, debug.Stack())
+			code = ExitError
+		}
+	}()
+	return Code(Run(ctx, args, env, stdout, stderr), stderr)
 }
 
 const usage = `drift-action keeps infrastructure-as-code and the real world in agreement.
@@ -64,7 +90,11 @@ var Version = "dev"
 func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		if env.Getenv("GITHUB_ACTIONS") == "true" {
-			return runAction(ctx, env, stdout, stderr)
+			// The action's log is stdout alone: see Main.
+			if code := mainAction(ctx, env, stdout); code != 0 {
+				return ExitStatus(code)
+			}
+			return nil
 		}
 		fmt.Fprint(stderr, usage)
 		return ExitStatus(ExitError)

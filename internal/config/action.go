@@ -59,6 +59,7 @@ type Action struct {
 	APIURL         string
 	ServerURL      string
 	RunID          string
+	RunAttempt     string
 	SHA            string
 	SummaryFile    string
 	Environ        []string
@@ -110,6 +111,7 @@ func ParseAction(env Env) (Action, error) {
 		APIURL:      env.Getenv("GITHUB_API_URL"),
 		ServerURL:   env.Getenv("GITHUB_SERVER_URL"),
 		RunID:       env.Getenv("GITHUB_RUN_ID"),
+		RunAttempt:  env.Getenv("GITHUB_RUN_ATTEMPT"),
 		SHA:         env.Getenv("GITHUB_SHA"),
 		SummaryFile: env.Getenv("GITHUB_STEP_SUMMARY"),
 		Environ:     env.Environ,

@@ -23,6 +23,9 @@ func Markdown(w io.Writer, d Document) error {
 	if s.IgnoredAttrs > 0 {
 		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
 	}
+	for _, p := range d.Problems {
+		fmt.Fprintf(bw, "\n\n> [!CAUTION]\n> **The run is incomplete:** %s", cell(p))
+	}
 	if p := d.Policy; p != nil {
 		fmt.Fprintf(bw, "\n\n**Policy:** %d deny · %d warn · %d failed · %d overridden · %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
 		if p.Mandatory {

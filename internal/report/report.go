@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
@@ -27,7 +28,30 @@ type Document struct {
 	Roots  []Root          `json:"roots"`
 	// Manifests are Gatekeeper verdicts on Kubernetes manifests.
 	Manifests []policy.Result `json:"manifests,omitempty"`
+	// Origin says which workflow run, and which shard of it, produced the
+	// document; aggregate refuses results of another run.
+	Origin *Origin `json:"origin,omitempty"`
+	// Problems are failures of the run as a whole (a matrix shard missing,
+	// say): any makes the run an error, whatever the targets say.
+	Problems []string `json:"problems,omitempty"`
 }
+
+// Origin identifies the run that produced a document.
+type Origin struct {
+	Repository string `json:"repository,omitempty"`
+	RunID      string `json:"run_id,omitempty"`
+	RunAttempt string `json:"run_attempt,omitempty"`
+	Commit     string `json:"commit,omitempty"`
+	Shard      *Shard `json:"shard,omitempty"`
+}
+
+// Shard is one job's part of a matrix run: Index of Count, 1-based.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
 // Root is one target's verdict with its policy results.
 type Root struct {
@@ -114,12 +138,13 @@ func WithPolicies(results []drift.Result, pol *Policies) Document {
 	return d
 }
 
-// ExitCode is the process status the document calls for: 1 for any error,
+// ExitCode is the process status the document calls for: 1 for any error
+// (of a target or of the run),
 // else 3 for a mandatory policy failure, else 2 for drift or pending
 // changes, else 0.
 func (d Document) ExitCode() int {
 	switch {
-	case d.Summary.Errors > 0:
+	case d.Summary.Errors > 0 || len(d.Problems) > 0:
 		return 1
 	case d.Policy != nil && d.Policy.Mandatory:
 		return 3
@@ -169,4 +194,59 @@ func Merge(docs []Document) (Document, error) {
 		pol = nil
 	}
 	return WithPolicies(results, pol), nil
+}
+
+// ShardFile is one result file handed to aggregate.
+type ShardFile struct {
+	Name string // where it was found, for messages
+	Doc  Document
+}
+
+// CheckShards keeps the results that are exactly the shards 1..n of the run
+// `run` (repository and run ID), and names every problem: a result with no
+// shard, one of another run (stale or foreign), a shard count that
+// disagrees, a shard given twice, a shard missing. A run ID of "" accepts
+// any run.
+func CheckShards(files []ShardFile, run Origin) (keep []Document, problems []string) {
+	count := 0
+	byIndex := map[int][]string{}
+	for _, f := range files {
+		o := f.Doc.Origin
+		switch {
+		case o == nil || o.Shard == nil || o.Shard.Count < 1 || o.Shard.Index < 1 || o.Shard.Index > o.Shard.Count:
+			problems = append(problems, fmt.Sprintf("%s is not the result of a matrix shard (it records no shard INDEX/COUNT); refused: aggregate only results of mode: detect jobs with shard set", f.Name))
+			continue
+		case run.RunID != "" && (o.RunID != run.RunID || o.Repository != run.Repository):
+			problems = append(problems, fmt.Sprintf("%s comes from run %s of %s, not this run (%s of %s); refused as stale or foreign: download only this run's artifacts", f.Name, orNone(o.RunID), orNone(o.Repository), run.RunID, orNone(run.Repository)))
+			continue
+		case count == 0:
+			count = o.Shard.Count
+		case o.Shard.Count != count:
+			problems = append(problems, fmt.Sprintf("%s is shard %s but other results are of %d shards; refused: every job of one matrix must use the matrix from one mode: list run", f.Name, o.Shard, count))
+			continue
+		}
+		byIndex[o.Shard.Index] = append(byIndex[o.Shard.Index], f.Name)
+		if len(byIndex[o.Shard.Index]) == 1 {
+			keep = append(keep, f.Doc)
+		}
+	}
+	for i := 1; i <= count; i++ {
+		switch names := byIndex[i]; {
+		case len(names) == 0:
+			problems = append(problems, fmt.Sprintf("shard %d/%d is missing: its job uploaded no result (did it fail or get cancelled before the upload step?); its targets were not checked", i, count))
+		case len(names) > 1:
+			problems = append(problems, fmt.Sprintf("shard %d/%d was given %d times (%s); the first is used: upload each shard's result under its own artifact name", i, count, len(names), strings.Join(names, ", ")))
+		}
+	}
+	if count == 0 && len(problems) == 0 {
+		problems = append(problems, "no shard results to aggregate")
+	}
+	return keep, problems
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }

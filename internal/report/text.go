@@ -75,6 +75,9 @@ func Text(w io.Writer, d Document, color bool) error {
 		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
 	}
 	fmt.Fprintln(bw)
+	for _, p := range d.Problems {
+		fmt.Fprintln(bw, c(red, "Incomplete run: "+p))
+	}
 	if p := d.Policy; p != nil {
 		line := fmt.Sprintf("Policy: %d deny, %d warn; %d failed, %d overridden, %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
 		if p.Mandatory {
