@@ -133,7 +133,7 @@ func TestLogWriteFailuresAreErrorsNotPanics(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
 		"GITHUB_OUTPUT":       filepath.Join(dir, "missing", "output"), // directory does not exist
-		"GITHUB_STEP_SUMMARY": dir,                                      // a directory, not a file
+		"GITHUB_STEP_SUMMARY": dir,                                     // a directory, not a file
 	}
 	l := actions.New(failingWriter{}, func(k string) string { return files[k] })
 	if err := l.Start(); err == nil {
