@@ -39,7 +39,11 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 	}
 	targets = discover.Narrow(targets, c.RepoRoot, c.OnlyRoots)
 	if len(targets) == 0 {
-		return Detection{}, fmt.Errorf("discover: none of the roots %s is a root module here", strings.Join(c.OnlyRoots, ", "))
+		quoted := make([]string, len(c.OnlyRoots))
+		for i, r := range c.OnlyRoots {
+			quoted[i] = strconv.Quote(r) // from an event payload: one line each
+		}
+		return Detection{}, fmt.Errorf("discover: none of the roots %s is a root module here", strings.Join(quoted, ", "))
 	}
 	if c.Shard.IsSet() {
 		targets = discover.Shard(targets, c.Shard.Index, c.Shard.Count)

@@ -101,6 +101,12 @@ func TestActionNoCommandInjection(t *testing.T) {
 			if bad := injected(res.stdout); len(bad) > 0 {
 				t.Errorf("the runner would execute %d command(s) from untrusted text: %+v\nlog:\n%s", len(bad), bad, res.stdout)
 			}
+			// Quoted, an untrusted value stays on one line in every message.
+			for _, c := range actionstest.Execute(res.stdout) {
+				if strings.Contains(c.Data, "\n::set-output") {
+					t.Errorf("%s annotation quotes untrusted text unescaped: %q", c.Name, c.Data)
+				}
+			}
 			if !strings.HasPrefix(res.stdout, "::stop-commands::") {
 				t.Errorf("the log does not switch commands off before its first line:\n%s", res.stdout)
 			}

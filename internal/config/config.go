@@ -145,7 +145,12 @@ func loadFile(explicit, repoRoot, cwd string) (File, error) {
 		return File{}, nil // no config file: discover everything
 	}
 	if err != nil {
-		return File{}, fmt.Errorf("read config: %w (pass --config with an existing file)", err)
+		// The path may come from a workflow input: quoted, it stays one line.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return File{}, fmt.Errorf("read config %q: %w (pass --config, or the config input, with an existing file)", path, err)
 	}
 	rel := path
 	if r, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(r, "..") {

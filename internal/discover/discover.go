@@ -3,6 +3,7 @@
 package discover
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -111,7 +112,11 @@ func Targets(req Request) ([]Target, error) {
 					p = filepath.Join(abs, vf)
 				}
 				if _, err := os.Stat(p); err != nil {
-					return nil, fmt.Errorf("discover: root %s target %s: var-file %s: %w (var-files are relative to the root directory)", show, ct.Name, vf, err)
+					var pe *fs.PathError
+					if errors.As(err, &pe) {
+						err = pe.Err
+					}
+					return nil, fmt.Errorf("discover: root %q target %q: var-file %q: %w (var-files are relative to the root directory)", show, ct.Name, vf, err)
 				}
 				t.VarFiles = append(t.VarFiles, p)
 			}

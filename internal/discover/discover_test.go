@@ -117,7 +117,7 @@ func TestTargetsErrors(t *testing.T) {
 		{"file instead of directory", []string{"infra/app/main.tf"}, config.File{}, "is a file; pass the root module's directory"},
 		{"glob matching nothing", []string{"zzz/*"}, config.File{}, `"zzz/*" matches no directory`},
 		{"no roots at all", []string{"infra/README.md/.."}, config.File{Exclude: []string{"**"}}, "no terraform root module found"},
-		{"missing var-file", nil, config.File{Path: "drift.yaml", Roots: []config.Root{{Dir: "infra/app", Line: 3, Targets: []config.Target{{Name: "x", VarFiles: []string{"missing.tfvars"}}}}}}, "var-file missing.tfvars"},
+		{"missing var-file", nil, config.File{Path: "drift.yaml", Roots: []config.Root{{Dir: "infra/app", Line: 3, Targets: []config.Target{{Name: "x", VarFiles: []string{"missing.tfvars"}}}}}}, `var-file "missing.tfvars"`},
 		{"config root missing", nil, config.File{Path: "drift.yaml", Roots: []config.Root{{Dir: "gone", Line: 7}}}, `drift.yaml:7: root "gone": no such directory`},
 	}
 	for _, tt := range tests {
