@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -46,6 +48,9 @@ type Client struct {
 // a client like http.DefaultClient with a timeout of [DefaultTimeout]; a
 // given one is copied, never modified.
 //
+// The token is only sent to the scheme, host and port of the API and upload
+// roots: a redirect to anywhere else is followed without it.
+//
 // Requests are retried once when GitHub answers 502, 503 or 504, or hits a
 // secondary rate limit (403 or 429 with Retry-After), honouring Retry-After
 // up to [MaxRetryAfter].
@@ -68,10 +73,13 @@ func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Clien
 		base = http.DefaultTransport
 	}
 	rt := &retryTransport{base: base, sleep: sleepContext}
-	hc.Transport = rt
+	// Not go-github's WithAuthToken: it sets the token on every request,
+	// redirects to other hosts included.
+	auth := &authTransport{base: rt, token: token}
+	hc.Transport = auth
 
 	c := &Client{token: token, retry: rt}
-	client := gh.NewClient(&hc).WithAuthToken(token)
+	client := gh.NewClient(&hc)
 	client.UserAgent = userAgent
 	if apiURL != "" && strings.TrimRight(apiURL, "/") != DefaultAPIURL {
 		baseURL, uploadURL, err := enterpriseURLs(apiURL)
@@ -80,6 +88,7 @@ func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Clien
 		}
 		client.BaseURL, client.UploadURL = baseURL, uploadURL
 	}
+	auth.origins = []string{origin(client.BaseURL), origin(client.UploadURL)}
 	c.gh = client
 	c.baseURL = client.BaseURL.String()
 	return c, nil
@@ -123,6 +132,43 @@ func (c *Client) GoString() string { return c.String() }
 
 // BaseURL is the REST API root the client talks to, with a trailing slash.
 func (c *Client) BaseURL() string { return c.baseURL }
+
+// authTransport adds the token to requests for the API's own origins
+// (scheme, host and port of the API and upload roots) only. The http.Client
+// calls it again for every redirect hop, so a redirect elsewhere, even to
+// another port of the same host, goes out without the token.
+type authTransport struct {
+	base    http.RoundTripper
+	token   string
+	origins []string // set once by NewClient, before any request
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context()) // a RoundTripper must not modify its request
+	if slices.Contains(t.origins, origin(req.URL)) {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	} else {
+		req.Header.Del("Authorization")
+	}
+	return t.base.RoundTrip(req)
+}
+
+// origin is scheme://host:port of u, lower-cased and with the default port
+// made explicit, so that https://API.example.com and
+// https://api.example.com:443 compare equal.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
 
 // retryTransport retries a request once on 502/503/504 and on secondary rate
 // limits (403/429 with Retry-After up to MaxRetryAfter).

@@ -9,8 +9,8 @@
 // and gets a 500. Routes are served both at the root (/repos/...) and under
 // the GitHub Enterprise Server prefix (/api/v3/repos/...).
 //
-// Failures can be injected per route with [Server.Inject] and its shortcuts
-// [Server.FailWith], [Server.FailOnce] and [Server.RateLimitOnce].
+// Failures and redirects can be injected per route with [Server.Inject] and
+// its shortcuts [Server.FailWith], [Server.FailOnce] and [Server.RateLimitOnce].
 package githubtest
 
 import (
@@ -91,6 +91,10 @@ type Failure struct {
 	AfterHandling bool
 	// DocumentationURL overrides the "documentation_url" of the answer.
 	DocumentationURL string
+	// Location, with a 3xx Status, makes the answer a redirect to Location
+	// followed by the request's path (without the /api/v3 prefix) and
+	// query, e.g. Location: other.URL() moves the request to another server.
+	Location string
 }
 
 // Option configures a Server.
@@ -284,6 +288,15 @@ func (s *Server) handle(route string, h http.HandlerFunc) {
 		}
 		if f.AfterHandling {
 			h(httptest.NewRecorder(), r)
+		}
+		if f.Location != "" {
+			target := f.Location + r.URL.Path
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			w.Header().Set("Location", target)
+			w.WriteHeader(f.Status)
+			return
 		}
 		s.writeFailure(w, f)
 	})
