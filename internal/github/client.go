@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,10 @@ const (
 	userAgent          = "drift-action (+https://github.com/myorg/drift-action)"
 )
 
+// DefaultCommentAuthor is the login of comments written with a workflow's
+// GITHUB_TOKEN, on github.com and GitHub Enterprise Server alike.
+const DefaultCommentAuthor = "github-actions[bot]"
+
 // Client talks to one GitHub (github.com or a GitHub Enterprise Server).
 // It is safe for concurrent use. Printing it never shows the token.
 type Client struct {
@@ -39,6 +44,37 @@ type Client struct {
 	token   string
 	baseURL string
 	retry   *retryTransport
+
+	mu     sync.Mutex
+	author author // whose comments are ours; see commentAuthor
+}
+
+// author is the login the token writes comments as. confirmed says GitHub
+// (or the caller) said so, rather than it being the GITHUB_TOKEN guess.
+type author struct {
+	login     string
+	confirmed bool
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithCommentAuthor sets the login the token writes comments as, such as
+// "my-app[bot]" for a GitHub App installation token; the sticky comment only
+// ever edits or deletes comments by this login. An empty login is ignored,
+// so an unset action input can be passed as is.
+//
+// Without it, the client asks GET /user, which answers for personal access
+// tokens. GitHub refuses that to installation tokens, so it then assumes
+// the workflow's GITHUB_TOKEN ([DefaultCommentAuthor]); an App token then
+// still works, but its sticky comment is re-posted at the bottom each run
+// instead of being edited in place.
+func WithCommentAuthor(login string) Option {
+	return func(c *Client) {
+		if login = strings.TrimSpace(login); login != "" {
+			c.author = author{login: login, confirmed: true}
+		}
+	}
 }
 
 // NewClient returns a client that authenticates with token. apiURL is the
@@ -54,7 +90,7 @@ type Client struct {
 // Requests are retried once when GitHub answers 502, 503 or 504, or hits a
 // secondary rate limit (403 or 429 with Retry-After), honouring Retry-After
 // up to [MaxRetryAfter].
-func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Client) (*Client, error) {
+func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Client, opts ...Option) (*Client, error) {
 	_ = ctx // reserved for future use (e.g. probing the server version)
 	if strings.TrimSpace(token) == "" {
 		return nil, errors.New("github: no token: pass the workflow's GITHUB_TOKEN (or another token) to the action")
@@ -91,6 +127,9 @@ func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Clien
 	auth.origins = []string{origin(client.BaseURL), origin(client.UploadURL)}
 	c.gh = client
 	c.baseURL = client.BaseURL.String()
+	for _, o := range opts {
+		o(c)
+	}
 	return c, nil
 }
 
