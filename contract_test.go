@@ -592,3 +592,119 @@ func TestWorkflows(t *testing.T) {
 		})
 	}
 }
+
+// hiddenUploads lists the upload-artifact steps of a workflow whose path has
+// a hidden (dot-prefixed) segment, such as .drift-action/, without
+// include-hidden-files: true. upload-artifact v4.4 and later skip hidden
+// files unless told otherwise, so such a step uploads nothing (and fails
+// with if-no-files-found: error).
+func hiddenUploads(data []byte) ([]string, error) {
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string         `yaml:"name"`
+				Uses string         `yaml:"uses"`
+				With map[string]any `yaml:"with"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		return nil, err
+	}
+	var bad []string
+	for _, name := range sortedKeys(wf.Jobs) {
+		for i, step := range wf.Jobs[name].Steps {
+			action, _, _ := strings.Cut(step.Uses, "@")
+			if action != "actions/upload-artifact" {
+				continue
+			}
+			// Both the YAML boolean and the string "true" are accepted.
+			if v := step.With["include-hidden-files"]; v == true || v == "true" {
+				continue
+			}
+			path, _ := step.With["path"].(string)
+			for line := range strings.SplitSeq(path, "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" || strings.HasPrefix(line, "!") {
+					continue // an exclusion needs no hidden files
+				}
+				if hasHiddenSegment(line) {
+					bad = append(bad, name+".steps["+strconv.Itoa(i)+"] path "+line)
+				}
+			}
+		}
+	}
+	return bad, nil
+}
+
+func hasHiddenSegment(path string) bool {
+	for seg := range strings.FieldsFuncSeq(path, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if strings.HasPrefix(seg, ".") && seg != "." && seg != ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHiddenUploads(t *testing.T) {
+	t.Parallel()
+	step := func(with string) string {
+		return "jobs:\n  j:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/upload-artifact@v4\n        with:\n" + with
+	}
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"hidden directory", step("          path: .drift-action/\n"), []string{"j.steps[1] path .drift-action/"}},
+		{"hidden file deep down", step("          path: out/.cache/x.json\n"), []string{"j.steps[1] path out/.cache/x.json"}},
+		{"hidden segment in a multi-line path", step("          path: |\n            results/\n            ./.drift-action/**\n            !.git\n"), []string{"j.steps[1] path ./.drift-action/**"}},
+		{"include-hidden-files true", step("          path: .drift-action/\n          include-hidden-files: true\n"), nil},
+		{"include-hidden-files as a string", step("          path: .drift-action/\n          include-hidden-files: \"true\"\n"), nil},
+		{"include-hidden-files false", step("          path: .drift-action/\n          include-hidden-files: false\n"), []string{"j.steps[1] path .drift-action/"}},
+		{"no hidden segment", step("          path: ./results/../out/result.json\n"), nil},
+		{"another action", "jobs:\n  j:\n    steps:\n      - uses: actions/download-artifact@v4\n        with:\n          path: .drift-action/\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := hiddenUploads([]byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("hiddenUploads (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWorkflowsUploadHiddenFiles checks every workflow, this repository's and
+// the examples, for uploads that would silently leave out hidden files.
+func TestWorkflowsUploadHiddenFiles(t *testing.T) {
+	t.Parallel()
+	var files []string
+	for _, pattern := range []string{".github/workflows/*.yml", ".github/workflows/*.yaml", "examples/workflows/*.yml", "examples/workflows/*.yaml"} {
+		m, err := filepath.Glob(filepath.FromSlash(pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatal("no workflows found")
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad, err := hiddenUploads(data)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if diff := cmp.Diff([]string(nil), bad); diff != "" {
+			t.Errorf("%s: upload-artifact paths with hidden segments need include-hidden-files: true (-want +got):\n%s", filepath.ToSlash(file), diff)
+		}
+	}
+}

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +33,10 @@ const (
 	userAgent          = "drift-action (+https://github.com/myorg/drift-action)"
 )
 
+// DefaultCommentAuthor is the login of comments written with a workflow's
+// GITHUB_TOKEN, on github.com and GitHub Enterprise Server alike.
+const DefaultCommentAuthor = "github-actions[bot]"
+
 // Client talks to one GitHub (github.com or a GitHub Enterprise Server).
 // It is safe for concurrent use. Printing it never shows the token.
 type Client struct {
@@ -37,6 +44,37 @@ type Client struct {
 	token   string
 	baseURL string
 	retry   *retryTransport
+
+	mu     sync.Mutex
+	author author // whose comments are ours; see commentAuthor
+}
+
+// author is the login the token writes comments as. confirmed says GitHub
+// (or the caller) said so, rather than it being the GITHUB_TOKEN guess.
+type author struct {
+	login     string
+	confirmed bool
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithCommentAuthor sets the login the token writes comments as, such as
+// "my-app[bot]" for a GitHub App installation token; the sticky comment only
+// ever edits or deletes comments by this login. An empty login is ignored,
+// so an unset action input can be passed as is.
+//
+// Without it, the client asks GET /user, which answers for personal access
+// tokens. GitHub refuses that to installation tokens, so it then assumes
+// the workflow's GITHUB_TOKEN ([DefaultCommentAuthor]); an App token then
+// still works, but its sticky comment is re-posted at the bottom each run
+// instead of being edited in place.
+func WithCommentAuthor(login string) Option {
+	return func(c *Client) {
+		if login = strings.TrimSpace(login); login != "" {
+			c.author = author{login: login, confirmed: true}
+		}
+	}
 }
 
 // NewClient returns a client that authenticates with token. apiURL is the
@@ -46,10 +84,13 @@ type Client struct {
 // a client like http.DefaultClient with a timeout of [DefaultTimeout]; a
 // given one is copied, never modified.
 //
+// The token is only sent to the scheme, host and port of the API and upload
+// roots: a redirect to anywhere else is followed without it.
+//
 // Requests are retried once when GitHub answers 502, 503 or 504, or hits a
 // secondary rate limit (403 or 429 with Retry-After), honouring Retry-After
 // up to [MaxRetryAfter].
-func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Client) (*Client, error) {
+func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Client, opts ...Option) (*Client, error) {
 	_ = ctx // reserved for future use (e.g. probing the server version)
 	if strings.TrimSpace(token) == "" {
 		return nil, errors.New("github: no token: pass the workflow's GITHUB_TOKEN (or another token) to the action")
@@ -68,10 +109,13 @@ func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Clien
 		base = http.DefaultTransport
 	}
 	rt := &retryTransport{base: base, sleep: sleepContext}
-	hc.Transport = rt
+	// Not go-github's WithAuthToken: it sets the token on every request,
+	// redirects to other hosts included.
+	auth := &authTransport{base: rt, token: token}
+	hc.Transport = auth
 
 	c := &Client{token: token, retry: rt}
-	client := gh.NewClient(&hc).WithAuthToken(token)
+	client := gh.NewClient(&hc)
 	client.UserAgent = userAgent
 	if apiURL != "" && strings.TrimRight(apiURL, "/") != DefaultAPIURL {
 		baseURL, uploadURL, err := enterpriseURLs(apiURL)
@@ -80,8 +124,12 @@ func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Clien
 		}
 		client.BaseURL, client.UploadURL = baseURL, uploadURL
 	}
+	auth.origins = []string{origin(client.BaseURL), origin(client.UploadURL)}
 	c.gh = client
 	c.baseURL = client.BaseURL.String()
+	for _, o := range opts {
+		o(c)
+	}
 	return c, nil
 }
 
@@ -123,6 +171,43 @@ func (c *Client) GoString() string { return c.String() }
 
 // BaseURL is the REST API root the client talks to, with a trailing slash.
 func (c *Client) BaseURL() string { return c.baseURL }
+
+// authTransport adds the token to requests for the API's own origins
+// (scheme, host and port of the API and upload roots) only. The http.Client
+// calls it again for every redirect hop, so a redirect elsewhere, even to
+// another port of the same host, goes out without the token.
+type authTransport struct {
+	base    http.RoundTripper
+	token   string
+	origins []string // set once by NewClient, before any request
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context()) // a RoundTripper must not modify its request
+	if slices.Contains(t.origins, origin(req.URL)) {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	} else {
+		req.Header.Del("Authorization")
+	}
+	return t.base.RoundTrip(req)
+}
+
+// origin is scheme://host:port of u, lower-cased and with the default port
+// made explicit, so that https://API.example.com and
+// https://api.example.com:443 compare equal.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
 
 // retryTransport retries a request once on 502/503/504 and on secondary rate
 // limits (403/429 with Retry-After up to MaxRetryAfter).

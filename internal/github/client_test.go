@@ -3,12 +3,19 @@ package github
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/myorg/drift-action/internal/github/githubtest"
 )
 
 func TestNewClientURLs(t *testing.T) {
@@ -214,6 +221,145 @@ func TestAPIErrorText(t *testing.T) {
 			var target *APIError
 			if !errors.As(fmt.Errorf("wrapped: %w", tt.err), &target) {
 				t.Errorf("errors.As does not find the *APIError")
+			}
+		})
+	}
+}
+
+// foreignServer is a host other than the API: it records what reaches it
+// and answers 404, the way an unrelated server would.
+type foreignServer struct {
+	mu       sync.Mutex
+	requests []string // "METHOD /path", plus " (with Authorization)" if sent
+	url      string
+}
+
+func newForeignServer(t *testing.T) *foreignServer {
+	t.Helper()
+	f := &foreignServer{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := r.Method + " " + r.URL.Path
+		if r.Header.Get("Authorization") != "" {
+			req += " (with Authorization)" // never the value: it may be a token
+		}
+		f.mu.Lock()
+		f.requests = append(f.requests, req)
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"message":"Not Found"}`)
+	}))
+	t.Cleanup(srv.Close)
+	f.url = srv.URL
+	return f
+}
+
+func (f *foreignServer) got() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.requests)
+}
+
+func TestRedirectsKeepTheTokenOnTheAPIHost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// route is redirected once, with status, to the foreign server or
+		// (sameHost) to the same server under /api/v3.
+		route        string
+		status       int
+		sameHost     bool
+		wantErr      *APIError // nil: the upsert succeeds
+		wantForeign  []string
+		wantRequests []string
+	}{
+		{
+			name:         "a GET redirected to another port goes there without the token",
+			route:        githubtest.RouteListComments,
+			status:       http.StatusTemporaryRedirect,
+			wantErr:      &APIError{Op: OpListComments, Status: 404},
+			wantForeign:  []string{"GET /repos/octo/infra/issues/7/comments"},
+			wantRequests: []string{list},
+		},
+		{
+			name:         "a POST redirected to another port goes there without the token",
+			route:        githubtest.RouteCreateComment,
+			status:       http.StatusPermanentRedirect,
+			wantErr:      &APIError{Op: OpCreateComment, Status: 404},
+			wantForeign:  []string{"POST /repos/octo/infra/issues/7/comments"},
+			wantRequests: []string{list, post},
+		},
+		{
+			name:     "a redirect on the same host keeps the token",
+			route:    githubtest.RouteListComments,
+			status:   http.StatusMovedPermanently,
+			sameHost: true,
+			wantRequests: []string{
+				list,
+				"GET /api/v3/repos/octo/infra/issues/7/comments",
+				post,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := githubtest.NewServer(t)
+			foreign := newForeignServer(t)
+			location := foreign.url
+			if tt.sameHost {
+				location = srv.URL() + githubtest.EnterprisePrefix
+			}
+			srv.Inject(tt.route, githubtest.Failure{Status: tt.status, Location: location, Times: 1})
+			c, _ := newTestClient(t, srv, "")
+
+			_, err := c.UpsertStickyComment(t.Context(), owner, repo, prNum, "plan", []string{"new"})
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("UpsertStickyComment: %v", err)
+				}
+			} else {
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) {
+					t.Fatalf("error = %v, want *APIError", err)
+				}
+				if diff := cmp.Diff([]any{tt.wantErr.Op, tt.wantErr.Status}, []any{apiErr.Op, apiErr.Status}); diff != "" {
+					t.Errorf("APIError (-want +got):\n%s", diff)
+				}
+			}
+			if diff := cmp.Diff(tt.wantForeign, foreign.got()); diff != "" {
+				t.Errorf("requests on the other host (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantRequests, srv.Requests()); diff != "" {
+				t.Errorf("API requests (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestOrigin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		url  string
+		want string
+	}{
+		{"https default port", "https://api.github.com/repos", "https://api.github.com:443"},
+		{"explicit default port", "https://api.github.com:443/", "https://api.github.com:443"},
+		{"upper case", "HTTPS://API.GitHub.com/", "https://api.github.com:443"},
+		{"http default port", "http://ghe.example.com/api/v3/", "http://ghe.example.com:80"},
+		{"other port", "https://ghe.example.com:8443/api/v3/", "https://ghe.example.com:8443"},
+		{"IPv6", "http://[::1]:8080/", "http://[::1]:8080"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u, err := url.Parse(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, origin(u)); diff != "" {
+				t.Errorf("origin(%q) (-want +got):\n%s", tt.url, diff)
 			}
 		})
 	}

@@ -90,11 +90,14 @@ func withMarker(part, key string, index int) string {
 // marker line <!-- drift-action:{marker}:{i} --> (i is the 0-based part).
 //
 // It lists all the pull request's comments, then updates the comments that
-// carry this marker in place (in the order they were posted; unchanged ones
-// are left alone), creates the parts that are missing and deletes parts left
-// over from an earlier, longer body. Comments without this exact marker key
-// are never touched, whoever wrote them. With no bodies, the sticky comment
-// is removed. It returns the html URLs of the parts, in order.
+// carry this marker and were written by the token's own login in place (in
+// the order they were posted; unchanged ones are left alone), creates the
+// parts that are missing and deletes parts left over from an earlier, longer
+// body. Comments without this exact marker key are never touched, and
+// neither are comments by anyone else that carry it: anyone can write a
+// marker, so a comment is ours only if its author is the token's login (see
+// [WithCommentAuthor]). With no bodies, the sticky comment is removed. It
+// returns the html URLs of the parts, in order.
 //
 // Each part plus its marker must fit [MaxCommentLength]; cut long bodies with
 // Split(body, CommentPartLimit).
@@ -116,12 +119,21 @@ func (c *Client) UpsertStickyComment(ctx context.Context, owner, repo string, pr
 		}
 	}
 
-	existing, err := c.markedComments(ctx, owner, repo, pr, marker)
+	marked, err := c.markedComments(ctx, owner, repo, pr, marker)
 	if err != nil {
 		return nil, err
 	}
+	var existing []*gh.IssueComment
+	var assumed author // whose comments existing holds; zero if none were marked
+	if len(marked) > 0 {
+		if assumed, err = c.commentAuthor(ctx); err != nil {
+			return nil, err
+		}
+		existing = byAuthor(marked, assumed.login)
+	}
 
 	ctx, log := withRetryLog(ctx)
+	var createdBy string
 	urls := make([]string, len(want))
 	keep := make(map[int64]bool, len(want))
 	for i, body := range want {
@@ -145,21 +157,38 @@ func (c *Client) UpsertStickyComment(ctx context.Context, owner, repo string, pr
 		}
 		keep[created.GetID()] = true
 		urls[i] = created.GetHTMLURL()
+		if login := created.GetUser().GetLogin(); login != "" {
+			// GitHub's own word on who we are.
+			createdBy = login
+			c.setAuthor(author{login: login, confirmed: true})
+		}
 	}
 
 	var stale []*gh.IssueComment
 	if len(existing) > len(want) {
 		stale = existing[len(want):]
 	}
-	if log.ambiguous.Load() {
-		// A create was retried after a gateway error and may have happened
-		// twice: look again and remove whatever we did not keep.
+	// We were wrong about who we are when the comment we created has
+	// another author than the one we looked for (an App token taken for
+	// GITHUB_TOKEN): our earlier parts were missed, so they are stale now.
+	misjudged := createdBy != "" && assumed.login != "" && !strings.EqualFold(createdBy, assumed.login)
+	if log.ambiguous.Load() || misjudged {
+		// Look again and remove whatever of ours we did not keep. (After a
+		// gateway error on create, the create may have happened twice.)
+		me := createdBy
+		if me == "" {
+			a, err := c.commentAuthor(ctx)
+			if err != nil {
+				return nil, err
+			}
+			me = a.login
+		}
 		again, err := c.markedComments(ctx, owner, repo, pr, marker)
 		if err != nil {
 			return nil, err
 		}
 		stale = stale[:0:0]
-		for _, cm := range again {
+		for _, cm := range byAuthor(again, me) {
 			if !keep[cm.GetID()] {
 				stale = append(stale, cm)
 			}
@@ -176,6 +205,60 @@ func (c *Client) UpsertStickyComment(ctx context.Context, owner, repo string, pr
 		}
 	}
 	return urls, nil
+}
+
+// commentAuthor is the login the token writes comments as: the one set with
+// WithCommentAuthor or learnt from a comment we created, else the answer of
+// GET /user, else, when GitHub refuses /user to an installation token,
+// DefaultCommentAuthor (unconfirmed). The answer is kept for later calls.
+func (c *Client) commentAuthor(ctx context.Context) (author, error) {
+	c.mu.Lock()
+	a := c.author
+	c.mu.Unlock()
+	if a.login != "" {
+		return a, nil
+	}
+	user, _, err := c.gh.Users.Get(ctx, "")
+	switch {
+	case err == nil && user.GetLogin() != "":
+		a = author{login: user.GetLogin(), confirmed: true}
+	case err == nil:
+		return author{}, fmt.Errorf("github: %s: GitHub answered without a login", OpGetUser)
+	default:
+		err = c.apiError(OpGetUser, err)
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.rateLimited ||
+			apiErr.Status != http.StatusUnauthorized && apiErr.Status != http.StatusForbidden && apiErr.Status != http.StatusNotFound {
+			return author{}, err
+		}
+		// Installation tokens (GITHUB_TOKEN, GitHub Apps) may not read
+		// /user, and GET /app needs the App's JWT: assume GITHUB_TOKEN.
+		a = author{login: DefaultCommentAuthor}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.author.login == "" {
+		c.author = a
+	}
+	return c.author, nil
+}
+
+// setAuthor records the login GitHub gave a comment we created.
+func (c *Client) setAuthor(a author) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.author = a
+}
+
+// byAuthor keeps the comments written by login (logins are case-insensitive).
+func byAuthor(cs []*gh.IssueComment, login string) []*gh.IssueComment {
+	var out []*gh.IssueComment
+	for _, cm := range cs {
+		if strings.EqualFold(cm.GetUser().GetLogin(), login) {
+			out = append(out, cm)
+		}
+	}
+	return out
 }
 
 // markedComments lists (all pages of) the pull request's comments and keeps

@@ -18,6 +18,8 @@ const (
 	human = "alice"
 	list  = "GET /repos/octo/infra/issues/7/comments"
 	post  = "POST /repos/octo/infra/issues/7/comments"
+	// whoami is asked once there are marked comments, to tell ours apart.
+	whoami = "GET /user"
 )
 
 func patch(id int64) string { return fmt.Sprintf("PATCH /repos/octo/infra/issues/comments/%d", id) }
@@ -61,7 +63,7 @@ func TestUpsertStickyComment(t *testing.T) {
 				{1003, bot, withMarker("Cost estimate", "cost", 0)},
 				{1004, human, "Please fix the drift"},
 			},
-			wantRequests: []string{list, patch(1002)},
+			wantRequests: []string{list, whoami, patch(1002)},
 			wantURLs:     []int64{1002},
 		},
 		{
@@ -69,7 +71,7 @@ func TestUpsertStickyComment(t *testing.T) {
 			seeds:        []seed{{bot, sticky("No drift.", 0)}},
 			bodies:       []string{"No drift."},
 			wantComments: []commentView{{1001, bot, sticky("No drift.", 0)}},
-			wantRequests: []string{list},
+			wantRequests: []string{list, whoami},
 			wantURLs:     []int64{1001},
 		},
 		{
@@ -96,7 +98,7 @@ func TestUpsertStickyComment(t *testing.T) {
 				{1001, bot, sticky("new one", 0)},
 				{1002, human, "in between"},
 			},
-			wantRequests: []string{list, patch(1001), del(1003), del(1004)},
+			wantRequests: []string{list, whoami, patch(1001), del(1003), del(1004)},
 			wantURLs:     []int64{1001},
 		},
 		{
@@ -108,7 +110,7 @@ func TestUpsertStickyComment(t *testing.T) {
 				{1002, bot, sticky("two", 1)},
 				{1003, bot, sticky("three", 2)},
 			},
-			wantRequests: []string{list, patch(1001), post, post},
+			wantRequests: []string{list, whoami, patch(1001), post, post},
 			wantURLs:     []int64{1001, 1002, 1003},
 		},
 		{
@@ -122,7 +124,7 @@ func TestUpsertStickyComment(t *testing.T) {
 				{1001, bot, sticky("one", 0)},
 				{1002, bot, sticky("two", 1)},
 			},
-			wantRequests: []string{list, patch(1001), patch(1002)},
+			wantRequests: []string{list, whoami, patch(1001), patch(1002)},
 			wantURLs:     []int64{1001, 1002},
 		},
 		{
@@ -133,7 +135,7 @@ func TestUpsertStickyComment(t *testing.T) {
 			},
 			bodies:       []string{"dup"},
 			wantComments: []commentView{{1001, bot, sticky("dup", 0)}},
-			wantRequests: []string{list, del(1002)},
+			wantRequests: []string{list, whoami, del(1002)},
 			wantURLs:     []int64{1001},
 		},
 		{
@@ -160,7 +162,7 @@ func TestUpsertStickyComment(t *testing.T) {
 			seeds:        []seed{{bot, sticky("a", 0)}, {human, "hi"}, {bot, sticky("b", 1)}},
 			bodies:       nil,
 			wantComments: []commentView{{1002, human, "hi"}},
-			wantRequests: []string{list, del(1001), del(1003)},
+			wantRequests: []string{list, whoami, del(1001), del(1003)},
 			wantURLs:     []int64{},
 		},
 		{
@@ -179,7 +181,7 @@ func TestUpsertStickyComment(t *testing.T) {
 				{1006, human, "c6"}, {1007, human, "c7"}, {1008, human, "c8"},
 				{1009, bot, sticky("two", 1)},
 			},
-			wantRequests: []string{list, list, list, list, list, patch(1005), patch(1009)},
+			wantRequests: []string{list, list, list, list, list, whoami, patch(1005), patch(1009)},
 			wantURLs:     []int64{1005, 1009},
 		},
 		{
@@ -192,6 +194,7 @@ func TestUpsertStickyComment(t *testing.T) {
 			},
 			wantRequests: []string{
 				"GET /api/v3/repos/octo/infra/issues/7/comments",
+				"GET /api/v3/user",
 				"PATCH /api/v3/repos/octo/infra/issues/comments/1001",
 				"DELETE /api/v3/repos/octo/infra/issues/comments/1002",
 			},
@@ -351,6 +354,14 @@ func TestUpsertStickyCommentErrors(t *testing.T) {
 			wantText: []string{"updating a pull request comment was refused (403)", "`permissions: pull-requests: write`"},
 		},
 		{
+			name:     "a failing GET /user is an error, not a guess",
+			seeds:    []seed{{bot, sticky("old", 0)}},
+			route:    githubtest.RouteGetUser,
+			failure:  githubtest.Failure{Status: http.StatusInternalServerError},
+			wantErr:  &APIError{Op: OpGetUser, Status: 500, Message: "Internal Server Error"},
+			wantText: []string{"github: reading the token's user failed (500)"},
+		},
+		{
 			name:     "404 on list: not found or not visible",
 			route:    githubtest.RouteListComments,
 			failure:  githubtest.Failure{Status: http.StatusNotFound},
@@ -487,7 +498,7 @@ func TestUpsertStickyCommentRetries(t *testing.T) {
 			route:        githubtest.RouteUpdateComment,
 			failure:      githubtest.Failure{Status: http.StatusGatewayTimeout, Times: 1},
 			wantSleeps:   []string{"2s"},
-			wantRequests: []string{list, patch(1001), patch(1001)},
+			wantRequests: []string{list, whoami, patch(1001), patch(1001)},
 			wantComments: []commentView{{1001, bot, sticky("new", 0)}},
 		},
 		{
@@ -504,7 +515,7 @@ func TestUpsertStickyCommentRetries(t *testing.T) {
 			route:        githubtest.RouteUpdateComment,
 			failure:      githubtest.Failure{Status: http.StatusForbidden, RetryAfter: "60", Times: 1},
 			wantSleeps:   []string{"1m0s"},
-			wantRequests: []string{list, patch(1001), patch(1001)},
+			wantRequests: []string{list, whoami, patch(1001), patch(1001)},
 			wantComments: []commentView{{1001, bot, sticky("new", 0)}},
 		},
 		{
@@ -513,7 +524,7 @@ func TestUpsertStickyCommentRetries(t *testing.T) {
 			route:        githubtest.RouteDeleteComment,
 			failure:      githubtest.Failure{Status: http.StatusBadGateway, RetryAfter: "3", Message: "Server Error", Times: 1},
 			wantSleeps:   []string{"3s"},
-			wantRequests: []string{list, patch(1001), del(1002), del(1002)},
+			wantRequests: []string{list, whoami, patch(1001), del(1002), del(1002)},
 			wantComments: []commentView{{1001, bot, sticky("new", 0)}},
 		},
 	}
@@ -593,5 +604,181 @@ func TestUpsertStickyCommentCanceled(t *testing.T) {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		t.Errorf("a canceled request is not an *APIError: %v", err)
+	}
+}
+
+// TestUpsertStickyCommentAuthors checks that a comment is ours only if the
+// token wrote it: anyone can write the marker.
+func TestUpsertStickyCommentAuthors(t *testing.T) {
+	t.Parallel()
+	const (
+		mallory = "mallory"
+		app     = "drift-app[bot]"
+		pat     = "ghp_octocat0123456789"
+	)
+	tests := []struct {
+		name         string
+		opts         []githubtest.Option
+		clientOpts   []Option
+		seeds        []seed
+		bodies       []string
+		wantComments []commentView
+		wantRequests []string
+		wantURLs     []int64
+	}{
+		{
+			name:   "a marker planted by someone else is left alone and ours is created",
+			seeds:  []seed{{mallory, sticky("planted", 0)}},
+			bodies: []string{"mine"},
+			wantComments: []commentView{
+				{1001, mallory, sticky("planted", 0)},
+				{1002, bot, sticky("mine", 0)},
+			},
+			wantRequests: []string{list, whoami, post},
+			wantURLs:     []int64{1002},
+		},
+		{
+			name:   "the next run updates ours, not the planted ones",
+			seeds:  []seed{{mallory, sticky("planted", 0)}, {bot, sticky("old", 0)}, {mallory, sticky("planted", 1)}},
+			bodies: []string{"new"},
+			wantComments: []commentView{
+				{1001, mallory, sticky("planted", 0)},
+				{1002, bot, sticky("new", 0)},
+				{1003, mallory, sticky("planted", 1)},
+			},
+			wantRequests: []string{list, whoami, patch(1002)},
+			wantURLs:     []int64{1002},
+		},
+		{
+			name:   "removing the sticky comment deletes only ours",
+			seeds:  []seed{{bot, sticky("a", 0)}, {mallory, sticky("planted", 1)}, {"renovate[bot]", sticky("other bot", 0)}},
+			bodies: nil,
+			wantComments: []commentView{
+				{1002, mallory, sticky("planted", 1)},
+				{1003, "renovate[bot]", sticky("other bot", 0)},
+			},
+			wantRequests: []string{list, whoami, del(1001)},
+			wantURLs:     []int64{},
+		},
+		{
+			name:   "a personal access token's comments are its user's",
+			opts:   []githubtest.Option{githubtest.WithToken(pat), githubtest.WithUser("octocat")},
+			seeds:  []seed{{bot, sticky("from GITHUB_TOKEN", 0)}, {"OctoCat", sticky("old", 0)}},
+			bodies: []string{"new"},
+			wantComments: []commentView{
+				{1001, bot, sticky("from GITHUB_TOKEN", 0)},
+				{1002, "OctoCat", sticky("new", 0)},
+			},
+			wantRequests: []string{list, whoami, patch(1002)},
+			wantURLs:     []int64{1002},
+		},
+		{
+			name:       "an App token named with WithCommentAuthor edits its own comment",
+			opts:       []githubtest.Option{githubtest.WithUser(app)},
+			clientOpts: []Option{WithCommentAuthor(app)},
+			seeds:      []seed{{bot, sticky("from GITHUB_TOKEN", 0)}, {app, sticky("old", 0)}},
+			bodies:     []string{"new"},
+			wantComments: []commentView{
+				{1001, bot, sticky("from GITHUB_TOKEN", 0)},
+				{1002, app, sticky("new", 0)},
+			},
+			wantRequests: []string{list, patch(1002)},
+			wantURLs:     []int64{1002},
+		},
+		{
+			name:   "an unnamed App token replaces its earlier parts once it learns who it is",
+			opts:   []githubtest.Option{githubtest.WithUser(app)},
+			seeds:  []seed{{app, sticky("old one", 0)}, {mallory, sticky("planted", 0)}, {app, sticky("old two", 1)}},
+			bodies: []string{"new"},
+			wantComments: []commentView{
+				{1002, mallory, sticky("planted", 0)},
+				{1004, app, sticky("new", 0)},
+			},
+			wantRequests: []string{list, whoami, post, list, del(1001), del(1003)},
+			wantURLs:     []int64{1004},
+		},
+		{
+			name:         "an empty WithCommentAuthor is ignored",
+			clientOpts:   []Option{WithCommentAuthor(" ")},
+			seeds:        []seed{{bot, sticky("old", 0)}},
+			bodies:       []string{"new"},
+			wantComments: []commentView{{1001, bot, sticky("new", 0)}},
+			wantRequests: []string{list, whoami, patch(1001)},
+			wantURLs:     []int64{1001},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := githubtest.NewServer(t, tt.opts...)
+			addSeeds(srv, tt.seeds)
+			c, err := NewClient(t.Context(), srv.Token(), srv.URL(), srv.Client(), tt.clientOpts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			urls, err := c.UpsertStickyComment(t.Context(), owner, repo, prNum, "plan", tt.bodies)
+			if err != nil {
+				t.Fatalf("UpsertStickyComment: %v", err)
+			}
+			if diff := cmp.Diff(tt.wantComments, viewComments(srv.Comments(owner, repo, prNum))); diff != "" {
+				t.Errorf("comments (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantRequests, srv.Requests()); diff != "" {
+				t.Errorf("requests (-want +got):\n%s", diff)
+			}
+			wantURLs := []string{}
+			for _, id := range tt.wantURLs {
+				wantURLs = append(wantURLs, fmt.Sprintf("%s/octo/infra/pull/7#issuecomment-%d", srv.URL(), id))
+			}
+			if diff := cmp.Diff(wantURLs, urls); diff != "" {
+				t.Errorf("URLs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUpsertStickyCommentTwoTokens runs the same sticky comment with two
+// tokens on one pull request, the way two workflows would: each keeps its
+// own comment, updated in place, and never touches the other's.
+func TestUpsertStickyCommentTwoTokens(t *testing.T) {
+	t.Parallel()
+	const pat = "ghp_alice0123456789"
+	srv := githubtest.NewServer(t, githubtest.WithTokenFor(human, pat))
+	workflow, err := NewClient(t.Context(), srv.Token(), srv.URL(), srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	personal, err := NewClient(t.Context(), pat, srv.URL(), srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := []struct {
+		name         string
+		client       *Client
+		body         string
+		wantRequests []string
+	}{
+		{"workflow token creates", workflow, "bot 1", []string{list, post}},
+		// The workflow's comment carries the marker: GET /user says it is
+		// not alice's.
+		{"personal token creates its own", personal, "alice 1", []string{list, whoami, post}},
+		// Both now know who they are from the comment they created.
+		{"workflow token updates its own", workflow, "bot 2", []string{list, patch(1001)}},
+		{"personal token updates its own", personal, "alice 2", []string{list, patch(1002)}},
+	}
+	var requests int
+	for _, run := range runs {
+		if _, err := run.client.UpsertStickyComment(t.Context(), owner, repo, prNum, "plan", []string{run.body}); err != nil {
+			t.Fatalf("%s: %v", run.name, err)
+		}
+		all := srv.Requests()
+		if diff := cmp.Diff(run.wantRequests, all[requests:]); diff != "" {
+			t.Errorf("%s: requests (-want +got):\n%s", run.name, diff)
+		}
+		requests = len(all)
+	}
+	want := []commentView{{1001, bot, sticky("bot 2", 0)}, {1002, human, sticky("alice 2", 0)}}
+	if diff := cmp.Diff(want, viewComments(srv.Comments(owner, repo, prNum))); diff != "" {
+		t.Errorf("comments (-want +got):\n%s", diff)
 	}
 }

@@ -8,12 +8,15 @@
 //     Enterprise Server (GITHUB_API_URL), with one retry for 502/503/504 and
 //     for secondary rate limits.
 //   - [Client.UpsertStickyComment] keeps one logical ("sticky") comment on a
-//     pull request up to date, spread over as many parts as needed.
+//     pull request up to date, spread over as many parts as needed. It only
+//     edits or deletes comments the token itself wrote; [WithCommentAuthor]
+//     names the login of a GitHub App token.
 //   - [Split] cuts a long markdown body into parts that fit GitHub's comment
 //     limit without breaking tables, code fences or <details> blocks.
 //   - [APIError] and [PermissionHint] turn 401/403/404 answers into messages
 //     that say which `permissions:` the workflow must grant.
 //
 // Tokens never appear in errors: every error returned by this package has
-// the token replaced by [Redacted].
+// the token replaced by [Redacted]. Nor do they leave the API's host: a
+// redirect elsewhere is followed without the token.
 package github

@@ -20,6 +20,7 @@ const (
 	OpWriteContents      = "writing repository contents"
 	OpRepositoryDispatch = "sending a repository_dispatch event"
 	OpCreatePullRequest  = "creating a pull request"
+	OpGetUser            = "reading the token's user"
 )
 
 // Redacted replaces the token wherever it would otherwise appear in an error.

@@ -2,15 +2,23 @@
 //
 // The fake keeps state (issue comments per pull request, pull requests,
 // repository_dispatch events) and checks request shapes the way GitHub
-// would: the Authorization header must carry the configured token, bodies
+// would: the Authorization header must carry a configured token, bodies
 // must be the expected JSON, comment bodies must be non-empty and at most
 // 65,536 characters (else 422), and list endpoints paginate with per_page,
 // page and Link headers. Any request outside the known routes fails the test
 // and gets a 500. Routes are served both at the root (/repos/...) and under
 // the GitHub Enterprise Server prefix (/api/v3/repos/...).
 //
-// Failures can be injected per route with [Server.Inject] and its shortcuts
-// [Server.FailWith], [Server.FailOnce] and [Server.RateLimitOnce].
+// Each token acts as a user: comments created with it are written by that
+// login, and GET /user answers as GitHub does, with the user for a personal
+// token and 403 "Resource not accessible by integration" for a bot (a login
+// ending in "[bot]": the workflow's GITHUB_TOKEN or an App installation).
+// The server's token acts as [DefaultUser] unless [WithUser] says otherwise;
+// [WithTokenFor] adds more tokens. Like a token with write access on GitHub,
+// any token may edit or delete anyone's comments.
+//
+// Failures and redirects can be injected per route with [Server.Inject] and
+// its shortcuts [Server.FailWith], [Server.FailOnce] and [Server.RateLimitOnce].
 package githubtest
 
 import (
@@ -34,7 +42,8 @@ import (
 const (
 	// DefaultToken is the token the server expects unless WithToken says otherwise.
 	DefaultToken = "ghs_githubtest0123456789abcdefghij"
-	// DefaultUser is the login that comments created through the API get.
+	// DefaultUser is the login the server's token acts as, that of the
+	// workflow's GITHUB_TOKEN.
 	DefaultUser = "github-actions[bot]"
 	// MaxCommentLength is GitHub's limit on a comment body, in characters.
 	MaxCommentLength = 65536
@@ -50,6 +59,7 @@ const (
 	RouteDeleteComment = "DELETE /repos/{owner}/{repo}/issues/comments/{id}"
 	RouteGetPull       = "GET /repos/{owner}/{repo}/pulls/{number}"
 	RouteDispatch      = "POST /repos/{owner}/{repo}/dispatches"
+	RouteGetUser       = "GET /user"
 )
 
 // Comment is an issue comment as the fake stores it.
@@ -91,6 +101,10 @@ type Failure struct {
 	AfterHandling bool
 	// DocumentationURL overrides the "documentation_url" of the answer.
 	DocumentationURL string
+	// Location, with a 3xx Status, makes the answer a redirect to Location
+	// followed by the request's path (without the /api/v3 prefix) and
+	// query, e.g. Location: other.URL() moves the request to another server.
+	Location string
 }
 
 // Option configures a Server.
@@ -99,8 +113,14 @@ type Option func(*Server)
 // WithToken sets the token the server expects (default DefaultToken).
 func WithToken(token string) Option { return func(s *Server) { s.token = token } }
 
-// WithUser sets the login of comments created through the API.
+// WithUser sets the login the server's token acts as (default DefaultUser).
 func WithUser(login string) Option { return func(s *Server) { s.user = login } }
+
+// WithTokenFor makes the server also accept token, acting as login: comments
+// created with it are written by login.
+func WithTokenFor(login, token string) Option {
+	return func(s *Server) { s.extraTokens[token] = login }
+}
 
 // WithMaxPerPage caps the page size of list endpoints below GitHub's 100,
 // to exercise pagination with few items.
@@ -119,6 +139,7 @@ type Server struct {
 
 	token                string
 	user                 string
+	extraTokens          map[string]string // token → login
 	maxPerPage           int
 	acceptBadCredentials bool
 
@@ -156,6 +177,8 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		pulls:      map[prKey]PullRequest{},
 		failures:   map[string][]*Failure{},
 		mux:        http.NewServeMux(),
+
+		extraTokens: map[string]string{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -166,6 +189,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.handle(RouteDeleteComment, s.deleteComment)
 	s.handle(RouteGetPull, s.getPull)
 	s.handle(RouteDispatch, s.dispatch)
+	s.handle(RouteGetUser, s.getUser)
 	s.mux.HandleFunc("/", s.unexpected)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -266,6 +290,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // prefixKey is the context key of the path prefix a request came with.
 type prefixKey struct{}
 
+// loginKey is the context key of the login the request's token acts as.
+type loginKey struct{}
+
+func loginOf(r *http.Request) string {
+	login, _ := r.Context().Value(loginKey{}).(string)
+	return login
+}
+
 func (s *Server) unexpected(w http.ResponseWriter, r *http.Request) {
 	s.t.Errorf("githubtest: unexpected request %s %s", r.Method, r.URL.RequestURI())
 	writeError(w, http.StatusInternalServerError, "githubtest: unexpected request "+r.Method+" "+r.URL.Path, "")
@@ -274,9 +306,11 @@ func (s *Server) unexpected(w http.ResponseWriter, r *http.Request) {
 // handle registers h for route behind the checks every request goes through.
 func (s *Server) handle(route string, h http.HandlerFunc) {
 	s.mux.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
-		if !s.checkHeaders(w, r) {
+		login, ok := s.checkHeaders(w, r)
+		if !ok {
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), loginKey{}, login))
 		f := s.takeFailure(route)
 		if f == nil {
 			h(w, r)
@@ -285,33 +319,47 @@ func (s *Server) handle(route string, h http.HandlerFunc) {
 		if f.AfterHandling {
 			h(httptest.NewRecorder(), r)
 		}
+		if f.Location != "" {
+			target := f.Location + r.URL.Path
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			w.Header().Set("Location", target)
+			w.WriteHeader(f.Status)
+			return
+		}
 		s.writeFailure(w, f)
 	})
 }
 
-// checkHeaders checks what GitHub requires of every request.
-func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) bool {
+// checkHeaders checks what GitHub requires of every request, and returns
+// the login the request's token acts as.
+func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if r.Header.Get("User-Agent") == "" {
 		s.t.Errorf("githubtest: %s %s: no User-Agent header (GitHub rejects these)", r.Method, r.URL.Path)
 		writeError(w, http.StatusForbidden, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header.", "")
-		return false
+		return "", false
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		s.t.Errorf("githubtest: %s %s: no Authorization header", r.Method, r.URL.Path)
 		writeError(w, http.StatusUnauthorized, "Requires authentication", "https://docs.github.com/rest")
-		return false
+		return "", false
 	}
 	scheme, tok, _ := strings.Cut(auth, " ")
-	if (scheme != "Bearer" && scheme != "token") || tok != s.token {
+	login, known := s.extraTokens[tok]
+	if tok == s.token {
+		login, known = s.user, true
+	}
+	if (scheme != "Bearer" && scheme != "token") || !known {
 		if !s.acceptBadCredentials {
 			// Never print the header: it holds a token.
-			s.t.Errorf("githubtest: %s %s: Authorization header is not \"Bearer <token>\" or \"token <token>\" with the configured token", r.Method, r.URL.Path)
+			s.t.Errorf("githubtest: %s %s: Authorization header is not \"Bearer <token>\" or \"token <token>\" with a configured token", r.Method, r.URL.Path)
 		}
 		writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
-		return false
+		return "", false
 	}
-	return true
+	return login, true
 }
 
 func (s *Server) takeFailure(route string) *Failure {
@@ -390,7 +438,7 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	c := s.addComment(key, s.user, body)
+	c := s.addComment(key, loginOf(r), body)
 	out := s.commentJSON(key, c)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, out)
@@ -437,6 +485,23 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 	s.comments[key] = slices.DeleteFunc(s.comments[key], func(x *comment) bool { return x == c })
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// getUser answers GET /user: the user for a personal token, and for a bot
+// (an installation token such as GITHUB_TOKEN) GitHub's refusal.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	if !s.checkQuery(r) {
+		writeError(w, http.StatusBadRequest, "githubtest: unexpected query parameter", "")
+		return
+	}
+	login := loginOf(r)
+	if isBot(login) {
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration", "https://docs.github.com/rest/users/users#get-the-authenticated-user")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"login": login, "type": "User"})
+}
+
+func isBot(login string) bool { return strings.HasSuffix(login, "[bot]") }
 
 func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
 	key, ok := s.prKey(w, r)
@@ -663,7 +728,7 @@ func (s *Server) tick() time.Time {
 // commentJSON renders a comment like GitHub's API; s.mu must be held.
 func (s *Server) commentJSON(key prKey, c *comment) map[string]any {
 	userType := "User"
-	if strings.HasSuffix(c.User, "[bot]") {
+	if isBot(c.User) {
 		userType = "Bot"
 	}
 	return map[string]any{

@@ -382,3 +382,57 @@ func TestServerPullRequestsAndDispatches(t *testing.T) {
 		t.Errorf("dispatches (-want +got):\n%s", diff)
 	}
 }
+
+func TestServerTokensActAsUsers(t *testing.T) {
+	t.Parallel()
+	const pat = "ghp_alice0123456789"
+	tests := []struct {
+		name       string
+		opts       []Option
+		token      string // "" is the server's token
+		wantUser   response
+		wantAuthor string
+	}{
+		{
+			name:       "GITHUB_TOKEN may not read /user",
+			wantUser:   response{Status: 403, Body: `{"documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user","message":"Resource not accessible by integration","status":"403"}`},
+			wantAuthor: DefaultUser,
+		},
+		{
+			name:       "an App installation token may not either",
+			opts:       []Option{WithUser("drift-app[bot]")},
+			wantUser:   response{Status: 403, Body: `{"documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user","message":"Resource not accessible by integration","status":"403"}`},
+			wantAuthor: "drift-app[bot]",
+		},
+		{
+			name:       "a personal token reads its user",
+			opts:       []Option{WithTokenFor("alice", pat)},
+			token:      pat,
+			wantUser:   response{Status: 200, Body: `{"login":"alice","type":"User"}`},
+			wantAuthor: "alice",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := NewServer(t, tt.opts...)
+			var header map[string]string
+			if tt.token != "" {
+				header = map[string]string{"Authorization": "Bearer " + tt.token}
+			}
+			if diff := cmp.Diff(tt.wantUser, do(t, s, "GET", "/user", "", header)); diff != "" {
+				t.Errorf("GET /user (-want +got):\n%s", diff)
+			}
+			if got := do(t, s, "POST", "/repos/o/r/issues/1/comments", `{"body":"hi"}`, header); got.Status != 201 {
+				t.Fatalf("POST status %d: %s", got.Status, got.Body)
+			}
+			var authors []string
+			for _, c := range s.Comments("o", "r", 1) {
+				authors = append(authors, c.User)
+			}
+			if diff := cmp.Diff([]string{tt.wantAuthor}, authors); diff != "" {
+				t.Errorf("comment authors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
