@@ -21,8 +21,8 @@ type Commenter interface {
 }
 
 // newCommenter is replaced in tests by one pointed at a fake GitHub.
-var newCommenter = func(ctx context.Context, token, apiURL string) (Commenter, error) {
-	return github.NewClient(ctx, token, apiURL, nil)
+var newCommenter = func(ctx context.Context, token, apiURL, author string) (Commenter, error) {
+	return github.NewClient(ctx, token, apiURL, nil, github.WithCommentAuthor(author))
 }
 
 // reported marks an error the job summary already tells, so the end of the

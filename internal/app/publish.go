@@ -213,7 +213,7 @@ func (p *publication) comment(ctx context.Context) error {
 	if err := report.Markdown(&body, p.doc); err != nil {
 		return err
 	}
-	cm, err := newCommenter(ctx, a.Token, a.APIURL)
+	cm, err := newCommenter(ctx, a.Token, a.APIURL, a.CommentAuthor)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ var ActionDefaults = map[string]string{
 	"report-path":         "drift-report.yaml",
 	"log-path":            "drift-log.yaml",
 	"github-token":        "${{ github.token }}",
+	"comment-author":      "",
 	"slack-webhook-url":   "",
 	"slack-token":         "",
 	"slack-channel":       "",
@@ -47,6 +48,7 @@ type Action struct {
 	ReportPath     string
 	LogPath        string
 	Token          string
+	CommentAuthor  string // the login the token comments as; "" finds it
 	FailOnDrift    bool
 	Parallelism    int
 	Terraform      string
@@ -98,23 +100,24 @@ func ParseAction(env Env) (Action, error) {
 		return v
 	}
 	a := Action{
-		Mode:        in("mode"),
-		ConfigFile:  in("config"),
-		ReportPath:  in("report-path"),
-		LogPath:     in("log-path"),
-		Token:       strings.TrimSpace(gha.GetInput("github-token")),
-		Terraform:   in("terraform-binary"),
-		Workspace:   env.Getenv("GITHUB_WORKSPACE"),
-		EventName:   env.Getenv("GITHUB_EVENT_NAME"),
-		EventPath:   env.Getenv("GITHUB_EVENT_PATH"),
-		Repository:  env.Getenv("GITHUB_REPOSITORY"),
-		APIURL:      env.Getenv("GITHUB_API_URL"),
-		ServerURL:   env.Getenv("GITHUB_SERVER_URL"),
-		RunID:       env.Getenv("GITHUB_RUN_ID"),
-		RunAttempt:  env.Getenv("GITHUB_RUN_ATTEMPT"),
-		SHA:         env.Getenv("GITHUB_SHA"),
-		SummaryFile: env.Getenv("GITHUB_STEP_SUMMARY"),
-		Environ:     env.Environ,
+		Mode:          in("mode"),
+		ConfigFile:    in("config"),
+		ReportPath:    in("report-path"),
+		LogPath:       in("log-path"),
+		Token:         strings.TrimSpace(gha.GetInput("github-token")),
+		Terraform:     in("terraform-binary"),
+		CommentAuthor: in("comment-author"),
+		Workspace:     env.Getenv("GITHUB_WORKSPACE"),
+		EventName:     env.Getenv("GITHUB_EVENT_NAME"),
+		EventPath:     env.Getenv("GITHUB_EVENT_PATH"),
+		Repository:    env.Getenv("GITHUB_REPOSITORY"),
+		APIURL:        env.Getenv("GITHUB_API_URL"),
+		ServerURL:     env.Getenv("GITHUB_SERVER_URL"),
+		RunID:         env.Getenv("GITHUB_RUN_ID"),
+		RunAttempt:    env.Getenv("GITHUB_RUN_ATTEMPT"),
+		SHA:           env.Getenv("GITHUB_SHA"),
+		SummaryFile:   env.Getenv("GITHUB_STEP_SUMMARY"),
+		Environ:       env.Environ,
 	}
 	if a.Workspace == "" {
 		a.Workspace = env.Cwd
