@@ -63,6 +63,15 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 		}
 	}
 	pols := &report.Policies{ByTarget: map[report.Key][]policy.Result{}}
+	// Manifests do not depend on any plan: checking them (templates and
+	// constraints compiled by Gatekeeper) first means a broken template
+	// fails the run before an hour of planning, not after it.
+	if engine != nil && len(c.Policy.Manifests) > 0 {
+		if pols.Manifests, err = checkManifests(ctx, c.Policy.Manifests, c.GatekeeperBin, c.Cwd); err != nil {
+			os.RemoveAll(planDir)
+			return Detection{}, fmt.Errorf("gatekeeper (checked before planning; fix the templates, constraints or manifests): %w", err)
+		}
+	}
 
 	results := make([]drift.Result, len(targets))
 	// Targets of one root share its .terraform directory, so they take turns;
@@ -109,11 +118,6 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer) (Detection
 	wg.Wait()
 	if engine == nil {
 		pols = nil
-	} else if len(c.Policy.Manifests) > 0 {
-		if pols.Manifests, err = checkManifests(ctx, c.Policy.Manifests, c.GatekeeperBin, c.Cwd); err != nil {
-			os.RemoveAll(planDir)
-			return Detection{}, fmt.Errorf("gatekeeper: %w", err)
-		}
 	}
 	return Detection{Doc: report.WithPolicies(results, pols), PlanDir: planDir}, nil
 }

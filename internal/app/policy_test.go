@@ -299,6 +299,33 @@ func TestDetectManifestsWithGatekeeper(t *testing.T) {
 	}
 }
 
+// A broken Gatekeeper template or constraint fails the run before any
+// terraform runs, like a broken Rego policy.
+func TestDetectBrokenGatekeeperFailsBeforePlanning(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	gkdata := filepath.Join(repoRoot(), "internal", "gatekeeper", "testdata", "bad")
+	for _, bad := range []string{"bad-rego-template.yaml", "bad-schema-constraint.yaml", "orphan-constraint.yaml"} {
+		t.Run(bad, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			tftest.WriteRoot(t, dir, "app", map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }`})
+			var stdout, stderr bytes.Buffer
+			err := Run(context.Background(), []string{"detect", "--manifests", filepath.Join(gkdata, bad), "app"},
+				config.Env{Getenv: func(k string) string {
+					return map[string]string{"DRIFT_ACTION_GATEKEEPER": gatekeeperBin(t), "TF_PLUGIN_CACHE_DIR": env.CacheDir}[k]
+				}, Environ: env.Environ, Cwd: dir}, &stdout, &stderr)
+			if code := Code(err, &stderr); code != ExitError {
+				t.Fatalf("exit %d, want 1\n%s", code, stderr.String())
+			}
+			mustContain(t, stderr.String(), "gatekeeper (checked before planning")
+			if _, statErr := os.Stat(filepath.Join(dir, "app", ".terraform")); statErr == nil {
+				t.Errorf("terraform ran although the Gatekeeper templates could not be used")
+			}
+		})
+	}
+}
+
 func TestDetectBrokenPolicyFailsBeforePlanning(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
