@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/actions/actionstest"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/github/githubtest"
 	"github.com/myorg/drift-action/internal/report"
@@ -257,6 +258,13 @@ func TestActionInvalidInputs(t *testing.T) {
 			if res.code != ExitError || !strings.Contains(res.stderr, tt.want) {
 				t.Errorf("exit %d stderr %q, want 1 and %q", res.code, res.stderr, tt.want)
 			}
+			// Said as an error annotation and in the job summary, not as plain log text.
+			if !annotated(res.stdout, "error", tt.want) {
+				t.Errorf("no error annotation saying %q:\n%s", tt.want, res.stdout)
+			}
+			if !strings.Contains(res.summary, "drift-action failed") || !strings.Contains(res.summary, tt.want) {
+				t.Errorf("job summary does not say the inputs are invalid:\n%s", res.summary)
+			}
 			if strings.Contains(res.stderr, "https://hooks.slack.example") {
 				t.Errorf("an input's secret value was echoed: %s", res.stderr)
 			}
@@ -408,8 +416,22 @@ func TestActionCommentPermissionDenied(t *testing.T) {
 	if strings.Contains(strings.ReplaceAll(res.stdout, "::add-mask::ghs_testtoken", ""), "ghs_testtoken") {
 		t.Errorf("the token reached the log outside its mask command: %s", res.stdout)
 	}
+	if !annotated(res.stdout, "error", "Resource not accessible by integration") || !strings.Contains(res.summary, "pull request comment failed") {
+		t.Errorf("the failed comment is not an error annotation and a summary line\nlog:\n%s\nsummary:\n%s", res.stdout, res.summary)
+	}
 	// Everything else was still published.
 	if res.outputs["result-json"] == "" || !strings.Contains(res.summary, "## Drift report") {
 		t.Errorf("a comment failure must not lose the summary and outputs: %v", res.outputs)
 	}
+}
+
+// annotated reports whether the runner would show an annotation of level
+// whose message contains want.
+func annotated(log, level, want string) bool {
+	for _, c := range actionstest.Execute(log) {
+		if c.Name == level && strings.Contains(c.Data, want) {
+			return true
+		}
+	}
+	return false
 }
