@@ -12,11 +12,11 @@ const stream = `{"@level":"info","@message":"Terraform 1.11.4","type":"version",
 {"@level":"info","@message":"fakecloud_instance.web: Drift detected (update)","change":{"resource":{"addr":"fakecloud_instance.web"},"action":"update"},"type":"resource_drift"}
 {"@level":"info","@message":"fakecloud_instance.web: Plan to update","change":{"resource":{"addr":"fakecloud_instance.web"},"action":"update"},"type":"planned_change"}
 {"@level":"info","@message":"data.x: Plan to read","change":{"resource":{"addr":"data.x"},"action":"read"},"type":"planned_change"}
-{"@level":"info","@message":"Outputs: 1","outputs":{"ip":{"sensitive":false,"action":"update"},"id":{"sensitive":false,"action":"noop"}},"type":"outputs"}
 {"@level":"warn","@message":"Warning: deprecated","diagnostic":{"severity":"warning","summary":"deprecated","detail":""},"type":"diagnostic"}
 {"@level":"error","@message":"Error: boom","diagnostic":{"severity":"error","summary":"boom","detail":"it broke\n","address":"x.y","range":{"filename":"main.tf","start":{"line":3}}},"type":"diagnostic"}
 not json at all "type":"diagnostic"
-{"@level":"info","@message":"Plan: 0 to add, 1 to change, 0 to destroy.","type":"change_summary"}`
+{"@level":"info","@message":"Plan: 0 to add, 1 to change, 0 to destroy.","changes":{"add":0,"change":1,"import":0,"remove":0,"operation":"plan"},"type":"change_summary"}
+{"@level":"info","@message":"Outputs: 1","outputs":{"ip":{"sensitive":false,"action":"update"},"id":{"sensitive":false,"action":"noop"}},"type":"outputs"}`
 
 func TestStreamParser(t *testing.T) {
 	t.Parallel()
@@ -31,7 +31,8 @@ func TestStreamParser(t *testing.T) {
 		}
 		sp.Close()
 		want := Events{Drifted: 1, Planned: 1, Outputs: 1, Resources: 1,
-			Diagnostics: []string{"Error: boom (main.tf:3) [x.y]: it broke"}}
+			Diagnostics: []string{"Error: boom (main.tf:3) [x.y]: it broke"},
+			Summary:     &ChangeSummary{Change: 1}}
 		if diff := cmp.Diff(want, sp.ev); diff != "" {
 			t.Errorf("chunk %d: events (-want +got):\n%s", chunk, diff)
 		}
