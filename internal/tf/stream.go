@@ -31,13 +31,15 @@ type ChangeSummary struct {
 	Forget int `json:"forget"` // terraform >= 1.7
 }
 
-func (c ChangeSummary) total() int { return c.Add + c.Change + c.Import + c.Remove + c.Forget }
+// empty is true when the summary counts nothing. Not a sum: the bytes come
+// from outside, and -1 and 1 must not cancel out.
+func (c ChangeSummary) empty() bool { return c == ChangeSummary{} }
 
 // NeedsShow reports whether the plan has something worth reading in full.
 // The summary counts too: if its planned_change lines went missing, the plan
 // file still says what would change.
 func (e Events) NeedsShow() bool {
-	return e.Drifted > 0 || e.Planned > 0 || (e.Summary != nil && e.Summary.total() > 0)
+	return e.Drifted > 0 || e.Planned > 0 || (e.Summary != nil && !e.Summary.empty())
 }
 
 // ErrorText joins terraform's error diagnostics.
@@ -204,7 +206,7 @@ func (e Events) finished(hasChanges bool) error {
 	if e.Summary == nil {
 		return fmt.Errorf("%w: terraform's plan stream ended without its change summary (the stream was cut short or terraform was killed); treat this target as unknown, not clean", ErrIncompletePlan)
 	}
-	if hasChanges && e.Drifted == 0 && e.Planned == 0 && e.Outputs == 0 && e.Summary.total() == 0 {
+	if hasChanges && e.Drifted == 0 && e.Planned == 0 && e.Outputs == 0 && e.Summary.empty() {
 		return fmt.Errorf("%w: terraform exited 2 (changes present) but its plan stream reported no change, drift or output change (part of the stream is missing); treat this target as unknown, not clean", ErrIncompletePlan)
 	}
 	return nil
