@@ -28,7 +28,7 @@ type ChangeSummary struct {
 	Change int `json:"change"`
 	Import int `json:"import"`
 	Remove int `json:"remove"`
-	Forget int `json:"forget"` // terraform >= 1.7
+	Forget int `json:"forget"` // dropped from state only (removed blocks); absent from older terraform
 }
 
 // empty is true when the summary counts nothing. Not a sum: the bytes come
