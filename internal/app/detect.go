@@ -132,6 +132,11 @@ func cancelled(t discover.Target) drift.Result {
 const heartbeat = 30 * time.Second
 
 func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, mask drift.Options, engine *policy.Engine, logf func(string, ...any)) (drift.Result, []policy.Result) {
+	// Winning a parallelism slot races with cancellation; a target that
+	// wins it after the run was cancelled must not start terraform.
+	if ctx.Err() != nil {
+		return cancelled(t), nil
+	}
 	start := time.Now()
 	last := start
 	timeout := c.Timeout

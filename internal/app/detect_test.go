@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tftest"
@@ -567,5 +569,75 @@ roots:
 	want := map[string]drift.Status{"regional@eu-west-1": drift.StatusDrifted, "regional@us-east-1": drift.StatusClean}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("per-target status (-want +got):\n%s", diff)
+	}
+}
+
+func TestDetectCancelledMidPlan(t *testing.T) {
+	s := newScenario(t)
+	for _, rel := range []string{"a", "b"} {
+		tftest.WriteRoot(t, s.dir, rel, map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }` + "\n"})
+	}
+	started := filepath.Join(s.dir, "plan-started")
+	// The first plan hangs until interrupted; with parallelism 1 the other
+	// root waits its turn and must never run.
+	bin := s.env.Wrapper(t, ": >'"+started+"'\nexec sleep 120")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := os.Stat(started); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	var stdout, stderr bytes.Buffer
+	err := Run(ctx, []string{"detect", "--format", "json", "--terraform", bin, "--parallelism", "1", "a", "b"}, s.cfgEnv(), &stdout, &stderr)
+	code := Code(err, &stderr)
+	var doc report.Document
+	if jerr := json.Unmarshal(stdout.Bytes(), &doc); jerr != nil {
+		t.Fatalf("detect printed no JSON document (exit %d): %v\nstderr:\n%s", code, jerr, stderr.String())
+	}
+	var got []string
+	for _, r := range doc.Roots {
+		if r.Status != drift.StatusError {
+			t.Errorf("%s: status %s, want error: a cancelled target is never clean", r.Dir, r.Status)
+		}
+		if strings.Contains(r.Error, "timed out") {
+			t.Errorf("%s: error %q calls a cancellation a timeout", r.Dir, r.Error)
+		}
+		switch {
+		case strings.HasPrefix(r.Error, "plan: cancelled"):
+			got = append(got, "in flight")
+		case r.Error == "cancelled before terraform ran":
+			got = append(got, "not started")
+		default:
+			got = append(got, r.Error)
+		}
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{"in flight", "not started"}, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+}
+
+// A target can win its parallelism slot just as the run is cancelled (select
+// picks at random among ready cases); it must still not start terraform.
+func TestPlanTargetAfterCancel(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	dir := t.TempDir()
+	root := tftest.WriteRoot(t, dir, "a", map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }` + "\n"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := config.Detect{Terraform: env.Terraform, Environ: env.Environ}
+	r, _ := planTarget(ctx, c, discover.Target{Dir: "a", AbsDir: root, Name: "default"}, 0, dir, drift.Options{}, nil, t.Logf)
+	want := drift.Result{Dir: "a", Target: "default", Status: drift.StatusError, Error: "cancelled before terraform ran"}
+	if diff := cmp.Diff(want, r, cmpopts.IgnoreFields(drift.Result{}, "Duration")); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
 	}
 }

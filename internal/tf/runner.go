@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"time"
@@ -48,6 +49,10 @@ type Outcome struct {
 // ErrTimeout marks a target stopped because it ran past its timeout.
 var ErrTimeout = errors.New("timed out")
 
+// ErrIncompletePlan marks a plan whose outcome is unknown: terraform's stream
+// did not show a finished plan, or contradicted its exit code.
+var ErrIncompletePlan = errors.New("incomplete plan")
+
 // StepError says which terraform step failed and carries terraform's words.
 type StepError struct {
 	Step string // init, workspace, plan, show
@@ -64,7 +69,10 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	out := Outcome{PlanFile: t.PlanFile}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		// The cause tells our timeout from the caller's cancellation:
+		// terraform-exec's errors match both context.Canceled and
+		// context.DeadlineExceeded whichever happened.
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
 		defer cancel()
 	}
 	tfx, err := newTerraform(t.Dir, o)
@@ -72,18 +80,10 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
 	wrap := func(step string, err error, diag string) error {
-		if errors.Is(err, context.DeadlineExceeded) && o.Timeout > 0 {
-			msg := fmt.Sprintf("timed out after %s (terraform was interrupted and given %s to release the state lock)", o.Timeout, o.Grace)
-			if strings.Contains(err.Error(), "signal: killed") {
-				msg += "; terraform did not stop in time and was killed, so a remote state lock may still be held: check it and run terraform force-unlock if needed"
-			}
-			if diag != "" {
-				msg += "; terraform said: " + diag
-			}
-			return &StepError{Step: step, Msg: msg, Err: errors.Join(ErrTimeout, err)}
-		}
-		if errors.Is(err, context.Canceled) {
-			return &StepError{Step: step, Msg: "cancelled", Err: err}
+		// Once the context is done, whatever terraform exited with is the
+		// result of being interrupted, so the context says what happened.
+		if cause := context.Cause(ctx); cause != nil {
+			return stopped(step, cause, err, diag, o)
 		}
 		if diag == "" {
 			diag = cleanExecError(err)
@@ -109,7 +109,7 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		opts = append(opts, tfexec.VarFile(vf))
 	}
 	sp := &streamParser{onProgress: o.Progress}
-	_, err = tfx.PlanJSON(ctx, sp, opts...)
+	hasChanges, err := tfx.PlanJSON(ctx, sp, opts...)
 	_ = sp.Close()
 	out.Events = sp.ev
 	if err != nil {
@@ -118,6 +118,9 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	if len(sp.ev.Diagnostics) > 0 {
 		// Exit code said fine but terraform reported errors: never clean.
 		return out, &StepError{Step: "plan", Msg: sp.ev.ErrorText()}
+	}
+	if err := sp.ev.finished(hasChanges); err != nil {
+		return out, &StepError{Step: "plan", Msg: err.Error(), Err: err}
 	}
 	if !sp.ev.NeedsShow() {
 		return out, nil
@@ -130,6 +133,42 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	}
 	out.Plan = p
 	return out, nil
+}
+
+// stopped reports a step cut off by the timeout (cause ErrTimeout) or by the
+// caller cancelling. Its error matches the cause and not terraform-exec's
+// error, which would claim both context.Canceled and DeadlineExceeded.
+func stopped(step string, cause, err error, diag string, o Options) error {
+	var exit *exec.ExitError
+	ran := errors.As(err, &exit)
+	// Not err.Error(): terraform-exec's error for a process that exited 0
+	// after its context ended has no message and panics when asked.
+	killed := ran && strings.Contains(exit.Error(), "signal: killed")
+	var msg string
+	switch {
+	case errors.Is(cause, ErrTimeout):
+		msg = fmt.Sprintf("timed out after %s (terraform was interrupted and given %s to release the state lock)", o.Timeout, o.Grace)
+	case ran:
+		msg = "cancelled: the run was interrupted before terraform " + step + " finished"
+	default:
+		msg = "cancelled: the run was interrupted before terraform " + step + " started"
+	}
+	if !errors.Is(cause, ErrTimeout) && cause.Error() != context.Canceled.Error() {
+		msg += " (" + cause.Error() + ")"
+	}
+	if killed {
+		msg += fmt.Sprintf("; terraform did not stop within %s of the interrupt and was killed, so a remote state lock may still be held: check it and run terraform force-unlock if needed", o.Grace)
+	}
+	if diag != "" {
+		msg += "; terraform said: " + diag
+	}
+	if errors.Is(cause, ErrTimeout) {
+		cause = errors.Join(ErrTimeout, context.DeadlineExceeded)
+	}
+	if ran {
+		return &StepError{Step: step, Msg: msg, Err: errors.Join(cause, exit)}
+	}
+	return &StepError{Step: step, Msg: msg, Err: cause}
 }
 
 func newTerraform(dir string, o Options) (*tfexec.Terraform, error) {

@@ -3,6 +3,7 @@ package tf
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -15,10 +16,31 @@ type Events struct {
 	Outputs     int // output changes other than no-op
 	Diagnostics []string
 	Resources   int // refresh/apply hooks seen, for progress reporting
+	// Summary is the plan's change_summary, which terraform writes only once
+	// it has finished planning; nil means the stream never got there.
+	Summary *ChangeSummary
 }
 
+// ChangeSummary is the count of planned actions terraform announces when a
+// plan is complete.
+type ChangeSummary struct {
+	Add    int `json:"add"`
+	Change int `json:"change"`
+	Import int `json:"import"`
+	Remove int `json:"remove"`
+	Forget int `json:"forget"` // dropped from state only (removed blocks); absent from older terraform
+}
+
+// empty is true when the summary counts nothing. Not a sum: the bytes come
+// from outside, and -1 and 1 must not cancel out.
+func (c ChangeSummary) empty() bool { return c == ChangeSummary{} }
+
 // NeedsShow reports whether the plan has something worth reading in full.
-func (e Events) NeedsShow() bool { return e.Drifted > 0 || e.Planned > 0 }
+// The summary counts too: if its planned_change lines went missing, the plan
+// file still says what would change.
+func (e Events) NeedsShow() bool {
+	return e.Drifted > 0 || e.Planned > 0 || (e.Summary != nil && !e.Summary.empty())
+}
 
 // ErrorText joins terraform's error diagnostics.
 func (e Events) ErrorText() string { return strings.Join(e.Diagnostics, "\n") }
@@ -54,6 +76,10 @@ type uiMessage struct {
 	Outputs map[string]struct {
 		Action string `json:"action"`
 	} `json:"outputs"`
+	Changes *struct {
+		ChangeSummary
+		Operation string `json:"operation"`
+	} `json:"changes"`
 }
 
 // Message types that matter; everything else is skipped without decoding.
@@ -63,6 +89,7 @@ var interesting = [][]byte{
 	[]byte(`"type":"planned_change"`),
 	[]byte(`"type":"outputs"`),
 	[]byte(`"type":"refresh_complete"`),
+	[]byte(`"type":"change_summary"`),
 }
 
 func (s *streamParser) Write(p []byte) (int, error) {
@@ -125,6 +152,12 @@ func (s *streamParser) line(l []byte) {
 				s.ev.Outputs++
 			}
 		}
+	case "change_summary":
+		// Apply and destroy runs have summaries too; only a plan's counts.
+		if c := m.Changes; c != nil && c.Operation == "plan" {
+			sum := c.ChangeSummary
+			s.ev.Summary = &sum
+		}
 	case "refresh_complete":
 		s.ev.Resources++
 		if s.onProgress != nil {
@@ -159,4 +192,22 @@ func formatDiagnostic(summary, detail, address string, rng *struct {
 		b.WriteString(detail)
 	}
 	return b.String()
+}
+
+// finished checks that the stream shows a plan terraform completed, agreeing
+// with its exit code (hasChanges is -detailed-exitcode's 2). Without this a
+// cut-short or empty stream reads as "nothing to do", that is, clean.
+//
+// Terraform 1.11 exits 0 when the only news is drift (resource_drift lines,
+// a summary of zeros), and 2 when resources or outputs would change. So exit
+// 2 must come with something in the stream; exit 0 with planned changes is
+// not checked here: NeedsShow is true then, and the plan file decides.
+func (e Events) finished(hasChanges bool) error {
+	if e.Summary == nil {
+		return fmt.Errorf("%w: terraform's plan stream ended without its change summary (the stream was cut short or terraform was killed); treat this target as unknown, not clean", ErrIncompletePlan)
+	}
+	if hasChanges && e.Drifted == 0 && e.Planned == 0 && e.Outputs == 0 && e.Summary.empty() {
+		return fmt.Errorf("%w: terraform exited 2 (changes present) but its plan stream reported no change, drift or output change (part of the stream is missing); treat this target as unknown, not clean", ErrIncompletePlan)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package tf
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,11 +13,11 @@ const stream = `{"@level":"info","@message":"Terraform 1.11.4","type":"version",
 {"@level":"info","@message":"fakecloud_instance.web: Drift detected (update)","change":{"resource":{"addr":"fakecloud_instance.web"},"action":"update"},"type":"resource_drift"}
 {"@level":"info","@message":"fakecloud_instance.web: Plan to update","change":{"resource":{"addr":"fakecloud_instance.web"},"action":"update"},"type":"planned_change"}
 {"@level":"info","@message":"data.x: Plan to read","change":{"resource":{"addr":"data.x"},"action":"read"},"type":"planned_change"}
-{"@level":"info","@message":"Outputs: 1","outputs":{"ip":{"sensitive":false,"action":"update"},"id":{"sensitive":false,"action":"noop"}},"type":"outputs"}
 {"@level":"warn","@message":"Warning: deprecated","diagnostic":{"severity":"warning","summary":"deprecated","detail":""},"type":"diagnostic"}
 {"@level":"error","@message":"Error: boom","diagnostic":{"severity":"error","summary":"boom","detail":"it broke\n","address":"x.y","range":{"filename":"main.tf","start":{"line":3}}},"type":"diagnostic"}
 not json at all "type":"diagnostic"
-{"@level":"info","@message":"Plan: 0 to add, 1 to change, 0 to destroy.","type":"change_summary"}`
+{"@level":"info","@message":"Plan: 0 to add, 1 to change, 0 to destroy.","changes":{"add":0,"change":1,"import":0,"remove":0,"operation":"plan"},"type":"change_summary"}
+{"@level":"info","@message":"Outputs: 1","outputs":{"ip":{"sensitive":false,"action":"update"},"id":{"sensitive":false,"action":"noop"}},"type":"outputs"}`
 
 func TestStreamParser(t *testing.T) {
 	t.Parallel()
@@ -31,7 +32,8 @@ func TestStreamParser(t *testing.T) {
 		}
 		sp.Close()
 		want := Events{Drifted: 1, Planned: 1, Outputs: 1, Resources: 1,
-			Diagnostics: []string{"Error: boom (main.tf:3) [x.y]: it broke"}}
+			Diagnostics: []string{"Error: boom (main.tf:3) [x.y]: it broke"},
+			Summary:     &ChangeSummary{Change: 1}}
 		if diff := cmp.Diff(want, sp.ev); diff != "" {
 			t.Errorf("chunk %d: events (-want +got):\n%s", chunk, diff)
 		}
@@ -46,5 +48,71 @@ func TestStderrSummaryAndCleanError(t *testing.T) {
 	stderr := "\nStack trace from the plugin:\n\npanic: bad thing\n\ngoroutine 1 [running]:\nmain.f()\n\t/x.go:1\n\nError: The plugin crashed!\n"
 	if diff := cmp.Diff("panic: bad thing\nError: The plugin crashed!", stderrSummary(stderr)); diff != "" {
 		t.Errorf("stderrSummary (-want +got):\n%s", diff)
+	}
+}
+
+// FuzzStreamParser feeds the parser bytes as a wrapper or a broken pipe
+// might deliver them: it must never panic, and how the bytes are split into
+// writes must not change what it reads.
+func FuzzStreamParser(f *testing.F) {
+	f.Add([]byte(stream), uint8(7))
+	f.Add([]byte(`{"type":"change_summary","changes":{"add":1,"operation":"plan"}}`), uint8(1))
+	f.Add([]byte(`{"type":"change_summary","changes":{"operation":"apply"}}`+"\n"+`{"type":"outputs","outputs":null}`), uint8(3))
+	f.Add([]byte(`{"type":"diagnostic","diagnostic":{"severity":"error","range":null}}`+"\r\n\n"), uint8(2))
+	f.Add([]byte{}, uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		whole := &streamParser{}
+		whole.Write(data)
+		whole.Close()
+		split := &streamParser{}
+		step := int(chunk) + 1
+		for i := 0; i < len(data); i += step {
+			split.Write(data[i:min(i+step, len(data))])
+		}
+		split.Close()
+		if diff := cmp.Diff(whole.ev, split.ev); diff != "" {
+			t.Errorf("events depend on write size %d (-whole +split):\n%s", step, diff)
+		}
+		ev := whole.ev
+		if ev.Drifted < 0 || ev.Planned < 0 || ev.Outputs < 0 || ev.Resources < 0 {
+			t.Errorf("negative counts: %+v", ev)
+		}
+		// A stream without a plan's summary is never a finished plan.
+		if err := ev.finished(false); (err == nil) != (ev.Summary != nil) {
+			t.Errorf("finished(false) = %v with summary %+v", err, ev.Summary)
+		}
+	})
+}
+
+func TestEventsFinished(t *testing.T) {
+	t.Parallel()
+	zero := &ChangeSummary{}
+	tests := []struct {
+		name       string
+		ev         Events
+		hasChanges bool
+		wantErr    bool
+	}{
+		{name: "clean", ev: Events{Summary: zero}},
+		{name: "drift only exits 0", ev: Events{Drifted: 1, Summary: zero}},
+		{name: "changes exit 2", ev: Events{Planned: 1, Summary: &ChangeSummary{Add: 1}}, hasChanges: true},
+		{name: "output change exits 2", ev: Events{Outputs: 1, Summary: zero}, hasChanges: true},
+		{name: "drift with exit 2 is accepted", ev: Events{Drifted: 1, Summary: zero}, hasChanges: true},
+		{name: "no summary, exit 0", ev: Events{}, wantErr: true},
+		{name: "no summary, exit 2", ev: Events{Planned: 1}, hasChanges: true, wantErr: true},
+		{name: "exit 2, stream says nothing", ev: Events{Summary: zero}, hasChanges: true, wantErr: true},
+		{name: "exit 2, counts cancel out", ev: Events{Summary: &ChangeSummary{Add: -1, Change: 1}}, hasChanges: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.ev.finished(tc.hasChanges)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("finished(%v) = %v, want error %v", tc.hasChanges, err, tc.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrIncompletePlan) {
+				t.Errorf("error %v does not match ErrIncompletePlan", err)
+			}
+		})
 	}
 }

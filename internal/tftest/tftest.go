@@ -239,3 +239,20 @@ func (c Cloud) DeleteInstance(t testing.TB, name string) {
 		}
 	})
 }
+
+// Wrapper writes an executable that stands in for terraform and returns its
+// path. Every subcommand goes to the real terraform (terraform-exec also runs
+// `terraform version`) except plan, which runs planScript: a POSIX sh
+// fragment in which "$TERRAFORM" is the real binary and "$@" the plan's
+// arguments. A fragment that does not exit falls through to the real plan.
+func (e *Env) Wrapper(t testing.TB, planScript string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "terraform")
+	script := fmt.Sprintf("#!/bin/sh\nTERRAFORM=%s\nif [ \"$1\" = plan ]; then\n%s\nfi\nexec \"$TERRAFORM\" \"$@\"\n", shellQuote(e.Terraform), planScript)
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
