@@ -122,12 +122,13 @@ func detectConfig(a config.Action, env config.Env, log *actions.Log) (config.Det
 	if a.Policy.Disabled {
 		args = append(args, "--no-policy")
 	} else {
+		// The input means what --policy and --bundled mean; left empty, the
+		// config file decides exactly as it does for the CLI.
 		for _, d := range a.Policy.Dirs {
 			args = append(args, "--policy", d)
 		}
-		args = append(args, "--bundled="+strconv.FormatBool(a.Policy.Bundled))
-		for _, o := range a.Policy.Overrides {
-			args = append(args, "--override", o)
+		if a.Policy.Bundled {
+			args = append(args, "--bundled=true")
 		}
 		for _, m := range a.Policy.Manifests {
 			args = append(args, "--manifests", m)
@@ -139,9 +140,7 @@ func detectConfig(a config.Action, env config.Env, log *actions.Log) (config.Det
 	if err != nil {
 		return c, err
 	}
-	if len(a.Policy.Dirs) > 0 && !a.Policy.Bundled {
-		c.Policy.Bundled = false
-	}
+	c.Policy.Overrides = append(c.Policy.Overrides, a.Policy.Overrides...) // recorded as from the input
 	c.Color = false
 	return c, nil
 }

@@ -180,7 +180,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 	if engine == nil {
 		return r, nil
 	}
-	prs, err := evalPlan(ctx, engine, out.Plan, r, policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}, c.Policy, opts.Redact)
+	prs, err := evalPlan(ctx, engine, out.Plan, r, policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}, c.Policy, masks(c.File))
 	if err != nil {
 		// Never a pass: the target is in error, its drift still reported.
 		r.Fail(opts.Redact("policy: " + err.Error()))
@@ -190,7 +190,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 
 // evalPlan evaluates policies over a plan made by terraform show; a target
 // with nothing to detail gets an empty plan (every resource would be no-op).
-func evalPlan(ctx context.Context, e *policy.Engine, p *tfjson.Plan, r drift.Result, rc policy.RunContext, pc config.Policy, redact func(string) string) ([]policy.Result, error) {
+func evalPlan(ctx context.Context, e *policy.Engine, p *tfjson.Plan, r drift.Result, rc policy.RunContext, pc config.Policy, m policy.Masks) ([]policy.Result, error) {
 	raw := ast.Value(ast.NewObject())
 	if p != nil {
 		b, err := json.Marshal(p)
@@ -201,7 +201,7 @@ func evalPlan(ctx context.Context, e *policy.Engine, p *tfjson.Plan, r drift.Res
 			return nil, err
 		}
 	}
-	return evalTarget(ctx, e, raw, r, rc, pc, redact)
+	return evalTarget(ctx, e, raw, r, rc, pc, m)
 }
 
 func progressWord(r drift.Result) string {

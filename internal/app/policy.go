@@ -116,7 +116,29 @@ func loadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Eng
 	if len(srcs) == 0 {
 		return nil, errors.New("no policies: pass --policy DIR or keep the bundled policies")
 	}
-	return policy.Load(ctx, srcs, set)
+	e, err := policy.Load(ctx, srcs, set)
+	if err != nil {
+		return nil, err
+	}
+	// Checked before any plan, like the policies: an override that does
+	// nothing would let a reader believe a failure was waived.
+	if err := e.CheckOverrides(policyOverrides(p.Overrides)); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func policyOverrides(os []config.Override) []policy.Override {
+	out := make([]policy.Override, len(os))
+	for i, o := range os {
+		out[i] = policy.Override(o)
+	}
+	return out
+}
+
+// masks are the config's masks as the policy input applies them.
+func masks(f config.File) policy.Masks {
+	return policy.Masks{Paths: f.MaskPaths, Values: f.MaskValues}
 }
 
 // checkDoc is the `policy check --format json` output.
@@ -150,7 +172,7 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	if err != nil {
 		return fmt.Errorf("policy check: %s is not a terraform plan: %w", c.Plan, err)
 	}
-	results, err := evalTarget(ctx, engine, raw, verdict, policy.RunContext{Event: "cli", Root: filepath.Dir(c.Plan), Target: "default"}, c.Policy, nil)
+	results, err := evalTarget(ctx, engine, raw, verdict, policy.RunContext{Event: "cli", Root: filepath.Dir(c.Plan), Target: "default"}, c.Policy, masks(c.File))
 	if err != nil {
 		return fmt.Errorf("policy check: %w", err)
 	}
@@ -174,15 +196,11 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	return nil
 }
 
-// evalTarget evaluates the policies for one target within the time limit,
-// with every sensitive or masked value redacted from the messages.
-func evalTarget(ctx context.Context, e *policy.Engine, raw ast.Value, res drift.Result, rc policy.RunContext, p config.Policy, redact func(string) string) ([]policy.Result, error) {
+// evalTarget evaluates the policies for one target within the time limit;
+// masked values never reach the policies, and every sensitive or masked
+// value is redacted from the messages.
+func evalTarget(ctx context.Context, e *policy.Engine, raw ast.Value, res drift.Result, rc policy.RunContext, p config.Policy, m policy.Masks) ([]policy.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
 	defer cancel()
-	rs, err := e.Eval(ctx, policy.Input(raw, res, rc), p.Overrides)
-	if err != nil {
-		return nil, err
-	}
-	policy.Redact(rs, policy.Secrets(raw), redact)
-	return rs, nil
+	return e.Eval(ctx, policy.NewInput(raw, res, rc, m), policyOverrides(p.Overrides))
 }

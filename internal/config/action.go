@@ -16,7 +16,7 @@ var ActionDefaults = map[string]string{
 	"config":              DefaultFile,
 	"mode":                "detect",
 	"remediation":         "",
-	"policies":            "bundled",
+	"policies":            "", // empty: as drift.yaml says, like the CLI
 	"policy-overrides":    "",
 	"manifests":           "",
 	"report-path":         "drift-report.yaml",
@@ -167,7 +167,7 @@ func ParseAction(env Env) (Action, error) {
 	}
 	a.Dirs = lines(in("working-directories"))
 	a.Results = lines(in("results"))
-	a.Policy = Policy{Timeout: DefaultPolicyTimeout, Manifests: lines(in("manifests")), Overrides: lines(in("policy-overrides"))}
+	a.Policy = Policy{Timeout: DefaultPolicyTimeout, Manifests: lines(in("manifests")), Overrides: overrides(lines(in("policy-overrides")), OverrideInput)}
 	for _, p := range lines(in("policies")) {
 		switch p {
 		case "bundled":

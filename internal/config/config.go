@@ -122,8 +122,7 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 	if !set["terraform"] && f.Terraform != "" {
 		c.Terraform = f.Terraform
 	}
-	mergePolicy(&c.Policy, f.Policy, set)
-	if err := finishPolicy(&c.Policy, set); err != nil {
+	if err := resolvePolicy(&c.Policy, f.Policy, set); err != nil {
 		return c, err
 	}
 	c.Event = "cli"
@@ -188,25 +187,4 @@ func pluginCache(getenv func(string) string) string {
 		base = filepath.Join(home, ".cache")
 	}
 	return filepath.Join(base, "drift-action", "plugin-cache")
-}
-
-// mergePolicy fills policy settings from drift.yaml where no flag set them.
-func mergePolicy(p *Policy, f Policy, set map[string]bool) {
-	if !set["policy"] {
-		p.Dirs = f.Dirs
-		if len(f.Dirs) > 0 && !set["bundled"] {
-			p.Bundled = f.Bundled
-		}
-	}
-	if !set["policy-set"] {
-		p.SetFile = f.SetFile
-	}
-	if !set["manifests"] {
-		p.Manifests = f.Manifests
-	}
-	p.Levels = f.Levels
-	p.Overrides = append(p.Overrides, f.Overrides...)
-	if f.Disabled && !set["no-policy"] {
-		p.Disabled = true
-	}
 }

@@ -17,6 +17,10 @@ type Event struct {
 	HeadRef  string
 	PRTitle  string
 	PRLabels []string
+	// LabelAdded and LabelBy: the label a `labeled` event added and who
+	// added it (sender.login); the payload names no author for other labels.
+	LabelAdded string
+	LabelBy    string
 	// repository_dispatch.
 	DispatchType string
 	Roots        []string // client_payload.roots narrows the run
@@ -62,6 +66,12 @@ func ParseEvent(name, path string) (Event, error) {
 			} `json:"labels"`
 		} `json:"pull_request"`
 		ClientPayload json.RawMessage `json:"client_payload"`
+		Label         *struct {
+			Name string `json:"name"`
+		} `json:"label"`
+		Sender *struct {
+			Login string `json:"login"`
+		} `json:"sender"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		return ev, fmt.Errorf("event %s: payload %s is not valid JSON: %w", name, path, err)
@@ -80,6 +90,9 @@ func ParseEvent(name, path string) (Event, error) {
 		ev.Fork = head == nil || base == nil || !strings.EqualFold(head.FullName, base.FullName)
 		for _, l := range p.PullRequest.Labels {
 			ev.PRLabels = append(ev.PRLabels, l.Name)
+		}
+		if p.Action == "labeled" && p.Label != nil && p.Sender != nil {
+			ev.LabelAdded, ev.LabelBy = p.Label.Name, p.Sender.Login
 		}
 	case "repository_dispatch":
 		ev.DispatchType = p.Action
@@ -127,12 +140,17 @@ func ParseEvent(name, path string) (Event, error) {
 }
 
 // Overrides are soft-mandatory policies a pull request label overrides,
-// from labels named drift-override:<policy>.
-func (e Event) Overrides() []string {
-	var out []string
+// from labels named drift-override:<policy>, each with who added it when the
+// payload says (a labeled event, for the label it added), else UnknownAuthor.
+func (e Event) Overrides() []Override {
+	var out []Override
 	for _, l := range e.PRLabels {
 		if p, ok := strings.CutPrefix(l, "drift-override:"); ok && strings.TrimSpace(p) != "" {
-			out = append(out, strings.TrimSpace(p))
+			by := UnknownAuthor
+			if l == e.LabelAdded && e.LabelBy != "" {
+				by = e.LabelBy
+			}
+			out = append(out, Override{Name: strings.TrimSpace(p), Source: OverrideLabel, By: by})
 		}
 	}
 	return out

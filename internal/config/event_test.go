@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -78,8 +79,38 @@ func TestParseEvent(t *testing.T) {
 			}
 		})
 	}
-	ev, _ := ParseEvent("pull_request", write("labels.json", pr("acme/infra")))
-	if diff := cmp.Diff([]string{"terraform.cost"}, ev.Overrides()); diff != "" {
-		t.Errorf("Overrides (-want +got):\n%s", diff)
+}
+
+func TestEventOverrides(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pr := `"pull_request": {"number": 12, "head": {"repo": {"full_name": "acme/infra"}}, "base": {"repo": {"full_name": "acme/infra"}},
+	  "labels": [{"name": "drift-override:terraform.cost"}, {"name": "bug"}, {"name": "drift-override: terraform.drift "}]}`
+	tests := []struct {
+		name, payload string
+		want          []Override
+	}{
+		{name: "labeled event names who added its label", payload: `{"action": "labeled", "label": {"name": "drift-override:terraform.cost"}, "sender": {"login": "alice"}, ` + pr + `}`,
+			want: []Override{{Name: "terraform.cost", Source: OverrideLabel, By: "alice"}, {Name: "terraform.drift", Source: OverrideLabel, By: UnknownAuthor}}},
+		{name: "labeled with another label", payload: `{"action": "labeled", "label": {"name": "bug"}, "sender": {"login": "alice"}, ` + pr + `}`,
+			want: []Override{{Name: "terraform.cost", Source: OverrideLabel, By: UnknownAuthor}, {Name: "terraform.drift", Source: OverrideLabel, By: UnknownAuthor}}},
+		{name: "synchronize: the sender pushed, did not label", payload: `{"action": "synchronize", "sender": {"login": "bob"}, ` + pr + `}`,
+			want: []Override{{Name: "terraform.cost", Source: OverrideLabel, By: UnknownAuthor}, {Name: "terraform.drift", Source: OverrideLabel, By: UnknownAuthor}}},
+		{name: "labeled without a sender", payload: `{"action": "labeled", "label": {"name": "drift-override:terraform.cost"}, ` + pr + `}`,
+			want: []Override{{Name: "terraform.cost", Source: OverrideLabel, By: UnknownAuthor}, {Name: "terraform.drift", Source: OverrideLabel, By: UnknownAuthor}}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(dir, strconv.Itoa(i)+".json")
+			writeFile(t, path, tt.payload)
+			ev, err := ParseEvent("pull_request", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, ev.Overrides()); diff != "" {
+				t.Errorf("Overrides (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -100,17 +100,24 @@ func ParseFile(path string, data []byte) (File, error) {
 			})
 		},
 		"policy": func(n *yaml.Node) error {
-			f.Policy.Bundled = true
 			return d.mapping(n, "policy", map[string]func(*yaml.Node) error{
-				"dirs":    func(n *yaml.Node) (err error) { f.Policy.Dirs, err = d.strings(n, "policy.dirs"); return },
-				"bundled": func(n *yaml.Node) (err error) { f.Policy.Bundled, err = d.boolean(n, "policy.bundled"); return },
+				"dirs": func(n *yaml.Node) (err error) { f.Policy.Dirs, err = d.strings(n, "policy.dirs"); return },
+				"bundled": func(n *yaml.Node) error {
+					on, err := d.boolean(n, "policy.bundled")
+					f.Policy.NoBundled = !on
+					return err
+				},
 				"enabled": func(n *yaml.Node) error {
 					on, err := d.boolean(n, "policy.enabled")
 					f.Policy.Disabled = !on
 					return err
 				},
-				"set":       func(n *yaml.Node) (err error) { f.Policy.SetFile, err = d.str(n, "policy.set"); return },
-				"overrides": func(n *yaml.Node) (err error) { f.Policy.Overrides, err = d.strings(n, "policy.overrides"); return },
+				"set": func(n *yaml.Node) (err error) { f.Policy.SetFile, err = d.str(n, "policy.set"); return },
+				"overrides": func(n *yaml.Node) error {
+					names, err := d.strings(n, "policy.overrides")
+					f.Policy.Overrides = overrides(names, OverrideConfig)
+					return err
+				},
 				"manifests": func(n *yaml.Node) (err error) { f.Policy.Manifests, err = d.strings(n, "policy.manifests"); return },
 				"levels": func(n *yaml.Node) error {
 					if n.Kind != yaml.SequenceNode {

@@ -10,14 +10,68 @@ import (
 
 // Policy says which policies run and how strictly.
 type Policy struct {
-	Dirs      []string      // user policy directories, relative to Cwd
-	Bundled   bool          // include the policies shipped in the binary
+	Dirs    []string // user policy directories, relative to Cwd
+	Bundled bool     // include the policies shipped in the binary
+	// NoBundled: drift.yaml says policy.bundled: false (files only; see resolvePolicy).
+	NoBundled bool
 	SetFile   string        // a policy set file with enforcement levels
 	Levels    []Level       // levels from drift.yaml, before any set file
-	Overrides []string      // soft-mandatory policies overridden for this run
+	Overrides []Override    // soft-mandatory policies overridden for this run
 	Manifests []string      // Kubernetes manifest globs for Gatekeeper
 	Timeout   time.Duration // per evaluation
 	Disabled  bool
+}
+
+// Override overrides soft-mandatory policies (Name: a policy name or glob)
+// for one run. Source says where it came from, so the result records it.
+type Override struct {
+	Name   string
+	Source string // OverrideFlag, OverrideConfig, OverrideInput or OverrideLabel
+	By     string // for labels: who added it, or UnknownAuthor
+}
+
+// Where an override came from.
+const (
+	OverrideFlag   = "flag"   // --override
+	OverrideConfig = "config" // policy.overrides in drift.yaml
+	OverrideInput  = "input"  // the action's policy-overrides input
+	OverrideLabel  = "label"  // a pull request label drift-override:<policy>
+)
+
+// UnknownAuthor is By of a label override whose author the event does not
+// name: only a labeled event's payload says who added that one label.
+const UnknownAuthor = "(unknown)"
+
+func overrides(names []string, source string) []Override {
+	out := make([]Override, 0, len(names))
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, Override{Name: n, Source: source})
+		}
+	}
+	return out
+}
+
+// overrideFlag is the repeatable --override flag.
+type overrideFlag struct{ list *[]Override }
+
+func (o overrideFlag) String() string {
+	if o.list == nil {
+		return ""
+	}
+	var names []string
+	for _, x := range *o.list {
+		names = append(names, x.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+func (o overrideFlag) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("an override needs a policy name or glob")
+	}
+	*o.list = append(*o.list, Override{Name: strings.TrimSpace(s), Source: OverrideFlag})
+	return nil
 }
 
 // Level is an enforcement level given in drift.yaml.
@@ -46,17 +100,38 @@ func (l listFlag) Set(s string) error {
 
 // policyFlags registers the policy flags shared by detect and policy check.
 func policyFlags(fset *flag.FlagSet, p *Policy) {
-	fset.Var(listFlag{&p.Dirs}, "policy", "policy directory (repeatable); replaces the bundled policies unless --bundled is given")
-	fset.BoolVar(&p.Bundled, "bundled", true, "evaluate the bundled policies (default: only when no --policy is given)")
+	fset.Var(listFlag{&p.Dirs}, "policy", "policy directory (repeatable); replaces the bundled policies and drift.yaml's policy.dirs unless --bundled is given")
+	fset.BoolVar(&p.Bundled, "bundled", true, "evaluate the bundled policies (default: unless --policy is given or drift.yaml says policy.bundled: false)")
 	fset.StringVar(&p.SetFile, "policy-set", "", "policy set file with enforcement levels (default: policy-set.yaml in each policy directory, then the bundled one)")
-	fset.Var(listFlag{&p.Overrides}, "override", "override a soft-mandatory policy by name or glob (repeatable); every override is recorded")
+	fset.Var(overrideFlag{&p.Overrides}, "override", "override a soft-mandatory policy by name or glob (repeatable); every override is recorded")
 	fset.DurationVar(&p.Timeout, "policy-timeout", DefaultPolicyTimeout, "time limit for evaluating the policies of one target")
 }
 
-// finishPolicy applies "--policy replaces the bundled set unless --bundled".
-func finishPolicy(p *Policy, set map[string]bool) error {
-	if len(p.Dirs) > 0 && !set["bundled"] {
-		p.Bundled = false
+// resolvePolicy merges drift.yaml's policy settings (f) into the flags' (p;
+// set names the flags given) and decides which policies run. It is the one
+// place for the rule, so detect, policy check and the action agree:
+//
+//   - --policy DIR replaces the bundled policies, and drift.yaml's dirs,
+//     unless --bundled is given too;
+//   - otherwise drift.yaml's policy.dirs run beside the bundled policies,
+//     unless drift.yaml says policy.bundled: false (or --bundled=false).
+func resolvePolicy(p *Policy, f Policy, set map[string]bool) error {
+	if !set["policy"] {
+		p.Dirs = f.Dirs
+	}
+	if !set["bundled"] {
+		p.Bundled = !set["policy"] && !f.NoBundled
+	}
+	if !set["policy-set"] {
+		p.SetFile = f.SetFile
+	}
+	if !set["manifests"] {
+		p.Manifests = f.Manifests
+	}
+	p.Levels = f.Levels
+	p.Overrides = append(p.Overrides, f.Overrides...)
+	if f.Disabled && !set["no-policy"] {
+		p.Disabled = true
 	}
 	if p.Timeout <= 0 {
 		return fmt.Errorf("--policy-timeout must be positive, got %s", p.Timeout)
@@ -69,6 +144,7 @@ type PolicyCheck struct {
 	Plan   string
 	Format string
 	Policy Policy
+	File   File // drift.yaml: its masks and policy settings apply as in detect
 	Cwd    string
 }
 
@@ -78,11 +154,12 @@ func ParsePolicyCheck(args []string, env Env, usage io.Writer) (PolicyCheck, err
 	fset := flag.NewFlagSet("policy check", flag.ContinueOnError)
 	fset.SetOutput(usage)
 	fset.Usage = func() {
-		fmt.Fprintf(usage, "usage: drift-action policy check --plan FILE [--policy DIR]... [--format text|json]\n\nEvaluates one terraform plan JSON file (terraform show -json) against policies.\nExit codes: 0 nothing mandatory failed, 3 a mandatory policy failed, 1 error.\n\nflags:\n")
+		fmt.Fprintf(usage, "usage: drift-action policy check --plan FILE [--policy DIR]... [--format text|json]\n\nEvaluates one terraform plan JSON file (terraform show -json) against policies,\nwith the masks and policy settings of the config file as detect has them.\nExit codes: 0 nothing mandatory failed, 3 a mandatory policy failed, 1 error.\n\nflags:\n")
 		fset.PrintDefaults()
 	}
 	fset.StringVar(&c.Plan, "plan", "", "plan JSON file, as `terraform show -json PLANFILE` prints it (required)")
 	fset.StringVar(&c.Format, "format", "text", "output format: text or json")
+	configPath := fset.String("config", "", "config file for masks and policy settings (default "+DefaultFile+" in the repository root, if present)")
 	policyFlags(fset, &c.Policy)
 	if err := fset.Parse(args); err != nil {
 		return c, err
@@ -98,5 +175,12 @@ func ParsePolicyCheck(args []string, env Env, usage io.Writer) (PolicyCheck, err
 	if c.Format != "text" && c.Format != "json" {
 		return c, fmt.Errorf("--format %q is not supported by policy check: use text or json", c.Format)
 	}
-	return c, finishPolicy(&c.Policy, set)
+	f, err := loadFile(*configPath, RepoRoot(env.Cwd), env.Cwd)
+	if err != nil {
+		return c, err
+	}
+	c.File = f
+	// An explicit check runs even where drift.yaml turns policies off for detect.
+	f.Policy.Disabled = false
+	return c, resolvePolicy(&c.Policy, f.Policy, set)
 }

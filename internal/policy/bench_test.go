@@ -81,7 +81,7 @@ func BenchmarkEval(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		rs, err := e.Eval(context.Background(), Input(raw, drift.Result{}, RunContext{}), nil)
+		rs, err := e.Eval(context.Background(), NewInput(raw, drift.Result{}, RunContext{}, Masks{}), nil)
 		if err != nil || len(rs) != 1 {
 			b.Fatal(err, rs)
 		}
@@ -95,7 +95,6 @@ func BenchmarkInputAndSecrets(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Input(raw, drift.Result{}, RunContext{})
-		Secrets(raw)
+		NewInput(raw, drift.Result{}, RunContext{}, Masks{})
 	}
 }

@@ -220,9 +220,10 @@ func loadData(src Source, out map[string]any) error {
 }
 
 // Eval runs every policy over one input and returns its results, levels
-// applied. An undefined result or a deadline hit is an error, never a pass.
-func (e *Engine) Eval(ctx context.Context, input ast.Value, overrides []string) ([]Result, error) {
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(input))
+// and overrides applied, secrets and masked values redacted from messages.
+// An undefined result or a deadline hit is an error, never a pass.
+func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Result, error) {
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("evaluate policies: timed out: %w", err)
@@ -270,6 +271,7 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, overrides []string) 
 			out = append(out, res)
 		}
 	}
+	in.redact(out)
 	sortResults(out)
 	return out, nil
 }

@@ -113,7 +113,7 @@ test_nothing if { true }
 	tests := []struct {
 		name      string
 		rc        RunContext
-		overrides []string
+		overrides []Override
 		want      []Result
 	}{
 		{
@@ -129,10 +129,14 @@ test_nothing if { true }
 		{
 			name:      "override soft-mandatory only",
 			rc:        RunContext{Event: "pull_request", Root: "infra/app"},
-			overrides: []string{"terraform.cost", "terraform.security.*"},
+			overrides: []Override{{Name: "terraform.cost", Source: "flag"}, {Name: "terraform.security.*", Source: "label", By: "alice"}},
 			want: []Result{
-				with(leak, func(r *Result) { r.Overridden, r.Failed = true, false }),
-				with(upsize, func(r *Result) { r.Overridden, r.Failed = true, false }),
+				with(leak, func(r *Result) {
+					r.Overridden, r.OverriddenBy, r.Failed = true, []Override{{Name: "terraform.cost", Source: "flag"}}, false
+				}),
+				with(upsize, func(r *Result) {
+					r.Overridden, r.OverriddenBy, r.Failed = true, []Override{{Name: "terraform.cost", Source: "flag"}}, false
+				}),
 				driftDeny, hidden, visible, open,
 			},
 		},
@@ -140,11 +144,10 @@ test_nothing if { true }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rs, err := e.Eval(context.Background(), Input(raw, res, tt.rc), tt.overrides)
+			rs, err := e.Eval(context.Background(), NewInput(raw, res, tt.rc, Masks{}), tt.overrides)
 			if err != nil {
 				t.Fatal(err)
 			}
-			Redact(rs, Secrets(raw), nil)
 			if diff := cmp.Diff(tt.want, rs); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
 			}
@@ -196,7 +199,7 @@ func TestEvalUndefinedAndTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.Eval(context.Background(), Input(nil, drift.Result{}, RunContext{Root: "y"}), nil)
+	_, err = e.Eval(context.Background(), NewInput(nil, drift.Result{}, RunContext{Root: "y"}, Masks{}), nil)
 	if err == nil || !strings.Contains(err.Error(), "undefined") {
 		t.Errorf("undefined evaluation must be an error, got %v", err)
 	}
@@ -218,7 +221,7 @@ deny contains n if {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = e.Eval(ctx, Input(nil, drift.Result{}, RunContext{Root: "slow"}), nil)
+	_, err = e.Eval(ctx, NewInput(nil, drift.Result{}, RunContext{Root: "slow"}, Masks{}), nil)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("a timed-out evaluation must be an error, got %v", err)
 	}

@@ -2,8 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -32,10 +30,11 @@ func ParsePlan(data []byte) (ast.Value, error) {
 
 var sensitiveText = ast.StringTerm(drift.Sensitive)
 
-// Input builds the Sentinel tfplan/v2-shaped input (see docs/policy-input.md)
-// from the raw plan, the drift verdict and the run context. Subterms of raw
-// are shared, not copied, so the input costs little beyond the plan itself.
-func Input(raw ast.Value, res drift.Result, rc RunContext) ast.Value {
+// inputValue builds the Sentinel tfplan/v2-shaped input (see
+// docs/policy-input.md) from the raw plan, the drift verdict and the run
+// context. Subterms of raw are shared, not copied, so the input costs little
+// beyond the plan itself.
+func inputValue(raw ast.Value, res drift.Result, rc RunContext) ast.Value {
 	plan, _ := raw.(ast.Object)
 	if plan == nil {
 		plan = ast.NewObject()
@@ -164,14 +163,14 @@ func driftValue(res drift.Result) ast.Object {
 	)
 }
 
-// Secrets collects the string values terraform marks sensitive anywhere in
-// the plan, so messages a policy builds from them can be redacted.
-func Secrets(raw ast.Value) []string {
+// secrets adds to found the string values terraform marks sensitive in the
+// plan: resource attributes, outputs and variables declared sensitive, so
+// messages a policy builds from them can be redacted.
+func secrets(raw ast.Value, found map[string]bool) {
 	plan, ok := raw.(ast.Object)
 	if !ok {
-		return nil
+		return
 	}
-	found := map[string]bool{}
 	for _, key := range []string{"resource_changes", "resource_drift"} {
 		arr, ok := termValue(plan.Get(ast.StringTerm(key))).(*ast.Array)
 		if !ok {
@@ -190,13 +189,25 @@ func Secrets(raw ast.Value) []string {
 			collect(ch.Get(ast.StringTerm("after")), ch.Get(ast.StringTerm("after_sensitive")), false, found)
 		})
 	}
-	out := make([]string, 0, len(found))
-	for s := range found {
-		out = append(out, s)
+	if outs, ok := termValue(plan.Get(ast.StringTerm("output_changes"))).(ast.Object); ok {
+		outs.Foreach(func(_, v *ast.Term) {
+			if ch, ok := v.Value.(ast.Object); ok {
+				collect(ch.Get(ast.StringTerm("before")), ch.Get(ast.StringTerm("before_sensitive")), false, found)
+				collect(ch.Get(ast.StringTerm("after")), ch.Get(ast.StringTerm("after_sensitive")), false, found)
+			}
+		})
 	}
-	// Longest first, so a secret containing another is replaced whole.
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
+	// variables() shows these as (sensitive); their values stay in raw.
+	hiddenVars := variables(plan)
+	if vars, ok := termValue(plan.Get(ast.StringTerm("variables"))).(ast.Object); ok {
+		vars.Foreach(func(k, v *ast.Term) {
+			if h := hiddenVars.Get(k); h != nil && h != v {
+				if o, ok := v.Value.(ast.Object); ok {
+					collect(o.Get(ast.StringTerm("value")), ast.BooleanTerm(true), false, found)
+				}
+			}
+		})
+	}
 }
 
 func collect(v, sens *ast.Term, under bool, found map[string]bool) {
@@ -225,22 +236,6 @@ func collect(v, sens *ast.Term, under bool, found map[string]bool) {
 				sub = sa.Elem(i)
 			}
 			collect(x.Elem(i), sub, under, found)
-		}
-	}
-}
-
-// Redact replaces secrets in every result's message and resource.
-func Redact(rs []Result, secrets []string, extra func(string) string) {
-	if len(secrets) == 0 && extra == nil {
-		return
-	}
-	for i := range rs {
-		for _, s := range secrets {
-			rs[i].Msg = strings.ReplaceAll(rs[i].Msg, s, drift.Sensitive)
-			rs[i].Resource = strings.ReplaceAll(rs[i].Resource, s, drift.Sensitive)
-		}
-		if extra != nil {
-			rs[i].Msg = extra(rs[i].Msg)
 		}
 	}
 }

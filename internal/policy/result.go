@@ -33,31 +33,90 @@ type Result struct {
 	Msg        string `json:"msg"`
 	Resource   string `json:"resource,omitempty"`
 	Waived     bool   `json:"waived,omitempty"`     // an exception rule waived this deny
-	Overridden bool   `json:"overridden,omitempty"` // a soft-mandatory deny overridden by input or label
+	Overridden bool   `json:"overridden,omitempty"` // a soft-mandatory deny overridden for this run
+	// OverriddenBy: the overrides naming this policy, when Overridden.
+	OverriddenBy []Override `json:"overridden_by,omitempty"`
 	// Failed: a mandatory deny that stands (not waived, not overridden).
 	Failed bool `json:"failed"`
 }
 
+// Override overrides soft-mandatory policies (Name is a policy name or glob)
+// for one run, recorded with where it came from.
+type Override struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`       // flag, config, input or label
+	By     string `json:"by,omitempty"` // label: who added it, or "(unknown)"
+}
+
+func (o Override) String() string {
+	s := fmt.Sprintf("%s (%s", o.Name, o.Source)
+	if o.By != "" {
+		s += " by " + o.By
+	}
+	return s + ")"
+}
+
 // finish decides Overridden and Failed once level, kind and waiver are known.
-func (r *Result) finish(overrides []string) {
+func (r *Result) finish(overrides []Override) {
 	if r.Kind != "deny" || r.Waived || r.Level == Advisory {
 		return
 	}
-	if r.Level == SoftMandatory && Overridden(r.Policy, overrides) {
-		r.Overridden = true
-		return
+	if r.Level == SoftMandatory {
+		if by := Matching(r.Policy, overrides); len(by) > 0 {
+			r.Overridden, r.OverriddenBy = true, by
+			return
+		}
 	}
 	r.Failed = true
 }
 
-// Overridden reports whether any override names (globs) policy.
-func Overridden(policy string, overrides []string) bool {
+// Matching lists the overrides whose name (a glob) matches policy.
+func Matching(policy string, overrides []Override) []Override {
+	var out []Override
 	for _, o := range overrides {
-		if glob.Wildcard(strings.TrimSpace(o), policy) {
-			return true
+		if glob.Wildcard(strings.TrimSpace(o.Name), policy) {
+			out = append(out, o)
 		}
 	}
-	return false
+	return out
+}
+
+// CheckOverrides refuses overrides that would silently do nothing: one
+// naming (or a glob matching) no loaded policy, or matching a hard-mandatory
+// policy, which nothing overrides.
+func (e *Engine) CheckOverrides(overrides []Override) error {
+	var errs []error
+	for _, o := range overrides {
+		var matched, hard []string
+		for _, p := range e.policies {
+			if glob.Wildcard(strings.TrimSpace(o.Name), p) {
+				matched = append(matched, p)
+				if e.set.LevelFor(p) == HardMandatory {
+					hard = append(hard, p)
+				}
+			}
+		}
+		switch {
+		case len(matched) == 0:
+			errs = append(errs, fmt.Errorf("override %s names no loaded policy (fix or remove it); the policies are: %s", o, e.describe()))
+		case len(hard) > 0:
+			errs = append(errs, fmt.Errorf("override %s names hard-mandatory %s, which nothing overrides (only an exception rule in its package waives a deny); the policies are: %s",
+				o, strings.Join(hard, ", "), e.describe()))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("check overrides: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// describe lists the loaded policies with their levels.
+func (e *Engine) describe() string {
+	out := make([]string, len(e.policies))
+	for i, p := range e.policies {
+		out[i] = fmt.Sprintf("%s (%s)", p, e.set.LevelFor(p))
+	}
+	return strings.Join(out, ", ")
 }
 
 func normalSeverity(s, kind string) string {
