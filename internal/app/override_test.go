@@ -88,17 +88,17 @@ func TestOverrideErrors(t *testing.T) {
 		want   []string
 	}{
 		{name: "flag naming no policy", args: []string{"detect", "--override", "terraform.costs", "app"},
-			want: []string{"override terraform.costs (flag) names no loaded policy", "terraform.cost (soft-mandatory)"}},
+			want: []string{"override \"terraform.costs\" (flag) names no loaded policy", "terraform.cost (soft-mandatory)"}},
 		{name: "flag naming a hard-mandatory policy", args: []string{"detect", "--override", "terraform.security.network", "app"},
-			want: []string{"override terraform.security.network (flag) names hard-mandatory terraform.security.network", "terraform.security.storage (hard-mandatory)"}},
+			want: []string{"override \"terraform.security.network\" (flag) names hard-mandatory terraform.security.network", "terraform.security.storage (hard-mandatory)"}},
 		{name: "glob matching no policy", args: []string{"policy", "check", "--plan", "plan.json", "--override", "aws.*"},
-			want: []string{"override aws.* (flag) names no loaded policy"}},
+			want: []string{"override \"aws.*\" (flag) names no loaded policy"}},
 		{name: "config naming no policy", config: "policy:\n  overrides: [cost]\n", args: []string{"policy", "check", "--plan", "plan.json"},
-			want: []string{"override cost (config) names no loaded policy"}},
+			want: []string{"override \"cost\" (config) names no loaded policy"}},
 		{name: "input naming no policy", inputs: map[string]string{"policy-overrides": "terraform.budget"},
-			want: []string{"override terraform.budget (input) names no loaded policy"}},
+			want: []string{"override \"terraform.budget\" (input) names no loaded policy"}},
 		{name: "label glob reaching hard-mandatory", label: "drift-override:terraform.s*",
-			want: []string{"override terraform.s* (label by (unknown)) names hard-mandatory terraform.security.kubernetes, terraform.security.network, terraform.security.storage"}},
+			want: []string{"override \"terraform.s*\" (label by \"(unknown)\") names hard-mandatory terraform.security.kubernetes, terraform.security.network, terraform.security.storage"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -183,15 +183,15 @@ func TestCheckOverrides(t *testing.T) {
 		{name: "advisory does no harm", overrides: []Override{{Name: "terraform.drift", Source: "config"}}},
 		{name: "glob over soft-mandatory", overrides: []Override{{Name: "terraform.c*", Source: "input"}}},
 		{name: "no such policy", overrides: []Override{{Name: "terraform.costs", Source: "label", By: "alice"}},
-			want: []string{"override terraform.costs (label by alice) names no loaded policy", listed}},
+			want: []string{"override \"terraform.costs\" (label by \"alice\") names no loaded policy", listed}},
 		{name: "glob matching nothing", overrides: []Override{{Name: "aws.*", Source: "config"}},
-			want: []string{"override aws.* (config) names no loaded policy", listed}},
+			want: []string{"override \"aws.*\" (config) names no loaded policy", listed}},
 		{name: "hard-mandatory", overrides: []Override{{Name: "terraform.security.network", Source: "label", By: "(unknown)"}},
-			want: []string{"override terraform.security.network (label by (unknown)) names hard-mandatory terraform.security.network", listed}},
+			want: []string{"override \"terraform.security.network\" (label by \"(unknown)\") names hard-mandatory terraform.security.network", listed}},
 		{name: "glob reaching a hard-mandatory policy", overrides: []Override{{Name: "terraform.*", Source: "flag"}},
-			want: []string{"override terraform.* (flag) names hard-mandatory terraform.security.network"}},
+			want: []string{"override \"terraform.*\" (flag) names hard-mandatory terraform.security.network"}},
 		{name: "every bad one is named", overrides: []Override{{Name: "x", Source: "flag"}, {Name: "terraform.cost", Source: "flag"}, {Name: "y", Source: "input"}},
-			want: []string{"override x (flag)", "override y (input)"}},
+			want: []string{"override \"x\" (flag)", "override \"y\" (input)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/myorg/drift-action/internal/glob"
@@ -49,9 +50,10 @@ type Override struct {
 }
 
 func (o Override) String() string {
-	s := fmt.Sprintf("%s (%s", o.Name, o.Source)
+	// Names and logins come from labels and payloads: quoted, one line.
+	s := fmt.Sprintf("%q (%s", o.Name, o.Source)
 	if o.By != "" {
-		s += " by " + o.By
+		s += " by " + strconv.Quote(o.By)
 	}
 	return s + ")"
 }
