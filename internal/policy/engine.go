@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -101,6 +102,9 @@ func Load(ctx context.Context, srcs []Source, set Set) (*Engine, error) {
 		rego.Query(strings.Join(query, "; ")),
 		rego.Compiler(compiler),
 		rego.Store(e.store),
+		// A builtin error (bad JSON, a type mismatch, division by zero) would
+		// otherwise leave the rule undefined, and a deny would pass silently.
+		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("prepare policies: %w", err)
@@ -227,7 +231,7 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, overrides []string) 
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("evaluate policies: timed out: %w", err)
 		}
-		return nil, fmt.Errorf("evaluate policies: %w", err)
+		return nil, evalError(err, input)
 	}
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("evaluate policies: result undefined: one of %s is not a set rule with a value; write rules as `deny contains msg if { ... }`", e.ruleList())
@@ -272,6 +276,20 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value, overrides []string) 
 	}
 	sortResults(out)
 	return out, nil
+}
+
+// evalError reports a failed evaluation as file:line: code: message.
+// Builtin errors quote their operands, so values terraform marks
+// sensitive are redacted as they are in results; the original error is
+// not wrapped because its text holds them.
+func evalError(err error, input ast.Value) error {
+	msg := err.Error()
+	if in, ok := input.(ast.Object); ok {
+		for _, s := range Secrets(termValue(in.Get(ast.StringTerm("raw")))) {
+			msg = strings.ReplaceAll(msg, s, drift.Sensitive)
+		}
+	}
+	return fmt.Errorf("evaluate policies: %s", msg)
 }
 
 func (e *Engine) ruleList() string {

@@ -35,7 +35,9 @@ func RunTests(ctx context.Context, srcs []Source, w io.Writer, timeout time.Dura
 		SetDefaultRegoVersion(ast.RegoV1).
 		SetStore(store).
 		SetModules(modules).
-		SetTimeout(timeout)
+		SetTimeout(timeout).
+		// As in evaluation: a test must not pass because a builtin failed.
+		RaiseBuiltinErrors(true)
 	ch, err := runner.RunTests(ctx, txn)
 	if err != nil {
 		return sum, fmt.Errorf("policy test:\n%w", locate(err))
