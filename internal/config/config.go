@@ -204,4 +204,7 @@ func mergePolicy(p *Policy, f Policy, set map[string]bool) {
 	if f.Disabled && !set["no-policy"] {
 		p.Disabled = true
 	}
+	if !set["allow-network-builtins"] {
+		p.AllowNetwork = f.AllowNetwork
+	}
 }

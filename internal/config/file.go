@@ -112,6 +112,10 @@ func ParseFile(path string, data []byte) (File, error) {
 				"set":       func(n *yaml.Node) (err error) { f.Policy.SetFile, err = d.str(n, "policy.set"); return },
 				"overrides": func(n *yaml.Node) (err error) { f.Policy.Overrides, err = d.strings(n, "policy.overrides"); return },
 				"manifests": func(n *yaml.Node) (err error) { f.Policy.Manifests, err = d.strings(n, "policy.manifests"); return },
+				"allow-network": func(n *yaml.Node) (err error) {
+					f.Policy.AllowNetwork, err = d.boolean(n, "policy.allow-network")
+					return
+				},
 				"levels": func(n *yaml.Node) error {
 					if n.Kind != yaml.SequenceNode {
 						return d.errf(n, "policy.levels must be a list of {name: POLICY-GLOB, level: advisory|soft-mandatory|hard-mandatory}")

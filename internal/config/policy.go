@@ -18,6 +18,9 @@ type Policy struct {
 	Manifests []string      // Kubernetes manifest globs for Gatekeeper
 	Timeout   time.Duration // per evaluation
 	Disabled  bool
+	// AllowNetwork lets policies call http.send and other builtins that
+	// reach the network or the runtime; off by default.
+	AllowNetwork bool
 }
 
 // Level is an enforcement level given in drift.yaml.
@@ -51,6 +54,7 @@ func policyFlags(fset *flag.FlagSet, p *Policy) {
 	fset.StringVar(&p.SetFile, "policy-set", "", "policy set file with enforcement levels (default: policy-set.yaml in each policy directory, then the bundled one)")
 	fset.Var(listFlag{&p.Overrides}, "override", "override a soft-mandatory policy by name or glob (repeatable); every override is recorded")
 	fset.DurationVar(&p.Timeout, "policy-timeout", DefaultPolicyTimeout, "time limit for evaluating the policies of one target")
+	fset.BoolVar(&p.AllowNetwork, "allow-network-builtins", false, "let policies call http.send, net.lookup_ip_addr and opa.runtime (policy.allow-network in drift.yaml)")
 }
 
 // finishPolicy applies "--policy replaces the bundled set unless --bundled".

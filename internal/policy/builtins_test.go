@@ -39,7 +39,7 @@ func TestEvalBuiltinErrorFailsClosed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := writePolicies(t, map[string]string{"p.rego": "package p\n\n" + tt.body + "\n"})
-			e, err := Load(context.Background(), Dirs(dir), Set{})
+			e, err := Load(context.Background(), Dirs(dir), Set{}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +65,7 @@ func TestRunTestsBuiltinErrorIsAnError(t *testing.T) {
 		"p_test.rego": "package p_test\n\nimport data.p\n\ntest_not_denied if { count(p.deny) == 0 with input as {\"raw\": \"{nope\"} }\n",
 	})
 	var out strings.Builder
-	sum, err := RunTests(context.Background(), Dirs(dir), &out, time.Minute)
+	sum, err := RunTests(context.Background(), Dirs(dir), &out, time.Minute, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

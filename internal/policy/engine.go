@@ -51,14 +51,15 @@ func (e *Engine) Policies() []string { return e.policies }
 // too, for `policy test`, but never evaluated as policies) and the data
 // files under each dir's data/ directory, mounted at the root of `data`.
 // Any parse or compile error fails closed with file:line:col.
-func Load(ctx context.Context, srcs []Source, set Set) (*Engine, error) {
+func Load(ctx context.Context, srcs []Source, set Set, opts Options) (*Engine, error) {
 	modules, data, err := loadFiles(srcs)
 	if err != nil {
 		return nil, err
 	}
-	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	compiler := newCompiler(opts)
 	compiler.Compile(modules)
 	if compiler.Failed() {
+		explainDisabled(compiler.Errors, opts)
 		return nil, fmt.Errorf("compile policies (fix these, policies fail closed):\n%w", locate(compiler.Errors))
 	}
 
@@ -102,6 +103,9 @@ func Load(ctx context.Context, srcs []Source, set Set) (*Engine, error) {
 		rego.Query(strings.Join(query, "; ")),
 		rego.Compiler(compiler),
 		rego.Store(e.store),
+		// Builtins read the run's capabilities too (json.match_schema's
+		// remote $ref honours allow_net).
+		rego.Capabilities(compiler.Capabilities()),
 		// A builtin error (bad JSON, a type mismatch, division by zero) would
 		// otherwise leave the rule undefined, and a deny would pass silently.
 		rego.StrictBuiltinErrors(true),
