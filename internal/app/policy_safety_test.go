@@ -108,3 +108,28 @@ func TestDetectNetworkBuiltinFromDriftYAML(t *testing.T) {
 		t.Errorf("status %s, want %s; error %q", r.Status, drift.StatusChanged, r.Error)
 	}
 }
+
+// A plan terraform could not have written is refused, naming the file and
+// the JSON path, instead of passing every policy.
+func TestPolicyCheckRefusesWrongPlanShape(t *testing.T) {
+	t.Parallel()
+	c := cli{t: t, dir: t.TempDir()}
+	c.write("string-actions.json", strings.Replace(openIngressPlan, `"actions": ["update"]`, `"actions": "update"`, 1))
+	c.write("object-changes.json", `{"format_version": "1.2", "resource_changes": {"aws_security_group.bastion": {}}}`)
+	tests := []struct {
+		name, plan, want string
+	}{
+		{"actions as a string", "string-actions.json", "string-actions.json: not a terraform plan: resource_changes[0].change.actions: want an array of strings, got string"},
+		{"resource_changes as an object", "object-changes.json", "object-changes.json: not a terraform plan: resource_changes: want an array of objects, got object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := c.run("policy", "check", "--plan", tt.plan)
+			if code != ExitError {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitError, stdout, stderr)
+			}
+			mustContain(t, stderr, tt.want)
+		})
+	}
+}
