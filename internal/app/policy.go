@@ -23,7 +23,7 @@ import (
 const ExitPolicy = 3
 
 const policyUsage = `usage:
-  drift-action policy test [DIR...]                    run Rego unit tests (default: the bundled policies)
+  drift-action policy test [--allow-network-builtins] [DIR...]   run Rego unit tests (default: the bundled policies)
   drift-action policy check --plan FILE [flags]        evaluate one plan JSON file against policies
 `
 
@@ -34,7 +34,7 @@ func runPolicy(ctx context.Context, args []string, env config.Env, stdout, stder
 	}
 	switch args[0] {
 	case "test":
-		return runPolicyTest(ctx, args[1:], env, stdout)
+		return runPolicyTest(ctx, args[1:], env, stdout, stderr)
 	case "check":
 		return runPolicyCheck(ctx, args[1:], env, stdout, stderr)
 	}
@@ -42,12 +42,16 @@ func runPolicy(ctx context.Context, args []string, env config.Env, stdout, stder
 	return fmt.Errorf("unknown policy command %q: use test or check", args[0])
 }
 
-func runPolicyTest(ctx context.Context, dirs []string, env config.Env, stdout io.Writer) error {
-	srcs := []policy.Source{{FS: policies.FS, Dir: "."}}
-	if len(dirs) > 0 {
-		srcs = policy.Dirs(absAll(env.Cwd, dirs)...)
+func runPolicyTest(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+	c, err := config.ParsePolicyTest(args, stderr)
+	if err != nil {
+		return err
 	}
-	sum, err := policy.RunTests(ctx, srcs, stdout, 30*time.Second)
+	srcs := []policy.Source{{FS: policies.FS, Dir: "."}}
+	if len(c.Dirs) > 0 {
+		srcs = policy.Dirs(absAll(env.Cwd, c.Dirs)...)
+	}
+	sum, err := policy.RunTests(ctx, srcs, stdout, 30*time.Second, policy.Options{AllowNetwork: c.AllowNetwork})
 	if err != nil {
 		return err
 	}
@@ -116,7 +120,7 @@ func loadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Eng
 	if len(srcs) == 0 {
 		return nil, errors.New("no policies: pass --policy DIR or keep the bundled policies")
 	}
-	e, err := policy.Load(ctx, srcs, set)
+	e, err := policy.Load(ctx, srcs, set, policy.Options{AllowNetwork: p.AllowNetwork})
 	if err != nil {
 		return nil, err
 	}

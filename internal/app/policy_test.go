@@ -173,7 +173,9 @@ func TestPolicyCheck(t *testing.T) {
 		{name: "plan file missing", args: []string{"policy", "check", "--plan", "nope.json"}, wantCode: ExitError,
 			check: func(t *testing.T, _, stderr string) { mustContain(t, stderr, "nope.json") }},
 		{name: "not a plan", args: []string{"policy", "check", "--plan", "notaplan.json"}, wantCode: ExitError,
-			check: func(t *testing.T, _, stderr string) { mustContain(t, stderr, "notaplan.json is not a terraform plan") }},
+			check: func(t *testing.T, _, stderr string) {
+				mustContain(t, stderr, "notaplan.json: not a terraform plan: format_version: missing")
+			}},
 		{name: "truncated JSON", args: []string{"policy", "check", "--plan", "broken.json"}, wantCode: ExitError,
 			check: func(t *testing.T, _, stderr string) { mustContain(t, stderr, "broken.json: invalid JSON at line 1") }},
 	}

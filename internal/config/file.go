@@ -119,6 +119,10 @@ func ParseFile(path string, data []byte) (File, error) {
 					return err
 				},
 				"manifests": func(n *yaml.Node) (err error) { f.Policy.Manifests, err = d.strings(n, "policy.manifests"); return },
+				"allow-network": func(n *yaml.Node) (err error) {
+					f.Policy.AllowNetwork, err = d.boolean(n, "policy.allow-network")
+					return
+				},
 				"levels": func(n *yaml.Node) error {
 					if n.Kind != yaml.SequenceNode {
 						return d.errf(n, "policy.levels must be a list of {name: POLICY-GLOB, level: advisory|soft-mandatory|hard-mandatory}")

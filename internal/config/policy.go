@@ -20,6 +20,9 @@ type Policy struct {
 	Manifests []string      // Kubernetes manifest globs for Gatekeeper
 	Timeout   time.Duration // per evaluation
 	Disabled  bool
+	// AllowNetwork lets policies call http.send and other builtins that
+	// reach the network or the runtime; off by default.
+	AllowNetwork bool
 }
 
 // Override overrides soft-mandatory policies (Name: a policy name or glob)
@@ -105,6 +108,7 @@ func policyFlags(fset *flag.FlagSet, p *Policy) {
 	fset.StringVar(&p.SetFile, "policy-set", "", "policy set file with enforcement levels (default: policy-set.yaml in each policy directory, then the bundled one)")
 	fset.Var(overrideFlag{&p.Overrides}, "override", "override a soft-mandatory policy by name or glob (repeatable); every override is recorded")
 	fset.DurationVar(&p.Timeout, "policy-timeout", DefaultPolicyTimeout, "time limit for evaluating the policies of one target")
+	fset.BoolVar(&p.AllowNetwork, "allow-network-builtins", false, "let policies call http.send, net.lookup_ip_addr and opa.runtime (policy.allow-network in drift.yaml)")
 }
 
 // resolvePolicy merges drift.yaml's policy settings (f) into the flags' (p;
@@ -132,6 +136,9 @@ func resolvePolicy(p *Policy, f Policy, set map[string]bool) error {
 	p.Overrides = append(p.Overrides, f.Overrides...)
 	if f.Disabled && !set["no-policy"] {
 		p.Disabled = true
+	}
+	if !set["allow-network-builtins"] {
+		p.AllowNetwork = f.AllowNetwork
 	}
 	if p.Timeout <= 0 {
 		return fmt.Errorf("--policy-timeout must be positive, got %s", p.Timeout)

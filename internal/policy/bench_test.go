@@ -71,7 +71,7 @@ func BenchmarkEval(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(dir, "p.rego"), []byte(benchPolicy), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	e, err := Load(context.Background(), Dirs(dir), Set{})
+	e, err := Load(context.Background(), Dirs(dir), Set{}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

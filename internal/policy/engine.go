@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -50,14 +51,15 @@ func (e *Engine) Policies() []string { return e.policies }
 // too, for `policy test`, but never evaluated as policies) and the data
 // files under each dir's data/ directory, mounted at the root of `data`.
 // Any parse or compile error fails closed with file:line:col.
-func Load(ctx context.Context, srcs []Source, set Set) (*Engine, error) {
+func Load(ctx context.Context, srcs []Source, set Set, opts Options) (*Engine, error) {
 	modules, data, err := loadFiles(srcs)
 	if err != nil {
 		return nil, err
 	}
-	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	compiler := newCompiler(opts)
 	compiler.Compile(modules)
 	if compiler.Failed() {
+		explainDisabled(compiler.Errors, opts)
 		return nil, fmt.Errorf("compile policies (fix these, policies fail closed):\n%w", locate(compiler.Errors))
 	}
 
@@ -101,6 +103,12 @@ func Load(ctx context.Context, srcs []Source, set Set) (*Engine, error) {
 		rego.Query(strings.Join(query, "; ")),
 		rego.Compiler(compiler),
 		rego.Store(e.store),
+		// Builtins read the run's capabilities too (json.match_schema's
+		// remote $ref honours allow_net).
+		rego.Capabilities(compiler.Capabilities()),
+		// A builtin error (bad JSON, a type mismatch, division by zero) would
+		// otherwise leave the rule undefined, and a deny would pass silently.
+		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("prepare policies: %w", err)
@@ -228,7 +236,7 @@ func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Re
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("evaluate policies: timed out: %w", err)
 		}
-		return nil, fmt.Errorf("evaluate policies: %w", err)
+		return nil, in.evalError(err)
 	}
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("evaluate policies: result undefined: one of %s is not a set rule with a value; write rules as `deny contains msg if { ... }`", e.ruleList())
@@ -274,6 +282,21 @@ func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Re
 	in.redact(out)
 	sortResults(out)
 	return out, nil
+}
+
+// evalError reports a failed evaluation as file:line: code: message.
+// Builtin errors quote their operands, so secrets and masked values are
+// redacted as they are in results; the original error is not wrapped
+// because its text holds them.
+func (in Input) evalError(err error) error {
+	msg := err.Error()
+	for _, s := range in.secrets {
+		msg = strings.ReplaceAll(msg, s, drift.Sensitive)
+	}
+	for _, re := range in.values {
+		msg = re.ReplaceAllString(msg, drift.Sensitive)
+	}
+	return fmt.Errorf("evaluate policies: %s", msg)
 }
 
 func (e *Engine) ruleList() string {

@@ -93,7 +93,7 @@ test_nothing if { true }
 		{Name: "terraform.security.*", Level: HardMandatory},
 		{Name: "terraform.cost", Level: SoftMandatory},
 	}}
-	e, err := Load(context.Background(), Dirs(dir), set)
+	e, err := Load(context.Background(), Dirs(dir), set, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestLoadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Load(context.Background(), Dirs(writePolicies(t, tt.files)), Set{})
+			_, err := Load(context.Background(), Dirs(writePolicies(t, tt.files)), Set{}, Options{})
 			if err == nil {
 				t.Fatal("want an error, got none")
 			}
@@ -187,7 +187,7 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Load(context.Background(), Dirs("/no/such/dir"), Set{}); err == nil || !strings.Contains(err.Error(), "is not a directory") {
+	if _, err := Load(context.Background(), Dirs("/no/such/dir"), Set{}, Options{}); err == nil || !strings.Contains(err.Error(), "is not a directory") {
 		t.Errorf("missing dir: error = %v", err)
 	}
 }
@@ -195,7 +195,7 @@ func TestLoadErrors(t *testing.T) {
 func TestEvalUndefinedAndTimeout(t *testing.T) {
 	t.Parallel()
 	undefined := writePolicies(t, map[string]string{"p.rego": "package p\n\ndeny := \"complete\" if { input.context.root == \"x\" }\n"})
-	e, err := Load(context.Background(), Dirs(undefined), Set{})
+	e, err := Load(context.Background(), Dirs(undefined), Set{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ deny contains n if {
 }
 `,
 	})
-	e, err = Load(context.Background(), Dirs(dir), Set{})
+	e, err = Load(context.Background(), Dirs(dir), Set{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

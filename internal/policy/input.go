@@ -22,8 +22,12 @@ func ParsePlan(data []byte) (ast.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := v.(ast.Object); !ok {
+	obj, ok := v.(ast.Object)
+	if !ok {
 		return nil, fmt.Errorf("a plan JSON document is an object, got %s", ast.ValueName(v))
+	}
+	if err := validatePlan(obj); err != nil {
+		return nil, fmt.Errorf("not a terraform plan: %w", err)
 	}
 	return v, nil
 }

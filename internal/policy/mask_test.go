@@ -117,7 +117,7 @@ warn contains {"msg": "key AKIAZYXWVUTSRQPONMLK matches a value mask", "resource
 warn contains "db CANARY-db-secret is sensitive to terraform" if { true }
 warn contains sprintf("type is %s", [input.resource_changes["aws_instance.web"].change.after.instance_type]) if { true }
 `})
-	e, err := Load(context.Background(), Dirs(dir), Set{})
+	e, err := Load(context.Background(), Dirs(dir), Set{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestCheckOverrides(t *testing.T) {
 		"c.rego": "package terraform.drift\n\ndeny contains 1 if { false }\n",
 	})
 	set := Set{Default: Advisory, Entries: []SetEntry{{Name: "terraform.security.*", Level: HardMandatory}, {Name: "terraform.cost", Level: SoftMandatory}}}
-	e, err := Load(context.Background(), Dirs(dir), set)
+	e, err := Load(context.Background(), Dirs(dir), set, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ type TestSummary struct {
 
 // RunTests runs every `test_` rule under dirs, like `opa test`, printing one
 // line per test with its file and line. It reports whether all passed.
-func RunTests(ctx context.Context, srcs []Source, w io.Writer, timeout time.Duration) (TestSummary, error) {
+func RunTests(ctx context.Context, srcs []Source, w io.Writer, timeout time.Duration, opts Options) (TestSummary, error) {
 	var sum TestSummary
 	modules, data, err := loadFiles(srcs)
 	if err != nil {
@@ -30,14 +30,18 @@ func RunTests(ctx context.Context, srcs []Source, w io.Writer, timeout time.Dura
 		return sum, fmt.Errorf("policy test: %w", err)
 	}
 	defer store.Abort(ctx, txn)
+	compiler := newCompiler(opts)
 	runner := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)).
+		SetCompiler(compiler).
 		SetDefaultRegoVersion(ast.RegoV1).
 		SetStore(store).
 		SetModules(modules).
-		SetTimeout(timeout)
+		SetTimeout(timeout).
+		// As in evaluation: a test must not pass because a builtin failed.
+		RaiseBuiltinErrors(true)
 	ch, err := runner.RunTests(ctx, txn)
 	if err != nil {
+		explainDisabled(compiler.Errors, opts)
 		return sum, fmt.Errorf("policy test:\n%w", locate(err))
 	}
 	for r := range ch {
