@@ -134,7 +134,8 @@ func detectConfig(a config.Action, env config.Env, log *actions.Log) (config.Det
 			args = append(args, "--manifests", m)
 		}
 	}
-	args = append(args, a.Dirs...)
+	// "--": a working directory is never read as a flag, wherever it stands.
+	args = append(append(args, "--"), a.Dirs...)
 	denv := config.Env{Getenv: env.Getenv, Environ: env.Environ, Cwd: a.Workspace}
 	c, err := config.ParseDetect(args, denv, log)
 	if err != nil {

@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -73,21 +74,40 @@ func Main(ctx context.Context, args []string, env config.Env, stdout, stderr io.
 const usage = `drift-action keeps infrastructure-as-code and the real world in agreement.
 
 usage:
-  drift-action detect [flags] [DIR|GLOB...]   plan every root module and report drift
-  drift-action demo                           apply a small example, change it out-of-band, detect it
-  drift-action policy test [DIR...]           run Rego unit tests of policies
-  drift-action policy check --plan FILE       evaluate a plan JSON file against policies (exit 3: mandatory failure)
-  drift-action gatekeeper verify PATH...      run Gatekeeper (gator) Suite files
-  drift-action version
+  drift-action detect [flags] [DIR|GLOB...]     plan every root module and report drift
+  drift-action demo [--format FORMAT]           apply a small example, change it out-of-band, detect it
+  drift-action policy test [flags] [DIR...]     run the Rego unit tests of policies
+  drift-action policy check --plan FILE [flags] evaluate a plan JSON file against policies
+  drift-action gatekeeper verify [-v] PATH...   run Gatekeeper (gator) Suite files
+  drift-action version                          print the version
+  drift-action help [COMMAND...]                print a command's help, as COMMAND -h does
 
-Run "drift-action detect -h" for the detect flags.
+Flags may follow the directories (detect infra/app --format json); -- ends them.
+With no arguments under GITHUB_ACTIONS=true it runs as the GitHub Action.
+
+Exit codes of detect: ` + config.DetectExitCodes + `
 `
 
-// Version is set at build time with -ldflags "-X ...app.Version=v1.2.3".
-var Version = "dev"
+// Version is set at build time with -ldflags "-X ...app.Version=v1.2.3"; it
+// wins over the module version Go records in the binary. "dev", the
+// Dockerfile's default, counts as unset.
+var Version = ""
 
-// Run executes one command.
+// Run executes one command. Help asked for with -h, --help or help is printed
+// on stdout and is no error; usage errors print the usage on stderr.
 func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+	err := run(ctx, args, env, stdout, stderr)
+	var h *config.HelpError
+	if errors.As(err, &h) {
+		if _, werr := io.WriteString(stdout, h.Usage); werr != nil {
+			return fmt.Errorf("write help: %w", werr)
+		}
+		return nil
+	}
+	return err
+}
+
+func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		if env.Getenv("GITHUB_ACTIONS") == "true" {
 			// The action's log is stdout alone: see Main.
@@ -97,7 +117,7 @@ func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 			return nil
 		}
 		fmt.Fprint(stderr, usage)
-		return ExitStatus(ExitError)
+		return errors.New("name a command: detect, demo, policy, gatekeeper or version")
 	}
 	switch args[0] {
 	case "detect":
@@ -108,15 +128,70 @@ func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return runPolicy(ctx, args[1:], env, stdout, stderr)
 	case "gatekeeper":
 		return runGatekeeper(ctx, args[1:], env, stdout, stderr)
-	case "version", "--version":
-		fmt.Fprintf(stdout, "drift-action %s\n", Version)
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+	case "version":
+		return runVersion(args[1:], stdout, stderr)
+	case "--version":
+		return runVersion(nil, stdout, stderr)
+	case "-h", "--help":
+		return &config.HelpError{Usage: usage}
+	case "help":
+		if len(args) == 1 {
+			return &config.HelpError{Usage: usage}
+		}
+		// help policy check is policy check -h.
+		return run(ctx, append(append([]string{}, args[1:]...), "-h"), env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q: use detect, demo, policy, gatekeeper or version", args[0])
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	cmd := config.Command{Flags: flag.NewFlagSet("version", flag.ContinueOnError),
+		Header: "usage: drift-action version\n\nPrints the version of drift-action, and the commit it was built from when known.\n"}
+	extra, err := cmd.Parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		fmt.Fprint(stderr, cmd.Usage())
+		return fmt.Errorf("version: unexpected argument %q: version takes none", extra[0])
+	}
+	bi, _ := debug.ReadBuildInfo()
+	_, err = fmt.Fprintln(stdout, versionLine(Version, bi))
+	return err
+}
+
+// versionLine is what version prints: the -ldflags version when set, else
+// the module version Go recorded, then the commit and whether the tree was
+// modified, when the build recorded them.
+func versionLine(ldflags string, bi *debug.BuildInfo) string {
+	v := ldflags
+	if (v == "" || v == "dev") && bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	if v == "" {
+		v = "dev"
+	}
+	var rev string
+	modified := false
+	if bi != nil {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	line := "drift-action " + v
+	switch {
+	case rev != "" && modified:
+		line += " (commit " + rev + ", modified)"
+	case rev != "":
+		line += " (commit " + rev + ")"
+	}
+	return line
 }
 
 func runDetect(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {

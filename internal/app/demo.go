@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/demo"
@@ -14,6 +17,27 @@ import (
 // runDemo applies the bundled example, drifts it and runs detect on it. The
 // demo succeeds when detection works, whatever drift it finds.
 func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+	// Flags are checked before the slow set-up: -h or a typo must not apply anything.
+	var format string
+	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fset.StringVar(&format, "format", "text", "output `FORMAT` of the detect run: "+strings.Join(config.Formats, ", "))
+	demoCmd := config.Command{Flags: fset, Header: "usage: drift-action demo [--format FORMAT]\n\n" +
+		"Applies a small bundled example with real terraform into a temporary directory,\n" +
+		"changes it behind terraform's back, adds a resource to the code and runs detect\n" +
+		"on it. Needs terraform (or $DRIFT_ACTION_TERRAFORM) and the Go module proxy\n" +
+		"once, for the provider (cached under ~/.cache/drift-action/demo).\n\n" +
+		"Exit codes: 0 the demo ran (whatever drift it found), 1 error.\n"}
+	extra, err := demoCmd.Parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		fmt.Fprint(stderr, demoCmd.Usage())
+		return fmt.Errorf("demo: unexpected argument %q: the demo plans its own example; use detect for your directories", extra[0])
+	}
+	if !slices.Contains(config.Formats, format) {
+		return fmt.Errorf("demo: --format %q is not supported: use one of %s", format, strings.Join(config.Formats, ", "))
+	}
 	cache := env.Getenv("XDG_CACHE_HOME")
 	if cache == "" {
 		cache = filepath.Join(env.Getenv("HOME"), ".cache")
@@ -31,7 +55,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	denv := config.Env{Getenv: env.Getenv, Cwd: setup.Dir,
 		Environ: append(append([]string{}, env.Environ...), "TF_CLI_CONFIG_FILE="+setup.CLIConfig)}
-	c, err := config.ParseDetect(append(append([]string{"--terraform", tfBin}, args...), setup.Dir), denv, stderr)
+	c, err := config.ParseDetect([]string{"--terraform", tfBin, "--format", format, "--", setup.Dir}, denv, stderr)
 	if err != nil {
 		return err
 	}
@@ -47,7 +71,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return fmt.Errorf("render: %w", err)
 	}
 	code := det.Doc.ExitCode()
-	fmt.Fprintf(stderr, "\ndetect would exit %d (0 clean, 1 error, 2 drift or pending changes); the demo itself succeeded.\n", code)
+	fmt.Fprintf(stderr, "\ndetect would exit %d (exit codes: %s); the demo itself succeeded.\n", code, strings.ReplaceAll(config.DetectExitCodes, "\n", " "))
 	if code == ExitError {
 		return ExitStatus(ExitError)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,8 @@ const gatekeeperBinary = "drift-action-gatekeeper"
 
 const gatekeeperUsage = `usage:
   drift-action gatekeeper verify [-v] PATH...   run gator Suite files (a directory means every suite below it)
+
+Run "drift-action gatekeeper verify -h" for its flags.
 `
 
 func findGatekeeper(explicit string) (string, error) {
@@ -43,25 +46,39 @@ func findGatekeeper(explicit string) (string, error) {
 }
 
 func runGatekeeper(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
+	if len(args) == 0 {
 		fmt.Fprint(stderr, gatekeeperUsage)
-		return ExitStatus(ExitError)
+		return errors.New("gatekeeper: name a command: verify")
 	}
-	var cmdArgs []string
-	paths := 0
-	for _, a := range args[1:] {
-		switch a {
-		case "-v", "--verbose":
-			cmdArgs = append(cmdArgs, "-v")
-		default:
-			cmdArgs = append(cmdArgs, absAll(env.Cwd, []string{a})[0])
-			paths++
-		}
-	}
-	if paths == 0 {
+	switch args[0] {
+	case "verify":
+	case "-h", "--help", "help":
+		return &config.HelpError{Usage: gatekeeperUsage}
+	default:
 		fmt.Fprint(stderr, gatekeeperUsage)
+		return fmt.Errorf("unknown gatekeeper command %q: use verify", args[0])
+	}
+	var verbose bool
+	fset := flag.NewFlagSet("gatekeeper verify", flag.ContinueOnError)
+	fset.BoolVar(&verbose, "v", false, "add run times and the output of Rego print() calls")
+	fset.BoolVar(&verbose, "verbose", false, "the same as -v")
+	verifyCmd := config.Command{Flags: fset, Header: "usage: drift-action gatekeeper verify [-v] PATH...\n\n" +
+		"Runs the gator Suite files at PATH, like gator verify; a directory means every\n" +
+		"suite below it. Flags may follow the paths; -- ends them.\n\n" +
+		"Exit codes: 0 all passed, 1 a case failed or an error.\n"}
+	paths, err := verifyCmd.Parse(args[1:], stderr)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		fmt.Fprint(stderr, verifyCmd.Usage())
 		return fmt.Errorf("gatekeeper verify: name at least one suite file or directory")
 	}
+	var cmdArgs []string
+	if verbose {
+		cmdArgs = append(cmdArgs, "-v")
+	}
+	cmdArgs = append(cmdArgs, absAll(env.Cwd, paths)...)
 	bin, err := findGatekeeper(env.Getenv("DRIFT_ACTION_GATEKEEPER"))
 	if err != nil {
 		return err

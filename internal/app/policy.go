@@ -24,19 +24,23 @@ const ExitPolicy = 3
 
 const policyUsage = `usage:
   drift-action policy test [--allow-network-builtins] [DIR...]   run Rego unit tests (default: the bundled policies)
-  drift-action policy check --plan FILE [flags]        evaluate one plan JSON file against policies
+  drift-action policy check --plan FILE [flags]                  evaluate one plan JSON file against policies
+
+Run "drift-action policy test -h" or "drift-action policy check -h" for their flags.
 `
 
 func runPolicy(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, policyUsage)
-		return ExitStatus(ExitError)
+		return errors.New("policy: name a command: test or check")
 	}
 	switch args[0] {
 	case "test":
 		return runPolicyTest(ctx, args[1:], env, stdout, stderr)
 	case "check":
 		return runPolicyCheck(ctx, args[1:], env, stdout, stderr)
+	case "-h", "--help", "help":
+		return &config.HelpError{Usage: policyUsage}
 	}
 	fmt.Fprint(stderr, policyUsage)
 	return fmt.Errorf("unknown policy command %q: use test or check", args[0])

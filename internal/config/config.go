@@ -62,32 +62,45 @@ var Formats = []string{"text", "json", "markdown"}
 // ErrHelp is returned when the user asked for usage.
 var ErrHelp = flag.ErrHelp
 
-// ParseDetect reads `detect` flags, then the config file, then fills defaults.
-// Flags win over the file, the file over defaults.
-func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
-	c := Detect{Cwd: env.Cwd, Environ: env.Environ}
+// DetectExitCodes is the exit code contract of detect, as its help and the
+// README state it.
+const DetectExitCodes = "0 clean, 1 error, 2 drift, 3 a mandatory policy failed,\n4 code changes pending and no drift; 1 wins over 3, 3 over 2, 2 over 4."
+
+// detectCommand declares the detect flags, writing into c. The config file
+// path is returned apart: it is read before the rest of c is settled.
+func detectCommand(c *Detect) (Command, *string) {
 	fset := flag.NewFlagSet("detect", flag.ContinueOnError)
-	fset.SetOutput(usage)
-	fset.Usage = func() {
-		fmt.Fprintf(usage, "usage: drift-action detect [flags] [DIR|GLOB...]\n\nPlans every root module and reports drift and pending changes.\nExit codes: 0 clean, 1 error, 2 drift or pending changes.\n\nflags:\n")
-		fset.PrintDefaults()
-	}
-	configPath := fset.String("config", "", "config file (default "+DefaultFile+" in the repository root, if present)")
-	fset.StringVar(&c.Format, "format", "text", "output format: "+strings.Join(Formats, ", "))
-	fset.IntVar(&c.Parallelism, "parallelism", runtime.NumCPU(), "targets planned at once")
-	fset.DurationVar(&c.Timeout, "timeout", DefaultTimeout, "time limit per target (init+plan)")
+	configPath := fset.String("config", "", "config `FILE` (default: "+DefaultFile+" in the repository root, if present)")
+	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: "+strings.Join(Formats, ", "))
+	fset.IntVar(&c.Parallelism, "parallelism", runtime.NumCPU(), "`N` targets planned at once (default: number of CPUs)")
+	fset.DurationVar(&c.Timeout, "timeout", DefaultTimeout, "time limit per target (init + plan + show); on expiry terraform is interrupted, given the grace period, then killed")
 	fset.DurationVar(&c.LockTimeout, "lock-timeout", DefaultLockTimeout, "how long terraform waits for a held state lock")
 	fset.DurationVar(&c.Grace, "grace-period", DefaultGrace, "after a timeout interrupts terraform, how long it may take to stop before it is killed")
-	fset.StringVar(&c.Terraform, "terraform", "terraform", "terraform or tofu executable")
+	fset.StringVar(&c.Terraform, "terraform", "terraform", "terraform or tofu executable: a `PATH`, or a name looked up on $PATH")
 	policyFlags(fset, &c.Policy)
 	fset.BoolVar(&c.Policy.Disabled, "no-policy", false, "skip policy evaluation")
-	fset.Var(listFlag{&c.Policy.Manifests}, "manifests", "Kubernetes manifest files or globs to check with the Gatekeeper constraints (repeatable)")
-	if err := fset.Parse(args); err != nil {
+	fset.Var(listFlag{&c.Policy.Manifests}, "manifests", "Kubernetes manifest files or globs (`GLOB`, repeatable) to check with the Gatekeeper constraints (default: drift.yaml's policy.manifests)")
+	return Command{Flags: fset, Header: "usage: drift-action detect [flags] [DIR|GLOB...]\n\n" +
+		"Plans every root module below DIR (or the config file's roots, or the\n" +
+		"repository) and reports drift and pending changes. Flags may come before\n" +
+		"or after the directories; -- ends the flags.\n\n" +
+		"Exit codes: " + DetectExitCodes + "\n"}, configPath
+}
+
+// ParseDetect reads `detect` flags, then the config file, then fills defaults.
+// Flags win over the file, the file over defaults. A malformed command line
+// prints the usage to usage; -h returns a *HelpError.
+func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
+	c := Detect{Cwd: env.Cwd, Environ: env.Environ}
+	cmd, configPath := detectCommand(&c)
+	dirs, err := cmd.Parse(args, usage)
+	if err != nil {
 		return c, err
 	}
+	fset := cmd.Flags
 	set := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	c.Dirs = fset.Args()
+	c.Dirs = dirs
 
 	if !slices.Contains(Formats, c.Format) {
 		return c, fmt.Errorf("--format %q is not supported: use one of %s", c.Format, strings.Join(Formats, ", "))

@@ -103,10 +103,10 @@ func (l listFlag) Set(s string) error {
 
 // policyFlags registers the policy flags shared by detect and policy check.
 func policyFlags(fset *flag.FlagSet, p *Policy) {
-	fset.Var(listFlag{&p.Dirs}, "policy", "policy directory (repeatable); replaces the bundled policies and drift.yaml's policy.dirs unless --bundled is given")
-	fset.BoolVar(&p.Bundled, "bundled", true, "evaluate the bundled policies (default: unless --policy is given or drift.yaml says policy.bundled: false)")
-	fset.StringVar(&p.SetFile, "policy-set", "", "policy set file with enforcement levels (default: policy-set.yaml in each policy directory, then the bundled one)")
-	fset.Var(overrideFlag{&p.Overrides}, "override", "override a soft-mandatory policy by name or glob (repeatable); every override is recorded")
+	fset.Var(listFlag{&p.Dirs}, "policy", "policy directory (`DIR`, repeatable); replaces the bundled policies and drift.yaml's policy.dirs unless --bundled is given (default: the bundled policies and drift.yaml's policy.dirs)")
+	fset.BoolVar(&p.Bundled, "bundled", true, "evaluate the bundled policies (default: true unless --policy is given or drift.yaml says policy.bundled: false)")
+	fset.StringVar(&p.SetFile, "policy-set", "", "policy set `FILE` with enforcement levels (default: policy-set.yaml in each policy directory, then the bundled one)")
+	fset.Var(overrideFlag{&p.Overrides}, "override", "override a soft-mandatory `POLICY` by name or glob (repeatable); every override is recorded")
 	fset.DurationVar(&p.Timeout, "policy-timeout", DefaultPolicyTimeout, "time limit for evaluating the policies of one target")
 	fset.BoolVar(&p.AllowNetwork, "allow-network-builtins", false, "let policies call http.send, net.lookup_ip_addr and opa.runtime (policy.allow-network in drift.yaml)")
 }
@@ -159,24 +159,26 @@ type PolicyCheck struct {
 func ParsePolicyCheck(args []string, env Env, usage io.Writer) (PolicyCheck, error) {
 	c := PolicyCheck{Cwd: env.Cwd}
 	fset := flag.NewFlagSet("policy check", flag.ContinueOnError)
-	fset.SetOutput(usage)
-	fset.Usage = func() {
-		fmt.Fprintf(usage, "usage: drift-action policy check --plan FILE [--policy DIR]... [--format text|json]\n\nEvaluates one terraform plan JSON file (terraform show -json) against policies,\nwith the masks and policy settings of the config file as detect has them.\nExit codes: 0 nothing mandatory failed, 3 a mandatory policy failed, 1 error.\n\nflags:\n")
-		fset.PrintDefaults()
-	}
-	fset.StringVar(&c.Plan, "plan", "", "plan JSON file, as `terraform show -json PLANFILE` prints it (required)")
-	fset.StringVar(&c.Format, "format", "text", "output format: text or json")
-	configPath := fset.String("config", "", "config file for masks and policy settings (default "+DefaultFile+" in the repository root, if present)")
+	fset.StringVar(&c.Plan, "plan", "", "plan JSON `FILE`, as terraform show -json PLANFILE prints it (required)")
+	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: text or json")
+	configPath := fset.String("config", "", "config `FILE` for masks and policy settings (default: "+DefaultFile+" in the repository root, if present)")
 	policyFlags(fset, &c.Policy)
-	if err := fset.Parse(args); err != nil {
+	cmd := Command{Flags: fset, Header: "usage: drift-action policy check --plan FILE [flags]\n\n" +
+		"Evaluates one terraform plan JSON file (terraform show -json) against policies,\n" +
+		"with the masks and policy settings of the config file as detect has them.\n\n" +
+		"Exit codes: 0 nothing mandatory failed, 1 error, 3 a mandatory policy failed.\n"}
+	args, err := cmd.Parse(args, usage)
+	if err != nil {
 		return c, err
 	}
-	if fset.NArg() > 0 {
-		return c, fmt.Errorf("policy check: unexpected argument %q; pass the plan with --plan FILE", fset.Arg(0))
+	if len(args) > 0 {
+		fmt.Fprint(usage, cmd.Usage())
+		return c, fmt.Errorf("policy check: unexpected argument %q; pass the plan with --plan FILE", args[0])
 	}
 	set := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if c.Plan == "" {
+		fmt.Fprint(usage, cmd.Usage())
 		return c, fmt.Errorf("policy check: --plan FILE is required (make one with: terraform show -json plan.tfplan > plan.json)")
 	}
 	if c.Format != "text" && c.Format != "json" {

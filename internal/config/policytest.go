@@ -2,7 +2,6 @@ package config
 
 import (
 	"flag"
-	"fmt"
 	"io"
 )
 
@@ -16,15 +15,14 @@ type PolicyTest struct {
 func ParsePolicyTest(args []string, usage io.Writer) (PolicyTest, error) {
 	var c PolicyTest
 	fset := flag.NewFlagSet("policy test", flag.ContinueOnError)
-	fset.SetOutput(usage)
-	fset.Usage = func() {
-		fmt.Fprintf(usage, "usage: drift-action policy test [--allow-network-builtins] [DIR...]\n\nRuns the Rego unit tests (test_ rules) of DIR, or of the bundled policies.\nExit codes: 0 all passed, 1 a test failed or errored.\n\nflags:\n")
-		fset.PrintDefaults()
-	}
 	fset.BoolVar(&c.AllowNetwork, "allow-network-builtins", false, "let policies call http.send, net.lookup_ip_addr and opa.runtime (policy.allow-network in drift.yaml)")
-	if err := fset.Parse(args); err != nil {
+	cmd := Command{Flags: fset, Header: "usage: drift-action policy test [--allow-network-builtins] [DIR...]\n\n" +
+		"Runs the Rego unit tests (test_ rules) of each DIR, or of the bundled policies.\n\n" +
+		"Exit codes: 0 all passed, 1 a test failed or errored.\n"}
+	dirs, err := cmd.Parse(args, usage)
+	if err != nil {
 		return c, err
 	}
-	c.Dirs = fset.Args()
+	c.Dirs = dirs
 	return c, nil
 }
