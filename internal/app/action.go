@@ -163,15 +163,14 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	}
 	// Progress goes straight to the log: directory names and terraform's
 	// words are untrusted, and the log never runs commands from them.
-	det, err := Detect(ctx, c, log)
-	if det.PlanDir != "" {
-		defer os.RemoveAll(det.PlanDir)
-	}
+	run, err := detect(ctx, c, log)
+	defer run.Close()
 	if err != nil {
 		return err
 	}
-	det.Doc.Origin = origin(a)
-	return publish(ctx, a, ev, det.Doc, log)
+	doc := document(run)
+	doc.Origin = origin(a)
+	return publish(ctx, a, ev, doc, log)
 }
 
 func describeEvent(ev config.Event) string {

@@ -124,17 +124,16 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
-	det, err := Detect(ctx, c, stderr)
-	if det.PlanDir != "" {
-		defer os.RemoveAll(det.PlanDir)
-	}
+	run, err := detect(ctx, c, stderr)
+	defer run.Close()
 	if err != nil {
 		return err
 	}
-	if err := render(stdout, c.Format, det.Doc, c.Color && isTerminal(stdout)); err != nil {
+	doc := document(run)
+	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	if code := det.Doc.ExitCode(); code != 0 {
+	if code := doc.ExitCode(); code != 0 {
 		return ExitStatus(code)
 	}
 	return nil

@@ -36,17 +36,16 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return err
 	}
 	fmt.Fprintf(stderr, "\nrunning: drift-action detect %s\n\n", setup.Dir)
-	det, err := Detect(ctx, c, stderr)
-	if det.PlanDir != "" {
-		defer os.RemoveAll(det.PlanDir)
-	}
+	run, err := detect(ctx, c, stderr)
+	defer run.Close()
 	if err != nil {
 		return err
 	}
-	if err := render(stdout, c.Format, det.Doc, c.Color && isTerminal(stdout)); err != nil {
+	doc := document(run)
+	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	code := det.Doc.ExitCode()
+	code := doc.ExitCode()
 	fmt.Fprintf(stderr, "\ndetect would exit %d (0 clean, 1 error, 2 drift or pending changes); the demo itself succeeded.\n", code)
 	if code == ExitError {
 		return ExitStatus(ExitError)
