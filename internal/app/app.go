@@ -58,7 +58,7 @@ func describeErr(err error) error {
 // log, stdout and stderr alike, goes through one command-safe writer. A
 // panic is an error (exit 1), never Go's exit 2, which means drift here.
 func Main(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) (code int) {
-	if len(args) == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
+	if len(args) == 0 && env.InAction() {
 		return mainAction(ctx, env, stdout)
 	}
 	defer func() {
@@ -89,7 +89,7 @@ var Version = "dev"
 // Run executes one command.
 func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		if env.Getenv("GITHUB_ACTIONS") == "true" {
+		if env.InAction() {
 			// The action's log is stdout alone: see Main.
 			if code := mainAction(ctx, env, stdout); code != 0 {
 				return ExitStatus(code)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/demo"
@@ -14,15 +13,9 @@ import (
 // runDemo applies the bundled example, drifts it and runs detect on it. The
 // demo succeeds when detection works, whatever drift it finds.
 func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
-	cache := env.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		cache = filepath.Join(env.Getenv("HOME"), ".cache")
-	}
-	tfBin := env.Getenv("DRIFT_ACTION_TERRAFORM")
-	if tfBin == "" {
-		tfBin = "terraform"
-	}
-	setup, err := demo.Prepare(ctx, filepath.Join(cache, "drift-action", "demo"), tfBin, env.Environ, stderr)
+	d := config.ParseDemo(env)
+	tfBin := d.Terraform
+	setup, err := demo.Prepare(ctx, d.CacheDir, tfBin, env.Environ, stderr)
 	if setup.Dir != "" {
 		defer os.RemoveAll(setup.Dir)
 	}

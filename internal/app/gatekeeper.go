@@ -62,7 +62,7 @@ func runGatekeeper(ctx context.Context, args []string, env config.Env, stdout, s
 		fmt.Fprint(stderr, gatekeeperUsage)
 		return fmt.Errorf("gatekeeper verify: name at least one suite file or directory")
 	}
-	bin, err := findGatekeeper(env.Getenv("DRIFT_ACTION_GATEKEEPER"))
+	bin, err := findGatekeeper(env.GatekeeperBin())
 	if err != nil {
 		return err
 	}
