@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/gatekeeper/wire"
 	"github.com/myorg/drift-action/internal/policy"
 )
 
@@ -81,13 +81,6 @@ func runGatekeeper(ctx context.Context, args []string, env config.Env, stdout, s
 	return fmt.Errorf("gatekeeper verify: %w", err)
 }
 
-// gatekeeperReport is what the companion binary's evaluate prints.
-type gatekeeperReport struct {
-	Violations []struct {
-		Constraint, Template, Resource, File, Msg, EnforcementAction, Severity string
-	}
-}
-
 // checkManifests evaluates Kubernetes manifests (templates and constraints
 // included) with Gatekeeper, as admission would.
 func checkManifests(ctx context.Context, globs []string, gatekeeperBin, cwd string) ([]policy.Result, error) {
@@ -113,9 +106,9 @@ func checkManifests(ctx context.Context, globs []string, gatekeeperBin, cwd stri
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("%s", strings.TrimSpace(errOut.String()+" "+err.Error()))
 	}
-	var rep gatekeeperReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		return nil, fmt.Errorf("read %s output: %w", gatekeeperBinary, err)
+	rep, err := wire.Read(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("%s output: %w", gatekeeperBinary, err)
 	}
 	results := make([]policy.Result, 0, len(rep.Violations))
 	for _, v := range rep.Violations {

@@ -48,8 +48,6 @@ type Action struct {
 	Dirs           []string
 	ConfigFile     string
 	Policy         Policy
-	ReportPath     string
-	LogPath        string
 	Token          string
 	CommentAuthor  string // the login the token comments as; "" finds it
 	FailOnDrift    bool
@@ -105,8 +103,6 @@ func ParseAction(env Env) (Action, error) {
 	a := Action{
 		Mode:          in("mode"),
 		ConfigFile:    in("config"),
-		ReportPath:    in("report-path"),
-		LogPath:       in("log-path"),
 		Token:         strings.TrimSpace(gha.GetInput("github-token")),
 		Terraform:     in("terraform-binary"),
 		CommentAuthor: in("comment-author"),
