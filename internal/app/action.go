@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -35,7 +33,7 @@ func (r reported) Unwrap() error { return r.error }
 // before anything is printed, every error ends as an annotation and a line
 // in the job summary, and a failed write makes the exit code 1.
 func mainAction(ctx context.Context, env config.Env, stdout interface{ Write([]byte) (int, error) }) (code int) {
-	log := actions.New(stdout, env.Getenv)
+	log := actions.New(stdout, env.RunnerFiles())
 	if err := log.Start(); err != nil {
 		return ExitError // nothing can be said: the log itself is broken
 	}
@@ -102,77 +100,31 @@ func runAction(ctx context.Context, env config.Env, log *actions.Log) error {
 	}
 	switch a.Mode {
 	case "list":
-		return actionList(ctx, a, env, log)
+		return actionList(ctx, a, ev, env, log)
 	case "aggregate":
 		return actionAggregate(ctx, a, ev, log)
 	}
 	return actionDetect(ctx, a, ev, env, log)
 }
 
-// detectConfig turns action inputs into the detect configuration.
-func detectConfig(a config.Action, env config.Env, log *actions.Log) (config.Detect, error) {
-	args := []string{"--terraform", a.Terraform}
-	cfg := a.ConfigFile
-	if _, err := os.Stat(filepath.Join(a.Workspace, cfg)); err == nil || cfg != config.DefaultFile {
-		args = append(args, "--config", cfg)
-	}
-	if a.Parallelism > 0 {
-		args = append(args, "--parallelism", strconv.Itoa(a.Parallelism))
-	}
-	if a.Policy.Disabled {
-		args = append(args, "--no-policy")
-	} else {
-		// The input means what --policy and --bundled mean; left empty, the
-		// config file decides exactly as it does for the CLI.
-		for _, d := range a.Policy.Dirs {
-			args = append(args, "--policy", d)
-		}
-		if a.Policy.Bundled {
-			args = append(args, "--bundled=true")
-		}
-		for _, m := range a.Policy.Manifests {
-			args = append(args, "--manifests", m)
-		}
-	}
-	// "--": a working directory is never read as a flag, wherever it stands.
-	args = append(append(args, "--"), a.Dirs...)
-	denv := config.Env{Getenv: env.Getenv, Environ: env.Environ, Cwd: a.Workspace}
-	c, err := config.ParseDetect(args, denv, log)
-	if err != nil {
-		return c, err
-	}
-	c.Policy.Overrides = append(c.Policy.Overrides, a.Policy.Overrides...) // recorded as from the input
-	c.Color = false
-	return c, nil
-}
-
 func actionDetect(ctx context.Context, a config.Action, ev config.Event, env config.Env, log *actions.Log) error {
-	c, err := detectConfig(a, env, log)
+	c, err := config.ActionDetect(a, ev, env)
 	if err != nil {
 		return err
 	}
-	c.Event = ev.Name
-	if ev.DispatchType == "drift-detected" {
-		c.OnlyRoots = ev.Roots
-	}
-	c.Shard = a.Shard
-	// Labels override soft-mandatory policies on pull requests; recorded like any override.
-	c.Policy.Overrides = append(c.Policy.Overrides, ev.Overrides()...)
-
 	if err := log.Printf("drift-action: planning (%s)\n", describeEvent(ev)); err != nil {
 		return err
 	}
 	// Progress goes straight to the log: directory names and terraform's
 	// words are untrusted, and the log never runs commands from them.
-	det, err := Detect(ctx, c, log)
-	if det.PlanDir != "" {
-		defer os.RemoveAll(det.PlanDir)
-	}
+	run, err := detect(ctx, c, log)
+	defer run.Close()
 	if err != nil {
 		return err
 	}
-	det.Doc.Origin = origin(a)
-	return publish(ctx, a, ev, det.Doc, log)
+	doc := document(run)
+	doc.Origin = origin(a)
+	return publish(ctx, a, ev, doc, log)
 }
 
 func describeEvent(ev config.Event) string {

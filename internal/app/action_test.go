@@ -396,6 +396,41 @@ func TestActionMatrixListAndAggregate(t *testing.T) {
 	}
 }
 
+// The matrix honours a dispatch's roots as detect does: only they are split
+// into shards, and each shard's job then plans its part of them.
+func TestActionMatrixListHonoursDispatchedRoots(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	for _, d := range []string{"stacks/a", "stacks/b", "stacks/c", "other/d"} {
+		tftest.WriteRoot(t, ws, d, map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }` + "\n"})
+	}
+	tftest.WriteRoot(t, ws, ".github", map[string]string{"drift.yaml": "shard-size: 1\n"})
+	tests := []struct {
+		name, payload, want string
+	}{
+		{name: "drift-detected with roots", payload: `{"action": "drift-detected", "client_payload": {"roots": ["stacks/b", "other/*"]}}`,
+			want: `{"include":[{"shard":"1/2","roots":"other/d@default","targets":1},{"shard":"2/2","roots":"stacks/b@default","targets":1}]}`},
+		{name: "another dispatch plans everything", payload: `{"action": "refresh", "client_payload": {"roots": ["stacks/b"]}}`,
+			want: `{"include":[{"shard":"1/4","roots":"other/d@default","targets":1},{"shard":"2/4","roots":"stacks/a@default","targets":1},{"shard":"3/4","roots":"stacks/b@default","targets":1},{"shard":"4/4","roots":"stacks/c@default","targets":1}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			list := runnerRun{t: t, workspace: ws, event: "repository_dispatch", payload: tt.payload, inputs: map[string]string{"mode": "list"}}.run()
+			if list.code != 0 {
+				t.Fatalf("list: exit %d %s", list.code, list.stderr)
+			}
+			if diff := cmp.Diff(tt.want, list.outputs["matrix"]); diff != "" {
+				t.Errorf("matrix (-want +got):\n%s", diff)
+			}
+		})
+	}
+	none := runnerRun{t: t, workspace: ws, event: "repository_dispatch", payload: `{"action": "drift-detected", "client_payload": {"roots": ["gone"]}}`, inputs: map[string]string{"mode": "list"}}.run()
+	if none.code != ExitError || !strings.Contains(none.stderr+none.stdout, "none of the roots") {
+		t.Errorf("dispatch naming no root here: exit %d, want an error naming the roots\n%s%s", none.code, none.stdout, none.stderr)
+	}
+}
+
 func TestActionCommentPermissionDenied(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)

@@ -59,7 +59,7 @@ func describeErr(err error) error {
 // log, stdout and stderr alike, goes through one command-safe writer. A
 // panic is an error (exit 1), never Go's exit 2, which means drift here.
 func Main(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) (code int) {
-	if len(args) == 0 && env.Getenv("GITHUB_ACTIONS") == "true" {
+	if len(args) == 0 && env.InAction() {
 		return mainAction(ctx, env, stdout)
 	}
 	defer func() {
@@ -109,7 +109,7 @@ func Run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 
 func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		if env.Getenv("GITHUB_ACTIONS") == "true" {
+		if env.InAction() {
 			// The action's log is stdout alone: see Main.
 			if code := mainAction(ctx, env, stdout); code != 0 {
 				return ExitStatus(code)
@@ -199,17 +199,16 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
-	det, err := Detect(ctx, c, stderr)
-	if det.PlanDir != "" {
-		defer os.RemoveAll(det.PlanDir)
-	}
+	run, err := detect(ctx, c, stderr)
+	defer run.Close()
 	if err != nil {
 		return err
 	}
-	if err := render(stdout, c.Format, det.Doc, c.Color && isTerminal(stdout)); err != nil {
+	doc := document(run)
+	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	if code := det.Doc.ExitCode(); code != 0 {
+	if code := doc.ExitCode(); code != 0 {
 		return ExitStatus(code)
 	}
 	return nil

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
 )
 
@@ -254,7 +253,7 @@ func TestActionDirsAreNeverFlags(t *testing.T) {
 			t.Parallel()
 			env := cliEnv(t)
 			a := config.Action{Terraform: "terraform", Workspace: env.Cwd, ConfigFile: config.DefaultFile, Dirs: tt.dirs}
-			c, err := detectConfig(a, env, actions.New(&bytes.Buffer{}, env.Getenv))
+			c, err := config.ActionDetect(a, config.Event{}, env)
 			if err != nil {
 				t.Fatal(err)
 			}

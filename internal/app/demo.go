@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -38,15 +37,9 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if !slices.Contains(config.Formats, format) {
 		return fmt.Errorf("demo: --format %q is not supported: use one of %s", format, strings.Join(config.Formats, ", "))
 	}
-	cache := env.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		cache = filepath.Join(env.Getenv("HOME"), ".cache")
-	}
-	tfBin := env.Getenv("DRIFT_ACTION_TERRAFORM")
-	if tfBin == "" {
-		tfBin = "terraform"
-	}
-	setup, err := demo.Prepare(ctx, filepath.Join(cache, "drift-action", "demo"), tfBin, env.Environ, stderr)
+	d := config.ParseDemo(env)
+	tfBin := d.Terraform
+	setup, err := demo.Prepare(ctx, d.CacheDir, tfBin, env.Environ, stderr)
 	if setup.Dir != "" {
 		defer os.RemoveAll(setup.Dir)
 	}
@@ -60,17 +53,16 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return err
 	}
 	fmt.Fprintf(stderr, "\nrunning: drift-action detect %s\n\n", setup.Dir)
-	det, err := Detect(ctx, c, stderr)
-	if det.PlanDir != "" {
-		defer os.RemoveAll(det.PlanDir)
-	}
+	run, err := detect(ctx, c, stderr)
+	defer run.Close()
 	if err != nil {
 		return err
 	}
-	if err := render(stdout, c.Format, det.Doc, c.Color && isTerminal(stdout)); err != nil {
+	doc := document(run)
+	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	code := det.Doc.ExitCode()
+	code := doc.ExitCode()
 	fmt.Fprintf(stderr, "\ndetect would exit %d (exit codes: %s); the demo itself succeeded.\n", code, strings.ReplaceAll(config.DetectExitCodes, "\n", " "))
 	if code == ExitError {
 		return ExitStatus(ExitError)

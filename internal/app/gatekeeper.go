@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/gatekeeper/wire"
 	"github.com/myorg/drift-action/internal/policy"
 )
 
@@ -79,7 +79,7 @@ func runGatekeeper(ctx context.Context, args []string, env config.Env, stdout, s
 		cmdArgs = append(cmdArgs, "-v")
 	}
 	cmdArgs = append(cmdArgs, absAll(env.Cwd, paths)...)
-	bin, err := findGatekeeper(env.Getenv("DRIFT_ACTION_GATEKEEPER"))
+	bin, err := findGatekeeper(env.GatekeeperBin())
 	if err != nil {
 		return err
 	}
@@ -96,13 +96,6 @@ func runGatekeeper(ctx context.Context, args []string, env config.Env, stdout, s
 		return fmt.Errorf("gatekeeper verify failed (see above)")
 	}
 	return fmt.Errorf("gatekeeper verify: %w", err)
-}
-
-// gatekeeperReport is what the companion binary's evaluate prints.
-type gatekeeperReport struct {
-	Violations []struct {
-		Constraint, Template, Resource, File, Msg, EnforcementAction, Severity string
-	}
 }
 
 // checkManifests evaluates Kubernetes manifests (templates and constraints
@@ -130,9 +123,9 @@ func checkManifests(ctx context.Context, globs []string, gatekeeperBin, cwd stri
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("%s", strings.TrimSpace(errOut.String()+" "+err.Error()))
 	}
-	var rep gatekeeperReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		return nil, fmt.Errorf("read %s output: %w", gatekeeperBinary, err)
+	rep, err := wire.Read(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("%s output: %w", gatekeeperBinary, err)
 	}
 	results := make([]policy.Result, 0, len(rep.Violations))
 	for _, v := range rep.Violations {

@@ -31,13 +31,19 @@ func origin(a config.Action) *report.Origin {
 
 // actionList writes the matrix of shards for a fan-out: each job runs
 // detect with shard: ${{ matrix.shard }}.
-func actionList(ctx context.Context, a config.Action, env config.Env, log *actions.Log) error {
-	c, err := detectConfig(a, env, log)
+// The matrix covers the targets detect would plan for the same event: a
+// drift-detected dispatch's roots only (discover.Select, as in detect).
+func actionList(ctx context.Context, a config.Action, ev config.Event, env config.Env, log *actions.Log) error {
+	c, err := config.ActionDetect(a, ev, env)
 	if err != nil {
 		return err
 	}
 	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
 	if err != nil {
+		return err
+	}
+	// Every job splits the same selection; the shard is each job's own.
+	if targets, err = discover.Select(targets, c.RepoRoot, c.OnlyRoots, config.Shard{}); err != nil {
 		return err
 	}
 	size := c.File.ShardSize

@@ -6,17 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/myorg/drift-action/internal/config"
-	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/policies"
-	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // ExitPolicy is the exit code when a mandatory policy fails.
@@ -68,85 +66,9 @@ func runPolicyTest(ctx context.Context, args []string, env config.Env, stdout, s
 func absAll(cwd string, dirs []string) []string {
 	out := make([]string, len(dirs))
 	for i, d := range dirs {
-		if filepath.IsAbs(d) {
-			out[i] = d
-		} else {
-			out[i] = filepath.Join(cwd, d)
-		}
+		out[i] = pipeline.Abs(cwd, d)
 	}
 	return out
-}
-
-// loadPolicies compiles the configured policies once for the whole run.
-func loadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Engine, error) {
-	var srcs []policy.Source
-	var set policy.Set
-	for _, l := range p.Levels {
-		set.Entries = append(set.Entries, policy.SetEntry{Name: l.Name, Level: policy.Level(l.Level)})
-	}
-	addSet := func(path string, read func() ([]byte, error), required bool) error {
-		data, err := read()
-		if errors.Is(err, fs.ErrNotExist) && !required {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("policy set: %w", err)
-		}
-		s, err := policy.ParseSet(path, data)
-		if err != nil {
-			return err
-		}
-		set.Entries = append(set.Entries, s.Entries...)
-		if set.Default == "" {
-			set.Default = s.Default
-		}
-		return nil
-	}
-	if p.SetFile != "" {
-		f := absAll(cwd, []string{p.SetFile})[0]
-		if err := addSet(p.SetFile, func() ([]byte, error) { return os.ReadFile(f) }, true); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range absAll(cwd, p.Dirs) {
-		srcs = append(srcs, policy.Source{Dir: d})
-		f := filepath.Join(d, policies.SetFile)
-		if err := addSet(f, func() ([]byte, error) { return os.ReadFile(f) }, false); err != nil {
-			return nil, err
-		}
-	}
-	if p.Bundled {
-		srcs = append(srcs, policy.Source{FS: policies.FS, Dir: "."})
-		if err := addSet("(bundled) "+policies.SetFile, func() ([]byte, error) { return fs.ReadFile(policies.FS, policies.SetFile) }, false); err != nil {
-			return nil, err
-		}
-	}
-	if len(srcs) == 0 {
-		return nil, errors.New("no policies: pass --policy DIR or keep the bundled policies")
-	}
-	e, err := policy.Load(ctx, srcs, set, policy.Options{AllowNetwork: p.AllowNetwork})
-	if err != nil {
-		return nil, err
-	}
-	// Checked before any plan, like the policies: an override that does
-	// nothing would let a reader believe a failure was waived.
-	if err := e.CheckOverrides(policyOverrides(p.Overrides)); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
-
-func policyOverrides(os []config.Override) []policy.Override {
-	out := make([]policy.Override, len(os))
-	for i, o := range os {
-		out[i] = policy.Override(o)
-	}
-	return out
-}
-
-// masks are the config's masks as the policy input applies them.
-func masks(f config.File) policy.Masks {
-	return policy.Masks{Paths: f.MaskPaths, Values: f.MaskValues}
 }
 
 // checkDoc is the `policy check --format json` output.
@@ -167,23 +89,21 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	if err != nil {
 		return fmt.Errorf("policy check: read plan: %w", err)
 	}
-	engine, err := loadPolicies(ctx, c.Policy, env.Cwd)
+	engine, err := pipeline.LoadPolicies(ctx, c.Policy, env.Cwd)
 	if err != nil {
 		return err
 	}
-	raw, err := policy.ParsePlan(data)
+	plan, err := pipeline.ReadPlan(data)
 	if err != nil {
 		return fmt.Errorf("policy check: %s: %w (pass the output of terraform show -json PLANFILE)", c.Plan, err)
 	}
-	data = nil // the parsed value is all we keep: plans can be tens of megabytes
-	verdict, err := policy.Verdict(raw)
-	if err != nil {
-		return fmt.Errorf("policy check: %s is not a terraform plan: %w", c.Plan, err)
-	}
-	results, err := evalTarget(ctx, engine, raw, verdict, policy.RunContext{Event: "cli", Root: filepath.Dir(c.Plan), Target: "default"}, c.Policy, masks(c.File))
+	data = nil // the parsed plan is all we keep: plans can be tens of megabytes
+	plan.JSON = nil
+	checked, err := pipeline.Check(ctx, engine, plan, policy.RunContext{Event: "cli", Root: filepath.Dir(c.Plan), Target: "default"}, c.Policy, c.File)
 	if err != nil {
 		return fmt.Errorf("policy check: %w", err)
 	}
+	results := checked.Policy
 	doc := checkDoc{Version: 1, Plan: c.Plan, Summary: policy.Summarize(results), Results: results}
 	if doc.Results == nil {
 		doc.Results = []policy.Result{}
@@ -202,13 +122,4 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 		return ExitStatus(ExitPolicy)
 	}
 	return nil
-}
-
-// evalTarget evaluates the policies for one target within the time limit;
-// masked values never reach the policies, and every sensitive or masked
-// value is redacted from the messages.
-func evalTarget(ctx context.Context, e *policy.Engine, raw ast.Value, res drift.Result, rc policy.RunContext, p config.Policy, m policy.Masks) ([]policy.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
-	defer cancel()
-	return e.Eval(ctx, policy.NewInput(raw, res, rc, m), policyOverrides(p.Overrides))
 }

@@ -2,6 +2,9 @@ package config
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,8 +48,6 @@ type Action struct {
 	Dirs           []string
 	ConfigFile     string
 	Policy         Policy
-	ReportPath     string
-	LogPath        string
 	Token          string
 	CommentAuthor  string // the login the token comments as; "" finds it
 	FailOnDrift    bool
@@ -102,8 +103,6 @@ func ParseAction(env Env) (Action, error) {
 	a := Action{
 		Mode:          in("mode"),
 		ConfigFile:    in("config"),
-		ReportPath:    in("report-path"),
-		LogPath:       in("log-path"),
 		Token:         strings.TrimSpace(gha.GetInput("github-token")),
 		Terraform:     in("terraform-binary"),
 		CommentAuthor: in("comment-author"),
@@ -204,4 +203,57 @@ func lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// ActionDetect is the detect configuration of an action run, for mode
+// detect and for the matrix of mode list alike. The inputs stand where
+// detect's flags do, so drift.yaml, the defaults and the environment fill
+// the rest by the CLI's rule (resolveDetect); the event narrows the roots
+// (a drift-detected dispatch) and adds label overrides.
+func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
+	c := Detect{
+		Format: "text", Parallelism: runtime.NumCPU(), Timeout: DefaultTimeout,
+		LockTimeout: DefaultLockTimeout, Grace: DefaultGrace,
+		Terraform: a.Terraform, Dirs: a.Dirs, Cwd: a.Workspace, Environ: env.Environ,
+		Policy: Policy{Bundled: true, Timeout: DefaultPolicyTimeout},
+	}
+	// terraform-binary always has a value (its default is "terraform"), so
+	// it is always given, as --terraform always was.
+	set := map[string]bool{"terraform": true}
+	configPath := a.ConfigFile
+	if _, err := os.Stat(filepath.Join(a.Workspace, configPath)); err != nil && configPath == DefaultFile {
+		configPath = "" // the default file, looked for from the repository root
+	}
+	if a.Parallelism > 0 {
+		c.Parallelism, set["parallelism"] = a.Parallelism, true
+	}
+	switch {
+	case a.Policy.Disabled:
+		c.Policy.Disabled, set["no-policy"] = true, true
+	default:
+		// The input means what --policy and --bundled mean; left empty, the
+		// config file decides exactly as it does for the CLI.
+		if len(a.Policy.Dirs) > 0 {
+			c.Policy.Dirs, set["policy"] = a.Policy.Dirs, true
+		}
+		if a.Policy.Bundled {
+			set["bundled"] = true
+		}
+		if len(a.Policy.Manifests) > 0 {
+			c.Policy.Manifests, set["manifests"] = a.Policy.Manifests, true
+		}
+	}
+	if err := resolveDetect(&c, configPath, set, Env{Getenv: env.Getenv, Environ: env.Environ, Cwd: a.Workspace}); err != nil {
+		return c, err
+	}
+	c.Policy.Overrides = append(c.Policy.Overrides, a.Policy.Overrides...) // recorded as from the input
+	c.Color = false
+	c.Event = ev.Name
+	if ev.DispatchType == "drift-detected" {
+		c.OnlyRoots = ev.Roots
+	}
+	c.Shard = a.Shard
+	// Labels override soft-mandatory policies on pull requests; recorded like any override.
+	c.Policy.Overrides = append(c.Policy.Overrides, ev.Overrides()...)
+	return c, nil
 }

@@ -34,6 +34,46 @@ type Env struct {
 	Cwd     string
 }
 
+// InAction reports whether the process runs as a step of a GitHub Actions
+// workflow (GITHUB_ACTIONS=true).
+func (e Env) InAction() bool { return e.Getenv("GITHUB_ACTIONS") == "true" }
+
+// GatekeeperBin is $DRIFT_ACTION_GATEKEEPER: the companion binary for
+// Gatekeeper, when not beside this one or on PATH.
+func (e Env) GatekeeperBin() string { return e.Getenv("DRIFT_ACTION_GATEKEEPER") }
+
+// RunnerFiles looks up the files the runner names for a step's outputs and
+// job summary (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY), for actions.New; any
+// other name is "".
+func (e Env) RunnerFiles() func(string) string {
+	return func(name string) string {
+		switch name {
+		case "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY":
+			return e.Getenv(name)
+		}
+		return ""
+	}
+}
+
+// Demo is what `drift-action demo` needs from the environment.
+type Demo struct {
+	CacheDir  string // where the demo's providers and state are kept
+	Terraform string // $DRIFT_ACTION_TERRAFORM, else terraform
+}
+
+// ParseDemo reads the demo's settings from the environment.
+func ParseDemo(env Env) Demo {
+	d := Demo{CacheDir: env.Getenv("XDG_CACHE_HOME"), Terraform: env.Getenv("DRIFT_ACTION_TERRAFORM")}
+	if d.CacheDir == "" {
+		d.CacheDir = filepath.Join(env.Getenv("HOME"), ".cache")
+	}
+	d.CacheDir = filepath.Join(d.CacheDir, "drift-action", "demo")
+	if d.Terraform == "" {
+		d.Terraform = "terraform"
+	}
+	return d
+}
+
 // Detect is everything one `detect` run needs.
 type Detect struct {
 	Format         string
@@ -114,10 +154,19 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 		}
 	}
 
+	return c, resolveDetect(&c, *configPath, set, env)
+}
+
+// resolveDetect completes a detect configuration whose settings given
+// explicitly (flags, or the action's inputs) are named in set: drift.yaml
+// (configPath, or the default file when "") fills the rest, then the
+// defaults and the environment do. It is the one resolution rule for the
+// CLI and the action.
+func resolveDetect(c *Detect, configPath string, set map[string]bool, env Env) error {
 	c.RepoRoot = RepoRoot(env.Cwd)
-	f, err := loadFile(*configPath, c.RepoRoot, env.Cwd)
+	f, err := loadFile(configPath, c.RepoRoot, env.Cwd)
 	if err != nil {
-		return c, err
+		return err
 	}
 	c.File = f
 	if !set["parallelism"] && f.Parallelism > 0 {
@@ -136,13 +185,13 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 		c.Terraform = f.Terraform
 	}
 	if err := resolvePolicy(&c.Policy, f.Policy, set); err != nil {
-		return c, err
+		return err
 	}
 	c.Event = "cli"
-	c.GatekeeperBin = env.Getenv("DRIFT_ACTION_GATEKEEPER")
+	c.GatekeeperBin = env.GatekeeperBin()
 	c.Color = env.Getenv("NO_COLOR") == ""
 	c.PluginCacheDir = pluginCache(env.Getenv)
-	return c, nil
+	return nil
 }
 
 func loadFile(explicit, repoRoot, cwd string) (File, error) {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -348,6 +349,26 @@ func display(base, abs string) string {
 		return filepath.ToSlash(abs)
 	}
 	return filepath.ToSlash(rel)
+}
+
+// Select is the one rule choosing which targets a job plans, for detect and
+// for the matrix of mode: list alike: the targets under the roots a
+// dispatch named (all when none is named), then this job's shard of them
+// (all when the run is not sharded). Naming roots none of which is a root
+// module here is an error, never an empty clean run.
+func Select(targets []Target, repoRoot string, roots []string, shard config.Shard) ([]Target, error) {
+	targets = Narrow(targets, repoRoot, roots)
+	if len(targets) == 0 && len(roots) > 0 {
+		quoted := make([]string, len(roots))
+		for i, r := range roots {
+			quoted[i] = strconv.Quote(r) // from an event payload: one line each
+		}
+		return nil, fmt.Errorf("discover: none of the roots %s is a root module here", strings.Join(quoted, ", "))
+	}
+	if shard.IsSet() {
+		targets = Shard(targets, shard.Index, shard.Count)
+	}
+	return targets, nil
 }
 
 // Narrow keeps the targets whose directory matches one of roots (paths or

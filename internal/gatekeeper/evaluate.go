@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/gatekeeper/wire"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/apis"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/gator/reader"
@@ -32,24 +33,13 @@ import (
 // (low, medium, high or critical), overriding the enforcement action's.
 const SeverityLabel = "drift-action/severity"
 
-// Violation is one object failing one constraint.
-type Violation struct {
-	Constraint        string // Kind/name of the constraint, e.g. K8sNoPrivileged/no-privileged-containers
-	Template          string // ConstraintTemplate name, e.g. k8snoprivileged
-	Resource          string // "apiVersion kind namespace/name" of the reviewed object ("apiVersion kind name" if cluster-scoped)
-	File              string // path:line of the reviewed object's document (path alone for JSON)
-	Msg               string // Gatekeeper's message
-	EnforcementAction string // deny, warn or dryrun; for a scoped constraint the strongest action at gator's enforcement point
-	Severity          string // low, medium, high or critical
-}
-
-// Report is the outcome of Evaluate.
-type Report struct {
-	Violations  []Violation
-	Objects     int // documents that are neither templates nor constraints
-	Templates   int
-	Constraints int
-}
+// Violation and Report are the wire contract the companion prints
+// (internal/gatekeeper/wire), so Evaluate's result is what drift-action
+// reads.
+type (
+	Violation = wire.Violation
+	Report    = wire.Report
+)
 
 var severities = map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
 

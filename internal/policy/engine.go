@@ -44,9 +44,6 @@ type Engine struct {
 	compiler *ast.Compiler
 }
 
-// Policies lists the loaded policy names (package paths).
-func (e *Engine) Policies() []string { return e.policies }
-
 // Load parses and compiles every .rego file under dirs (tests are compiled
 // too, for `policy test`, but never evaluated as policies) and the data
 // files under each dir's data/ directory, mounted at the root of `data`.

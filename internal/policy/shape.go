@@ -12,8 +12,8 @@ import (
 // knownActions are the change actions terraform writes.
 var knownActions = []string{"no-op", "create", "read", "update", "delete", "forget"}
 
-// validatePlan checks the parts of a plan that policies, the verdict and
-// secret redaction read. Elsewhere a wrong shape reads as "nothing here":
+// validatePlan checks the parts of a plan that policies and secret
+// redaction read. Elsewhere a wrong shape reads as "nothing here":
 // `actions` as a string or `resource_changes` as an object would pass every
 // deny. Anything terraform never writes is refused with the JSON path of
 // the first bad field. Values (before, after) are not inspected.

@@ -1,9 +1,11 @@
 // Package tf runs terraform for one target through hashicorp/terraform-exec:
 // init, one saved plan whose `-json` stream is read as it is written, and
-// `show -json` only when the stream says there is something to detail.
+// `show -json` only when the stream says there is something to detail, whose
+// bytes are handed on exactly as terraform printed them.
 package tf
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,12 +38,16 @@ type Options struct {
 	LockTimeout    time.Duration // how long to wait for the state lock
 	Grace          time.Duration // after interrupting on timeout, wait this long before killing
 	Progress       func(Events)  // optional, called as resources refresh
-	Log            io.Writer     // optional, terraform's stderr
 }
 
 // Outcome is what terraform produced for a target.
 type Outcome struct {
-	Plan     *tfjson.Plan // nil when the stream showed nothing to detail
+	// PlanJSON is what `terraform show -json PLANFILE` printed, byte for
+	// byte; nil when the stream showed nothing to detail.
+	PlanJSON []byte
+	// Plan is PlanJSON decoded once (encoding/json, numbers kept as
+	// json.Number) by terraform-exec; nil exactly when PlanJSON is.
+	Plan     *tfjson.Plan
 	PlanFile string
 	Events   Events
 }
@@ -63,7 +69,7 @@ type StepError struct {
 func (e *StepError) Error() string { return e.Step + ": " + e.Msg }
 func (e *StepError) Unwrap() error { return e.Err }
 
-// Run plans one target. A nil error with a nil Plan means terraform found
+// Run plans one target. A nil error with nil PlanJSON means terraform found
 // neither drift nor changes.
 func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	out := Outcome{PlanFile: t.PlanFile}
@@ -126,12 +132,17 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		return out, nil
 	}
 	// The plan file is what later stages apply, so detail exactly that file.
-	tfx.SetStdout(io.Discard)
+	// Its bytes are kept as printed: policies read terraform's JSON as is,
+	// and decoding then encoding again would change it (a delete's
+	// "after": null, fields terraform-json does not know).
+	var printed bytes.Buffer
+	tfx.SetStdout(&printed)
 	p, err := tfx.ShowPlanFile(ctx, t.PlanFile, tfexec.JSONNumber(true))
+	tfx.SetStdout(io.Discard)
 	if err != nil {
 		return out, wrap("show", err, "")
 	}
-	out.Plan = p
+	out.PlanJSON, out.Plan = printed.Bytes(), p
 	return out, nil
 }
 
@@ -206,9 +217,6 @@ func newTerraform(dir string, o Options) (*tfexec.Terraform, error) {
 		if err := tfx.SetWaitDelay(o.Grace); err != nil {
 			return nil, err
 		}
-	}
-	if o.Log != nil {
-		tfx.SetStderr(o.Log)
 	}
 	return tfx, nil
 }

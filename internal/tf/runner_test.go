@@ -1,9 +1,11 @@
 package tf
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,6 +80,21 @@ func TestRunFinishedPlans(t *testing.T) {
 			}
 			if got := out.Plan != nil; got != tc.wantPlan {
 				t.Errorf("plan detailed: got %v, want %v", got, tc.wantPlan)
+			}
+			if got := out.PlanJSON != nil; got != tc.wantPlan {
+				t.Errorf("plan JSON kept: got %v, want %v", got, tc.wantPlan)
+			}
+			if tc.wantPlan {
+				// The bytes are terraform's, not a re-encoding of the decoded plan.
+				show := exec.Command(env.Terraform, "show", "-json", filepath.Join(dir, "plan"))
+				show.Dir, show.Env = root, env.Environ
+				want, err := show.Output()
+				if err != nil {
+					t.Fatalf("terraform show -json: %v", err)
+				}
+				if !bytes.Equal(want, out.PlanJSON) {
+					t.Errorf("PlanJSON differs from terraform show -json:\nwant %s\ngot  %s", want, out.PlanJSON)
+				}
 			}
 		})
 	}

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/myorg/drift-action/internal/gatekeeper"
+	"github.com/myorg/drift-action/internal/gatekeeper/wire"
 )
 
 func main() {
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
-		if err := json.NewEncoder(stdout).Encode(rep); err != nil {
+		if err := wire.Write(stdout, rep); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}

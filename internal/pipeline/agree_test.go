@@ -1,0 +1,132 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
+)
+
+// edgePlans are changes the fixtures may not hold, in terraform's words.
+var edgePlans = map[string]string{
+	"forget, read, no-op and a data source": `{"format_version": "1.2", "resource_changes": [
+	  {"address": "a.forgotten", "mode": "managed", "type": "a", "name": "forgotten", "change": {"actions": ["forget"], "before": {}, "after": null}},
+	  {"address": "a.read", "mode": "managed", "type": "a", "name": "read", "change": {"actions": ["read"], "before": null, "after": {}}},
+	  {"address": "a.same", "mode": "managed", "type": "a", "name": "same", "change": {"actions": ["no-op"], "before": {}, "after": {}}},
+	  {"address": "data.a.d", "mode": "data", "type": "a", "name": "d", "change": {"actions": ["read"], "before": null, "after": {}}},
+	  {"address": "a.cbd", "mode": "managed", "type": "a", "name": "cbd", "change": {"actions": ["create", "delete"], "before": {"x": 1}, "after": {"x": 2}}}
+	]}`,
+	"drift whose only difference is invisible": `{"format_version": "1.2", "resource_drift": [
+	  {"address": "a.same", "mode": "managed", "type": "a", "name": "same", "change": {"actions": ["update"], "before": {"x": 1}, "after": {"x": 1}}},
+	  {"address": "a.gone", "mode": "managed", "type": "a", "name": "gone", "change": {"actions": ["delete"], "before": {"x": 1}, "after": null}},
+	  {"address": "data.a.d", "mode": "data", "type": "a", "name": "d", "change": {"actions": ["update"], "before": {"x": 1}, "after": {"x": 2}}}
+	]}`,
+}
+
+// planFixtures are every plan JSON fixture in the repository and the edge
+// cases above, by name.
+func planFixtures(t testing.TB) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	files, err := filepath.Glob(filepath.Join("..", "drift", "testdata", "plans", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no plan fixtures found (%v)", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = b
+	}
+	for name, p := range edgePlans {
+		out[name] = []byte(p)
+	}
+	return out
+}
+
+// One definition of a change: the classifier (drift.Classify, which detect
+// and policy check both use through Plan.Classify) and the bundled Rego
+// library (terraform.lib.tfplan, as terraform.drift applies it) agree on
+// which addresses drifted and which would change, for every plan fixture.
+func TestClassifierAndRegoAgree(t *testing.T) {
+	t.Parallel()
+	e, err := LoadPolicies(context.Background(), config.Policy{Bundled: true}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range planFixtures(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			plan, err := ReadPlan(data)
+			if err != nil {
+				t.Fatalf("ReadPlan: %v", err)
+			}
+			r := plan.Classify(drift.Options{})
+			results, err := evaluate(context.Background(), e, PolicyInput(plan, r, policy.RunContext{Event: "cli"}, policy.Masks{}), config.Policy{Timeout: config.DefaultPolicyTimeout})
+			if err != nil {
+				t.Fatalf("evaluate: %v", err)
+			}
+			rego := map[string][]string{"drift": {}, "changes": {}}
+			for _, pr := range results {
+				switch {
+				case pr.Policy != "terraform.drift":
+				case pr.Rule == "deny_drift":
+					rego["drift"] = append(rego["drift"], pr.Resource)
+				case pr.Rule == "deny_pending_change":
+					rego["changes"] = append(rego["changes"], pr.Resource)
+				}
+			}
+			classifier := map[string][]string{"drift": addrs(r.Drift), "changes": addrs(r.Changes)}
+			for _, l := range rego {
+				slices.Sort(l)
+			}
+			if diff := cmp.Diff(classifier, rego); diff != "" {
+				t.Errorf("addresses (-classifier +rego):\n%s", diff)
+			}
+		})
+	}
+}
+
+func addrs(rs []drift.Resource) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Address)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Plan JSON comes from outside (policy check reads any file): what ReadPlan
+// accepts is safe for the verdict and the policy input.
+func FuzzReadPlan(f *testing.F) {
+	for _, data := range planFixtures(f) {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"format_version": "1.2", "resource_changes": [{"change": {"actions": []}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		plan, err := ReadPlan(data)
+		if err != nil {
+			return
+		}
+		r := plan.Classify(drift.Options{})
+		for _, c := range append(r.Drift, r.Changes...) {
+			if len(c.Actions) == 0 {
+				t.Errorf("%s without actions", c.Address)
+			}
+		}
+		if r.Status == drift.StatusError {
+			t.Errorf("a plan's verdict is never an error by itself: %+v", r)
+		}
+		in := PolicyInput(plan, r, policy.RunContext{}, policy.Masks{})
+		if in.Value == nil {
+			t.Errorf("no input value for an accepted plan")
+		}
+	})
+}

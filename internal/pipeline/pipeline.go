@@ -1,0 +1,283 @@
+// Package pipeline runs the detect stages for every target of a run:
+// discover and select the targets, plan each once with terraform, classify
+// the plan, evaluate the policies, and hand on one Outcome per target with
+// everything later stages need (the verdict, the redacted policy results,
+// the saved plan kept until the run ends, terraform's plan JSON as printed,
+// and where each resource is declared).
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
+	"github.com/myorg/drift-action/internal/tf"
+	"github.com/myorg/drift-action/internal/tfsource"
+)
+
+// Outcome is everything the run learned about one target.
+type Outcome struct {
+	Target discover.Target
+	Result drift.Result
+	// Policy are the target's policy results, already redacted by the
+	// engine; nil when policies were not evaluated.
+	Policy []policy.Result
+	// PlanFile is the saved plan the verdict was made from, kept until
+	// Run.Close so a later stage can apply exactly what was evaluated; ""
+	// when terraform did not finish planning.
+	PlanFile string
+	// PlanJSON is `terraform show -json PLANFILE` as terraform printed it;
+	// nil when the plan had nothing to detail or was never made.
+	PlanJSON []byte
+	// Source says where each address the outcome reports (drift, changes,
+	// policy results) is declared in the root module; addresses not found
+	// are absent.
+	Source map[string]tfsource.Pos
+}
+
+// Run is the outcome of planning every selected target.
+type Run struct {
+	Outcomes []Outcome // in target order
+	// Policies is true when policies were evaluated (Outcome.Policy and
+	// Manifests are then the whole verdict).
+	Policies bool
+	// Manifests are Gatekeeper's verdicts on the Kubernetes manifests.
+	Manifests []policy.Result
+	planDir   string
+}
+
+// Close removes the saved plans; call it once the last stage is done.
+func (r Run) Close() error {
+	if r.planDir == "" {
+		return nil
+	}
+	return os.RemoveAll(r.planDir)
+}
+
+// Results are the outcomes' verdicts, in target order.
+func (r Run) Results() []drift.Result {
+	out := make([]drift.Result, len(r.Outcomes))
+	for i, o := range r.Outcomes {
+		out[i] = o.Result
+	}
+	return out
+}
+
+// ManifestChecker evaluates Kubernetes manifests (globs relative to the
+// working directory) with Gatekeeper. It is the caller's edge: the
+// companion binary.
+type ManifestChecker func(ctx context.Context, globs []string) ([]policy.Result, error)
+
+// Detect discovers and selects targets and plans them in parallel. One
+// failing target never hides the others: its result is an error, theirs
+// are reported. Policies compile, and manifests are checked, before any
+// terraform runs. The caller closes the returned Run, also on error.
+func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests ManifestChecker) (Run, error) {
+	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
+	if err != nil {
+		return Run{}, err
+	}
+	if targets, err = discover.Select(targets, c.RepoRoot, c.OnlyRoots, c.Shard); err != nil {
+		return Run{}, err
+	}
+	// Policies compile once, before any terraform runs, so a broken policy
+	// fails the run at once rather than after an hour of planning.
+	var engine *policy.Engine
+	if !c.Policy.Disabled {
+		if engine, err = LoadPolicies(ctx, c.Policy, c.Cwd); err != nil {
+			return Run{}, err
+		}
+	}
+	run := Run{Policies: engine != nil}
+	// Manifests do not depend on any plan: checking them (templates and
+	// constraints compiled by Gatekeeper) first means a broken template
+	// fails the run before an hour of planning, not after it.
+	if engine != nil && len(c.Policy.Manifests) > 0 {
+		if manifests == nil {
+			return Run{}, fmt.Errorf("gatekeeper: manifests are configured but this command cannot check them")
+		}
+		if run.Manifests, err = manifests(ctx, c.Policy.Manifests); err != nil {
+			return Run{}, fmt.Errorf("gatekeeper (checked before planning; fix the templates, constraints or manifests): %w", err)
+		}
+	}
+	if run.planDir, err = os.MkdirTemp("", "drift-action-plans-"); err != nil {
+		return Run{}, fmt.Errorf("detect: plan directory: %w", err)
+	}
+
+	run.Outcomes = make([]Outcome, len(targets))
+	// Targets of one root share its .terraform directory, so they take turns;
+	// different roots run side by side up to the parallelism limit.
+	rootLocks := map[string]*sync.Mutex{}
+	for _, t := range targets {
+		if rootLocks[t.AbsDir] == nil {
+			rootLocks[t.AbsDir] = &sync.Mutex{}
+		}
+	}
+	sem := make(chan struct{}, max(c.Parallelism, 1))
+	var wg sync.WaitGroup
+	var done int
+	var mu sync.Mutex
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rootLocks[t.AbsDir].Lock()
+			defer rootLocks[t.AbsDir].Unlock()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				run.Outcomes[i] = Outcome{Target: t, Result: cancelled(t)}
+				return
+			}
+			defer func() { <-sem }()
+			logf := func(format string, args ...any) {
+				mu.Lock()
+				defer mu.Unlock()
+				fmt.Fprintf(progress, format, args...)
+			}
+			o := planTarget(ctx, c, t, i, run.planDir, engine, logf)
+			run.Outcomes[i] = o
+			mu.Lock()
+			done++
+			fmt.Fprintf(progress, "[%d/%d] %s (%s): %s in %s\n", done, len(targets), t.Dir, t.Name, progressWord(o.Result), o.Result.Duration.Round(100*time.Millisecond))
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return run, nil
+}
+
+func cancelled(t discover.Target) drift.Result {
+	r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace}
+	r.Fail("cancelled before terraform ran")
+	return r
+}
+
+// heartbeat is how often a long plan says it is still alive.
+const heartbeat = 30 * time.Second
+
+// planTarget plans, classifies and evaluates one target.
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, engine *policy.Engine, logf func(string, ...any)) Outcome {
+	o := Outcome{Target: t}
+	// Winning a parallelism slot races with cancellation; a target that
+	// wins it after the run was cancelled must not start terraform.
+	if ctx.Err() != nil {
+		o.Result = cancelled(t)
+		return o
+	}
+	start := time.Now()
+	last := start
+	timeout := c.Timeout
+	if t.Timeout > 0 {
+		timeout = t.Timeout
+	}
+	planFile := filepath.Join(planDir, strconv.Itoa(i)+"-"+safeName(t.Dir+"-"+t.Name)+".tfplan")
+	out, err := tf.Run(ctx, tf.Target{Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile}, tf.Options{
+		Binary:         c.Terraform,
+		Env:            c.Environ,
+		PluginCacheDir: c.PluginCacheDir,
+		Timeout:        timeout,
+		LockTimeout:    c.LockTimeout,
+		Grace:          c.Grace,
+		Progress: func(ev tf.Events) {
+			if time.Since(last) >= heartbeat {
+				last = time.Now()
+				logf("%s (%s): still planning after %s, %d resource(s) refreshed\n", t.Dir, t.Name, time.Since(start).Round(time.Second), ev.Resources)
+			}
+		},
+	})
+	opts := classifyOptions(c.File)
+	for _, rule := range t.Ignore {
+		opts.Ignore = append(opts.Ignore, drift.IgnoreRule{Type: rule.Type, Paths: rule.Paths})
+	}
+	finish := func(r drift.Result) Outcome {
+		r.Dir, r.Target, r.Workspace = t.Dir, t.Name, t.Workspace
+		r.Duration = time.Since(start)
+		o.Result = r
+		return o
+	}
+	if err != nil {
+		var r drift.Result
+		r.Fail(opts.Redact(err.Error()))
+		return finish(r)
+	}
+	plan, err := shownPlan(out.PlanJSON, out.Plan)
+	if err != nil {
+		// terraform printed a plan its own format does not allow.
+		var r drift.Result
+		r.Fail(opts.Redact("show: " + err.Error()))
+		return finish(r)
+	}
+	r := plan.Classify(opts)
+	r.PlanFile = planFile
+	o.PlanFile, o.PlanJSON = planFile, plan.JSON
+	o = finish(r)
+	if engine != nil {
+		rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
+		prs, err := evaluate(ctx, engine, PolicyInput(plan, o.Result, rc, Masks(c.File)), c.Policy)
+		if err != nil {
+			// Never a pass: the target is in error, its drift still reported.
+			o.Result.Fail(opts.Redact("policy: " + err.Error()))
+		}
+		o.Policy = prs
+	}
+	o.Source = locate(t.AbsDir, o)
+	return o
+}
+
+// locate finds where each address the outcome reports is declared.
+func locate(dir string, o Outcome) map[string]tfsource.Pos {
+	var addrs []string
+	for _, rs := range [][]drift.Resource{o.Result.Drift, o.Result.Changes} {
+		for _, r := range rs {
+			addrs = append(addrs, r.Address)
+		}
+	}
+	for _, pr := range o.Policy {
+		if pr.Resource != "" {
+			addrs = append(addrs, pr.Resource)
+		}
+	}
+	if len(addrs) == 0 {
+		return nil
+	}
+	ix := tfsource.Load(dir)
+	out := map[string]tfsource.Pos{}
+	for _, a := range addrs {
+		if pos, ok := ix.Find(a); ok {
+			out[a] = pos
+		}
+	}
+	return out
+}
+
+func progressWord(r drift.Result) string {
+	switch r.Status {
+	case drift.StatusError:
+		first, _, _ := strings.Cut(r.Error, "\n")
+		return "error: " + first
+	case drift.StatusClean:
+		return "clean"
+	}
+	return fmt.Sprintf("%s (%d drifted, %d pending change(s))", r.Status, len(r.Drift), len(r.Changes))
+}
+
+func safeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
