@@ -12,14 +12,17 @@ import (
 	"runtime/debug"
 
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/exitcode"
 	"github.com/myorg/drift-action/internal/report"
 )
 
-// Exit codes, the public contract of the CLI.
+// Exit codes, the public contract of the CLI (defined in internal/exitcode).
 const (
-	ExitClean = 0
-	ExitError = 1
-	ExitDrift = 2
+	ExitClean   = exitcode.Clean
+	ExitError   = exitcode.Error
+	ExitDrift   = exitcode.Drift
+	ExitPolicy  = exitcode.Policy
+	ExitPending = exitcode.Pending
 )
 
 // ExitStatus carries a non-zero exit code that is not itself an error to
@@ -81,7 +84,8 @@ usage:
   drift-action version
 
 Run "drift-action detect -h" for the detect flags.
-`
+
+` + exitcode.Usage
 
 // Version is set at build time with -ldflags "-X ...app.Version=v1.2.3".
 var Version = "dev"

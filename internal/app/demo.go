@@ -9,6 +9,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/demo"
+	"github.com/myorg/drift-action/internal/exitcode"
 )
 
 // runDemo applies the bundled example, drifts it and runs detect on it. The
@@ -47,7 +48,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return fmt.Errorf("render: %w", err)
 	}
 	code := det.Doc.ExitCode()
-	fmt.Fprintf(stderr, "\ndetect would exit %d (0 clean, 1 error, 2 drift or pending changes); the demo itself succeeded.\n", code)
+	fmt.Fprintf(stderr, "\ndetect would exit %d (%s); the demo itself succeeded.\n", code, exitcode.Short)
 	if code == ExitError {
 		return ExitStatus(ExitError)
 	}

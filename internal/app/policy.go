@@ -19,8 +19,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// ExitPolicy is the exit code when a mandatory policy fails.
-const ExitPolicy = 3
 
 const policyUsage = `usage:
   drift-action policy test [--allow-network-builtins] [DIR...]   run Rego unit tests (default: the bundled policies)
