@@ -12,6 +12,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
 )
 
@@ -170,6 +171,7 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	if err != nil {
 		return err
 	}
+	det.Doc.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
 	det.Doc.Origin = origin(a)
 	return publish(ctx, a, ev, det.Doc, log)
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/exitcode"
 	"github.com/myorg/drift-action/internal/report"
 )
@@ -135,6 +136,7 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
+	det.Doc.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
 	if err := render(stdout, c.Format, det.Doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

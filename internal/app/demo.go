@@ -9,6 +9,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/demo"
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/exitcode"
 )
 
@@ -44,6 +45,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	det.Doc.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
 	if err := render(stdout, c.Format, det.Doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

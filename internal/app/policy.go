@@ -19,7 +19,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-
 const policyUsage = `usage:
   drift-action policy test [--allow-network-builtins] [DIR...]   run Rego unit tests (default: the bundled policies)
   drift-action policy check --plan FILE [flags]        evaluate one plan JSON file against policies
