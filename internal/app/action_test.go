@@ -152,7 +152,7 @@ func TestActionSchedule(t *testing.T) {
 		"drift-detected":    "true",
 		"drifted-resources": "1",
 		"changes-pending":   "true", // the change that would undo the drift
-		"policy-violations": "2", // the advisory terraform.drift denies: the drift and the change reverting it
+		"policy-violations": "2",    // the advisory terraform.drift denies: the drift and the change reverting it
 		"report-path":       "",
 		"result-json":       ".drift-action/result.json",
 		"pull-request-url":  "",
