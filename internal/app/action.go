@@ -10,6 +10,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
 )
 
@@ -122,7 +123,7 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	if err != nil {
 		return err
 	}
-	doc := document(run)
+	doc := document(run, drift.CheckLevel(c.File.Checks))
 	doc.Origin = origin(a)
 	return publish(ctx, a, ev, doc, log)
 }

@@ -151,7 +151,8 @@ func TestActionSchedule(t *testing.T) {
 	want := map[string]string{
 		"drift-detected":    "true",
 		"drifted-resources": "1",
-		"policy-violations": "2", // the advisory terraform.drift denies: the drift and the change reverting it
+		"changes-pending":   "true", // the change that would undo the drift
+		"policy-violations": "2",    // the advisory terraform.drift denies: the drift and the change reverting it
 		"report-path":       "",
 		"result-json":       ".drift-action/result.json",
 		"pull-request-url":  "",

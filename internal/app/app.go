@@ -13,14 +13,18 @@ import (
 	"runtime/debug"
 
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/exitcode"
 	"github.com/myorg/drift-action/internal/report"
 )
 
-// Exit codes, the public contract of the CLI.
+// Exit codes, the public contract of the CLI (defined in internal/exitcode).
 const (
-	ExitClean = 0
-	ExitError = 1
-	ExitDrift = 2
+	ExitClean   = exitcode.Clean
+	ExitError   = exitcode.Error
+	ExitDrift   = exitcode.Drift
+	ExitPolicy  = exitcode.Policy
+	ExitPending = exitcode.Pending
 )
 
 // ExitStatus carries a non-zero exit code that is not itself an error to
@@ -85,8 +89,7 @@ usage:
 Flags may follow the directories (detect infra/app --format json); -- ends them.
 With no arguments under GITHUB_ACTIONS=true it runs as the GitHub Action.
 
-Exit codes of detect: ` + config.DetectExitCodes + `
-`
+` + exitcode.Usage
 
 // Version is set at build time with -ldflags "-X ...app.Version=v1.2.3"; it
 // wins over the module version Go records in the binary. "dev", the
@@ -204,7 +207,7 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
-	doc := document(run)
+	doc := document(run, drift.CheckLevel(c.File.Checks))
 	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/demo"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/exitcode"
 )
 
 // runDemo applies the bundled example, drifts it and runs detect on it. The
@@ -58,12 +60,12 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	doc := document(run)
+	doc := document(run, drift.CheckLevel(c.File.Checks))
 	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	code := doc.ExitCode()
-	fmt.Fprintf(stderr, "\ndetect would exit %d (exit codes: %s); the demo itself succeeded.\n", code, strings.ReplaceAll(config.DetectExitCodes, "\n", " "))
+	fmt.Fprintf(stderr, "\ndetect would exit %d (%s); the demo itself succeeded.\n", code, strings.ReplaceAll(exitcode.Short, "\n", " "))
 	if code == ExitError {
 		return ExitStatus(ExitError)
 	}

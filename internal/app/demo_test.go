@@ -44,6 +44,23 @@ func TestDemo(t *testing.T) {
 	if diff := cmp.Diff(map[string]drift.Status{"app": drift.StatusDrifted, "network": drift.StatusChanged}, got); diff != "" {
 		t.Errorf("demo verdicts (-want +got):\n%s", diff)
 	}
+	// The narration tells what terraform will really report.
+	for _, w := range []string{"reports it deleted outside terraform", "cause: drift", "cause: code", "detect would exit 2 (0 clean, 1 error, 2 drift"} {
+		if !bytes.Contains(stderr.Bytes(), []byte(w)) {
+			t.Errorf("demo narration lacks %q:\n%s", w, stderr.String())
+		}
+	}
+	gotCauses := map[string][]string{}
+	for _, r := range doc.Roots {
+		gotCauses[r.Dir] = causes(r.Changes)
+	}
+	wantCauses := map[string][]string{
+		"app":     {"local_file.app_config create drift", "local_file.feature_flags create drift"},
+		"network": {"terraform_data.subnet create code"},
+	}
+	if diff := cmp.Diff(wantCauses, gotCauses); diff != "" {
+		t.Errorf("demo change causes (-want +got):\n%s", diff)
+	}
 	if bytes.Contains(stdout.Bytes(), []byte("demo-canary-s3cr3t")) || bytes.Contains(stderr.Bytes(), []byte("demo-canary-s3cr3t")) {
 		t.Errorf("the demo's sensitive variable leaked")
 	}

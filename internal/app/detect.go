@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
@@ -20,13 +21,17 @@ func detect(ctx context.Context, c config.Detect, progress io.Writer) (pipeline.
 }
 
 // document is the report of a run's outcomes.
-func document(run pipeline.Run) report.Document {
+func document(run pipeline.Run, checks drift.CheckLevel) report.Document {
+	var doc report.Document
 	if !run.Policies {
-		return report.New(run.Results())
+		doc = report.New(run.Results())
+	} else {
+		pols := &report.Policies{ByTarget: map[report.Key][]policy.Result{}, Manifests: run.Manifests}
+		for _, o := range run.Outcomes {
+			pols.ByTarget[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}] = o.Policy
+		}
+		doc = report.WithPolicies(run.Results(), pols)
 	}
-	pols := &report.Policies{ByTarget: map[report.Key][]policy.Result{}, Manifests: run.Manifests}
-	for _, o := range run.Outcomes {
-		pols.ByTarget[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}] = o.Policy
-	}
-	return report.WithPolicies(run.Results(), pols)
+	doc.ApplyCheckLevel(checks)
+	return doc
 }

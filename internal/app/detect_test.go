@@ -309,6 +309,10 @@ output "cidr" { value = "cidr=${terraform_data.vpc.output}" }
 	if r.Status != drift.StatusClean || code != 0 {
 		t.Errorf("an output-only change is neither drift nor a change: got status %s exit %d (%+v)", r.Status, code, r)
 	}
+	// ...but it is reported, by name.
+	if diff := cmp.Diff([]string{"cidr"}, r.Outputs); diff != "" {
+		t.Errorf("output changes (-want +got):\n%s", diff)
+	}
 }
 
 func TestDetectDataSourceRead(t *testing.T) {
@@ -362,8 +366,8 @@ resource "terraform_data" "new" { input = "pending" }
 	if diff := cmp.Diff([]string{"terraform_data.new create"}, addresses(r.Changes)); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
-	if r.Status != drift.StatusChanged || len(r.Drift) != 0 || code != 2 || doc.Drifted {
-		t.Errorf("status %s drift %v exit %d drifted %v, want changed, none, 2, false", r.Status, r.Drift, code, doc.Drifted)
+	if r.Status != drift.StatusChanged || len(r.Drift) != 0 || code != ExitPending || doc.Drifted {
+		t.Errorf("status %s drift %v exit %d drifted %v, want changed, none, 4, false", r.Status, r.Drift, code, doc.Drifted)
 	}
 }
 

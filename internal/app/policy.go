@@ -17,9 +17,6 @@ import (
 	"github.com/myorg/drift-action/policies"
 )
 
-// ExitPolicy is the exit code when a mandatory policy fails.
-const ExitPolicy = 3
-
 const policyUsage = `usage:
   drift-action policy test [--allow-network-builtins] [DIR...]   run Rego unit tests (default: the bundled policies)
   drift-action policy check --plan FILE [flags]                  evaluate one plan JSON file against policies

@@ -101,8 +101,8 @@ func TestDetectNetworkBuiltinFromDriftYAML(t *testing.T) {
 		t.Errorf("terraform ran although the policies could not compile")
 	}
 	doc, code, errText := s.detect("--config", "cfg/on.yaml", "app")
-	if code != ExitDrift {
-		t.Fatalf("with policy.allow-network: exit %d, want %d (pending create)\n%s", code, ExitDrift, errText)
+	if code != ExitPending {
+		t.Fatalf("with policy.allow-network: exit %d, want %d (pending create)\n%s", code, ExitPending, errText)
 	}
 	if r := only(t, doc); r.Status != drift.StatusChanged {
 		t.Errorf("status %s, want %s; error %q", r.Status, drift.StatusChanged, r.Error)

@@ -13,6 +13,7 @@ import (
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
+	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tfsource"
 	"github.com/myorg/drift-action/internal/wsfile"
@@ -107,12 +108,18 @@ func (p *publication) logGroups(context.Context) error {
 	return errors.Join(errs...)
 }
 
-// annotate puts each drifted resource, failed policy and failed target on
-// the .tf line that declares it.
+// maxAnnotations is how many annotations of one level GitHub shows for a
+// step; past it, the rest are summed up in one that points at the summary.
+const maxAnnotations = 10
+
+// annotate puts each drifted resource, with the policy results about it, on
+// the .tf line that declares it: one annotation per resource and line.
+// Errors come first, and past maxAnnotations of a level the rest are told
+// as one annotation pointing at the job summary.
 func (p *publication) annotate(context.Context) error {
 	workspace := p.a.Workspace
 	var errs []error
-	add := func(a actions.Annotation) { errs = append(errs, p.log.Annotate(a)) }
+	var all []actions.Annotation
 	for _, root := range p.doc.Roots {
 		ix := tfsource.Load(filepath.Join(workspace, filepath.FromSlash(root.Dir)))
 		at := func(a actions.Annotation, address string) actions.Annotation {
@@ -125,24 +132,106 @@ func (p *publication) annotate(context.Context) error {
 		}
 		if root.Status == drift.StatusError {
 			first, _, _ := strings.Cut(root.Error, "\n")
-			add(actions.Annotation{Level: "error", Title: "drift-action: " + root.Dir, Msg: fmt.Sprintf("%s (%s): %s", root.Dir, root.Target, first)})
+			all = append(all, actions.Annotation{Level: "error", Title: "drift-action: " + root.Dir, Msg: fmt.Sprintf("%s (%s): %s", root.Dir, root.Target, first)})
+		}
+		// One entry per resource, in the order first seen: its drift, then
+		// every policy result naming it.
+		type entry struct {
+			address string
+			lines   []string
+			failed  bool
+			drifted bool
+		}
+		var entries []*entry
+		byAddr := map[string]*entry{}
+		get := func(addr string) *entry {
+			if e := byAddr[addr]; e != nil {
+				return e
+			}
+			e := &entry{address: addr}
+			entries = append(entries, e)
+			byAddr[addr] = e
+			return e
 		}
 		for _, d := range root.Drift {
-			add(at(actions.Annotation{Level: "warning", Title: "Drift: " + d.Address,
-				Msg: fmt.Sprintf("%s (%s) was %s outside terraform%s", d.Address, root.Target, verbFor(d.Actions), attrList(d))}, d.Address))
+			e := get(d.Address)
+			e.drifted = true
+			e.lines = append(e.lines, fmt.Sprintf("%s (%s) was %s outside terraform%s", d.Address, root.Target, verbFor(d.Actions), attrList(d)))
 		}
 		for _, pr := range root.Policy {
-			if pr.Failed {
-				add(at(actions.Annotation{Level: "error", Title: fmt.Sprintf("Policy %s.%s (%s, %s)", pr.Policy, pr.Rule, pr.Level, pr.Severity), Msg: pr.Msg}, pr.Resource))
+			line := fmt.Sprintf("policy %s.%s [%s, %s]: %s", pr.Policy, pr.Rule, pr.Level, pr.Severity, pr.Msg)
+			switch {
+			case pr.Failed:
+				line = "FAILED " + line
+			case pr.Level == policy.Advisory:
+				line = "advisory " + line
 			}
+			if pr.Resource == "" || (!pr.Failed && byAddr[pr.Resource] == nil) {
+				// Results about no drifted resource are annotated only when
+				// they fail the run; the rest are in the summary.
+				if pr.Failed {
+					all = append(all, actions.Annotation{Level: "error", Title: fmt.Sprintf("Policy %s.%s (%s, %s)", pr.Policy, pr.Rule, pr.Level, pr.Severity), Msg: pr.Msg})
+				}
+				continue
+			}
+			e := get(pr.Resource)
+			e.failed = e.failed || pr.Failed
+			e.lines = append(e.lines, line)
+		}
+		for _, e := range entries {
+			a := actions.Annotation{Level: "warning", Title: "Drift: " + e.address, Msg: strings.Join(e.lines, "\n")}
+			if e.failed {
+				a.Level = "error"
+				if !e.drifted {
+					a.Title = "Policy failed: " + e.address
+				}
+			}
+			all = append(all, at(a, e.address))
+		}
+		for _, ck := range root.Checks {
+			if !ck.Failing() {
+				continue
+			}
+			msg := fmt.Sprintf("%s (%s): check %s %s", root.Dir, root.Target, ck.Address, ck.Status)
+			if len(ck.Problems) > 0 {
+				msg += ": " + strings.Join(ck.Problems, "; ")
+			}
+			all = append(all, at(actions.Annotation{Level: "warning", Title: "Check: " + ck.Address, Msg: msg}, strings.TrimPrefix(ck.Address, "check.")))
 		}
 	}
 	for _, m := range p.doc.Manifests {
 		if m.Failed {
-			add(actions.Annotation{Level: "error", Title: "Gatekeeper " + m.Rule, Msg: m.Resource + ": " + m.Msg})
+			all = append(all, actions.Annotation{Level: "error", Title: "Gatekeeper " + m.Rule, Msg: m.Resource + ": " + m.Msg})
 		}
 	}
+	for _, a := range capAnnotations(all, maxAnnotations) {
+		errs = append(errs, p.log.Annotate(a))
+	}
 	return errors.Join(errs...)
+}
+
+// capAnnotations orders annotations errors first (then warnings, then
+// notices, each in order) and keeps at most max-1 of a level when there are
+// more than max, adding one that counts the rest and points at the summary.
+func capAnnotations(all []actions.Annotation, max int) []actions.Annotation {
+	var out []actions.Annotation
+	for _, level := range []string{"error", "warning", "notice"} {
+		var of []actions.Annotation
+		for _, a := range all {
+			if a.Level == level {
+				of = append(of, a)
+			}
+		}
+		if len(of) <= max {
+			out = append(out, of...)
+			continue
+		}
+		out = append(out, of[:max-1]...)
+		word := level + "s"
+		out = append(out, actions.Annotation{Level: level, Title: fmt.Sprintf("drift-action: %d more %s", len(of)-max+1, word),
+			Msg: fmt.Sprintf("%d more %s than GitHub shows for one step: see the job summary for every drifted resource, change and policy result", len(of)-max+1, word)})
+	}
+	return out
 }
 
 func verbFor(actions []string) string {
@@ -210,6 +299,7 @@ func (p *publication) comment(ctx context.Context) error {
 		return fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", a.Repository)
 	}
 	var body bytes.Buffer
+	body.WriteString(commentHeader(a, ev))
 	if err := report.Markdown(&body, p.doc); err != nil {
 		return err
 	}
@@ -231,6 +321,41 @@ func (p *publication) comment(ctx context.Context) error {
 	return nil
 }
 
+// commentHeader names the commit the report is about and the run that made
+// it, so a reader of a sticky comment knows whether it is current.
+func commentHeader(a config.Action, ev config.Event) string {
+	sha := ev.HeadSHA // the pull request's head, not the merge commit GITHUB_SHA names
+	if sha == "" {
+		sha = a.SHA
+	}
+	var parts []string
+	if sha != "" {
+		short := sha
+		if len(short) > 12 {
+			short = short[:12]
+		}
+		c := "`" + short + "`"
+		if a.ServerURL != "" && a.Repository != "" {
+			c = fmt.Sprintf("[%s](%s/%s/commit/%s)", c, a.ServerURL, a.Repository, sha)
+		}
+		parts = append(parts, "commit "+c)
+	}
+	if u := runURL(a); u != "" {
+		parts = append(parts, fmt.Sprintf("[workflow run %s](%s)", a.RunID, u))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "_Plan of " + strings.Join(parts, " · ") + "._\n\n"
+}
+
+func runURL(a config.Action) string {
+	if a.ServerURL != "" && a.Repository != "" && a.RunID != "" {
+		return fmt.Sprintf("%s/%s/actions/runs/%s", a.ServerURL, a.Repository, a.RunID)
+	}
+	return ""
+}
+
 // outputs sets the step outputs.
 func (p *publication) outputs(context.Context) error {
 	doc := p.doc
@@ -241,6 +366,7 @@ func (p *publication) outputs(context.Context) error {
 	outs := []struct{ k, v string }{
 		{"drift-detected", strconv.FormatBool(doc.Drifted)},
 		{"drifted-resources", strconv.Itoa(doc.Summary.DriftedResources)},
+		{"changes-pending", strconv.FormatBool(doc.Pending())},
 		{"policy-violations", strconv.Itoa(violations)},
 		{"report-path", ""}, // written by mode: record
 		{"result-json", p.resultPath},
@@ -256,15 +382,11 @@ func (p *publication) outputs(context.Context) error {
 // summary writes the job summary, with every sink that failed before it.
 func (p *publication) summary(context.Context) error {
 	a := p.a
-	runURL := ""
-	if a.ServerURL != "" && a.Repository != "" && a.RunID != "" {
-		runURL = fmt.Sprintf("%s/%s/actions/runs/%s", a.ServerURL, a.Repository, a.RunID)
-	}
 	var sum bytes.Buffer
 	for _, f := range p.failed {
 		fmt.Fprintf(&sum, "> [!WARNING]\n> **%s failed** (the rest of the report is below):\n\n%s\n", f.sink, fenced(f.err.Error()))
 	}
-	if err := report.JobSummary(&sum, p.doc, report.Links{Run: runURL, Comment: p.commentURL, ResultJSON: p.resultPath, Source: p.ev.Source, Shard: a.Shard.String()}, report.StepSummaryLimit-sum.Len()); err != nil {
+	if err := report.JobSummary(&sum, p.doc, report.Links{Run: runURL(a), Comment: p.commentURL, ResultJSON: p.resultPath, Source: p.ev.Source, Shard: a.Shard.String()}, report.StepSummaryLimit-sum.Len()); err != nil {
 		return err
 	}
 	if !p.log.HasFile("GITHUB_STEP_SUMMARY") {

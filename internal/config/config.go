@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/myorg/drift-action/internal/exitcode"
 	"io"
 	"io/fs"
 	"os"
@@ -103,8 +104,8 @@ var Formats = []string{"text", "json", "markdown"}
 var ErrHelp = flag.ErrHelp
 
 // DetectExitCodes is the exit code contract of detect, as its help and the
-// README state it.
-const DetectExitCodes = "0 clean, 1 error, 2 drift, 3 a mandatory policy failed,\n4 code changes pending and no drift; 1 wins over 3, 3 over 2, 2 over 4."
+// README state it; internal/exitcode defines it.
+const DetectExitCodes = exitcode.Short
 
 // detectCommand declares the detect flags, writing into c. The config file
 // path is returned apart: it is read before the rest of c is settled.

@@ -15,6 +15,7 @@ type Event struct {
 	Fork     bool // head repository differs from the base: never write
 	Target   bool // pull_request_target: never write
 	HeadRef  string
+	HeadSHA  string // pull_request.head.sha: the commit planned, not the merge commit
 	PRTitle  string
 	PRLabels []string
 	// LabelAdded and LabelBy: the label a `labeled` event added and who
@@ -52,6 +53,7 @@ func ParseEvent(name, path string) (Event, error) {
 			Title  string `json:"title"`
 			Head   struct {
 				Ref  string `json:"ref"`
+				SHA  string `json:"sha"`
 				Repo *struct {
 					FullName string `json:"full_name"`
 				} `json:"repo"`
@@ -85,6 +87,7 @@ func ParseEvent(name, path string) (Event, error) {
 		ev.PR = p.PullRequest.Number
 		ev.PRTitle = p.PullRequest.Title
 		ev.HeadRef = p.PullRequest.Head.Ref
+		ev.HeadSHA = p.PullRequest.Head.SHA
 		head, base := p.PullRequest.Head.Repo, p.PullRequest.Base.Repo
 		// A deleted fork has no head repo: treat it as a fork, never trust it.
 		ev.Fork = head == nil || base == nil || !strings.EqualFold(head.FullName, base.FullName)

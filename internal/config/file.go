@@ -27,7 +27,13 @@ type File struct {
 	MaskValues  []*regexp.Regexp
 	Policy      Policy
 	ShardSize   int // targets per matrix job in mode: list
+	// Checks is what a failing check block or condition does: warn
+	// (reported; the default), error (the target is in error) or ignore.
+	Checks string
 }
+
+// CheckLevels are the values of the checks key.
+var CheckLevels = []string{"warn", "error", "ignore"}
 
 // Root is one configured root module (dir may be a glob) with its targets
 // and per-root settings.
@@ -80,6 +86,13 @@ func ParseFile(path string, data []byte) (File, error) {
 		"exclude":      func(n *yaml.Node) (err error) { f.Exclude, err = d.strings(n, "exclude"); return },
 		"shard-size":   func(n *yaml.Node) (err error) { f.ShardSize, err = d.positive(n, "shard-size"); return },
 		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
+		"checks": func(n *yaml.Node) (err error) {
+			f.Checks, err = d.str(n, "checks")
+			if err == nil && !slices.Contains(CheckLevels, f.Checks) {
+				err = d.errf(n, "checks %q: use warn, error or ignore", f.Checks)
+			}
+			return
+		},
 		"mask": func(n *yaml.Node) error {
 			return d.mapping(n, "mask", map[string]func(*yaml.Node) error{
 				"paths": func(n *yaml.Node) (err error) { f.MaskPaths, err = d.strings(n, "mask.paths"); return },

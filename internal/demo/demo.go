@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
 	"github.com/myorg/drift-action/internal/tfmirror"
@@ -31,10 +32,15 @@ type Setup struct {
 func Prepare(ctx context.Context, cacheDir, terraform string, environ []string, log io.Writer) (Setup, error) {
 	mirror := filepath.Join(cacheDir, "provider-mirror")
 	if _, err := os.Stat(tfmirror.Local.Path(mirror)); err != nil {
-		fmt.Fprintf(log, "building hashicorp/local %s from the Go module proxy (once; cached in %s)...\n", tfmirror.Local.Version, mirror)
-	}
-	if err := tfmirror.Ensure(ctx, mirror, tfmirror.Local); err != nil {
-		return Setup{}, fmt.Errorf("demo: %w", err)
+		fmt.Fprintf(log, "building hashicorp/local %s from the Go module proxy (first run only, usually a minute or two; cached in %s)...\n", tfmirror.Local.Version, mirror)
+		// A cold build is silent for a long while: say it is still going.
+		stop := ticker(log, 15*time.Second, "still building hashicorp/local")
+		err = tfmirror.Ensure(ctx, mirror, tfmirror.Local)
+		stop()
+		if err != nil {
+			return Setup{}, fmt.Errorf("demo: %w", err)
+		}
+		fmt.Fprintln(log, "provider built.")
 	}
 	dir, err := os.MkdirTemp("", "drift-action-demo-")
 	if err != nil {
@@ -70,7 +76,10 @@ func Prepare(ctx context.Context, cacheDir, terraform string, environ []string, 
 			return s, fmt.Errorf("demo: apply %s: %w", root, err)
 		}
 	}
-	fmt.Fprintln(log, "changing the world out-of-band: editing app.conf by hand, deleting feature-flags.json, adding code not yet applied...")
+	fmt.Fprintln(log, "changing the world out-of-band:")
+	fmt.Fprintln(log, "  - editing app/rendered/app.conf by hand: hashicorp/local 1.4.0 reads a file whose content changed as gone, so terraform reports it deleted outside terraform and plans to re-create it (cause: drift)")
+	fmt.Fprintln(log, "  - deleting app/rendered/feature-flags.json: deleted outside terraform, re-created by the plan (cause: drift)")
+	fmt.Fprintln(log, "  - adding terraform_data.subnet to network/main.tf without applying it: a pending code change (cause: code)")
 	rendered := filepath.Join(dir, "app", "rendered")
 	if err := os.WriteFile(filepath.Join(rendered, "app.conf"), []byte("listen = 8080\nworkers = 32 # hotfix during incident\n"), 0o644); err != nil {
 		return s, fmt.Errorf("demo: drift: %w", err)
@@ -88,6 +97,27 @@ func Prepare(ctx context.Context, cacheDir, terraform string, environ []string, 
 		return s, fmt.Errorf("demo: pending change: %w", err)
 	}
 	return s, nil
+}
+
+// ticker writes "msg (Ns)..." every interval until stop is called.
+func ticker(log io.Writer, every time.Duration, msg string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(log, "%s (%s)...\n", msg, time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func errJoin(a, b error) error {

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -68,17 +69,45 @@ func Classify(p *tfjson.Plan, o Options) Result {
 		res.Attributes = exported(kept)
 		r.Drift = append(r.Drift, res)
 	}
+	drifts := map[string]*tfjson.ResourceChange{}
+	for _, rc := range p.ResourceDrift {
+		if rc != nil && rc.Change != nil && rc.Mode != tfjson.DataResourceMode && !isNoop(rc.Change.Actions) {
+			drifts[rc.Address] = rc
+		}
+	}
 	for _, rc := range p.ResourceChanges {
-		if rc == nil || rc.Change == nil || rc.Mode == tfjson.DataResourceMode ||
-			isNoop(rc.Change.Actions) || rc.Change.Actions.Read() {
+		if rc == nil || rc.Change == nil || rc.Mode == tfjson.DataResourceMode || rc.Change.Actions.Read() {
 			continue
 		}
-		res := Resource{Address: rc.Address, Type: rc.Type, Actions: actionStrings(rc.Change.Actions)}
-		if rc.Change.Actions.Update() {
+		moved := rc.PreviousAddress != "" && rc.PreviousAddress != rc.Address
+		importing := rc.Change.Importing != nil
+		// A pending move or import is a change of its own even when the
+		// object stays as it is (no-op): applying it rewrites the state.
+		if isNoop(rc.Change.Actions) && !moved && !importing {
+			continue
+		}
+		res := Resource{Address: rc.Address, Type: rc.Type, Actions: actionStrings(rc.Change.Actions), ActionReason: string(rc.ActionReason)}
+		if moved {
+			res.PreviousAddress = rc.PreviousAddress
+		}
+		if importing {
+			res.Importing = true
+			res.ImportID = o.Redact(rc.Change.Importing.ID)
+		}
+		if rc.Change.Actions.Update() || rc.Change.Actions.Replace() {
 			res.Attributes = exported(o.diff(rc.Change, true))
 		}
+		if rc.Change.Actions.Replace() {
+			res.ReplacePaths = replacePaths(rc.Change.ReplacePaths)
+		}
+		d := drifts[rc.Address]
+		if d == nil && moved {
+			d = drifts[rc.PreviousAddress]
+		}
+		res.Cause = cause(rc.Change, d)
 		r.Changes = append(r.Changes, res)
 	}
+	r.Checks = checks(p.Checks, o)
 	for name, oc := range p.OutputChanges {
 		if oc != nil && !isNoop(oc.Actions) {
 			r.Outputs = append(r.Outputs, name)
@@ -87,6 +116,59 @@ func Classify(p *tfjson.Plan, o Options) Result {
 	sort.Strings(r.Outputs)
 	r.SetStatus()
 	return r
+}
+
+// replacePaths renders terraform's replace_paths (lists of attribute names
+// and indexes) as attribute paths.
+func replacePaths(ps []any) []string {
+	var out []string
+	for _, p := range ps {
+		steps, ok := p.([]any)
+		if !ok {
+			continue
+		}
+		segs := make([]string, 0, len(steps))
+		for _, st := range steps {
+			switch x := st.(type) {
+			case string:
+				segs = append(segs, x)
+			default:
+				segs = append(segs, "["+fmt.Sprint(x)+"]")
+			}
+		}
+		out = append(out, RenderPath(segs))
+	}
+	return out
+}
+
+// checks lists the check results that did not pass, by instance, in plan
+// order; problem messages have user-masked values hidden.
+func checks(cs []tfjson.CheckResultStatic, o Options) []Check {
+	var out []Check
+	for _, c := range cs {
+		if c.Status == tfjson.CheckStatusPass || c.Status == "" {
+			continue
+		}
+		kind := string(c.Address.Kind)
+		if len(c.Instances) == 0 {
+			out = append(out, Check{Address: c.Address.ToDisplay, Kind: kind, Status: string(c.Status)})
+			continue
+		}
+		for _, in := range c.Instances {
+			if in.Status == tfjson.CheckStatusPass {
+				continue
+			}
+			ck := Check{Address: in.Address.ToDisplay, Kind: kind, Status: string(in.Status)}
+			if ck.Address == "" {
+				ck.Address = c.Address.ToDisplay
+			}
+			for _, pr := range in.Problems {
+				ck.Problems = append(ck.Problems, o.Redact(pr.Message))
+			}
+			out = append(out, ck)
+		}
+	}
+	return out
 }
 
 func isNoop(a tfjson.Actions) bool { return len(a) == 0 || a.NoOp() }

@@ -93,7 +93,7 @@ func TestClassify(t *testing.T) {
 						attr("tags.Name", "web", nil),
 					},
 				}},
-				Changes: []drift.Resource{{Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"create"}}},
+				Changes: []drift.Resource{{Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"create"}, Cause: drift.CauseDrift}},
 				Outputs: []string{"instance_id"},
 			},
 		},
@@ -110,7 +110,7 @@ func TestClassify(t *testing.T) {
 					},
 				}},
 				Changes: []drift.Resource{{
-					Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"update"},
+					Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"update"}, Cause: drift.CauseDrift,
 					Attributes: []drift.Attribute{
 						attr("instance_type", "t3.large", "t3.micro"),
 						attr("monitoring", true, false),
@@ -171,14 +171,16 @@ func TestClassify(t *testing.T) {
 				},
 				Changes: []drift.Resource{
 					{
-						Address: "aws_db_instance.main", Type: "aws_db_instance", Actions: []string{"update"},
+						// The password goes to a new value from the configuration,
+						// not back to the one it had before drift.
+						Address: "aws_db_instance.main", Type: "aws_db_instance", Actions: []string{"update"}, Cause: drift.CauseDriftAndCode,
 						Attributes: []drift.Attribute{
 							attr("allocated_storage", float64(50), float64(20)),
 							secret("password"),
 						},
 					},
 					{
-						Address: "aws_ssm_parameter.token", Type: "aws_ssm_parameter", Actions: []string{"update"},
+						Address: "aws_ssm_parameter.token", Type: "aws_ssm_parameter", Actions: []string{"update"}, Cause: drift.CauseDrift,
 						Attributes: []drift.Attribute{secret("")},
 					},
 				},
@@ -293,7 +295,7 @@ func TestClassify(t *testing.T) {
 				Status: drift.StatusChanged,
 				Changes: []drift.Resource{
 					{
-						Address: "aws_lambda_function.api", Type: lambdaType, Actions: []string{"update"},
+						Address: "aws_lambda_function.api", Type: lambdaType, Actions: []string{"update"}, Cause: drift.CauseCode,
 						Attributes: []drift.Attribute{
 							attr("last_modified", "2026-10-01T08:00:00.000+0000", drift.Unknown),
 							attr("qualified_arn", "arn:aws:lambda:eu-west-1:111111111111:function:api:7", drift.Unknown),
@@ -302,7 +304,7 @@ func TestClassify(t *testing.T) {
 							attr("version", "7", drift.Unknown),
 						},
 					},
-					{Address: "aws_s3_bucket.assets", Type: "aws_s3_bucket", Actions: []string{"create"}},
+					{Address: "aws_s3_bucket.assets", Type: "aws_s3_bucket", Actions: []string{"create"}, Cause: drift.CauseCode},
 				},
 				Outputs: []string{"function_version"},
 			},
@@ -325,7 +327,7 @@ func TestClassify(t *testing.T) {
 				}},
 				Changes: []drift.Resource{
 					{
-						Address: "aws_security_group.web", Type: "aws_security_group", Actions: []string{"update"},
+						Address: "aws_security_group.web", Type: "aws_security_group", Actions: []string{"update"}, Cause: drift.CauseDrift,
 						Attributes: []drift.Attribute{
 							attr("ingress[0].cidr_blocks[0]", "0.0.0.0/0", "10.0.0.0/8"),
 							attr("ingress[1].cidr_blocks[0]", "0.0.0.0/0", nil),
@@ -335,7 +337,7 @@ func TestClassify(t *testing.T) {
 							attr("ingress[1].to_port", float64(22), nil),
 						},
 					},
-					{Address: "aws_instance.worker[0]", Type: "aws_instance", Actions: []string{"create"}},
+					{Address: "aws_instance.worker[0]", Type: "aws_instance", Actions: []string{"create"}, Cause: drift.CauseCode},
 				},
 			},
 		},
@@ -409,14 +411,126 @@ func TestClassify(t *testing.T) {
 			},
 		},
 		{
-			name: "replace actions are kept in order, without attributes",
+			name: "replace actions are kept in order, with what forces them and their attributes",
 			plan: "replace.json",
 			want: drift.Result{
 				Status: drift.StatusChanged,
 				Changes: []drift.Resource{
-					{Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"delete", "create"}},
-					{Address: "aws_launch_template.app", Type: "aws_launch_template", Actions: []string{"create", "delete"}},
+					{
+						Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"delete", "create"}, Cause: drift.CauseCode,
+						ActionReason: "replace_because_cannot_update", ReplacePaths: []string{"ami"},
+						Attributes: []drift.Attribute{
+							attr("ami", "ami-0c55b159cbfafe1f0", "ami-0f9a8b7c6d5e4f321"),
+							attr("id", "i-0a1b2c3d4e5f60718", drift.Unknown),
+						},
+					},
+					{
+						Address: "aws_launch_template.app", Type: "aws_launch_template", Actions: []string{"create", "delete"}, Cause: drift.CauseCode,
+						ActionReason: "replace_by_triggers", ReplacePaths: []string{"name_prefix"},
+						Attributes: []drift.Attribute{
+							attr("id", "lt-0abc", drift.Unknown),
+							attr("image_id", "ami-0c55b159cbfafe1f0", "ami-0f9a8b7c6d5e4f321"),
+						},
+					},
 				},
+			},
+		},
+		{
+			name: "a pending move without other change is a change of its own",
+			json: `{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[
+				{"address":"terraform_data.new","previous_address":"terraform_data.old","mode":"managed","type":"terraform_data","name":"new",
+				 "provider_name":"terraform.io/builtin/terraform",
+				 "change":{"actions":["no-op"],"before":{"id":"x"},"after":{"id":"x"},"after_unknown":{},
+				  "before_sensitive":{},"after_sensitive":{}}}]}`,
+			want: drift.Result{
+				Status: drift.StatusChanged,
+				Changes: []drift.Resource{{
+					Address: "terraform_data.new", Type: "terraform_data", Actions: []string{"no-op"},
+					Cause: drift.CauseCode, PreviousAddress: "terraform_data.old",
+				}},
+			},
+		},
+		{
+			name: "a pending import is code, its ID masked like any value",
+			opts: maskOptions(),
+			json: `{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[
+				{"address":"aws_iam_user.ci","mode":"managed","type":"aws_iam_user","name":"ci",
+				 "provider_name":"registry.terraform.io/hashicorp/aws",
+				 "change":{"actions":["no-op"],"before":{"id":"ci"},"after":{"id":"ci"},"after_unknown":{},
+				  "before_sensitive":{},"after_sensitive":{},"importing":{"id":"ci-SECRET-RE-imp0rt"}}}]}`,
+			want: drift.Result{
+				Status: drift.StatusChanged,
+				Changes: []drift.Resource{{
+					Address: "aws_iam_user.ci", Type: "aws_iam_user", Actions: []string{"no-op"},
+					Cause: drift.CauseCode, Importing: true, ImportID: "ci-" + drift.Sensitive,
+				}},
+			},
+		},
+		{
+			name: "checks that did not pass, per instance, with their problems",
+			opts: maskOptions(),
+			json: `{"format_version":"1.2","terraform_version":"1.11.4","checks":[
+				{"address":{"kind":"check","name":"health","to_display":"check.health"},"status":"fail",
+				 "instances":[{"address":{"to_display":"check.health"},"status":"fail",
+				  "problems":[{"message":"health endpoint token SECRET-RE-tok3n rejected"}]}]},
+				{"address":{"kind":"resource","mode":"managed","type":"terraform_data","name":"ok","to_display":"terraform_data.ok"},"status":"pass",
+				 "instances":[{"address":{"to_display":"terraform_data.ok"},"status":"pass"}]},
+				{"address":{"kind":"output_value","name":"url","to_display":"output.url"},"status":"unknown"},
+				{"address":{"kind":"resource","mode":"managed","type":"terraform_data","name":"n","to_display":"terraform_data.n"},"status":"error",
+				 "instances":[
+				  {"address":{"to_display":"terraform_data.n[0]","instance_key":0},"status":"pass"},
+				  {"address":{"to_display":"terraform_data.n[1]","instance_key":1},"status":"error","problems":[{"message":"postcondition: bad"}]}]}]}`,
+			want: drift.Result{
+				Status: drift.StatusClean,
+				Checks: []drift.Check{
+					{Address: "check.health", Kind: "check", Status: "fail", Problems: []string{"health endpoint token " + drift.Sensitive + " rejected"}},
+					{Address: "output.url", Kind: "output_value", Status: "unknown"},
+					{Address: "terraform_data.n[1]", Kind: "resource", Status: "error", Problems: []string{"postcondition: bad"}},
+				},
+			},
+		},
+		{
+			name: "drift and code on one attribute each of one resource",
+			json: `{"format_version":"1.2","terraform_version":"1.11.4",
+			 "resource_drift":[{"address":"x_vm.a","mode":"managed","type":"x_vm","name":"a",
+			  "change":{"actions":["update"],"before":{"size":"small","tags":{"env":"prod"}},"after":{"size":"xlarge","tags":{"env":"prod"}}}}],
+			 "resource_changes":[{"address":"x_vm.a","mode":"managed","type":"x_vm","name":"a",
+			  "change":{"actions":["update"],"before":{"size":"xlarge","tags":{"env":"prod"}},"after":{"size":"small","tags":{"env":"staging"}},"after_unknown":{}}}]}`,
+			want: drift.Result{
+				Status: drift.StatusDrifted,
+				Drift: []drift.Resource{{Address: "x_vm.a", Type: "x_vm", Actions: []string{"update"},
+					Attributes: []drift.Attribute{attr("size", "small", "xlarge")}}},
+				Changes: []drift.Resource{{Address: "x_vm.a", Type: "x_vm", Actions: []string{"update"}, Cause: drift.CauseDriftAndCode,
+					Attributes: []drift.Attribute{attr("size", "xlarge", "small"), attr("tags.env", "prod", "staging")}}},
+			},
+		},
+		{
+			name: "drift on a resource whose change goes elsewhere is code",
+			json: `{"format_version":"1.2","terraform_version":"1.11.4",
+			 "resource_drift":[{"address":"x_vm.a","mode":"managed","type":"x_vm","name":"a",
+			  "change":{"actions":["update"],"before":{"size":"small"},"after":{"size":"xlarge"}}}],
+			 "resource_changes":[{"address":"x_vm.a","mode":"managed","type":"x_vm","name":"a",
+			  "change":{"actions":["update"],"before":{"size":"xlarge"},"after":{"size":"medium"},"after_unknown":{}}}]}`,
+			want: drift.Result{
+				Status: drift.StatusDrifted,
+				Drift: []drift.Resource{{Address: "x_vm.a", Type: "x_vm", Actions: []string{"update"},
+					Attributes: []drift.Attribute{attr("size", "small", "xlarge")}}},
+				Changes: []drift.Resource{{Address: "x_vm.a", Type: "x_vm", Actions: []string{"update"}, Cause: drift.CauseCode,
+					Attributes: []drift.Attribute{attr("size", "xlarge", "medium")}}},
+			},
+		},
+		{
+			name: "re-create after deletion outside terraform with a new value is drift+code",
+			json: `{"format_version":"1.2","terraform_version":"1.11.4",
+			 "resource_drift":[{"address":"x_vm.a","mode":"managed","type":"x_vm","name":"a",
+			  "change":{"actions":["delete"],"before":{"id":"1","size":"small"},"after":null}}],
+			 "resource_changes":[{"address":"x_vm.a","mode":"managed","type":"x_vm","name":"a",
+			  "change":{"actions":["create"],"before":null,"after":{"size":"large"},"after_unknown":{"id":true}}}]}`,
+			want: drift.Result{
+				Status: drift.StatusDrifted,
+				Drift: []drift.Resource{{Address: "x_vm.a", Type: "x_vm", Actions: []string{"delete"},
+					Attributes: []drift.Attribute{attr("id", "1", nil), attr("size", "small", nil)}}},
+				Changes: []drift.Resource{{Address: "x_vm.a", Type: "x_vm", Actions: []string{"create"}, Cause: drift.CauseDriftAndCode}},
 			},
 		},
 	}
@@ -530,6 +644,82 @@ func TestSetStatus(t *testing.T) {
 			r.SetStatus()
 			if diff := cmp.Diff(tt.want, r.Status); diff != "" {
 				t.Errorf("SetStatus() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCount(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		r    drift.Result
+		want drift.Counts
+	}{
+		{"empty", drift.Result{}, drift.Counts{}},
+		{
+			"drift+code counts on both sides, unknown checks do not fail",
+			drift.Result{
+				Drift: []drift.Resource{{Address: "a.a"}, {Address: "a.b"}},
+				Changes: []drift.Resource{
+					{Address: "a.a", Cause: drift.CauseDrift},
+					{Address: "a.b", Cause: drift.CauseDriftAndCode},
+					{Address: "a.c", Cause: drift.CauseCode},
+				},
+				Checks: []drift.Check{{Status: drift.CheckFail}, {Status: drift.CheckError}, {Status: drift.CheckUnknown}},
+			},
+			drift.Counts{Drifted: 2, UndoDrift: 2, Code: 2, FailChecks: 2},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, tt.r.Count()); diff != "" {
+				t.Errorf("Count() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestApplyCheckLevel(t *testing.T) {
+	t.Parallel()
+	failing := []drift.Check{
+		{Address: "check.health", Kind: "check", Status: drift.CheckFail, Problems: []string{"down"}},
+		{Address: "output.url", Kind: "output_value", Status: drift.CheckUnknown},
+	}
+	unknownOnly := []drift.Check{{Address: "output.url", Kind: "output_value", Status: drift.CheckUnknown}}
+	tests := []struct {
+		name  string
+		level drift.CheckLevel
+		in    drift.Result
+		want  drift.Result
+	}{
+		{"warn keeps checks and the verdict", drift.CheckWarn,
+			drift.Result{Status: drift.StatusClean, Checks: failing},
+			drift.Result{Status: drift.StatusClean, Checks: failing}},
+		{"the zero level is warn", "",
+			drift.Result{Status: drift.StatusClean, Checks: failing},
+			drift.Result{Status: drift.StatusClean, Checks: failing}},
+		{"ignore drops checks", drift.CheckIgnore,
+			drift.Result{Status: drift.StatusClean, Checks: failing},
+			drift.Result{Status: drift.StatusClean}},
+		{"error puts the target in error naming the check", drift.CheckErrors,
+			drift.Result{Status: drift.StatusClean, Checks: failing},
+			drift.Result{Status: drift.StatusError, Checks: failing, Error: "1 check(s) failed and drift.yaml sets checks: error:\ncheck.health fail: down"}},
+		{"error ignores checks whose outcome is unknown", drift.CheckErrors,
+			drift.Result{Status: drift.StatusClean, Checks: unknownOnly},
+			drift.Result{Status: drift.StatusClean, Checks: unknownOnly}},
+		{"error keeps terraform's own error", drift.CheckErrors,
+			drift.Result{Status: drift.StatusError, Error: "plan: boom", Checks: failing},
+			drift.Result{Status: drift.StatusError, Error: "plan: boom", Checks: failing}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := tt.in
+			got.ApplyCheckLevel(tt.level)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ApplyCheckLevel() mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -17,9 +17,9 @@ func Markdown(w io.Writer, d Document) error {
 	bw := bufio.NewWriter(w)
 	s := d.Summary
 	fmt.Fprintf(bw, "## Drift report\n\n")
-	fmt.Fprintf(bw, "**%d target(s):** %s %d drifted · %s %d changed · %s %d error · %s %d clean — %d resource(s) drifted, %d change(s) pending",
+	fmt.Fprintf(bw, "**%d target(s):** %s %d drifted · %s %d changed · %s %d error · %s %d clean — %s",
 		s.Targets, badge(drift.StatusDrifted), s.Drifted, badge(drift.StatusChanged), s.Changed,
-		badge(drift.StatusError), s.Errors, badge(drift.StatusClean), s.Clean, s.DriftedResources, s.ChangedResources)
+		badge(drift.StatusError), s.Errors, badge(drift.StatusClean), s.Clean, totals(s))
 	if s.IgnoredAttrs > 0 {
 		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
 	}
@@ -32,15 +32,15 @@ func Markdown(w io.Writer, d Document) error {
 			fmt.Fprint(bw, " — ❌ a mandatory policy failed")
 		}
 	}
-	fmt.Fprintf(bw, "\n\n| Root | Target | Status | Drifted | Changed | Policy |\n|---|---|---|---:|---:|---|\n")
+	fmt.Fprintf(bw, "\n\n%s", tableHead)
 	for _, r := range d.Roots {
-		fmt.Fprintf(bw, "| %s | %s | %s %s | %d | %d | %s |\n", code(r.Dir), cell(r.Target), badge(r.Status), r.Status, len(r.Drift), len(r.Changes), policyCell(r.Policy))
+		bw.WriteString(tableRow(r))
 	}
 	for _, r := range d.Roots {
-		if r.Status == drift.StatusClean && len(r.Policy) == 0 {
+		if r.Status == drift.StatusClean && len(r.Policy) == 0 && len(r.Checks) == 0 && len(r.Outputs) == 0 {
 			continue
 		}
-		fmt.Fprintf(bw, "\n### %s %s (%s) — %s\n", badge(r.Status), code(r.Dir), cell(r.Target), r.Status)
+		fmt.Fprintf(bw, "\n### %s %s (%s) — %s\n", badge(r.Status), code(r.Dir), cell(r.Target), statusLabel(r.Result))
 		if r.Error != "" {
 			fence := "```"
 			for strings.Contains(r.Error, fence) {
@@ -67,11 +67,41 @@ func Markdown(w io.Writer, d Document) error {
 			fmt.Fprintf(bw, "\n</details>\n")
 		}
 		if len(r.Changes) > 0 {
-			fmt.Fprintf(bw, "\n<details><summary>Pending changes (%d)</summary>\n\n| Resource | Actions |\n|---|---|\n", len(r.Changes))
+			n := r.Count()
+			fmt.Fprintf(bw, "\n<details><summary>Pending changes (%d: %d undo drift, %d code)</summary>\n\n", len(r.Changes), n.UndoDrift, n.Code)
+			fmt.Fprintf(bw, "| Resource | Action | Cause | Attribute | Before | After |\n|---|---|---|---|---|---|\n")
 			for _, res := range r.Changes {
-				fmt.Fprintf(bw, "| %s | %s |\n", code(res.Address), cell(strings.Join(res.Actions, ", ")))
+				act := cell(actionLabel(res))
+				for _, note := range changeNotes(res) {
+					act += "<br>" + cell(note)
+				}
+				attrs := changeAttributes(res)
+				if len(attrs) == 0 {
+					fmt.Fprintf(bw, "| %s | %s | %s | | | |\n", code(res.Address), act, cell(causeLabel(res.Cause)))
+				}
+				for i, a := range attrs {
+					addr, ac, cause := code(res.Address), act, cell(causeLabel(res.Cause))
+					if i > 0 {
+						addr, ac, cause = "", "", ""
+					}
+					fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", addr, ac, cause, code(a.Path), code(Value(a.Before, maxValue)), code(Value(a.After, maxValue)))
+				}
 			}
 			fmt.Fprintf(bw, "\n</details>\n")
+		}
+		if len(r.Checks) > 0 {
+			fmt.Fprintf(bw, "\n**Checks not passing (%d):**\n\n", len(r.Checks))
+			for _, ck := range r.Checks {
+				mark := "⚠️"
+				if ck.Failing() {
+					mark = "❌"
+				}
+				fmt.Fprintf(bw, "- %s %s %s (%s)", mark, code(ck.Address), cell(ck.Status), cell(ck.Kind))
+				if len(ck.Problems) > 0 {
+					fmt.Fprintf(bw, ": %s", cell(oneLine(strings.Join(ck.Problems, "; "))))
+				}
+				fmt.Fprintln(bw)
+			}
 		}
 		if len(r.Outputs) > 0 {
 			fmt.Fprintf(bw, "\nOutputs to change (not drift): %s\n", cell(strings.Join(r.Outputs, ", ")))
@@ -120,9 +150,21 @@ func policyCell(rs []policy.Result) string {
 	case s.Mandatory:
 		return fmt.Sprintf("❌ %d failed", s.Failed)
 	case s.Denies > 0:
+		if advisoryOnly(rs) {
+			return fmt.Sprintf("ℹ️ %d advisory", s.Denies)
+		}
 		return fmt.Sprintf("⚠️ %d deny", s.Denies)
 	}
 	return fmt.Sprintf("⚠️ %d warn", s.Warnings)
+}
+
+func advisoryOnly(rs []policy.Result) bool {
+	for _, r := range rs {
+		if r.Kind == "deny" && r.Level != policy.Advisory {
+			return false
+		}
+	}
+	return true
 }
 
 func markdownPolicies(bw *bufio.Writer, title string, rs []policy.Result) {
@@ -133,11 +175,48 @@ func markdownPolicies(bw *bufio.Writer, title string, rs []policy.Result) {
 	if policy.Summarize(rs).Mandatory {
 		open = " open"
 	}
+	each, grouped := splitAdvice(rs)
 	fmt.Fprintf(bw, "\n<details%s><summary>%s (%d)</summary>\n\n| Verdict | Policy | Level | Severity | Resource | Message |\n|---|---|---|---|---|---|\n", open, title, len(rs))
-	for _, p := range rs {
+	for _, p := range each {
 		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", verdict(p), code(p.Policy+"."+p.Rule), p.Level, p.Severity, optCode(p.Resource), cell(oneLine(p.Msg)))
 	}
+	for _, g := range grouped {
+		res, msg := optCode(g.Results[0].Resource), cell(oneLine(g.Results[0].Msg))
+		if len(g.Results) > 1 {
+			res, msg = "", fmt.Sprintf("%d results: %s (details below)", len(g.Results), cell(g.resources(3)))
+		}
+		fmt.Fprintf(bw, "| advisory | %s | advisory | %s | %s | %s |\n", code(g.name()), g.Severity, res, msg)
+	}
 	fmt.Fprintf(bw, "\n</details>\n")
+	for _, g := range grouped {
+		if len(g.Results) < 2 {
+			continue
+		}
+		fmt.Fprintf(bw, "\n<details><summary>Advisory %s: %d results</summary>\n\n| Resource | Message |\n|---|---|\n", code(g.name()), len(g.Results))
+		for _, p := range g.Results {
+			fmt.Fprintf(bw, "| %s | %s |\n", optCode(p.Resource), cell(oneLine(p.Msg)))
+		}
+		fmt.Fprintf(bw, "\n</details>\n")
+	}
+}
+
+// tableHead and tableRow are the one-row-per-target overview, shared with
+// the compact job summary.
+const tableHead = "| Root | Target | Status | Drifted | Undo drift | Code | Checks | Policy |\n|---|---|---|---:|---:|---:|---:|---|\n"
+
+func tableRow(r Root) string {
+	n := r.Count()
+	return fmt.Sprintf("| %s | %s | %s %s | %d | %d | %d | %d | %s |\n", code(r.Dir), cell(r.Target), badge(r.Status), statusLabel(r.Result),
+		n.Drifted, n.UndoDrift, n.Code, n.FailChecks, policyCell(r.Policy))
+}
+
+// totals is the one-line tally of resources a reviewer acts on.
+func totals(s Summary) string {
+	t := fmt.Sprintf("%d resource(s) drifted, %d change(s) undo drift, %d code change(s)", s.DriftedResources, s.UndoDriftChanges, s.CodeChanges)
+	if s.FailedChecks > 0 {
+		t += fmt.Sprintf(", %d check(s) failing", s.FailedChecks)
+	}
+	return t
 }
 
 func optCode(s string) string {

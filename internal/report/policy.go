@@ -37,6 +37,9 @@ func verdict(r policy.Result) string {
 		return "OVERRIDDEN"
 	case r.Waived:
 		return "WAIVED"
+	case r.Level == policy.Advisory:
+		// Advice never fails a run: no capitals that read as a failure.
+		return "advisory"
 	case r.Kind == "deny":
 		return "DENY"
 	}

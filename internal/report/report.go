@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/exitcode"
 	"github.com/myorg/drift-action/internal/policy"
 )
 
@@ -77,7 +78,13 @@ type Summary struct {
 	Errors           int `json:"errors"`
 	DriftedResources int `json:"drifted_resources"`
 	ChangedResources int `json:"changed_resources"`
+	// UndoDriftChanges and CodeChanges split ChangedResources by cause; a
+	// drift+code change counts in both.
+	UndoDriftChanges int `json:"undo_drift_changes"`
+	CodeChanges      int `json:"code_changes"`
 	IgnoredAttrs     int `json:"ignored_attributes"`
+	// FailedChecks counts check blocks and conditions that failed or errored.
+	FailedChecks int `json:"failed_checks"`
 }
 
 // New builds the document; results are sorted by dir and target so output is
@@ -110,6 +117,22 @@ func WithPolicies(results []drift.Result, pol *Policies) Document {
 		}
 		return a.Target < b.Target
 	})
+	d.count()
+	return d
+}
+
+// ApplyCheckLevel enforces drift.yaml's checks level on every target and
+// counts again: error puts targets with a failing check in error, ignore
+// drops checks.
+func (d *Document) ApplyCheckLevel(l drift.CheckLevel) {
+	for i := range d.Roots {
+		d.Roots[i].ApplyCheckLevel(l)
+	}
+	d.count()
+}
+
+func (d *Document) count() {
+	d.Summary = Summary{}
 	for i := range d.Roots {
 		r := &d.Roots[i]
 		// Empty lists, not null, so consumers can iterate without checks.
@@ -133,25 +156,32 @@ func WithPolicies(results []drift.Result, pol *Policies) Document {
 		d.Summary.DriftedResources += len(r.Drift)
 		d.Summary.ChangedResources += len(r.Changes)
 		d.Summary.IgnoredAttrs += len(r.Ignored)
+		n := r.Count()
+		d.Summary.UndoDriftChanges += n.UndoDrift
+		d.Summary.CodeChanges += n.Code
+		d.Summary.FailedChecks += n.FailChecks
 	}
 	d.Drifted = d.Summary.DriftedResources > 0
-	return d
 }
 
-// ExitCode is the process status the document calls for: 1 for any error
-// (of a target or of the run),
-// else 3 for a mandatory policy failure, else 2 for drift or pending
-// changes, else 0.
+// Pending reports whether any target has a change waiting to be applied.
+func (d Document) Pending() bool { return d.Summary.ChangedResources > 0 }
+
+// ExitCode is the process status the document calls for (see
+// internal/exitcode): an error of a target or of the run, else a mandatory
+// policy failure, else drift, else pending changes without drift, else clean.
 func (d Document) ExitCode() int {
 	switch {
 	case d.Summary.Errors > 0 || len(d.Problems) > 0:
-		return 1
+		return exitcode.Error
 	case d.Policy != nil && d.Policy.Mandatory:
-		return 3
-	case d.Summary.DriftedResources > 0 || d.Summary.ChangedResources > 0:
-		return 2
+		return exitcode.Policy
+	case d.Summary.DriftedResources > 0:
+		return exitcode.Drift
+	case d.Summary.ChangedResources > 0:
+		return exitcode.Pending
 	}
-	return 0
+	return exitcode.Clean
 }
 
 // JSON writes the document, indented, with a trailing newline.

@@ -59,12 +59,20 @@ func driftedResult() drift.Result {
 		},
 		Changes: []drift.Resource{
 			{
-				Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"update"},
-				Attributes: []drift.Attribute{{Path: "instance_type", Before: "t3.large", After: "t3.micro"}},
+				Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"update"}, Cause: drift.CauseDriftAndCode,
+				Attributes: []drift.Attribute{
+					{Path: "instance_type", Before: "t3.large", After: "t3.micro"},
+					{Path: "password", Before: drift.Sensitive, After: drift.Sensitive, Sensitive: true},
+					{Path: "tags.env", Before: "prod", After: "production"},
+				},
 			},
-			{Address: "aws_s3_bucket.logs", Type: "aws_s3_bucket", Actions: []string{"create"}},
+			{Address: "aws_s3_bucket.logs", Type: "aws_s3_bucket", Actions: []string{"create"}, Cause: drift.CauseDrift},
 		},
 		Outputs: []string{"public_ip"},
+		Checks: []drift.Check{
+			{Address: "check.health", Kind: "check", Status: drift.CheckFail, Problems: []string{"GET /health | <b>503</b>"}},
+			{Address: "output.url", Kind: "output_value", Status: drift.CheckUnknown},
+		},
 		Ignored: []drift.Ignored{{Address: "aws_instance.web", Path: "tags_all.Name"}},
 	}
 }
@@ -73,8 +81,17 @@ func changedResult() drift.Result {
 	return drift.Result{
 		Dir: "infra/app", Target: "staging", Workspace: "staging", Status: drift.StatusChanged,
 		Changes: []drift.Resource{
-			{Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"delete", "create"}},
-			{Address: `module.cdn.aws_cloudfront_distribution.this["www"]`, Type: "aws_cloudfront_distribution", Actions: []string{"create"}},
+			{
+				Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"delete", "create"}, Cause: drift.CauseCode,
+				ActionReason: "replace_because_cannot_update", ReplacePaths: []string{"ami"},
+				Attributes: []drift.Attribute{
+					{Path: "ami", Before: "ami-0c55b159cbfafe1f0", After: "ami-0f9a8b7c6d5e4f321"},
+					{Path: "id", Before: "i-0a1b2c3d4e5f60718", After: drift.Unknown},
+				},
+			},
+			{Address: `module.cdn.aws_cloudfront_distribution.this["www"]`, Type: "aws_cloudfront_distribution", Actions: []string{"create"}, Cause: drift.CauseCode},
+			{Address: "aws_s3_bucket.assets", Type: "aws_s3_bucket", Actions: []string{"no-op"}, Cause: drift.CauseCode, PreviousAddress: "aws_s3_bucket.static"},
+			{Address: "aws_iam_user.ci", Type: "aws_iam_user", Actions: []string{"no-op"}, Cause: drift.CauseCode, Importing: true, ImportID: "ci"},
 		},
 	}
 }
@@ -174,20 +191,20 @@ func TestNewSummaryAndExitCode(t *testing.T) {
 		{
 			name:        "pending change only",
 			results:     []drift.Result{changedResult()},
-			wantSummary: report.Summary{Targets: 1, Changed: 1, ChangedResources: 2},
-			wantExit:    2,
+			wantSummary: report.Summary{Targets: 1, Changed: 1, ChangedResources: 4, CodeChanges: 4},
+			wantExit:    4,
 		},
 		{
 			name:        "drift",
 			results:     []drift.Result{driftedResult(), cleanResult()},
-			wantSummary: report.Summary{Targets: 2, Clean: 1, Drifted: 1, DriftedResources: 2, ChangedResources: 2, IgnoredAttrs: 2},
+			wantSummary: report.Summary{Targets: 2, Clean: 1, Drifted: 1, DriftedResources: 2, ChangedResources: 2, UndoDriftChanges: 2, CodeChanges: 1, IgnoredAttrs: 2, FailedChecks: 1},
 			wantDrifted: true,
 			wantExit:    2,
 		},
 		{
 			name:        "error wins over drift",
 			results:     mixedResults(),
-			wantSummary: report.Summary{Targets: 4, Clean: 1, Drifted: 1, Changed: 1, Errors: 1, DriftedResources: 2, ChangedResources: 4, IgnoredAttrs: 2},
+			wantSummary: report.Summary{Targets: 4, Clean: 1, Drifted: 1, Changed: 1, Errors: 1, DriftedResources: 2, ChangedResources: 6, UndoDriftChanges: 2, CodeChanges: 5, IgnoredAttrs: 2, FailedChecks: 1},
 			wantDrifted: true,
 			wantExit:    1,
 		},
@@ -198,7 +215,7 @@ func TestNewSummaryAndExitCode(t *testing.T) {
 				r.Fail("timeout")
 				return r
 			}()},
-			wantSummary: report.Summary{Targets: 1, Errors: 1, DriftedResources: 2, ChangedResources: 2, IgnoredAttrs: 1},
+			wantSummary: report.Summary{Targets: 1, Errors: 1, DriftedResources: 2, ChangedResources: 2, UndoDriftChanges: 2, CodeChanges: 1, IgnoredAttrs: 1, FailedChecks: 1},
 			wantDrifted: true,
 			wantExit:    1,
 		},
@@ -207,6 +224,9 @@ func TestNewSummaryAndExitCode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			d := report.New(tt.results)
+			if diff := cmp.Diff(tt.wantExit == 4, d.Pending() && !d.Drifted && tt.wantExit != 1); diff != "" {
+				t.Errorf("exit 4 means pending changes without drift (-want +got):\n%s", diff)
+			}
 			if diff := cmp.Diff(tt.wantSummary, d.Summary); diff != "" {
 				t.Errorf("Summary mismatch (-want +got):\n%s", diff)
 			}
@@ -218,6 +238,36 @@ func TestNewSummaryAndExitCode(t *testing.T) {
 			}
 			if diff := cmp.Diff(report.Version, d.Version); diff != "" {
 				t.Errorf("Version mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestApplyCheckLevel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		level    drift.CheckLevel
+		wantExit int
+		want     report.Summary
+	}{
+		{"warn reports and keeps the verdict", drift.CheckWarn, 2,
+			report.Summary{Targets: 1, Drifted: 1, DriftedResources: 2, ChangedResources: 2, UndoDriftChanges: 2, CodeChanges: 1, IgnoredAttrs: 1, FailedChecks: 1}},
+		{"error fails the target", drift.CheckErrors, 1,
+			report.Summary{Targets: 1, Errors: 1, DriftedResources: 2, ChangedResources: 2, UndoDriftChanges: 2, CodeChanges: 1, IgnoredAttrs: 1, FailedChecks: 1}},
+		{"ignore drops the checks", drift.CheckIgnore, 2,
+			report.Summary{Targets: 1, Drifted: 1, DriftedResources: 2, ChangedResources: 2, UndoDriftChanges: 2, CodeChanges: 1, IgnoredAttrs: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := report.New([]drift.Result{driftedResult()})
+			d.ApplyCheckLevel(tt.level)
+			if diff := cmp.Diff(tt.want, d.Summary); diff != "" {
+				t.Errorf("Summary mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantExit, d.ExitCode()); diff != "" {
+				t.Errorf("ExitCode() mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -348,7 +398,7 @@ func TestMarkdownIsSafe(t *testing.T) {
 			t.Errorf("markdown outside the error fence contains raw %q:\n%s", raw, rest)
 		}
 	}
-	for _, escaped := range []string{"&lt;b&gt;sre&lt;/b&gt;", "&#96;ops&#96;", "team&#124;owner"} {
+	for _, escaped := range []string{"&lt;b&gt;sre&lt;/b&gt;", "&#96;ops&#96;", "team&#124;owner", "/health &#124; &lt;b&gt;503"} {
 		if !strings.Contains(rest, escaped) {
 			t.Errorf("markdown does not contain escaped %q:\n%s", escaped, rest)
 		}

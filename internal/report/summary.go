@@ -63,12 +63,12 @@ func JobSummary(w io.Writer, d Document, l Links, limit int) error {
 // per target, as many rows as fit.
 func compact(b *bytes.Buffer, d Document, budget int, result string) {
 	s := d.Summary
-	fmt.Fprintf(b, "## Drift report\n\n**%d target(s):** %d drifted · %d changed · %d error · %d clean — %d resource(s) drifted, %d change(s) pending\n\n",
-		s.Targets, s.Drifted, s.Changed, s.Errors, s.Clean, s.DriftedResources, s.ChangedResources)
+	fmt.Fprintf(b, "## Drift report\n\n**%d target(s):** %d drifted · %d changed · %d error · %d clean — %s\n\n",
+		s.Targets, s.Drifted, s.Changed, s.Errors, s.Clean, totals(s))
 	note := fmt.Sprintf("\n> The full report is larger than GitHub's job summary allows; details are in the JSON result%s.\n", where(result))
-	fmt.Fprintf(b, "| Root | Target | Status | Drifted | Changed | Policy |\n|---|---|---|---:|---:|---|\n")
+	b.WriteString(tableHead)
 	for i, r := range d.Roots {
-		row := fmt.Sprintf("| %s | %s | %s %s | %d | %d | %s |\n", code(r.Dir), cell(r.Target), badge(r.Status), r.Status, len(r.Drift), len(r.Changes), policyCell(r.Policy))
+		row := tableRow(r)
 		if b.Len()+len(row)+len(note)+120 > budget {
 			fmt.Fprintf(b, "\n_…and %d more target(s) not shown._\n", len(d.Roots)-i)
 			break

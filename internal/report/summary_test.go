@@ -18,6 +18,8 @@ func withPolicies() report.Document {
 			{Policy: "terraform.security.network", Rule: "deny_open_ingress", Kind: "deny", Level: policy.HardMandatory, Severity: "critical", Msg: "aws_security_group.web opens 22 to 0.0.0.0/0", Resource: "aws_security_group.web", Failed: true},
 			{Policy: "terraform.cost", Rule: "deny_instance_upgrade", Kind: "deny", Level: policy.SoftMandatory, Severity: "high", Msg: "aws_instance.web: t3.micro -> t3.large (+$52.56/month)", Resource: "aws_instance.web", Overridden: true},
 			{Policy: "terraform.drift", Rule: "deny_drift", Kind: "deny", Level: policy.Advisory, Severity: "medium", Msg: "aws_instance.web changed outside terraform | <b>", Resource: "aws_instance.web"},
+			{Policy: "terraform.drift", Rule: "deny_drift", Kind: "deny", Level: policy.Advisory, Severity: "medium", Msg: "aws_s3_bucket.logs changed outside terraform (delete)", Resource: "aws_s3_bucket.logs"},
+			{Policy: "terraform.drift", Rule: "deny_pending_change", Kind: "deny", Level: policy.Advisory, Severity: "medium", Msg: "aws_instance.web has a pending change (update): the plan is not empty", Resource: "aws_instance.web"},
 		},
 	}, Manifests: []policy.Result{
 		{Policy: "gatekeeper.k8snoprivileged", Rule: "K8sNoPrivileged/no-privileged-containers", Kind: "deny", Level: policy.HardMandatory, Severity: "critical", Msg: "privileged container: nginx", Resource: "v1 Pod default/web k8s/pod.yaml:1", Failed: true},

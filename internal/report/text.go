@@ -51,7 +51,19 @@ func Text(w io.Writer, d Document, color bool) error {
 		if len(r.Changes) > 0 {
 			fmt.Fprintf(bw, "    %s\n", c(dim, "pending changes:"))
 			for _, res := range r.Changes {
-				fmt.Fprintf(bw, "    %s %s %s\n", c(cyan, symbol(res.Actions)), res.Address, c(dim, "("+strings.Join(res.Actions, ", ")+")"))
+				fmt.Fprintf(bw, "    %s %s %s\n", c(cyan, changeSymbol(res)), res.Address, c(dim, "("+actionLabel(res)+"; "+causeLabel(res.Cause)+")"))
+				for _, n := range changeNotes(res) {
+					fmt.Fprintf(bw, "        %s\n", c(dim, n))
+				}
+				for _, a := range changeAttributes(res) {
+					fmt.Fprintf(bw, "        %s: %s → %s\n", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
+				}
+			}
+		}
+		for _, ck := range r.Checks {
+			fmt.Fprintf(bw, "    %s %s %s\n", c(checkColor(ck), "check "+ck.Status), ck.Address, c(dim, "("+ck.Kind+")"))
+			for _, p := range ck.Problems {
+				fmt.Fprintf(bw, "        %s\n", oneLine(p))
 			}
 		}
 		if len(r.Outputs) > 0 {
@@ -70,7 +82,10 @@ func Text(w io.Writer, d Document, color bool) error {
 	fmt.Fprintf(bw, "\n%s %d target(s): %s, %s, %s, %s\n", c(bold, "Summary:"), s.Targets,
 		c(yellow, fmt.Sprintf("%d drifted", s.Drifted)), c(cyan, fmt.Sprintf("%d changed", s.Changed)),
 		c(red, fmt.Sprintf("%d error", s.Errors)), c(green, fmt.Sprintf("%d clean", s.Clean)))
-	fmt.Fprintf(bw, "%d resource(s) drifted, %d change(s) pending", s.DriftedResources, s.ChangedResources)
+	fmt.Fprintf(bw, "%d resource(s) drifted, %d change(s) pending (%d undo drift, %d code)", s.DriftedResources, s.ChangedResources, s.UndoDriftChanges, s.CodeChanges)
+	if s.FailedChecks > 0 {
+		fmt.Fprintf(bw, ", %d check(s) failing", s.FailedChecks)
+	}
 	if s.IgnoredAttrs > 0 {
 		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
 	}
@@ -102,20 +117,29 @@ func statusMark(s drift.Status) (string, string) {
 }
 
 func describe(r drift.Result) string {
-	switch r.Status {
-	case drift.StatusClean:
-		return "clean"
-	case drift.StatusError:
-		return "error"
+	parts := counts(r)
+	if r.Status == drift.StatusError || len(parts) == 0 {
+		return string(r.Status)
 	}
-	parts := []string{}
-	if n := len(r.Drift); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d drifted", n))
+	return statusLabel(r) + ": " + strings.Join(parts, ", ")
+}
+
+// changeSymbol is symbol, with a move or import alone shown as such.
+func changeSymbol(r drift.Resource) string {
+	if strings.Join(r.Actions, ",") == "no-op" {
+		if r.Importing {
+			return "←"
+		}
+		return "→"
 	}
-	if n := len(r.Changes); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d pending change(s)", n))
+	return symbol(r.Actions)
+}
+
+func checkColor(c drift.Check) string {
+	if c.Failing() {
+		return red
 	}
-	return string(r.Status) + ": " + strings.Join(parts, ", ")
+	return yellow
 }
 
 func symbol(actions []string) string {
@@ -184,7 +208,18 @@ func shownAttributes(r drift.Resource) []drift.Attribute {
 }
 
 func textPolicies(bw *bufio.Writer, rs []policy.Result, c func(code, s string) string) {
-	for _, p := range rs {
+	each, grouped := splitAdvice(rs)
+	for _, g := range grouped {
+		what := fmt.Sprintf("%d result(s)", len(g.Results))
+		if res := g.resources(3); res != "" {
+			what += ": " + res
+		}
+		if len(g.Results) == 1 {
+			what = oneLine(g.Results[0].Msg)
+		}
+		fmt.Fprintf(bw, "    %s %s [advisory, %s]: %s\n", c(dim, "policy advisory"), g.name(), g.Severity, what)
+	}
+	for _, p := range each {
 		col := yellow
 		if p.Failed {
 			col = red

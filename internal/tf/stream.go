@@ -39,7 +39,7 @@ func (c ChangeSummary) empty() bool { return c == ChangeSummary{} }
 // The summary counts too: if its planned_change lines went missing, the plan
 // file still says what would change.
 func (e Events) NeedsShow() bool {
-	return e.Drifted > 0 || e.Planned > 0 || (e.Summary != nil && !e.Summary.empty())
+	return e.Drifted > 0 || e.Planned > 0 || e.Outputs > 0 || (e.Summary != nil && !e.Summary.empty())
 }
 
 // ErrorText joins terraform's error diagnostics.
