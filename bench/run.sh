@@ -19,6 +19,9 @@
 #   BENCH_WORK=DIR    use (and keep) DIR for fixtures instead of a temp dir; an
 #                     already applied fixture there is reused, saving the setup
 #   TERRAFORM=terraform  terraform executable used by both sides
+#   BENCHES="a b c"   which benchmarks to run
+#   DRIFT_COUNT=$BIG_COUNT  resources in the drifted root (benchmark c)
+#   DRIFT_REPS=$BIG_REPS    measured repetitions per side, benchmark c
 set -euo pipefail
 
 REPS=${REPS:-3}
@@ -32,7 +35,11 @@ BREAKDOWN=${BREAKDOWN:-1}
 BD_REPS=${BD_REPS:-$REPS}
 BD_BIG_REPS=${BD_BIG_REPS:-1}
 TERRAFORM=${TERRAFORM:-terraform}
+BENCHES=${BENCHES:-a b c}
+DRIFT_COUNT=${DRIFT_COUNT:-$BIG_COUNT}
+DRIFT_REPS=${DRIFT_REPS:-$BIG_REPS}
 GOAL=1.05
+RSS_GOAL_C=0.5
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TF=$(command -v "$TERRAFORM") || { echo "bench: $TERRAFORM not found on PATH" >&2; exit 1; }
@@ -111,7 +118,9 @@ SMALL="$WORK/small"
 
 tf_quiet() { "$TF" "$@" >"$RUN/setup.log" 2>&1 || { cat "$RUN/setup.log" >&2; return 1; }; }
 
-if [ ! -s "$BIG/terraform.tfstate" ] || [ "$(cat "$BIG/.count" 2>/dev/null)" != "$BIG_COUNT" ]; then
+want() { case " $BENCHES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+if want a && { [ ! -s "$BIG/terraform.tfstate" ] || [ "$(cat "$BIG/.count" 2>/dev/null)" != "$BIG_COUNT" ]; }; then
 	rm -rf "$BIG"
 	mkdir -p "$BIG"
 	cat >"$BIG/main.tf" <<EOF
@@ -125,11 +134,11 @@ EOF
 	(cd "$BIG" && tf_quiet init -input=false && tf_quiet apply -input=false -auto-approve)
 	echo "$BIG_COUNT" >"$BIG/.count"
 	log "setup: applied in $(($(date +%s) - s)) s"
-else
+elif want a; then
 	log "setup: reusing applied fixture $BIG"
 fi
 
-if [ "$(cat "$SMALL/.count" 2>/dev/null)" != "$ROOTS x $ROOT_COUNT" ]; then
+if want b && [ "$(cat "$SMALL/.count" 2>/dev/null)" != "$ROOTS x $ROOT_COUNT" ]; then
 	rm -rf "$SMALL"
 	mkdir -p "$SMALL/roots"
 	log "setup: init + apply $ROOTS roots of $ROOT_COUNT resources in $SMALL/roots (not measured)"
@@ -146,8 +155,46 @@ EOF
 	export TF
 	ls -d "$SMALL"/roots/* | xargs -P"$PAR" -I{} sh -c 'cd {} && "$TF" init -input=false >/dev/null && "$TF" apply -input=false -auto-approve >/dev/null'
 	echo "$ROOTS x $ROOT_COUNT" >"$SMALL/.count"
-else
+elif want b; then
 	log "setup: reusing applied fixture $SMALL"
+fi
+
+# (c) a root whose every resource was edited out-of-band after the apply, so
+# the plan has something to detail and drift-action runs `terraform show
+# -json`. terraform_data's refresh keeps the stored state, so the edit is made
+# in the state itself (state pull, change every instance's input/output,
+# bump the serial, state push): terraform then plans to put every instance
+# back (pending changes, not resource_drift entries). No provider is needed.
+DRIFTD="$WORK/drift"
+if want c && { [ ! -s "$DRIFTD/terraform.tfstate" ] || [ "$(cat "$DRIFTD/.count" 2>/dev/null)" != "$DRIFT_COUNT" ]; }; then
+	rm -rf "$DRIFTD"
+	mkdir -p "$DRIFTD"
+	cat >"$DRIFTD/main.tf" <<TF
+resource "terraform_data" "r" {
+  count = $DRIFT_COUNT
+  input = count.index
+}
+TF
+	log "setup: init + apply $DRIFT_COUNT resources in $DRIFTD, then edit the state out-of-band (not measured; may take many minutes)"
+	s=$(date +%s)
+	(cd "$DRIFTD" && tf_quiet init -input=false && tf_quiet apply -input=false -auto-approve)
+	(cd "$DRIFTD" && "$TF" state pull >"$RUN/drift-state.json")
+	python3 - "$RUN/drift-state.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+s = json.load(open(p))
+for r in s["resources"]:
+    for i in r["instances"]:
+        for k in ("input", "output"):
+            i["attributes"][k] = {"value": "edited out of band", "type": "string"}
+s["serial"] += 1
+json.dump(s, open(p, "w"))
+PY
+	(cd "$DRIFTD" && tf_quiet state push "$RUN/drift-state.json")
+	echo "$DRIFT_COUNT" >"$DRIFTD/.count"
+	log "setup: applied and edited in $(($(date +%s) - s)) s"
+elif want c; then
+	log "setup: reusing drifted fixture $DRIFTD"
 fi
 
 # --- measuring -------------------------------------------------------------------------
@@ -218,11 +265,63 @@ XARGS_SCRIPT=$(xargs_script '"$0" init -input=false >/dev/null && "$0" plan -inp
 run_small_da() { measure small_da 0 "$DA" detect --parallelism "$PAR" --format json "$SMALL/roots"; }
 run_small_tf() { measure small_tf 0 sh -c "$XARGS_SCRIPT" sh "$SMALL" "$PAR" "$TF"; }
 
+# (c) the drifted root: drift-action (init, plan -json -out, show -json,
+# policy, report; exit 2 = changes found) vs what a user would run to get the
+# same JSON: plan -out, then show -json into a file. GNU time measures each
+# side whole. For memory, the baseline's show runs under its own GNU time
+# (its peak RSS, exact), and drift-action's own process is polled for VmHWM
+# every 10 ms by hwm.py (its peak RSS without its terraform children, which
+# GNU time cannot separate; growth in its last 10 ms can be missed, and the
+# poller's own CPU counts against drift-action's wall time).
+HWM_PY="$RUN/hwm.py"
+cat >"$HWM_PY" <<'PY'
+# hwm.py OUT COMMAND...: runs COMMAND, polls its VmHWM every 10 ms, appends
+# the peak (KiB) to OUT, exits with COMMAND's status.
+import subprocess, sys, threading, time
+out, cmd = sys.argv[1], sys.argv[2:]
+p = subprocess.Popen(cmd)
+peak = 0
+def poll():
+    global peak
+    while p.poll() is None:
+        try:
+            for line in open(f"/proc/{p.pid}/status"):
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+                    break
+        except OSError:
+            return
+        time.sleep(0.01)
+t = threading.Thread(target=poll)
+t.start()
+rc = p.wait()
+t.join()
+open(out, "a").write(f"{peak}\n")
+sys.exit(rc)
+PY
+run_drift_da() { measure drift_da 2 python3 "$HWM_PY" "$RUN/drift_da.own" "$DA" detect --format json "$DRIFTD"; }
+run_drift_tf() {
+	measure drift_tf 0 sh -c 'cd "$1" && "$2" plan -input=false -out="$3" >/dev/null && exec "$4" -f %M -a -o "$5" "$2" show -json "$3" >"$6"' \
+		sh "$DRIFTD" "$TF" "$RUN/drift.tfplan" "$GTIME" "$RUN/drift_show.rss" "$RUN/drift-plan.json"
+}
+rm -f "$RUN/drift_da.own" "$RUN/drift_show.rss"
+
 uptime_start=$(cat /proc/loadavg)
-log "benchmark a: 1 root x $BIG_COUNT resources, $BIG_REPS repetitions"
-compare "$BIG_REPS" big_da big_tf
-log "benchmark b: $ROOTS roots x $ROOT_COUNT resources, parallelism $PAR, $REPS repetitions"
-compare "$REPS" small_da small_tf
+if want a; then
+	log "benchmark a: 1 root x $BIG_COUNT resources, $BIG_REPS repetitions"
+	compare "$BIG_REPS" big_da big_tf
+fi
+if want b; then
+	log "benchmark b: $ROOTS roots x $ROOT_COUNT resources, parallelism $PAR, $REPS repetitions"
+	compare "$REPS" small_da small_tf
+fi
+if want c; then
+	log "benchmark c: 1 drifted root x $DRIFT_COUNT resources, $DRIFT_REPS repetitions"
+	compare "$DRIFT_REPS" drift_da drift_tf
+	# The warm-up runs appended too: keep the measured ones.
+	tail -n "$DRIFT_REPS" "$RUN/drift_da.own" >"$RUN/drift_da.own.m"
+	tail -n "$DRIFT_REPS" "$RUN/drift_show.rss" >"$RUN/drift_show.rss.m"
+fi
 uptime_end=$(cat /proc/loadavg)
 
 # --- breakdown: where drift-action's time goes ------------------------------------
@@ -282,7 +381,7 @@ variants() {
 	done
 }
 
-if [ "$BREAKDOWN" = 1 ]; then
+if [ "$BREAKDOWN" = 1 ] && want a && want b; then
 	# A shim that times every terraform command drift-action starts.
 	SHIM="$WORK/terraform-shim"
 	printf '#!/bin/sh\nexec %s -a -o "$SHIM_LOG" -f "%%e %%M %%U %%S $*" %s "$@"\n' "$GTIME" "$TF" >"$SHIM"
@@ -421,22 +520,37 @@ row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
 {
 	echo "## Results"
 	echo
-	echo "$(nproc) CPUs, $("$TF" version | head -n1), $(go version | awk '{print $3}'), $BIG_REPS repetitions for a and $REPS for b (+$WARMUP warm-up each), medians; goal: ratio <= $GOAL."
+	echo "$(nproc) CPUs, $("$TF" version | head -n1), $(go version | awk '{print $3}'), repetitions: a $BIG_REPS, b $REPS, c $DRIFT_REPS (+$WARMUP warm-up each; benchmarks run: $BENCHES), medians; goal: ratio <= $GOAL."
 	echo "drift-action built from source fingerprint $SRC_HASH (sha256 over Go files, go.mod/go.sum, policies/), binary $DA_SIZE MiB, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Load average (1/5/15 min) at start: ${uptime_start% * *}; at end of the measured runs: ${uptime_end% * *};"
 	echo "1-minute load before each measured run: $(sort -g "$RUN/load.txt" | head -n1) to $(sort -g "$RUN/load.txt" | tail -n1)."
 	echo
 	echo "| benchmark | drift-action wall s | baseline wall s | wall ratio | wall goal met | drift-action peak RSS MiB | baseline peak RSS MiB | RSS ratio | RSS goal met | drift-action CPU s | baseline CPU s | CPU ratio |"
 	echo "|---|---:|---:|---:|:---:|---:|---:|---:|:---:|---:|---:|---:|"
-	row "a: 1 root x $BIG_COUNT, \`detect --format json\` vs \`plan -out\`" big_da big_tf 1
-	row "b: $ROOTS roots x $ROOT_COUNT, P=$PAR, \`detect --parallelism $PAR\` vs xargs init+plan" small_da small_tf 0
+	if want a; then row "a: 1 root x $BIG_COUNT, \`detect --format json\` vs \`plan -out\`" big_da big_tf 1; fi
+	if want b; then row "b: $ROOTS roots x $ROOT_COUNT, P=$PAR, \`detect --parallelism $PAR\` vs xargs init+plan" small_da small_tf 0; fi
+	if want c; then row "c: 1 drifted root x $DRIFT_COUNT, \`detect --format json\` vs \`plan -out\` + \`show -json\`" drift_da drift_tf 0; fi
+	if want c; then
+		own=$(median 1 "$RUN/drift_da.own.m") show=$(median 1 "$RUN/drift_show.rss.m")
+		rr=$(ratio "$own" "$show")
+		echo
+		echo "c, memory: drift-action's own process (VmHWM polled every 10 ms, without its terraform children) vs the baseline's \`terraform show -json\` (GNU time), medians; goal: ratio <= $RSS_GOAL_C."
+		echo
+		echo "| drift-action own peak RSS MiB | terraform show peak RSS MiB | ratio | goal met |"
+		echo "|---:|---:|---:|:---:|"
+		printf '| %d | %d | **%s** | %s |\n' "$(mib "$own")" "$(mib "$show")" "$rr" "$(awk -v r="$rr" -v g="$RSS_GOAL_C" 'BEGIN { print (r <= g) ? "yes" : "**no**" }')"
+		echo
+		echo "Raw (KiB, in order): drift-action own $(paste -sd' ' "$RUN/drift_da.own.m"); terraform show $(paste -sd' ' "$RUN/drift_show.rss.m"). Plan JSON written by show: $(($(stat -c %s "$RUN/drift-plan.json") / 1024)) KiB."
+	fi
 	echo
 	echo "Raw runs (wall s / peak RSS KiB / CPU s), in the order they ran per side:"
 	echo
-	for n in big_da big_tf small_da small_tf; do
-		printf -- '- %s: %s\n' "$n" "$(awk '{printf "%s%s / %s / %s", (NR>1?", ":""), $1, $2, $3}' "$RUN/$n.times")"
+	for n in big_da big_tf small_da small_tf drift_da drift_tf; do
+		if [ -s "$RUN/$n.times" ]; then
+			printf -- '- %s: %s\n' "$n" "$(awk '{printf "%s%s / %s / %s", (NR>1?", ":""), $1, $2, $3}' "$RUN/$n.times")"
+		fi
 	done
-	if [ "$BREAKDOWN" = 1 ]; then
+	if [ "$BREAKDOWN" = 1 ] && want a && want b; then
 		echo
 		cat "$RUN/breakdown_big.md"
 		echo

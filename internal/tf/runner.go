@@ -81,7 +81,7 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
 		defer cancel()
 	}
-	tfx, err := newTerraform(t.Dir, o)
+	tfx, err := newTerraform(ctx, t.Dir, o)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
@@ -182,7 +182,7 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 	return &StepError{Step: step, Msg: msg, Err: cause}
 }
 
-func newTerraform(dir string, o Options) (*tfexec.Terraform, error) {
+func newTerraform(ctx context.Context, dir string, o Options) (*tfexec.Terraform, error) {
 	bin := o.Binary
 	if bin == "" {
 		bin = "terraform"
@@ -197,10 +197,11 @@ func newTerraform(dir string, o Options) (*tfexec.Terraform, error) {
 		env[k] = v
 	}
 	env = tfexec.CleanEnv(env)
-	// terraform-exec runs `terraform version` for every working directory;
-	// with checkpoint on, that call asks HashiCorp's server for news and can
-	// stall for seconds where the network is slow or closed. Automation has
-	// no use for it; a user who sets CHECKPOINT_DISABLE keeps their value.
+	// terraform-exec runs `terraform version` (once per executable per
+	// process, see shareVersion); with checkpoint on, that call asks
+	// HashiCorp's server for news and can stall for seconds where the
+	// network is slow or closed. Automation has no use for it; a user who
+	// sets CHECKPOINT_DISABLE keeps their value.
 	if _, set := env["CHECKPOINT_DISABLE"]; !set {
 		env["CHECKPOINT_DISABLE"] = "1"
 	}
@@ -218,6 +219,8 @@ func newTerraform(dir string, o Options) (*tfexec.Terraform, error) {
 			return nil, err
 		}
 	}
+	// Last, so a probe runs with the environment and output set above.
+	shareVersion(ctx, tfx, bin)
 	return tfx, nil
 }
 

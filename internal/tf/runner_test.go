@@ -164,10 +164,10 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 			wantMsg: []string{"cancelled", "interrupted"}, wantCanceled: true, notMsg: []string{"timed out", "killed"}},
 		{name: "cancelled, terraform ignores the interrupt", plan: ignores, cancel: true, timeout: 30 * time.Minute,
 			wantMsg: []string{"cancelled", "killed", "state lock may still be held"}, wantCanceled: true, notMsg: []string{"timed out"}},
-		{name: "timed out, terraform stops", plan: stops, timeout: 2 * time.Second,
-			wantMsg: []string{"timed out after 2s"}, notMsg: []string{"cancelled", "killed"}},
-		{name: "timed out, terraform ignores the interrupt", plan: ignores, timeout: 2 * time.Second,
-			wantMsg: []string{"timed out after 2s", "killed", "state lock may still be held"}, notMsg: []string{"cancelled"}},
+		{name: "timed out, terraform stops", plan: stops, timeout: 10 * time.Second, // generous: init must finish first on a loaded machine
+			wantMsg: []string{"timed out after 10s"}, notMsg: []string{"cancelled", "killed"}},
+		{name: "timed out, terraform ignores the interrupt", plan: ignores, timeout: 10 * time.Second, // generous: init must finish first on a loaded machine
+			wantMsg: []string{"timed out after 10s", "killed", "state lock may still be held"}, notMsg: []string{"cancelled"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,120 @@
+package tf
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/tftest"
+)
+
+// TestVersionProbedOncePerBinary runs several targets at once through a
+// terraform stand-in that logs every subcommand, and counts the `terraform
+// version` calls terraform-exec makes.
+func TestVersionProbedOncePerBinary(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	const targets = 4
+	tests := []struct {
+		name    string
+		version string // sh run for `version`; "" passes it to terraform
+		want    map[string]int
+		wantErr string // every target's error contains this; "" means no error
+	}{
+		{
+			name: "terraform: one probe for all targets",
+			want: map[string]int{"version": 1, "init": targets, "plan": targets},
+		},
+		{
+			// Too old to share: every target probes and is refused by
+			// terraform-exec, as without sharing.
+			name:    "terraform older than 0.15.3: probed per target",
+			version: `echo '{"terraform_version":"0.15.2","platform":"linux_amd64","provider_selections":{}}'; exit 0`,
+			want:    map[string]int{"version": targets, "init": targets},
+			wantErr: "plan -json was added in 0.15.3",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			log := filepath.Join(dir, "calls.log")
+			script := fmt.Sprintf("#!/bin/sh\necho \"$1\" >>%s\n", shellQuote(log))
+			if tc.version != "" {
+				script += "if [ \"$1\" = version ]; then\n" + tc.version + "\nfi\n"
+			}
+			script += "exec " + shellQuote(env.Terraform) + " \"$@\"\n"
+			bin := filepath.Join(dir, "terraform")
+			if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			roots := make([]string, targets)
+			for i := range roots {
+				roots[i] = tftest.WriteRoot(t, dir, fmt.Sprintf("root%d", i), map[string]string{"main.tf": dataRoot})
+				env.Apply(t, roots[i]) // real terraform: not logged
+			}
+			errs := make([]error, targets)
+			var wg sync.WaitGroup
+			for i, root := range roots {
+				wg.Go(func() {
+					_, errs[i] = Run(context.Background(), Target{Dir: root, PlanFile: filepath.Join(root, "plan")}, options(env, bin))
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				switch {
+				case tc.wantErr == "" && err != nil:
+					t.Errorf("target %d: %v", i, err)
+				case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+					t.Errorf("target %d: error %v, want one containing %q", i, err, tc.wantErr)
+				}
+			}
+			data, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, l := range strings.Fields(string(data)) {
+				got[l]++
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("terraform subcommands run (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAtLeast(t *testing.T) {
+	t.Parallel()
+	min := [3]int64{0, 15, 3}
+	tests := []struct {
+		seg  []int64
+		pre  string
+		want bool
+	}{
+		{seg: []int64{1, 11, 4}, want: true},
+		{seg: []int64{0, 15, 3}, want: true},
+		{seg: []int64{0, 15, 3}, pre: "beta1", want: false},
+		{seg: []int64{0, 15, 4}, pre: "rc1", want: true},
+		{seg: []int64{0, 15, 2}, want: false},
+		{seg: []int64{0, 14, 11}, want: false},
+		{seg: []int64{0, 16}, want: true},
+		{seg: []int64{0, 15}, want: false},
+		{seg: nil, want: false},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.seg, tc.pre), func(t *testing.T) {
+			t.Parallel()
+			if got := atLeast(tc.seg, tc.pre, min); got != tc.want {
+				t.Errorf("atLeast(%v, %q, %v) = %v, want %v", tc.seg, tc.pre, min, got, tc.want)
+			}
+		})
+	}
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
