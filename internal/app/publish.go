@@ -92,11 +92,7 @@ func (p *publication) logGroups(context.Context) error {
 	var errs []error
 	for _, root := range p.doc.Roots {
 		var b bytes.Buffer
-		one := p.doc
-		one.Roots = []report.Root{root}
-		one.Manifests = nil
-		one.Problems = nil
-		if err := report.Text(&b, one, false); err != nil {
+		if err := report.TextRoot(&b, root, false); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -105,6 +101,12 @@ func (p *publication) logGroups(context.Context) error {
 			p.log.Printf("%s", b.String()),
 			p.log.EndGroup())
 	}
+	// The run's totals once, after the groups, not inside each of them.
+	var b bytes.Buffer
+	if err := report.TextSummary(&b, p.doc, false); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	errs = append(errs, p.log.Printf("%s", b.String()))
 	return errors.Join(errs...)
 }
 

@@ -1,12 +1,17 @@
 package app
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/report"
 )
 
 func TestCapAnnotations(t *testing.T) {
@@ -70,5 +75,26 @@ func TestCommentHeader(t *testing.T) {
 				t.Errorf("commentHeader (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// The run's summary is printed once, after the per-target groups.
+func TestLogGroupsPrintSummaryOnce(t *testing.T) {
+	t.Parallel()
+	doc := report.New([]drift.Result{
+		{Dir: "a", Target: "default", Status: drift.StatusClean},
+		{Dir: "b", Target: "default", Status: drift.StatusClean},
+	})
+	var b bytes.Buffer
+	p := &publication{doc: doc, log: actions.New(&b, func(string) string { return "" })}
+	if err := p.logGroups(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log := b.String()
+	if n := strings.Count(log, "Summary:"); n != 1 {
+		t.Errorf("the summary is printed %d times, want once:\n%s", n, log)
+	}
+	if strings.Index(log, "Summary:") < strings.LastIndex(log, "::endgroup::") {
+		t.Errorf("the summary is printed inside a group:\n%s", log)
 	}
 }

@@ -28,56 +28,83 @@ const (
 // Text writes the report for a person at a terminal; color adds ANSI colours.
 func Text(w io.Writer, d Document, color bool) error {
 	bw := bufio.NewWriter(w)
-	c := func(code, s string) string {
-		if !color {
-			return s
-		}
-		return code + s + reset
-	}
+	c := colorer(color)
 	for _, r := range d.Roots {
-		mark, col := statusMark(r.Status)
-		fmt.Fprintf(bw, "%s %s %s  %s\n", c(col, mark), c(bold, r.Dir), c(dim, "("+r.Target+")"), c(col, describe(r.Result)))
-		if r.Error != "" {
-			for _, l := range strings.Split(strings.TrimSpace(r.Error), "\n") {
-				fmt.Fprintf(bw, "    %s\n", c(red, l))
-			}
-		}
-		for _, res := range r.Drift {
-			fmt.Fprintf(bw, "    %s %s %s\n", c(yellow, symbol(res.Actions)), res.Address, c(dim, driftVerb(res.Actions)))
-			for _, a := range shownAttributes(res) {
-				fmt.Fprintf(bw, "        %s: %s → %s\n", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
-			}
-		}
-		if len(r.Changes) > 0 {
-			fmt.Fprintf(bw, "    %s\n", c(dim, "pending changes:"))
-			for _, res := range r.Changes {
-				fmt.Fprintf(bw, "    %s %s %s\n", c(cyan, changeSymbol(res)), res.Address, c(dim, "("+actionLabel(res)+"; "+causeLabel(res.Cause)+")"))
-				for _, n := range changeNotes(res) {
-					fmt.Fprintf(bw, "        %s\n", c(dim, n))
-				}
-				for _, a := range changeAttributes(res) {
-					fmt.Fprintf(bw, "        %s: %s → %s\n", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
-				}
-			}
-		}
-		for _, ck := range r.Checks {
-			fmt.Fprintf(bw, "    %s %s %s\n", c(checkColor(ck), "check "+ck.Status), ck.Address, c(dim, "("+ck.Kind+")"))
-			for _, p := range ck.Problems {
-				fmt.Fprintf(bw, "        %s\n", oneLine(p))
-			}
-		}
-		if len(r.Outputs) > 0 {
-			fmt.Fprintf(bw, "    %s\n", c(dim, "outputs to change (not drift): "+strings.Join(r.Outputs, ", ")))
-		}
-		if len(r.Ignored) > 0 {
-			fmt.Fprintf(bw, "    %s\n", c(dim, fmt.Sprintf("%d drifted attribute(s) ignored by rules", len(r.Ignored))))
-		}
-		textPolicies(bw, r.Policy, c)
+		textRoot(bw, r, c)
 	}
 	if len(d.Manifests) > 0 {
 		fmt.Fprintf(bw, "%s\n", c(bold, "Kubernetes manifests (Gatekeeper)"))
 		textPolicies(bw, d.Manifests, c)
 	}
+	textSummary(bw, d, c)
+	return bw.Flush()
+}
+
+// TextRoot writes one target's part of the report (a log group's body).
+func TextRoot(w io.Writer, r Root, color bool) error {
+	bw := bufio.NewWriter(w)
+	textRoot(bw, r, colorer(color))
+	return bw.Flush()
+}
+
+// TextSummary writes the run's totals, printed once after the targets.
+func TextSummary(w io.Writer, d Document, color bool) error {
+	bw := bufio.NewWriter(w)
+	textSummary(bw, d, colorer(color))
+	return bw.Flush()
+}
+
+func colorer(color bool) func(code, s string) string {
+	return func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + reset
+	}
+}
+
+func textRoot(bw *bufio.Writer, r Root, c func(code, s string) string) {
+	mark, col := statusMark(r.Status)
+	fmt.Fprintf(bw, "%s %s %s  %s\n", c(col, mark), c(bold, r.Dir), c(dim, "("+r.Target+")"), c(col, describe(r.Result)))
+	if r.Error != "" {
+		for _, l := range strings.Split(strings.TrimSpace(r.Error), "\n") {
+			fmt.Fprintf(bw, "    %s\n", c(red, l))
+		}
+	}
+	for _, res := range r.Drift {
+		fmt.Fprintf(bw, "    %s %s %s\n", c(yellow, symbol(res.Actions)), res.Address, c(dim, driftVerb(res.Actions)))
+		for _, a := range shownAttributes(res) {
+			fmt.Fprintf(bw, "        %s: %s → %s\n", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
+		}
+	}
+	if len(r.Changes) > 0 {
+		fmt.Fprintf(bw, "    %s\n", c(dim, "pending changes:"))
+		for _, res := range r.Changes {
+			fmt.Fprintf(bw, "    %s %s %s\n", c(cyan, changeSymbol(res)), res.Address, c(dim, "("+actionLabel(res)+"; "+causeLabel(res.Cause)+")"))
+			for _, n := range changeNotes(res) {
+				fmt.Fprintf(bw, "        %s\n", c(dim, n))
+			}
+			for _, a := range changeAttributes(res) {
+				fmt.Fprintf(bw, "        %s: %s → %s\n", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
+			}
+		}
+	}
+	for _, ck := range r.Checks {
+		fmt.Fprintf(bw, "    %s %s %s\n", c(checkColor(ck), "check "+ck.Status), ck.Address, c(dim, "("+ck.Kind+")"))
+		for _, p := range ck.Problems {
+			fmt.Fprintf(bw, "        %s\n", oneLine(p))
+		}
+	}
+	if len(r.Outputs) > 0 {
+		fmt.Fprintf(bw, "    %s\n", c(dim, "outputs to change (not drift): "+strings.Join(r.Outputs, ", ")))
+	}
+	if len(r.Ignored) > 0 {
+		fmt.Fprintf(bw, "    %s\n", c(dim, fmt.Sprintf("%d drifted attribute(s) ignored by rules", len(r.Ignored))))
+	}
+	textPolicies(bw, r.Policy, c)
+}
+
+func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 	s := d.Summary
 	fmt.Fprintf(bw, "\n%s %d target(s): %s, %s, %s, %s\n", c(bold, "Summary:"), s.Targets,
 		c(yellow, fmt.Sprintf("%d drifted", s.Drifted)), c(cyan, fmt.Sprintf("%d changed", s.Changed)),
@@ -100,7 +127,6 @@ func Text(w io.Writer, d Document, color bool) error {
 		}
 		fmt.Fprintln(bw, line)
 	}
-	return bw.Flush()
 }
 
 func statusMark(s drift.Status) (string, string) {
