@@ -141,6 +141,8 @@ var scenarios = []struct {
 		steps: []step{{run: run(10, "eee555"), targets: []record.Target{
 			{Root: "infra/app", Target: "prod", Status: record.StatusDrifted, Drift: []record.Resource{web()}},
 			{Root: "Infra/App", Target: "prod", Status: record.StatusClean}, // same base name
+		}}, {run: run(11, "eee556"), targets: []record.Target{
+			{Root: "infra/app", Target: "prod", Status: record.StatusDrifted, Drift: []record.Resource{web(), sg()}},
 		}}},
 	},
 	{
