@@ -1,0 +1,7 @@
+// Package deploy holds no code: it ships the Kubernetes manifests of
+// drift-action's GitOps record (crds/driftreport.yaml, the DriftReport CRD,
+// and argocd/, the Argo CD Applications that sync the record) and the tests
+// that validate the reports drift-action writes against that CRD, and the
+// Applications against Argo CD's own Application CRD, with the API server's
+// schema validation (k8s.io/apiextensions-apiserver).
+package deploy

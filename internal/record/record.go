@@ -1,0 +1,448 @@
+package record
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Files are the record's previous contents (nil when a file does not exist
+// yet) and their paths, used in errors.
+type Files struct {
+	ReportPath string // DefaultReportPath when empty
+	Report     []byte
+	LogPath    string // DefaultLogPath when empty
+	Log        []byte
+}
+
+// Result is what Record produces.
+type Result struct {
+	// Report is the new report file, to replace the old one.
+	Report []byte
+	// LogAppend is to be appended to the log; nil when nothing happened.
+	LogAppend []byte
+	// Events are the events LogAppend holds.
+	Events []Event
+	// Skipped lists the targets left alone because their record is from a
+	// newer run (or from this one).
+	Skipped []Skip
+}
+
+// Skip is a target Record left alone.
+type Skip struct {
+	Root, Target string
+	Reason       string
+}
+
+// Record computes the new report file and the log events of a run. It
+// touches only the reports of the targets given; the others keep their
+// bytes. A target whose record is from a later run (or the same run: time,
+// then commit) is skipped, so an older run never overwrites a newer record.
+// Malformed files are errors naming the file and line; nothing is produced
+// then.
+func Record(prev Files, run Run, targets []Target) (Result, error) {
+	if prev.ReportPath == "" {
+		prev.ReportPath = DefaultReportPath
+	}
+	if prev.LogPath == "" {
+		prev.LogPath = DefaultLogPath
+	}
+	if run.Group == "" {
+		run.Group = DefaultGroup
+	}
+	if err := checkRun(run); err != nil {
+		return Result{}, fmt.Errorf("record: %w", err)
+	}
+	if err := checkTargets(targets); err != nil {
+		return Result{}, fmt.Errorf("record: %w", err)
+	}
+	log, err := ParseLog(prev.LogPath, prev.Log)
+	if err != nil {
+		return Result{}, fmt.Errorf("record: %w", err)
+	}
+	f, err := parseReports(prev.ReportPath, prev.Report, run.Group)
+	if err != nil {
+		return Result{}, fmt.Errorf("record: %w", err)
+	}
+	states := log.states()
+	byID := map[key]*reportDoc{}
+	used := map[string]bool{}
+	for _, d := range f.docs {
+		byID[key{d.r.Spec.Root, d.r.Spec.Target}] = d
+		used[d.r.Metadata.Name] = true
+	}
+
+	ts := slices.Clone(targets)
+	sort.Slice(ts, func(i, j int) bool {
+		if ts[i].Root != ts[j].Root {
+			return ts[i].Root < ts[j].Root
+		}
+		return ts[i].Target < ts[j].Target
+	})
+	now := NewTime(run.Time)
+	var res Result
+	for _, t := range ts {
+		k := key{t.Root, t.Target}
+		st := states[k]
+		if st == nil {
+			st = &state{}
+		}
+		d := byID[k]
+		if why := newer(st, d, now.Time, run.Commit); why != "" {
+			res.Skipped = append(res.Skipped, Skip{Root: t.Root, Target: t.Target, Reason: why})
+			continue
+		}
+		var prevReport *Report
+		if d != nil {
+			prevReport = &d.r
+		}
+		events := derive(t, run, now, st, prevReport)
+		for _, e := range events {
+			st.apply(e)
+		}
+		res.Events = append(res.Events, events...)
+
+		if d == nil {
+			d = &reportDoc{}
+			d.r.Metadata.Name = BaseName(t.Root, t.Target)
+			if used[d.r.Metadata.Name] || len(d.r.Metadata.Name) > maxName {
+				d.r.Metadata.Name = HashedName(t.Root, t.Target)
+			}
+			used[d.r.Metadata.Name] = true
+			byID[k] = d
+			f.docs = append(f.docs, d)
+		}
+		d.r = report(d.r, t, run, now, st, events)
+		d.text = nil
+	}
+	if res.Report, err = f.render(); err != nil {
+		return Result{}, fmt.Errorf("record: %w", err)
+	}
+	if res.LogAppend, err = AppendEvents(prev.Log, res.Events); err != nil {
+		return Result{}, fmt.Errorf("record: %w", err)
+	}
+	return res, nil
+}
+
+func checkRun(run Run) error {
+	if run.Time.IsZero() {
+		return fmt.Errorf("run has no time")
+	}
+	if errs := validation.IsDNS1123Subdomain(run.Group); len(errs) > 0 || !strings.Contains(run.Group, ".") {
+		return fmt.Errorf("group %q is not a DNS subdomain with a dot, such as %s", run.Group, DefaultGroup)
+	}
+	return nil
+}
+
+func checkTargets(targets []Target) error {
+	seen := map[key]bool{}
+	for _, t := range targets {
+		name := t.Root + " (" + t.Target + ")"
+		if t.Root == "" || t.Target == "" {
+			return fmt.Errorf("target %s: root and target must be set", name)
+		}
+		if seen[key{t.Root, t.Target}] {
+			return fmt.Errorf("target %s is given twice", name)
+		}
+		seen[key{t.Root, t.Target}] = true
+		switch t.Status {
+		case StatusClean, StatusDrifted, StatusChanged, StatusError:
+		default:
+			return fmt.Errorf("target %s: status %q is not clean, drifted, changed or error", name, t.Status)
+		}
+		for _, r := range append(slices.Clone(t.Drift), t.Changes...) {
+			if r.Address == "" {
+				return fmt.Errorf("target %s: a resource has no address", name)
+			}
+			switch r.Cause {
+			case "", CauseDrift, CauseCode, CauseBoth:
+			default:
+				return fmt.Errorf("target %s: resource %s: cause %q is not drift, code or drift+code", name, r.Address, r.Cause)
+			}
+		}
+		for _, n := range t.Notes {
+			if !n.Kind.valid(NoteKinds) {
+				return fmt.Errorf("target %s: note %q is not one of %v", name, n.Kind, NoteKinds)
+			}
+			if n.Kind == Snoozed && n.Until.IsZero() {
+				return fmt.Errorf("target %s: a snoozed note needs Until", name)
+			}
+		}
+	}
+	return nil
+}
+
+// newer says why root/target's record is not older than this run, or "".
+func newer(st *state, d *reportDoc, at time.Time, commit string) string {
+	last, lastCommit := st.last, st.commit
+	if d != nil {
+		rt := d.r.Spec.LastRun.Time.Time
+		if rt.After(last) || (rt.Equal(last) && d.r.Spec.LastRun.Commit > lastCommit) {
+			last, lastCommit = rt, d.r.Spec.LastRun.Commit
+		}
+	}
+	switch {
+	case last.IsZero():
+		return ""
+	case last.After(at):
+		return fmt.Sprintf("recorded by a later run (%s)", last.Format(time.RFC3339))
+	case last.Equal(at) && lastCommit == commit:
+		return "already recorded by this run"
+	case last.Equal(at) && lastCommit > commit:
+		return fmt.Sprintf("recorded by a run at the same time with commit %s", lastCommit)
+	}
+	return ""
+}
+
+// derive computes a target's events for this run, before the caller's notes
+// and then with them.
+func derive(t Target, run Run, now Time, st *state, prev *Report) []Event {
+	counts := Counts{Drifted: len(uniqAddr(t.Drift)), Changes: len(uniqAddr(t.Changes))}
+	var failed, overridden []PolicyEntry
+	for _, p := range t.Policy {
+		switch {
+		case p.Failed:
+			failed = append(failed, entry(p))
+		case p.Overridden:
+			overridden = append(overridden, entry(p))
+		}
+	}
+	counts.Failed, counts.Overridden = len(failed), len(overridden)
+	base := Event{
+		Time: now, Root: t.Root, Target: t.Target, Workspace: t.Workspace,
+		RunURL: run.RunURL, Commit: run.Commit, Repository: run.Repository, Counts: counts,
+	}
+	var out []Event
+	add := func(kind EventKind, resources []string, f func(*Event)) {
+		e := base
+		e.Event, e.Resources = kind, uniq(resources)
+		if f != nil {
+			f(&e)
+		}
+		out = append(out, e)
+	}
+	if t.Status != StatusError {
+		prevSet, cur := sortedKeys(st.open), uniqAddr(t.Drift)
+		switch {
+		case len(prevSet) == 0 && len(cur) > 0:
+			add(Detected, cur, nil)
+		case len(prevSet) > 0 && len(cur) == 0:
+			add(Recovered, prevSet, nil)
+		case !slices.Equal(prevSet, cur):
+			add(Changed, cur, func(e *Event) {
+				e.Added, e.Removed = minus(cur, prevSet), minus(prevSet, cur)
+			})
+		}
+		var before []PolicyResult
+		if prev != nil {
+			before = prev.Spec.Policy
+		}
+		if len(failed) > 0 && !sameEntries(failed, before, func(p PolicyResult) bool { return p.Failed }) {
+			add(PolicyViolation, resourcesOf(failed), func(e *Event) { e.Policies = sortEntries(failed) })
+		}
+		if len(overridden) > 0 && !sameEntries(overridden, before, func(p PolicyResult) bool { return p.Overridden }) {
+			add(Override, resourcesOf(overridden), func(e *Event) { e.Policies = sortEntries(overridden) })
+		}
+	}
+	for _, n := range t.Notes {
+		add(n.Kind, n.Resources, func(e *Event) {
+			e.PR, e.By, e.Reason = n.PR, n.By, n.Reason
+			if !n.Until.IsZero() {
+				u := NewTime(n.Until)
+				e.Until = &u
+			}
+		})
+	}
+	return out
+}
+
+func entry(p PolicyResult) PolicyEntry {
+	return PolicyEntry{
+		Policy: p.Policy, Rule: p.Rule, Level: p.Level, Severity: p.Severity,
+		Resource: p.Resource, OverriddenBy: uniqOrNil(p.OverriddenBy),
+	}
+}
+
+func entryKey(e PolicyEntry) string {
+	return strings.Join([]string{e.Policy, e.Rule, e.Resource, strings.Join(e.OverriddenBy, ",")}, "\x00")
+}
+
+func sortEntries(in []PolicyEntry) []PolicyEntry {
+	out := slices.Clone(in)
+	sort.SliceStable(out, func(i, j int) bool { return entryKey(out[i]) < entryKey(out[j]) })
+	return slices.CompactFunc(out, func(a, b PolicyEntry) bool { return entryKey(a) == entryKey(b) })
+}
+
+// sameEntries: the previous report held exactly these (by policy, rule,
+// resource and overrides), so the event was logged already.
+func sameEntries(now []PolicyEntry, before []PolicyResult, pick func(PolicyResult) bool) bool {
+	var a, b []string
+	for _, e := range now {
+		a = append(a, entryKey(e))
+	}
+	for _, p := range before {
+		if pick(p) {
+			b = append(b, entryKey(entry(p)))
+		}
+	}
+	a, b = uniq(a), uniq(b)
+	return slices.Equal(a, b)
+}
+
+func resourcesOf(es []PolicyEntry) []string {
+	var out []string
+	for _, e := range es {
+		if e.Resource != "" {
+			out = append(out, e.Resource)
+		}
+	}
+	return out
+}
+
+func uniqAddr(rs []Resource) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Address)
+	}
+	return uniq(out)
+}
+
+func uniqOrNil(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	return uniq(in)
+}
+
+// minus: sorted a without b.
+func minus(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// report builds root/target's report from the previous one (zero when new),
+// this run and the log's state after this run's events.
+func report(old Report, t Target, run Run, now Time, st *state, events []Event) Report {
+	r := Report{
+		APIVersion: run.Group + "/" + Version,
+		Kind:       Kind,
+		Metadata:   old.Metadata,
+	}
+	if r.Metadata.Labels == nil {
+		r.Metadata.Labels = map[string]string{}
+	}
+	r.Metadata.Labels["app.kubernetes.io/managed-by"] = ManagedBy
+	r.Spec = old.Spec
+	r.Spec.Root, r.Spec.Target = t.Root, t.Target
+	if t.Workspace != "" {
+		r.Spec.Workspace = t.Workspace
+	}
+	r.Spec.LastRun = RunRef{Time: now, URL: run.RunURL, Commit: run.Commit, Repository: run.Repository}
+	r.Spec.SnoozedUntil, r.Spec.RemediationPR = nil, st.pr
+	if st.snoozed.After(now.Time) {
+		s := NewTime(st.snoozed)
+		r.Spec.SnoozedUntil = &s
+	}
+	if r.Spec.Resources == nil {
+		r.Spec.Resources = []string{}
+	}
+	if t.Status == StatusError {
+		r.Spec.State, r.Spec.Error = StatusError, truncate(t.Error, 2048)
+		if r.Spec.Error == "" {
+			r.Spec.Error = "the plan failed"
+		}
+		r.Status = ReportStatus{State: r.Spec.State, Recovered: r.Spec.Recovered}
+		return r
+	}
+	r.Spec.Error = ""
+	r.Spec.LastCheckedAt = &now
+	wasDrifted := len(old.Spec.Resources) > 0 || hasKind(events, Recovered, SelfHealed)
+
+	open := sortedKeys(st.open)
+	r.Spec.Resources = uniq(open)
+	r.Spec.Drift = nil
+	for _, res := range t.Drift {
+		at, ok := st.open[res.Address]
+		if !ok {
+			continue // self-healed in this run
+		}
+		d := Drifted{Resource: normal(res)}
+		a := NewTime(at)
+		d.DetectedAt = &a
+		r.Spec.Drift = append(r.Spec.Drift, d)
+	}
+	sort.SliceStable(r.Spec.Drift, func(i, j int) bool { return r.Spec.Drift[i].Address < r.Spec.Drift[j].Address })
+	r.Spec.Changes = nil
+	for _, res := range t.Changes {
+		r.Spec.Changes = append(r.Spec.Changes, normal(res))
+	}
+	sort.SliceStable(r.Spec.Changes, func(i, j int) bool { return r.Spec.Changes[i].Address < r.Spec.Changes[j].Address })
+	r.Spec.Policy = nil
+	for _, p := range t.Policy {
+		p.OverriddenBy = uniqOrNil(p.OverriddenBy)
+		r.Spec.Policy = append(r.Spec.Policy, p)
+	}
+	sort.SliceStable(r.Spec.Policy, func(i, j int) bool {
+		a, b := r.Spec.Policy[i], r.Spec.Policy[j]
+		return strings.Join([]string{a.Policy, a.Rule, a.Resource, a.Msg}, "\x00") <
+			strings.Join([]string{b.Policy, b.Rule, b.Resource, b.Msg}, "\x00")
+	})
+
+	r.Spec.DetectedAt, r.Spec.DriftAge = nil, ""
+	switch {
+	case len(open) > 0:
+		r.Spec.State, r.Spec.Recovered, r.Spec.RecoveredAt = StatusDrifted, false, nil
+		since := NewTime(st.since)
+		r.Spec.DetectedAt = &since
+		r.Spec.DriftAge = Age(now.Sub(st.since))
+	case len(r.Spec.Changes) > 0:
+		r.Spec.State = StatusChanged
+	default:
+		r.Spec.State = StatusClean
+	}
+	if len(open) == 0 && wasDrifted {
+		if !r.Spec.Recovered || r.Spec.RecoveredAt == nil {
+			r.Spec.RecoveredAt = &now
+		}
+		r.Spec.Recovered = true
+	}
+	r.Status = ReportStatus{State: r.Spec.State, Recovered: r.Spec.Recovered}
+	return r
+}
+
+func hasKind(events []Event, kinds ...EventKind) bool {
+	for _, e := range events {
+		if slices.Contains(kinds, e.Event) {
+			return true
+		}
+	}
+	return false
+}
+
+// normal sorts a resource's lists so reports diff cleanly.
+func normal(r Resource) Resource {
+	r.Actions = slices.Clone(r.Actions) // terraform's order (delete, create) means something
+	r.Paths = uniqOrNil(r.Paths)
+	return r
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8Start(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
