@@ -148,8 +148,10 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
 	const (
-		stops   = "exec sleep 120"
-		ignores = "trap '' INT; exec sleep 120" // ignoring is inherited across exec
+		// The marker that lets the test cancel is written after the trap is
+		// set, so the interrupt never arrives before terraform ignores it.
+		stops   = ":"
+		ignores = "trap '' INT" // ignoring is inherited across exec
 	)
 	tests := []struct {
 		name         string
@@ -175,7 +177,7 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 			dir := t.TempDir()
 			root := tftest.WriteRoot(t, dir, "root", map[string]string{"main.tf": dataRoot})
 			started := filepath.Join(dir, "plan-started")
-			bin := env.Wrapper(t, ": >'"+started+"'\n"+tc.plan)
+			bin := env.Wrapper(t, tc.plan+"\n: >'"+started+"'\nexec sleep 120")
 			o := options(env, bin)
 			o.Timeout, o.Grace = tc.timeout, time.Second
 			ctx, cancel := context.WithCancel(context.Background())
