@@ -30,6 +30,8 @@ type File struct {
 	// Checks is what a failing check block or condition does: warn
 	// (reported; the default), error (the target is in error) or ignore.
 	Checks string
+	// Remediation is how drift is healed (remediation.go).
+	Remediation Remediation
 }
 
 // CheckLevels are the values of the checks key.
@@ -86,6 +88,7 @@ func ParseFile(path string, data []byte) (File, error) {
 		"exclude":      func(n *yaml.Node) (err error) { f.Exclude, err = d.strings(n, "exclude"); return },
 		"shard-size":   func(n *yaml.Node) (err error) { f.ShardSize, err = d.positive(n, "shard-size"); return },
 		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
+		"remediation":  func(n *yaml.Node) (err error) { f.Remediation, err = d.remediation(n); return },
 		"checks": func(n *yaml.Node) (err error) {
 			f.Checks, err = d.str(n, "checks")
 			if err == nil && !slices.Contains(CheckLevels, f.Checks) {

@@ -1,0 +1,186 @@
+package remediate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/myorg/drift-action/internal/pipeline"
+	"github.com/myorg/drift-action/internal/tf"
+)
+
+// Applier applies a target's saved plan, and nothing else. An error
+// matching tf.ErrStalePlan means terraform refused the plan because the
+// state changed after it was made, and applied nothing.
+type Applier interface {
+	Apply(ctx context.Context, t Target) (tf.ApplyOutcome, error)
+}
+
+// Terraform applies saved plans with terraform (tf.Apply).
+type Terraform struct{ Options tf.Options }
+
+// Apply runs `terraform apply PLANFILE` in the target's root and workspace.
+func (a Terraform) Apply(ctx context.Context, t Target) (tf.ApplyOutcome, error) {
+	return tf.Apply(ctx, tf.ApplyTarget{Dir: t.AbsDir, Workspace: t.Result.Workspace, PlanFile: t.PlanFile}, a.Options)
+}
+
+// Replan plans and evaluates a target again, as the pipeline does, after
+// its saved plan went stale. The returned target must carry the new plan
+// file and the new verdict and policy results.
+type Replan func(ctx context.Context, t Target) (Target, error)
+
+// FromOutcome is what remediation needs from a pipeline outcome;
+// policiesEvaluated is pipeline.Run.Policies.
+func FromOutcome(o pipeline.Outcome, policiesEvaluated bool) Target {
+	return Target{AbsDir: o.Target.AbsDir, Result: o.Result, Policy: o.Policy, PoliciesEvaluated: policiesEvaluated, PlanFile: o.PlanFile}
+}
+
+// Status is what happened to a target.
+type Status string
+
+// Statuses.
+const (
+	StatusApplied Status = "applied" // the saved plan was applied
+	StatusPR      Status = "pr"      // handed to a pull request (pr or adopt), with why
+	StatusSkipped Status = "skipped" // nothing done, with why
+	StatusFailed  Status = "failed"  // terraform failed; Error says how
+)
+
+// MethodApply is Applied.Method for a saved plan applied with terraform.
+const MethodApply = "apply"
+
+// Applied is a heal that happened: what, by which run, when and how, for
+// the record (recovered) and the log (self-healed).
+type Applied struct {
+	Method    string               `json:"method"`
+	RunID     string               `json:"run_id"`
+	At        time.Time            `json:"at"`
+	Resources []tf.AppliedResource `json:"resources"`
+	Summary   tf.ChangeSummary     `json:"summary"`
+}
+
+// Result is the remediation of one target.
+type Result struct {
+	Dir       string     `json:"dir"`
+	Target    string     `json:"target"`
+	Workspace string     `json:"workspace,omitempty"`
+	Status    Status     `json:"status"`
+	Reason    string     `json:"reason"`
+	Resources []Resource `json:"resources,omitempty"` // per change: route and why
+	Applied   *Applied   `json:"applied,omitempty"`   // StatusApplied only
+	// Error is terraform's message, redacted (StatusFailed only).
+	Error string `json:"error,omitempty"`
+	// Partial are the resources terraform finished before a failed apply
+	// stopped: the state has changed for them.
+	Partial []tf.AppliedResource `json:"partial,omitempty"`
+	// Replanned says the first saved plan went stale and the target was
+	// planned, evaluated and decided again.
+	Replanned bool `json:"replanned,omitempty"`
+}
+
+// Remediator heals targets one after another (targets of one root share
+// its .terraform directory, so they never run side by side).
+type Remediator struct {
+	Rules   Rules
+	Applier Applier
+	Replan  Replan // nil: a stale plan fails the target
+	RunID   string // the run that heals, recorded in Applied
+	Now     func() time.Time
+	// Redact hides user-masked values in terraform's messages; nil leaves
+	// them (terraform hides values it knows are sensitive).
+	Redact func(string) string
+}
+
+// All remediates every target, in order.
+func (m Remediator) All(ctx context.Context, ts []Target) []Result {
+	out := make([]Result, len(ts))
+	for i, t := range ts {
+		out[i] = m.Target(ctx, t)
+	}
+	return out
+}
+
+// Target decides one target and, when the decision is to apply, applies
+// its saved plan. A stale plan is planned, evaluated and decided again
+// through Replan, once; the stale file is never applied.
+func (m Remediator) Target(ctx context.Context, t Target) Result {
+	d := Decide(m.Rules, t)
+	res := result(t, d)
+	if d.Verdict != VerdictApply {
+		return res
+	}
+	out, err := m.Applier.Apply(ctx, t)
+	if errors.Is(err, tf.ErrStalePlan) {
+		if m.Replan == nil {
+			return m.failed(res, out, "the saved plan is stale (the state changed after it was planned) and this run cannot plan again; nothing was applied: run again", nil)
+		}
+		t2, rerr := m.Replan(ctx, t)
+		if rerr != nil {
+			return m.failed(res, out, "the saved plan is stale (the state changed after it was planned); planning again failed, so nothing was applied", rerr)
+		}
+		d = Decide(m.Rules, t2)
+		res = result(t2, d)
+		res.Replanned = true
+		res.Reason = "the saved plan was stale (the state changed after it was planned), so the target was planned and evaluated again: " + res.Reason
+		if d.Verdict != VerdictApply {
+			return res
+		}
+		out, err = m.Applier.Apply(ctx, t2)
+		if errors.Is(err, tf.ErrStalePlan) {
+			return m.failed(res, out, "the saved plan went stale again after planning anew (something else keeps changing this state); not retried a second time, nothing was applied: run again when the state is quiet", nil)
+		}
+	}
+	if err != nil {
+		return m.failed(res, out, "terraform apply failed", err)
+	}
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
+	var sum tf.ChangeSummary
+	if out.Summary != nil {
+		sum = *out.Summary
+	}
+	res.Status = StatusApplied
+	res.Applied = &Applied{Method: MethodApply, RunID: m.RunID, At: now().UTC(), Resources: out.Applied, Summary: sum}
+	res.Reason = joinReason(res.Reason, "applied: "+out.String())
+	return res
+}
+
+func (m Remediator) failed(res Result, out tf.ApplyOutcome, why string, err error) Result {
+	res.Status = StatusFailed
+	res.Reason = why
+	if err != nil {
+		res.Error = err.Error()
+		if m.Redact != nil {
+			res.Error = m.Redact(res.Error)
+		}
+	}
+	res.Partial = out.Applied
+	return res
+}
+
+func result(t Target, d Decision) Result {
+	r := Result{Dir: t.Result.Dir, Target: t.Result.Target, Workspace: t.Result.Workspace, Reason: d.Reason, Resources: d.Resources}
+	switch d.Verdict {
+	case VerdictPR:
+		r.Status = StatusPR
+	case VerdictSkip:
+		r.Status = StatusSkipped
+	}
+	return r
+}
+
+// String is one line for the log: the target, what happened and why.
+// Messages are already redacted and never hold terraform's output.
+func (r Result) String() string {
+	name := r.Dir
+	if r.Target != "" {
+		name += " (" + r.Target + ")"
+	}
+	if r.Status == StatusApplied && r.Applied != nil {
+		return fmt.Sprintf("%s: self-healed by %s in run %s: %d added, %d changed, %d destroyed", name, r.Applied.Method, r.Applied.RunID, r.Applied.Summary.Add, r.Applied.Summary.Change, r.Applied.Summary.Remove)
+	}
+	return fmt.Sprintf("%s: %s: %s", name, r.Status, r.Reason)
+}

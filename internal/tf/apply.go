@@ -1,0 +1,241 @@
+package tf
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+)
+
+// ApplyTarget is a saved plan to apply: exactly the file that was planned
+// and evaluated, never a fresh plan.
+type ApplyTarget struct {
+	Dir       string // absolute path of the root module the plan was made in
+	Workspace string // the workspace the plan was made for; "" keeps the current one
+	PlanFile  string // the saved plan (absolute)
+}
+
+// AppliedResource is one resource terraform reported as done.
+type AppliedResource struct {
+	Address string `json:"address"`
+	Action  string `json:"action"` // create, update, delete, replace, ...
+}
+
+// ApplyOutcome is what terraform's `apply -json` stream reported. It never
+// holds terraform's human-readable output, which may contain sensitive
+// values.
+type ApplyOutcome struct {
+	// Applied are the resources terraform finished, in the order it did.
+	Applied []AppliedResource
+	// Errored are the addresses whose change terraform started and failed.
+	Errored []string
+	// Summary is the apply's change summary; nil when terraform did not
+	// get that far.
+	Summary     *ChangeSummary
+	Diagnostics []string
+}
+
+// ErrStalePlan marks a saved plan terraform refused because the state
+// changed after it was made. Nothing was applied; plan again.
+var ErrStalePlan = errors.New("saved plan is stale")
+
+// Apply applies exactly the saved plan t.PlanFile in t.Dir, in t's
+// workspace, with terraform's machine-readable stream parsed and never
+// printed. The root must have been initialised (by the Run that made the
+// plan). A stale plan is an error matching ErrStalePlan; terraform applies
+// nothing then.
+func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) {
+	var out ApplyOutcome
+	if t.PlanFile == "" {
+		return out, &StepError{Step: "apply", Msg: "no saved plan to apply: plan the target first"}
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
+		defer cancel()
+	}
+	tfx, err := newTerraform(ctx, t.Dir, o)
+	if err != nil {
+		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
+	}
+	wrap := func(step string, err error, diag string) error {
+		if cause := context.Cause(ctx); cause != nil {
+			return stopped(step, cause, err, diag, o)
+		}
+		if diag == "" {
+			diag = cleanExecError(err)
+		} else if extra := stderrSummary(cleanExecError(err)); extra != "" {
+			diag += "\n" + extra
+		}
+		return &StepError{Step: step, Msg: diag, Err: err}
+	}
+	if t.Workspace != "" {
+		// Targets of one root share its .terraform directory, so another
+		// target may have selected its own workspace since this plan was
+		// made; terraform refuses a plan made for another workspace.
+		if err := tfx.WorkspaceSelect(ctx, t.Workspace); err != nil {
+			return out, wrap("workspace", err, "")
+		}
+	}
+	ap := &applyParser{}
+	err = tfx.ApplyJSON(ctx, ap, applyOptions(t, o)...)
+	tfx.SetStdout(io.Discard)
+	_ = ap.Close()
+	out = ap.out
+	if err != nil {
+		diag := strings.Join(out.Diagnostics, "\n")
+		werr := wrap("apply", err, diag)
+		if ap.stale {
+			var se *StepError
+			if errors.As(werr, &se) {
+				se.Err = errors.Join(ErrStalePlan, se.Err)
+			}
+		}
+		return out, werr
+	}
+	if len(out.Diagnostics) > 0 {
+		// Exit code said fine but terraform reported errors: never a success.
+		return out, &StepError{Step: "apply", Msg: strings.Join(out.Diagnostics, "\n")}
+	}
+	if out.Summary == nil {
+		return out, &StepError{Step: "apply", Msg: "terraform's apply stream ended without its change summary (the stream was cut short or terraform was killed); check the state before trusting this target"}
+	}
+	return out, nil
+}
+
+// applyOptions builds `terraform apply` for a saved plan: the plan file
+// alone decides what changes (no -var, -var-file, -target or -replace,
+// which would ask for a new plan), with the state lock waited for.
+func applyOptions(t ApplyTarget, o Options) []tfexec.ApplyOption {
+	return []tfexec.ApplyOption{
+		tfexec.DirOrPlan(t.PlanFile),
+		tfexec.LockTimeout(o.LockTimeout.String()),
+	}
+}
+
+// staleSummary is terraform's diagnostic summary for a plan made against
+// an older state (terraform 0.15 onwards).
+const staleSummary = "Saved plan is stale"
+
+// applyParser reads the `apply -json` stream line by line as terraform
+// writes it. It keeps addresses, actions and error diagnostics only.
+type applyParser struct {
+	out     ApplyOutcome
+	stale   bool
+	partial []byte
+}
+
+type applyMessage struct {
+	Type       string `json:"type"`
+	Diagnostic *struct {
+		Severity string `json:"severity"`
+		Summary  string `json:"summary"`
+		Detail   string `json:"detail"`
+		Address  string `json:"address"`
+	} `json:"diagnostic"`
+	Hook *struct {
+		Resource struct {
+			Addr string `json:"addr"`
+		} `json:"resource"`
+		Action string `json:"action"`
+	} `json:"hook"`
+	Changes *struct {
+		ChangeSummary
+		Operation string `json:"operation"`
+	} `json:"changes"`
+}
+
+var applyInteresting = [][]byte{
+	[]byte(`"type":"diagnostic"`),
+	[]byte(`"type":"apply_complete"`),
+	[]byte(`"type":"apply_errored"`),
+	[]byte(`"type":"change_summary"`),
+}
+
+func (p *applyParser) Write(b []byte) (int, error) {
+	n := len(b)
+	if len(p.partial) > 0 {
+		b = append(p.partial, b...)
+		p.partial = p.partial[:0]
+	}
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			p.partial = append(p.partial, b...)
+			return n, nil
+		}
+		p.line(b[:i])
+		b = b[i+1:]
+	}
+}
+
+// Close handles a last line without a newline.
+func (p *applyParser) Close() error {
+	if len(p.partial) > 0 {
+		p.line(p.partial)
+		p.partial = nil
+	}
+	return nil
+}
+
+func (p *applyParser) line(l []byte) {
+	hit := false
+	for _, k := range applyInteresting {
+		if bytes.Contains(l, k) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return
+	}
+	var m applyMessage
+	if err := json.Unmarshal(l, &m); err != nil {
+		return // plain text terraform prints on some failures
+	}
+	switch m.Type {
+	case "diagnostic":
+		d := m.Diagnostic
+		if d == nil || d.Severity != "error" {
+			return
+		}
+		if d.Summary == staleSummary {
+			p.stale = true
+		}
+		msg := "Error: " + d.Summary
+		if d.Address != "" {
+			msg += " [" + d.Address + "]"
+		}
+		if detail := strings.TrimSpace(d.Detail); detail != "" {
+			msg += ": " + detail
+		}
+		p.out.Diagnostics = append(p.out.Diagnostics, msg)
+	case "apply_complete":
+		if m.Hook != nil {
+			p.out.Applied = append(p.out.Applied, AppliedResource{Address: m.Hook.Resource.Addr, Action: m.Hook.Action})
+		}
+	case "apply_errored":
+		if m.Hook != nil {
+			p.out.Errored = append(p.out.Errored, m.Hook.Resource.Addr)
+		}
+	case "change_summary":
+		if c := m.Changes; c != nil && c.Operation == "apply" {
+			sum := c.ChangeSummary
+			p.out.Summary = &sum
+		}
+	}
+}
+
+// String summarises an apply for logs: counts only, never values.
+func (a ApplyOutcome) String() string {
+	if a.Summary == nil {
+		return fmt.Sprintf("%d resource(s) applied, apply unfinished", len(a.Applied))
+	}
+	s := a.Summary
+	return fmt.Sprintf("%d added, %d changed, %d destroyed", s.Add, s.Change, s.Remove)
+}
