@@ -173,7 +173,7 @@ func TestPermissionHint(t *testing.T) {
 		{OpGetPullRequest, 403, "the workflow needs `permissions: pull-requests: read`"},
 		{OpWriteContents, 403, "the workflow needs `permissions: contents: write`"},
 		{OpRepositoryDispatch, 403, "the workflow needs `permissions: contents: write` (dispatching to another repository needs a token with access to it; GITHUB_TOKEN only covers its own repository)"},
-		{OpCreatePullRequest, 403, "the workflow needs `permissions: pull-requests: write` and `contents: write`, and the repository setting \"Allow GitHub Actions to create and approve pull requests\" must be enabled"},
+		{OpCreatePullRequest, 403, "the workflow needs `permissions: pull-requests: write` and `contents: write`, and the repository setting \"Allow GitHub Actions to create and approve pull requests\" must be enabled (Settings > Actions > General), or use a GitHub App token"},
 		{OpCreateComment, 401, "the token is invalid or expired (check the token input, or that GITHUB_TOKEN is passed)"},
 		{"doing something new", 403, "the token is not allowed to do this; check the workflow's `permissions:`"},
 		{OpCreateComment, 422, ""},

@@ -13,6 +13,13 @@
 //     names the login of a GitHub App token.
 //   - [Split] cuts a long markdown body into parts that fit GitHub's comment
 //     limit without breaking tables, code fences or <details> blocks.
+//   - Remediation pull requests: [Client.OpenPullRequests],
+//     [Client.FindOpenPullRequest], [Client.CreatePullRequest] (a 422 "A pull
+//     request already exists" wraps [ErrPullRequestExists]),
+//     [Client.UpdatePullRequest] and [Client.ClosePullRequest]; their
+//     branches are written with [Client.CommitFiles] and removed with
+//     [Client.DeleteBranch] through the git data API, so no local clone or
+//     push is needed.
 //   - [APIError] and [PermissionHint] turn 401/403/404 answers into messages
 //     that say which `permissions:` the workflow must grant.
 //

@@ -20,6 +20,11 @@ const (
 	OpWriteContents      = "writing repository contents"
 	OpRepositoryDispatch = "sending a repository_dispatch event"
 	OpCreatePullRequest  = "creating a pull request"
+	OpListPullRequests   = "listing pull requests"
+	OpUpdatePullRequest  = "updating a pull request"
+	OpClosePullRequest   = "closing a pull request"
+	OpReadBranch         = "reading a branch"
+	OpWriteBranch        = "writing a branch"
 	OpGetUser            = "reading the token's user"
 )
 
@@ -104,8 +109,29 @@ var permissions = map[string]permission{
 	OpCreatePullRequest: {
 		need: "pull-requests: write, contents: write",
 		hint: "the workflow needs `permissions: pull-requests: write` and `contents: write`, " +
-			"and the repository setting \"Allow GitHub Actions to create and approve pull requests\" must be enabled",
+			"and the repository setting \"Allow GitHub Actions to create and approve pull requests\" must be enabled " +
+			"(Settings > Actions > General), or use a GitHub App token",
 	},
+	OpListPullRequests: {
+		need: "pull-requests: read",
+		hint: "the workflow needs `permissions: pull-requests: read` (`pull-requests: write` to open them)",
+	},
+	OpUpdatePullRequest: pullWritePermission,
+	OpClosePullRequest:  pullWritePermission,
+	OpReadBranch: {
+		need: "contents: read",
+		hint: "the workflow needs `permissions: contents: read` (`contents: write` to push remediation branches)",
+	},
+	OpWriteBranch: {
+		need: "contents: write",
+		hint: "the workflow needs `permissions: contents: write` to push remediation branches " +
+			"(a branch protection rule or ruleset matching drift/* can also refuse it)",
+	},
+}
+
+var pullWritePermission = permission{
+	need: "pull-requests: write",
+	hint: "the workflow needs `permissions: pull-requests: write`",
 }
 
 var commentPermission = permission{

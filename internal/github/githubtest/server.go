@@ -1,7 +1,8 @@
 // Package githubtest is a fake GitHub REST API for tests, on httptest.
 //
 // The fake keeps state (issue comments per pull request, pull requests,
-// repository_dispatch events) and checks request shapes the way GitHub
+// repository_dispatch events, and git data: branches, commits, trees and
+// blobs, see [Server.SetBranch]) and checks request shapes the way GitHub
 // would: the Authorization header must carry a configured token, bodies
 // must be the expected JSON, comment bodies must be non-empty and at most
 // 65,536 characters (else 422), and list endpoints paginate with per_page,
@@ -74,10 +75,17 @@ type Comment struct {
 type PullRequest struct {
 	Number  int
 	Title   string
+	Body    string
 	State   string // "open" if empty
+	Draft   bool
 	HeadRef string
 	HeadSHA string
 	BaseRef string
+	// HeadRepo is "owner/repo" of the head branch when it is another
+	// repository's (a fork); empty for a branch of the repository itself.
+	HeadRepo string
+	// User is the author's login; the server's user if empty.
+	User string
 }
 
 // Dispatch is a recorded repository_dispatch event.
@@ -149,6 +157,7 @@ type Server struct {
 	comments   map[prKey][]*comment
 	pulls      map[prKey]PullRequest
 	dispatches []Dispatch
+	repos      map[repoKey]*gitStore
 	requests   []string
 	failures   map[string][]*Failure
 }
@@ -175,6 +184,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		clock:      time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 		comments:   map[prKey][]*comment{},
 		pulls:      map[prKey]PullRequest{},
+		repos:      map[repoKey]*gitStore{},
 		failures:   map[string][]*Failure{},
 		mux:        http.NewServeMux(),
 
@@ -188,6 +198,17 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.handle(RouteUpdateComment, s.updateComment)
 	s.handle(RouteDeleteComment, s.deleteComment)
 	s.handle(RouteGetPull, s.getPull)
+	s.handle(RouteListPulls, s.listPulls)
+	s.handle(RouteCreatePull, s.createPull)
+	s.handle(RouteUpdatePull, s.updatePull)
+	s.handle(RouteGetRef, s.getRef)
+	s.handle(RouteCreateRef, s.createRef)
+	s.handle(RouteUpdateRef, s.updateRef)
+	s.handle(RouteDeleteRef, s.deleteRef)
+	s.handle(RouteCreateBlob, s.createBlob)
+	s.handle(RouteCreateTree, s.createTree)
+	s.handle(RouteGetCommit, s.getCommit)
+	s.handle(RouteCreateCommit, s.createCommit)
 	s.handle(RouteDispatch, s.dispatch)
 	s.handle(RouteGetUser, s.getUser)
 	s.mux.HandleFunc("/", s.unexpected)
@@ -515,18 +536,7 @@ func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/pulls/pulls#get-a-pull-request")
 		return
 	}
-	state := pr.State
-	if state == "" {
-		state = "open"
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"number":   pr.Number,
-		"title":    pr.Title,
-		"state":    state,
-		"html_url": fmt.Sprintf("%s/%s/%s/pull/%d", s.srv.URL, key.owner, key.repo, pr.Number),
-		"head":     map[string]any{"ref": pr.HeadRef, "sha": pr.HeadSHA},
-		"base":     map[string]any{"ref": pr.BaseRef},
-	})
+	writeJSON(w, http.StatusOK, s.pullJSON(key.owner, key.repo, pr))
 }
 
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
