@@ -7,10 +7,10 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
-	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
 )
 
@@ -118,12 +118,13 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	}
 	// Progress goes straight to the log: directory names and terraform's
 	// words are untrusted, and the log never runs commands from them.
+	started := time.Now() // the run's time: snoozes expire against it
 	run, err := detect(ctx, c, log)
 	defer run.Close()
 	if err != nil {
 		return err
 	}
-	doc := document(run, drift.CheckLevel(c.File.Checks))
+	doc := document(run, c.File, started)
 	doc.Origin = origin(a)
 	return publish(ctx, a, ev, doc, log)
 }

@@ -11,9 +11,9 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/myorg/drift-action/internal/config"
-	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/exitcode"
 	"github.com/myorg/drift-action/internal/report"
 )
@@ -202,12 +202,13 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
+	started := time.Now() // the run's time: snoozes expire against it
 	run, err := detect(ctx, c, stderr)
 	defer run.Close()
 	if err != nil {
 		return err
 	}
-	doc := document(run, drift.CheckLevel(c.File.Checks))
+	doc := document(run, c.File, started)
 	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

@@ -8,10 +8,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/demo"
-	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/exitcode"
 )
 
@@ -55,12 +55,13 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return err
 	}
 	fmt.Fprintf(stderr, "\nrunning: drift-action detect %s\n\n", setup.Dir)
+	started := time.Now() // the run's time: snoozes expire against it
 	run, err := detect(ctx, c, stderr)
 	defer run.Close()
 	if err != nil {
 		return err
 	}
-	doc := document(run, drift.CheckLevel(c.File.Checks))
+	doc := document(run, c.File, started)
 	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

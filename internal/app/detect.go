@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"path/filepath"
+	"time"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
@@ -20,18 +23,37 @@ func detect(ctx context.Context, c config.Detect, progress io.Writer) (pipeline.
 	})
 }
 
-// document is the report of a run's outcomes.
-func document(run pipeline.Run, checks drift.CheckLevel) report.Document {
+// document is the report of a run's outcomes under the config file's
+// checks level and snoozes; now is the run's time, against which snoozes
+// expire. Snoozes apply to the verdict after policies ran: policies judge
+// the plan as terraform made it (see docs/policy-input.md).
+func document(run pipeline.Run, f config.File, now time.Time) report.Document {
+	results := run.Results()
+	snoozes := driftSnoozes(f)
+	for i := range results {
+		results[i].ApplySnoozes(snoozes, now)
+	}
 	var doc report.Document
 	if !run.Policies {
-		doc = report.New(run.Results())
+		doc = report.New(results)
 	} else {
 		pols := &report.Policies{ByTarget: map[report.Key][]policy.Result{}, Manifests: run.Manifests}
 		for _, o := range run.Outcomes {
 			pols.ByTarget[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}] = o.Policy
 		}
-		doc = report.WithPolicies(run.Results(), pols)
+		doc = report.WithPolicies(results, pols)
 	}
-	doc.ApplyCheckLevel(checks)
+	doc.ApplyCheckLevel(drift.CheckLevel(f.Checks))
 	return doc
+}
+
+// driftSnoozes are the config file's snoozes as the verdict applies them,
+// each naming the file and line it comes from.
+func driftSnoozes(f config.File) []drift.Snooze {
+	out := make([]drift.Snooze, 0, len(f.Snoozes))
+	for _, s := range f.Snoozes {
+		out = append(out, drift.Snooze{Root: s.Root, Address: s.Address, Paths: s.Paths, Until: s.Until, Reason: s.Reason,
+			Source: fmt.Sprintf("%s:%d", filepath.ToSlash(f.Path), s.Line)})
+	}
+	return out
 }

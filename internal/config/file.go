@@ -32,6 +32,20 @@ type File struct {
 	Checks string
 	// Remediation is how drift is healed (remediation.go).
 	Remediation Remediation
+	// Snoozes accept known drift until a date (the snooze key).
+	Snoozes []Snooze
+}
+
+// Snooze is one entry of the snooze key: drift on resources matching
+// Address (and, when Paths are given, only those attributes) in roots
+// matching Root is reported as snoozed, not drift, until Until.
+type Snooze struct {
+	Root    string
+	Address string
+	Paths   []string
+	Until   time.Time // a date alone is midnight UTC starting that day
+	Reason  string
+	Line    int
 }
 
 // CheckLevels are the values of the checks key.
@@ -89,6 +103,7 @@ func ParseFile(path string, data []byte) (File, error) {
 		"shard-size":   func(n *yaml.Node) (err error) { f.ShardSize, err = d.positive(n, "shard-size"); return },
 		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
 		"remediation":  func(n *yaml.Node) (err error) { f.Remediation, err = d.remediation(n); return },
+		"snooze":       func(n *yaml.Node) (err error) { f.Snoozes, err = d.snoozes(n, "snooze"); return },
 		"checks": func(n *yaml.Node) (err error) {
 			f.Checks, err = d.str(n, "checks")
 			if err == nil && !slices.Contains(CheckLevels, f.Checks) {
@@ -306,6 +321,74 @@ func (d decoder) ignore(n *yaml.Node, key string) ([]IgnoreRule, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// snoozes decodes the snooze list; every entry's errors are reported
+// together.
+func (d decoder) snoozes(n *yaml.Node, key string) ([]Snooze, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, d.errf(n, "%s must be a list of {root, address, paths, until, reason}", key)
+	}
+	var out []Snooze
+	var errs []error
+	for i, sn := range n.Content {
+		s := Snooze{Line: sn.Line}
+		where := fmt.Sprintf("%s[%d]", key, i)
+		err := d.mapping(sn, where, map[string]func(*yaml.Node) error{
+			"root":    func(n *yaml.Node) (err error) { s.Root, err = d.str(n, where+".root"); return },
+			"address": func(n *yaml.Node) (err error) { s.Address, err = d.str(n, where+".address"); return },
+			"paths":   func(n *yaml.Node) (err error) { s.Paths, err = d.strings(n, where+".paths"); return },
+			"reason":  func(n *yaml.Node) (err error) { s.Reason, err = d.str(n, where+".reason"); return },
+			"until":   func(n *yaml.Node) (err error) { s.Until, err = d.until(n, where+".until"); return },
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var missing []string
+		if strings.TrimSpace(s.Root) == "" {
+			missing = append(missing, "root (the root module directory or glob, e.g. infra/app)")
+		}
+		if strings.TrimSpace(s.Address) == "" {
+			missing = append(missing, "address (the resource address or glob, e.g. aws_instance.web)")
+		}
+		if s.Until.IsZero() {
+			missing = append(missing, "until (the date the snooze ends, YYYY-MM-DD)")
+		}
+		if strings.TrimSpace(s.Reason) == "" {
+			missing = append(missing, "reason (why this drift is accepted, for whoever reads the report)")
+		}
+		if len(missing) > 0 {
+			errs = append(errs, d.errf(sn, "%s needs %s: a snooze without an end date or a reason is not allowed", where, strings.Join(missing, ", ")))
+			continue
+		}
+		if s.Paths != nil && len(s.Paths) == 0 {
+			errs = append(errs, d.errf(sn, "%s: paths is empty; list the attribute paths to snooze, or leave paths out to snooze the whole resource", where))
+			continue
+		}
+		for _, p := range s.Paths {
+			if strings.Trim(p, ". ") == "" {
+				errs = append(errs, d.errf(sn, "%s: an empty path would snooze every attribute; leave paths out to snooze the whole resource", where))
+				break
+			}
+		}
+		out = append(out, s)
+	}
+	return out, errors.Join(errs...)
+}
+
+// until reads a date (YYYY-MM-DD, midnight UTC starting that day) or an
+// RFC 3339 time.
+func (d decoder) until(n *yaml.Node, key string) (time.Time, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		if t, err := time.Parse(time.DateOnly, n.Value); err == nil {
+			return t, nil
+		}
+		if t, err := time.Parse(time.RFC3339, n.Value); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, d.errf(n, "%s must be a date such as 2026-07-01 (YYYY-MM-DD) or an RFC 3339 time such as 2026-07-01T09:00:00Z, got %q", key, n.Value)
 }
 
 func (d decoder) root(n *yaml.Node, where string) (Root, error) {

@@ -83,6 +83,16 @@ func TestParseFileErrors(t *testing.T) {
 		{"syntax error", "roots: [\n", []string{"drift.yaml", "YAML syntax"}},
 		{"duplicate key", "timeout: 1m\ntimeout: 2m\n", []string{"drift.yaml:2:", "appears twice"}},
 		{"two errors reported together", "bogus: 1\ntimeout: x\n", []string{"drift.yaml:1:", "drift.yaml:2:"}},
+		{"snooze without until", "snooze:\n  - {root: infra/app, address: aws_instance.web, reason: resize}\n", []string{"drift.yaml:2:", "snooze[0] needs until", "YYYY-MM-DD"}},
+		{"snooze without reason", "snooze:\n  - root: infra/app\n    address: aws_instance.web\n    until: 2026-07-01\n", []string{"drift.yaml:2:", "snooze[0] needs reason"}},
+		{"snooze without date or reason", "snooze:\n  - {root: a, address: b}\n", []string{"drift.yaml:2:", "needs until", "reason"}},
+		{"snooze without root or address", "snooze:\n  - {until: 2026-07-01, reason: r}\n", []string{"drift.yaml:2:", "needs root", "address"}},
+		{"snooze bad date", "snooze:\n  - root: a\n    address: b\n    until: next week\n    reason: r\n", []string{"drift.yaml:4:", "snooze[0].until", "YYYY-MM-DD", `"next week"`}},
+		{"snooze impossible date", "snooze:\n  - {root: a, address: b, until: 2026-02-30, reason: r}\n", []string{"drift.yaml:2:", "snooze[0].until", `"2026-02-30"`}},
+		{"snooze unknown key", "snooze:\n  - {root: a, address: b, until: 2026-07-01, reason: r, expires: 2026-08-01}\n", []string{"drift.yaml:2:", `unknown key "expires"`, "snooze[0]", "until"}},
+		{"snooze empty paths", "snooze:\n  - {root: a, address: b, paths: [], until: 2026-07-01, reason: r}\n", []string{"drift.yaml:2:", "paths is empty"}},
+		{"snooze not a list", "snooze: {root: a}\n", []string{"drift.yaml:1:", "snooze must be a list"}},
+		{"every snooze error reported together", "snooze:\n  - {root: a, address: b, reason: r}\n  - {root: a, address: b, until: 2026-07-01}\n", []string{"drift.yaml:2:", "snooze[0] needs until", "drift.yaml:3:", "snooze[1] needs reason"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +107,32 @@ func TestParseFileErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParseFileSnooze(t *testing.T) {
+	t.Parallel()
+	src := `snooze:
+  - root: infra/app
+    address: aws_instance.web
+    until: 2026-07-01
+    reason: resize under load test, INC-42
+  - root: "infra/*"
+    address: "module.db.*"
+    paths: [tags, "parameter[*].value"]
+    until: "2026-07-01T09:30:00+02:00"
+    reason: finops owns these tags
+`
+	got, err := ParseFile("drift.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Snooze{
+		{Root: "infra/app", Address: "aws_instance.web", Until: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), Reason: "resize under load test, INC-42", Line: 2},
+		{Root: "infra/*", Address: "module.db.*", Paths: []string{"tags", "parameter[*].value"}, Until: time.Date(2026, 7, 1, 7, 30, 0, 0, time.UTC), Reason: "finops owns these tags", Line: 6},
+	}
+	if diff := cmp.Diff(want, got.Snoozes, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("ParseFile snooze (-want +got):\n%s", diff)
 	}
 }
 

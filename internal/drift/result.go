@@ -31,6 +31,9 @@ type Attribute struct {
 	Before    any    `json:"before"`
 	After     any    `json:"after"`
 	Sensitive bool   `json:"sensitive"`
+	// Snooze (drift only) is the active snooze that covers this attribute
+	// when only some of a resource's attributes are snoozed.
+	Snooze *Snooze `json:"snooze,omitempty"`
 }
 
 // Causes of a pending change: what applying it would do.
@@ -60,6 +63,9 @@ type Resource struct {
 	// ReplacePaths (replacements only) are the attributes that force it.
 	ReplacePaths []string    `json:"replace_paths,omitempty"`
 	Attributes   []Attribute `json:"attributes,omitempty"`
+	// Snooze is set on every resource of Result.Snoozed and
+	// Result.SnoozedChanges, and only there: the snooze that holds it.
+	Snooze *Snooze `json:"snooze,omitempty"`
 }
 
 // Undoes reports whether the change undoes drift (wholly or in part).
@@ -108,17 +114,27 @@ type Ignored struct {
 // Result is the verdict for one target (a root module planned with one set of
 // var-files and workspace).
 type Result struct {
-	Dir       string        `json:"dir"`
-	Target    string        `json:"target"`
-	Workspace string        `json:"workspace,omitempty"`
-	Status    Status        `json:"status"`
-	Drift     []Resource    `json:"drift"`
-	Changes   []Resource    `json:"changes"`
-	Outputs   []string      `json:"output_changes,omitempty"`
-	Checks    []Check       `json:"checks,omitempty"`
-	Ignored   []Ignored     `json:"ignored,omitempty"`
-	Error     string        `json:"error,omitempty"`
-	Duration  time.Duration `json:"-"`
+	Dir       string     `json:"dir"`
+	Target    string     `json:"target"`
+	Workspace string     `json:"workspace,omitempty"`
+	Status    Status     `json:"status"`
+	Drift     []Resource `json:"drift"`
+	Changes   []Resource `json:"changes"`
+	Outputs   []string   `json:"output_changes,omitempty"`
+	Checks    []Check    `json:"checks,omitempty"`
+	Ignored   []Ignored  `json:"ignored,omitempty"`
+	// Snoozed is drift wholly covered by active snoozes (ApplySnoozes):
+	// reported, never alarmed and never healed. Drift holds the rest.
+	Snoozed []Resource `json:"snoozed,omitempty"`
+	// SnoozedChanges are the pending changes with cause drift on resources
+	// in Snoozed: applying them would undo snoozed drift. They are not in
+	// Changes, yet the saved plan (PlanFile) still contains them.
+	SnoozedChanges []Resource `json:"snoozed_changes,omitempty"`
+	// ExpiredSnoozes are snoozes whose until has passed while drift they
+	// matched is still here (reported in Drift again).
+	ExpiredSnoozes []ExpiredSnooze `json:"expired_snoozes,omitempty"`
+	Error          string          `json:"error,omitempty"`
+	Duration       time.Duration   `json:"-"`
 	// PlanFile is the saved plan the verdict was made from; later stages apply
 	// exactly this file. It is local to the run and never rendered.
 	PlanFile string `json:"-"`
@@ -144,11 +160,12 @@ type Counts struct {
 	UndoDrift  int // pending changes that undo drift (cause drift or drift+code)
 	Code       int // pending changes from the configuration (cause code or drift+code)
 	FailChecks int // checks that failed or errored
+	Snoozed    int // drifted resources wholly snoozed
 }
 
 // Count counts r's drift, changes by cause and failing checks.
 func (r Result) Count() Counts {
-	c := Counts{Drifted: len(r.Drift)}
+	c := Counts{Drifted: len(r.Drift), Snoozed: len(r.Snoozed)}
 	for _, ch := range r.Changes {
 		if ch.Undoes() {
 			c.UndoDrift++

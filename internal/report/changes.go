@@ -106,6 +106,12 @@ func counts(r drift.Result) []string {
 	if n.FailChecks > 0 {
 		parts = append(parts, fmt.Sprintf("%d check(s) failing", n.FailChecks))
 	}
+	if n.Snoozed > 0 {
+		parts = append(parts, fmt.Sprintf("%d snoozed", n.Snoozed))
+	}
+	if len(r.ExpiredSnoozes) > 0 {
+		parts = append(parts, fmt.Sprintf("%d snooze(s) expired", len(r.ExpiredSnoozes)))
+	}
 	return parts
 }
 

@@ -37,7 +37,7 @@ func Markdown(w io.Writer, d Document) error {
 		bw.WriteString(tableRow(r))
 	}
 	for _, r := range d.Roots {
-		if r.Status == drift.StatusClean && len(r.Policy) == 0 && len(r.Checks) == 0 && len(r.Outputs) == 0 {
+		if r.Status == drift.StatusClean && len(r.Policy) == 0 && len(r.Checks) == 0 && len(r.Outputs) == 0 && len(r.Snoozed) == 0 && len(r.ExpiredSnoozes) == 0 {
 			continue
 		}
 		fmt.Fprintf(bw, "\n### %s %s (%s) — %s\n", badge(r.Status), code(r.Dir), cell(r.Target), statusLabel(r.Result))
@@ -61,8 +61,41 @@ func Markdown(w io.Writer, d Document) error {
 					if i > 0 {
 						addr, act = "", ""
 					}
-					fmt.Fprintf(bw, "| %s | %s | %s | %s | %s |\n", addr, act, code(a.Path), code(Value(a.Before, maxValue)), code(Value(a.After, maxValue)))
+					path := code(a.Path)
+					if a.Snooze != nil {
+						path += " 💤 " + cell(snoozeLabel(a.Snooze))
+					}
+					fmt.Fprintf(bw, "| %s | %s | %s | %s | %s |\n", addr, act, path, code(Value(a.Before, maxValue)), code(Value(a.After, maxValue)))
 				}
+			}
+			fmt.Fprintf(bw, "\n</details>\n")
+		}
+		if len(r.ExpiredSnoozes) > 0 {
+			fmt.Fprintf(bw, "\n**Snoozes expired (%d):** this drift is reported again; renew or remove the entry.\n\n", len(r.ExpiredSnoozes))
+			for _, e := range r.ExpiredSnoozes {
+				addrs := make([]string, len(e.Resources))
+				for i, a := range e.Resources {
+					addrs[i] = code(a)
+				}
+				fmt.Fprintf(bw, "- ⏰ %s: snoozed until %s (%s): %s\n", strings.Join(addrs, ", "), until(e.Until), optCode(e.Source), cell(oneLine(e.Reason)))
+			}
+		}
+		if len(r.Snoozed) > 0 {
+			fmt.Fprintf(bw, "\n<details><summary>💤 Snoozed drift (%d)</summary>\n\n", len(r.Snoozed))
+			fmt.Fprintf(bw, "| Resource | Action | Until | Reason | Attributes | Snooze |\n|---|---|---|---|---|---|\n")
+			for _, res := range r.Snoozed {
+				var paths []string
+				for _, a := range shownAttributes(res) {
+					paths = append(paths, code(a.Path))
+				}
+				var u, reason, src string
+				if s := res.Snooze; s != nil {
+					u, reason, src = until(s.Until), cell(oneLine(s.Reason)), optCode(s.Source)
+				}
+				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", code(res.Address), cell(strings.Join(res.Actions, ", ")), u, reason, strings.Join(paths, ", "), src)
+			}
+			if len(r.SnoozedChanges) > 0 {
+				fmt.Fprintf(bw, "\nHeld back while snoozed (they would undo snoozed drift): %s\n", cell(heldBack(r.Result)))
 			}
 			fmt.Fprintf(bw, "\n</details>\n")
 		}
@@ -206,7 +239,14 @@ const tableHead = "| Root | Target | Status | Drifted | Undo drift | Code | Chec
 
 func tableRow(r Root) string {
 	n := r.Count()
-	return fmt.Sprintf("| %s | %s | %s %s | %d | %d | %d | %d | %s |\n", code(r.Dir), cell(r.Target), badge(r.Status), statusLabel(r.Result),
+	status := statusLabel(r.Result)
+	if n.Snoozed > 0 {
+		status += fmt.Sprintf(" · 💤 %d snoozed", n.Snoozed)
+	}
+	if len(r.ExpiredSnoozes) > 0 {
+		status += fmt.Sprintf(" · ⏰ %d snooze(s) expired", len(r.ExpiredSnoozes))
+	}
+	return fmt.Sprintf("| %s | %s | %s %s | %d | %d | %d | %d | %s |\n", code(r.Dir), cell(r.Target), badge(r.Status), status,
 		n.Drifted, n.UndoDrift, n.Code, n.FailChecks, policyCell(r.Policy))
 }
 
@@ -215,6 +255,12 @@ func totals(s Summary) string {
 	t := fmt.Sprintf("%d resource(s) drifted, %d change(s) undo drift, %d code change(s)", s.DriftedResources, s.UndoDriftChanges, s.CodeChanges)
 	if s.FailedChecks > 0 {
 		t += fmt.Sprintf(", %d check(s) failing", s.FailedChecks)
+	}
+	if s.SnoozedResources > 0 {
+		t += fmt.Sprintf(", %d snoozed", s.SnoozedResources)
+	}
+	if s.ExpiredSnoozes > 0 {
+		t += fmt.Sprintf(", %d snooze(s) expired", s.ExpiredSnoozes)
 	}
 	return t
 }

@@ -85,6 +85,11 @@ type Summary struct {
 	IgnoredAttrs     int `json:"ignored_attributes"`
 	// FailedChecks counts check blocks and conditions that failed or errored.
 	FailedChecks int `json:"failed_checks"`
+	// SnoozedResources counts drifted resources wholly snoozed (not in
+	// DriftedResources); ExpiredSnoozes counts snoozes that expired over
+	// drift still there.
+	SnoozedResources int `json:"snoozed_resources"`
+	ExpiredSnoozes   int `json:"expired_snoozes"`
 }
 
 // New builds the document; results are sorted by dir and target so output is
@@ -160,6 +165,8 @@ func (d *Document) count() {
 		d.Summary.UndoDriftChanges += n.UndoDrift
 		d.Summary.CodeChanges += n.Code
 		d.Summary.FailedChecks += n.FailChecks
+		d.Summary.SnoozedResources += n.Snoozed
+		d.Summary.ExpiredSnoozes += len(r.ExpiredSnoozes)
 	}
 	d.Drifted = d.Summary.DriftedResources > 0
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -102,6 +103,44 @@ func errorResult() drift.Result {
 	return r
 }
 
+var snoozeNow = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// snoozedResults are a target whose only drift is snoozed (its revert held
+// back) and one with a partly snoozed resource and an expired snooze.
+func snoozedResults() []drift.Result {
+	quiet := drift.Result{
+		Dir: "infra/app", Target: "prod", Status: drift.StatusDrifted,
+		Drift: []drift.Resource{{Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"update"},
+			Attributes: []drift.Attribute{{Path: "instance_type", Before: "t3.micro", After: "t3.large"}}}},
+		Changes: []drift.Resource{{Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"update"}, Cause: drift.CauseDrift,
+			Attributes: []drift.Attribute{{Path: "instance_type", Before: "t3.large", After: "t3.micro"}}}},
+	}
+	loud := drift.Result{
+		Dir: "infra/db", Target: "default", Status: drift.StatusDrifted,
+		Drift: []drift.Resource{
+			{Address: "aws_db_instance.main", Type: "aws_db_instance", Actions: []string{"update"},
+				Attributes: []drift.Attribute{
+					{Path: "allocated_storage", Before: float64(20), After: float64(40)},
+					{Path: "tags.cost-center", Before: "eng", After: "finops"},
+				}},
+			{Address: "aws_s3_bucket.exports", Type: "aws_s3_bucket", Actions: []string{"delete"},
+				Attributes: []drift.Attribute{{Path: "bucket", Before: "myorg-exports", After: nil}}},
+		},
+		Changes: []drift.Resource{{Address: "aws_s3_bucket.exports", Type: "aws_s3_bucket", Actions: []string{"create"}, Cause: drift.CauseDrift}},
+	}
+	snoozes := []drift.Snooze{
+		{Root: "infra/app", Address: "aws_instance.web", Until: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+			Reason: "load test | <b>INC-42</b>", Source: ".github/drift.yaml:3"},
+		{Root: "infra/*", Address: "aws_db_instance.*", Paths: []string{"tags"}, Until: time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC),
+			Reason: "finops re-tags", Source: ".github/drift.yaml:8"},
+		{Root: "infra/db", Address: "aws_s3_bucket.exports", Until: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			Reason: "bucket retired, code removal pending", Source: ".github/drift.yaml:14"},
+	}
+	quiet.ApplySnoozes(snoozes, snoozeNow)
+	loud.ApplySnoozes(snoozes, snoozeNow)
+	return []drift.Result{loud, quiet}
+}
+
 // mixedResults are deliberately out of order: New sorts by dir, then target.
 func mixedResults() []drift.Result {
 	return []drift.Result{errorResult(), driftedResult(), cleanResult(), changedResult()}
@@ -131,6 +170,7 @@ func TestGolden(t *testing.T) {
 		{"mixed", mixedResults()},
 		{"all-clean", []drift.Result{cleanResult(), {Dir: "infra/dns", Target: "default", Status: drift.StatusClean}}},
 		{"empty", nil},
+		{"snoozed", snoozedResults()},
 	}
 	for _, doc := range docs {
 		for _, r := range renderers() {
@@ -207,6 +247,19 @@ func TestNewSummaryAndExitCode(t *testing.T) {
 			wantSummary: report.Summary{Targets: 4, Clean: 1, Drifted: 1, Changed: 1, Errors: 1, DriftedResources: 2, ChangedResources: 6, UndoDriftChanges: 2, CodeChanges: 5, IgnoredAttrs: 2, FailedChecks: 1},
 			wantDrifted: true,
 			wantExit:    1,
+		},
+		{
+			name:        "snoozed drift alone is clean: counted, exit 0",
+			results:     snoozedResults()[1:],
+			wantSummary: report.Summary{Targets: 1, Clean: 1, SnoozedResources: 1},
+			wantExit:    0,
+		},
+		{
+			name:        "an expired snooze is drift again: exit 2",
+			results:     snoozedResults(),
+			wantSummary: report.Summary{Targets: 2, Clean: 1, Drifted: 1, DriftedResources: 2, ChangedResources: 1, UndoDriftChanges: 1, SnoozedResources: 1, ExpiredSnoozes: 1},
+			wantDrifted: true,
+			wantExit:    2,
 		},
 		{
 			name: "error that kept drift found before it failed",

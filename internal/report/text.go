@@ -74,8 +74,24 @@ func textRoot(bw *bufio.Writer, r Root, c func(code, s string) string) {
 	for _, res := range r.Drift {
 		fmt.Fprintf(bw, "    %s %s %s\n", c(yellow, symbol(res.Actions)), res.Address, c(dim, driftVerb(res.Actions)))
 		for _, a := range shownAttributes(res) {
-			fmt.Fprintf(bw, "        %s: %s → %s\n", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
+			line := fmt.Sprintf("%s: %s → %s", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))
+			if a.Snooze != nil {
+				line = c(dim, line+"  ("+snoozeLabel(a.Snooze)+")")
+			}
+			fmt.Fprintf(bw, "        %s\n", line)
 		}
+	}
+	for _, e := range r.ExpiredSnoozes {
+		fmt.Fprintf(bw, "    %s %s\n", c(yellow, "!"), c(yellow, expiredLabel(e)))
+	}
+	for _, res := range r.Snoozed {
+		fmt.Fprintf(bw, "    %s %s %s\n", c(dim, "z"), res.Address, c(dim, driftVerb(res.Actions)+", "+snoozeLabel(res.Snooze)))
+		for _, a := range shownAttributes(res) {
+			fmt.Fprintf(bw, "        %s\n", c(dim, fmt.Sprintf("%s: %s → %s", a.Path, Value(a.Before, maxValue), Value(a.After, maxValue))))
+		}
+	}
+	if len(r.SnoozedChanges) > 0 {
+		fmt.Fprintf(bw, "    %s\n", c(dim, "held back while snoozed (they would undo snoozed drift): "+heldBack(r.Result)))
 	}
 	if len(r.Changes) > 0 {
 		fmt.Fprintf(bw, "    %s\n", c(dim, "pending changes:"))
@@ -115,6 +131,12 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 	}
 	if s.IgnoredAttrs > 0 {
 		fmt.Fprintf(bw, ", %d drifted attribute(s) ignored", s.IgnoredAttrs)
+	}
+	if s.SnoozedResources > 0 {
+		fmt.Fprintf(bw, ", %d snoozed", s.SnoozedResources)
+	}
+	if s.ExpiredSnoozes > 0 {
+		fmt.Fprintf(bw, ", %s", c(yellow, fmt.Sprintf("%d snooze(s) expired", s.ExpiredSnoozes)))
 	}
 	fmt.Fprintln(bw)
 	for _, p := range d.Problems {
