@@ -187,6 +187,11 @@ func Decide(r Rules, t Target) Decision {
 	if !t.PoliciesEvaluated {
 		whole = append(whole, "policies did not run for this target (policies: none), and only a plan policies evaluated is applied")
 	}
+	// Snoozes change the report, not terraform's plan: a saved plan that
+	// still reverts snoozed drift would heal what was snoozed.
+	if held := snoozedInPlan(res); len(held) > 0 {
+		whole = append(whole, "the saved plan would also undo snoozed drift on "+strings.Join(held, ", ")+", which is not healed while its snooze lasts")
+	}
 	if failed := mandatoryFailures(t.Policy); len(failed) > 0 {
 		whole = append(whole, "mandatory policy failed: "+strings.Join(failed, "; "))
 	}
@@ -375,4 +380,36 @@ func routeCounts(rs []Resource) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// snoozedInPlan lists the snoozed resources the saved plan would still
+// change: reverts moved aside as snoozed, partly snoozed drift, and
+// drift+code changes on a snoozed resource.
+func snoozedInPlan(res drift.Result) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(a string) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	for _, c := range res.SnoozedChanges {
+		add(c.Address)
+	}
+	for _, d := range res.Drift {
+		if d.PartlySnoozed() {
+			add(d.Address)
+		}
+	}
+	snoozed := map[string]bool{}
+	for _, s := range res.Snoozed {
+		snoozed[s.Address] = true
+	}
+	for _, c := range res.Changes {
+		if snoozed[c.Address] || (c.PreviousAddress != "" && snoozed[c.PreviousAddress]) {
+			add(c.Address)
+		}
+	}
+	return out
 }

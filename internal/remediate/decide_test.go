@@ -58,6 +58,16 @@ func TestDecide(t *testing.T) {
 				Resources: []string{"fakecloud_instance.web apply: within guardrails"}},
 		},
 		{
+			name: "a plan that would undo snoozed drift is not applied", rules: applyAll,
+			target: with(drifted(web), func(t *Target) {
+				t.Result.SnoozedChanges = []drift.Resource{db}
+				t.Result.Snoozed = []drift.Resource{{Address: db.Address, Type: db.Type, Actions: []string{"update"}}}
+			}),
+			want: decided{Verdict: VerdictPR,
+				Reason:    "not applied: the saved plan would also undo snoozed drift on fakecloud_instance.db, which is not healed while its snooze lasts",
+				Resources: []string{"fakecloud_instance.web pr: held back: the saved plan would also undo snoozed drift on fakecloud_instance.db, which is not healed while its snooze lasts"}},
+		},
+		{
 			name: "pr by default", rules: Rules{}, target: drifted(web),
 			want: decided{Verdict: VerdictPR, Reason: "no change is set to be applied: 1 to pr",
 				Resources: []string{"fakecloud_instance.web pr: strategy pr (the default)"}},
