@@ -1,0 +1,275 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCommitStagesOnlyNamedFiles(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	dir := clone(t, bare)
+	// Local work the record must not pick up: a staged edit, an unstaged
+	// edit and an untracked file.
+	writeFile(t, filepath.Join(dir, "README.md"), "staged edit\n")
+	git(t, dir, "add", "README.md")
+	writeFile(t, filepath.Join(dir, "README.md"), "unstaged edit\n")
+	writeFile(t, filepath.Join(dir, "plan.tfplan"), "untracked\n")
+
+	var s sleeps
+	repo := New(dir, testOptions(&s))
+	res, err := repo.Commit(context.Background(), Change{
+		Files: []string{"drift/log.yaml", "drift/report.md"},
+		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
+			if diff := cmp.Diff(map[string][]byte{"drift/log.yaml": nil, "drift/report.md": nil}, cur); diff != "" {
+				t.Errorf("current contents (-want +got):\n%s", diff)
+			}
+			return map[string][]byte{"drift/log.yaml": []byte("- a\n"), "drift/report.md": []byte("# report\n")},
+				"drift: 1 of 3 roots drifted (run 7-1)\n", nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := git(t, bare, "rev-parse", "refs/heads/main")
+	if diff := cmp.Diff(Result{Changed: true, Branch: "main", Commit: head, Attempts: 1, Synced: true}, res); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	got := map[string]string{
+		"changed files":   git(t, bare, "diff-tree", "--no-commit-id", "--name-only", "-r", head),
+		"message":         git(t, bare, "log", "-1", "--format=%B", head),
+		"author":          git(t, bare, "log", "-1", "--format=%an <%ae>", head),
+		"log":             showFile(t, bare, head, "drift/log.yaml"),
+		"README remote":   showFile(t, bare, head, "README.md"),
+		"local HEAD":      git(t, dir, "rev-parse", "HEAD"),
+		"local staged":    git(t, dir, "diff", "--cached", "--name-only"),
+		"local unstaged":  git(t, dir, "diff", "--name-only"),
+		"local untracked": git(t, dir, "ls-files", "--others", "--exclude-standard"),
+	}
+	logOnDisk, err := os.ReadFile(filepath.Join(dir, "drift/log.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got["log on disk"] = string(logOnDisk)
+	want := map[string]string{
+		"changed files":   "drift/log.yaml\ndrift/report.md",
+		"message":         "drift: 1 of 3 roots drifted (run 7-1)",
+		"author":          "Test Writer <writer@example.com>",
+		"log":             "- a\n",
+		"README remote":   "hello\n",
+		"local HEAD":      head,
+		"local staged":    "README.md",
+		"local unstaged":  "README.md",
+		"local untracked": "plan.tfplan",
+		"log on disk":     "- a\n",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("repository state (-want +got):\n%s", diff)
+	}
+}
+
+func TestCommitDefaultIdentity(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	dir := clone(t, bare)
+	git(t, dir, "config", "--unset", "user.name")
+	git(t, dir, "config", "--unset", "user.email")
+	var s sleeps
+	if _, err := New(dir, testOptions(&s)).Commit(context.Background(), Change{
+		Files: []string{"log"}, Regenerate: appendLine("log", "a", nil),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := git(t, bare, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "main")
+	want := "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>|github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("identity (-want +got):\n%s", diff)
+	}
+}
+
+func TestCommitRegeneratesOnNewTip(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	first, second := clone(t, bare), clone(t, bare) // second is stale once first pushes
+	var s sleeps
+	if _, err := New(first, testOptions(&s)).Commit(context.Background(), Change{
+		Files: []string{"drift/log"}, Regenerate: appendLine("drift/log", "from-first", nil),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	res, err := New(second, testOptions(&s)).Commit(context.Background(), Change{
+		Files: []string{"drift/log"}, Regenerate: appendLine("drift/log", "from-second", &seen),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := struct {
+		Seen     []string
+		Final    string
+		Attempts int
+		Sleeps   []time.Duration
+		Parents  string
+	}{seen, showFile(t, bare, "main", "drift/log"), res.Attempts, s.all(), git(t, bare, "log", "--format=%s", "main")}
+	want := struct {
+		Seen     []string
+		Final    string
+		Attempts int
+		Sleeps   []time.Duration
+		Parents  string
+	}{
+		Seen:     []string{"", "from-first\n"}, // stale HEAD, then the fetched tip
+		Final:    "from-first\nfrom-second\n",
+		Attempts: 2,
+		Sleeps:   []time.Duration{7500 * time.Microsecond}, // 10ms base, equal jitter at 0.5
+		Parents:  "record from-second\nrecord from-first\ninit",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestCommitNoChange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		regen RegenerateFunc
+	}{
+		{"same contents", func(cur map[string][]byte) (map[string][]byte, string, error) {
+			return map[string][]byte{"README.md": cur["README.md"], "absent": nil}, "msg", nil
+		}},
+		{"nothing returned", func(map[string][]byte) (map[string][]byte, string, error) {
+			return nil, "", nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			bare := newRemote(t)
+			dir := clone(t, bare)
+			before := git(t, bare, "rev-parse", "main")
+			rec := &recorder{inner: testRunner}
+			opts := testOptions(&sleeps{})
+			opts.Runner = rec
+			res, err := New(dir, opts).Commit(context.Background(), Change{Files: []string{"README.md", "absent"}, Regenerate: tt.regen})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(Result{Branch: "main", Attempts: 1}, res); diff != "" {
+				t.Errorf("result (-want +got):\n%s", diff)
+			}
+			if after := git(t, bare, "rev-parse", "main"); after != before {
+				t.Errorf("remote moved from %s to %s", before, after)
+			}
+			for _, c := range rec.commands() {
+				if slices.Contains([]string{"push", "commit-tree", "hash-object"}, c.Args[0]) {
+					t.Errorf("ran %s with nothing to record", c)
+				}
+			}
+		})
+	}
+}
+
+func TestCommitDeletesFile(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	dir := clone(t, bare)
+	res, err := New(dir, testOptions(&sleeps{})).Commit(context.Background(), Change{
+		Files: []string{"README.md"},
+		Regenerate: func(map[string][]byte) (map[string][]byte, string, error) {
+			return map[string][]byte{"README.md": nil}, "remove readme", nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := git(t, bare, "ls-tree", "--name-only", res.Commit)
+	if diff := cmp.Diff("", got); diff != "" {
+		t.Errorf("tree (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("README.md still in the synced checkout: %v", err)
+	}
+}
+
+func TestReadOnlyRunsNoGit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		reason  string
+		call    func(*Repo) error
+		wantMsg string
+	}{
+		{"commit from fork", "pull requests from forks never write to the repository", func(r *Repo) error {
+			_, err := r.Commit(context.Background(), Change{Files: []string{"log"}, Regenerate: appendLine("log", "x", nil)})
+			return err
+		}, "gitrepo: commit: writing to the repository is not allowed in this run (pull requests from forks never write to the repository)"},
+		{"push branch, no reason", "", func(r *Repo) error {
+			return r.PushBranch(context.Background(), strings.Repeat("a", 40), "drift/record-1")
+		}, "gitrepo: push branch: writing to the repository is not allowed in this run (the caller did not allow writing)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			err := tt.call(New(t.TempDir(), Options{Runner: rec, ReadOnlyReason: tt.reason}))
+			if !errors.Is(err, ErrReadOnly) {
+				t.Fatalf("error = %v, want ErrReadOnly", err)
+			}
+			if !strings.HasPrefix(err.Error(), tt.wantMsg) {
+				t.Errorf("error = %q, want prefix %q", err, tt.wantMsg)
+			}
+			if diff := cmp.Diff([]Cmd(nil), rec.commands()); diff != "" {
+				t.Errorf("git commands (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCommitDetachedHead(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		branch  string
+		wantErr error
+	}{
+		{"no branch named", "", ErrDetachedHead},
+		{"branch named", "main", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			bare := newRemote(t)
+			dir := clone(t, bare)
+			git(t, dir, "checkout", "--quiet", "--detach")
+			opts := testOptions(&sleeps{})
+			opts.Branch = tt.branch
+			res, err := New(dir, opts).Commit(context.Background(), Change{Files: []string{"log"}, Regenerate: appendLine("log", "x", nil)})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if !strings.Contains(err.Error(), "`ref: <branch>`") {
+					t.Errorf("error %q does not say to check out a branch with ref:", err)
+				}
+				return
+			}
+			got := []string{showFile(t, bare, "main", "log"), fmt.Sprint(res.Synced), fmt.Sprint(git(t, dir, "rev-parse", "HEAD") == res.Commit)}
+			if diff := cmp.Diff([]string{"x\n", "false", "false"}, got); diff != "" {
+				t.Errorf("remote log, synced, HEAD moved (-want +got):\n%s", diff)
+			}
+			if tracking := git(t, dir, "rev-parse", "refs/remotes/origin/main"); tracking != res.Commit {
+				t.Errorf("origin/main = %s, want %s", tracking, res.Commit)
+			}
+		})
+	}
+}
