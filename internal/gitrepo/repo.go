@@ -196,8 +196,22 @@ func (r *Repo) cmdError(op string, c Cmd, out Output) *CmdError {
 		Op:       op,
 		Command:  r.redact(c.String()),
 		ExitCode: out.ExitCode,
-		Stderr:   r.redact(strings.TrimSpace(string(out.Stderr))),
+		Stderr:   r.redact(tail(strings.TrimSpace(string(out.Stderr)))),
 	}
+}
+
+// maxStderr bounds the stderr quoted in an error; the end says what failed.
+const maxStderr = 4000
+
+func tail(s string) string {
+	if len(s) <= maxStderr {
+		return s
+	}
+	cut := len(s) - maxStderr
+	if i := strings.IndexByte(s[cut:], '\n'); i >= 0 {
+		cut += i + 1
+	}
+	return "[...] " + s[cut:]
 }
 
 func line(out Output) string { return strings.TrimSpace(string(out.Stdout)) }
