@@ -196,7 +196,7 @@ func (r *Repo) cmdError(op string, c Cmd, out Output) *CmdError {
 		Op:       op,
 		Command:  r.redact(c.String()),
 		ExitCode: out.ExitCode,
-		Stderr:   r.redact(tail(strings.TrimSpace(string(out.Stderr)))),
+		Stderr:   tail(r.redact(strings.TrimSpace(string(out.Stderr)))),
 	}
 }
 
