@@ -91,6 +91,11 @@ func pushCmd(dir, remote, commit, branch string) Cmd {
 	return Cmd{Dir: dir, Args: []string{"push", "--porcelain", remote, commit + ":refs/heads/" + branch}}
 }
 
+// isAncestorCmd exits 0 when ancestor is an ancestor of (or equal to) commit, 1 when not.
+func isAncestorCmd(dir, ancestor, commit string) Cmd {
+	return Cmd{Dir: dir, Args: []string{"merge-base", "--is-ancestor", ancestor, commit}}
+}
+
 func refreshIndexCmd(dir string) Cmd {
 	return Cmd{Dir: dir, Args: []string{"update-index", "-q", "--refresh"}}
 }

@@ -204,14 +204,11 @@ func TestCommitGivesUpAfterAttempts(t *testing.T) {
 func TestPushNeverForces(t *testing.T) {
 	t.Parallel()
 	bare := newRemote(t)
-	first, second := clone(t, bare), clone(t, bare)
-	rec := &recorder{inner: testRunner}
+	dir, rival := clone(t, bare), clone(t, bare)
+	rec := &recorder{inner: testRunner, before: rivalBeforeFirstPush(t, rival)}
 	opts := testOptions(&sleeps{})
 	opts.Runner = rec
-	if _, err := New(first, testOptions(&sleeps{})).Commit(context.Background(), Change{Files: []string{"log"}, Regenerate: appendLine("log", "a", nil)}); err != nil {
-		t.Fatal(err)
-	}
-	repo := New(second, opts)
+	repo := New(dir, opts)
 	res, err := repo.Commit(context.Background(), Change{Files: []string{"log"}, Regenerate: appendLine("log", "b", nil)})
 	if err != nil {
 		t.Fatal(err)

@@ -53,8 +53,8 @@ type Options struct {
 	// Remote is the remote's name; empty means "origin".
 	Remote string
 	// Branch is the branch to record to. Empty means the checked-out branch;
-	// it must be set when HEAD is detached. When it names a branch other than
-	// the checked-out one, commits are based on the remote branch's tip.
+	// it must be set when HEAD is detached. It must exist on the remote
+	// unless it is the checked-out branch.
 	Branch string
 	// Author signs the commits; zero means git's own identity, or
 	// [DefaultIdentity] when git has none.
@@ -219,7 +219,7 @@ func line(out Output) string { return strings.TrimSpace(string(out.Stdout)) }
 // target is where a Commit goes.
 type target struct {
 	branch   string
-	attached bool   // HEAD is on branch: commit on HEAD first, then move the checkout
+	attached bool   // HEAD is on branch: the checkout follows the record
 	head     string // HEAD's commit when attached
 }
 
@@ -439,10 +439,11 @@ func (r *Repo) push(ctx context.Context, op, commit, branch string) (pushOutcome
 
 // Commit records a change on the branch and pushes it, never forcing.
 //
-// The change is built by ch.Regenerate on a tip of the branch: first the
-// checked-out HEAD (when it is on the branch), then, after every push the
-// remote rejects as non-fast-forward, the freshly fetched remote tip, after
-// a jittered exponential backoff. Only ch.Files differ between the tip and
+// The change is built by ch.Regenerate on the branch's tip, fetched from the
+// remote (or on HEAD when the checkout is on the branch and ahead of it).
+// After every push the remote rejects as non-fast-forward, Commit waits (a
+// jittered exponential backoff), fetches the new tip and regenerates the
+// change there. Only ch.Files differ between the tip and
 // the commit; the checkout's index, staged changes and other files are not
 // used. When Regenerate returns no change, nothing is committed or pushed.
 //
@@ -473,13 +474,11 @@ func (r *Repo) Commit(ctx context.Context, ch Change) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Branch: t.branch}
-	base := t.head // "" means: fetch the remote tip
 	for attempt := 1; ; attempt++ {
 		res.Attempts = attempt
-		if base == "" {
-			if base, err = r.fetch(ctx, t.branch); err != nil {
-				return res, err
-			}
+		base, err := r.base(ctx, t, attempt)
+		if err != nil {
+			return res, err
 		}
 		current, err := r.readFiles(ctx, base, paths)
 		if err != nil {
@@ -533,8 +532,41 @@ func (r *Repo) Commit(ctx context.Context, ch Change) (Result, error) {
 		if err := r.opts.Sleep(ctx, d); err != nil {
 			return res, fmt.Errorf("gitrepo: push: waiting to retry: %w", err)
 		}
-		base = ""
 	}
+}
+
+// base is the commit an attempt builds on: the remote branch's tip, fetched
+// anew for every attempt. On the first attempt a checkout that is ahead of
+// the tip (local commits not pushed yet) is used instead, so those commits
+// are pushed with the record; a branch that does not exist on the remote yet
+// is created from HEAD.
+func (r *Repo) base(ctx context.Context, t target, attempt int) (string, error) {
+	tip, err := r.fetch(ctx, t.branch)
+	if errors.Is(err, ErrNoBranch) && t.attached {
+		return t.head, nil
+	}
+	if err != nil || attempt > 1 || !t.attached || t.head == tip {
+		return tip, err
+	}
+	if ok, err := r.isAncestor(ctx, tip, t.head); err != nil || !ok {
+		return tip, err
+	}
+	return t.head, nil
+}
+
+func (r *Repo) isAncestor(ctx context.Context, ancestor, commit string) (bool, error) {
+	const op = "compare commits"
+	c := isAncestorCmd(r.dir, ancestor, commit)
+	out, err := r.run(ctx, op, c)
+	switch {
+	case err != nil:
+		return false, err
+	case out.ExitCode == 0:
+		return true, nil
+	case out.ExitCode == 1:
+		return false, nil
+	}
+	return false, r.cmdError(op, c, out)
 }
 
 // sync moves the checkout to the pushed commit when HEAD is on the branch,
@@ -547,6 +579,11 @@ func (r *Repo) sync(ctx context.Context, t target, commit string) bool {
 		r.logf("gitrepo: warning: %v", err)
 	}
 	if !t.attached {
+		return false
+	}
+	if ok, err := r.isAncestor(ctx, t.head, commit); err != nil || !ok {
+		// Local commits that are not on the branch: leave them checked out.
+		r.logf("gitrepo: warning: the checkout at %s has commits that are not on %s; it was left as it is", short(t.head), t.branch)
 		return false
 	}
 	_, _ = r.run(ctx, op, refreshIndexCmd(r.dir)) // stat-only differences must not block the checkout

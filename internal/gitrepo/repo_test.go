@@ -99,42 +99,119 @@ func TestCommitDefaultIdentity(t *testing.T) {
 func TestCommitRegeneratesOnNewTip(t *testing.T) {
 	t.Parallel()
 	bare := newRemote(t)
-	first, second := clone(t, bare), clone(t, bare) // second is stale once first pushes
+	dir, rival := clone(t, bare), clone(t, bare)
+	rec := &recorder{inner: testRunner, before: rivalBeforeFirstPush(t, rival)}
 	var s sleeps
-	if _, err := New(first, testOptions(&s)).Commit(context.Background(), Change{
-		Files: []string{"drift/log"}, Regenerate: appendLine("drift/log", "from-first", nil),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	opts := testOptions(&s)
+	opts.Runner = rec
 	var seen []string
-	res, err := New(second, testOptions(&s)).Commit(context.Background(), Change{
-		Files: []string{"drift/log"}, Regenerate: appendLine("drift/log", "from-second", &seen),
+	res, err := New(dir, opts).Commit(context.Background(), Change{
+		Files: []string{"drift/log"}, Regenerate: appendLine("drift/log", "from-us", &seen),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := struct {
+	type state struct {
 		Seen     []string
 		Final    string
 		Attempts int
 		Sleeps   []time.Duration
-		Parents  string
-	}{seen, showFile(t, bare, "main", "drift/log"), res.Attempts, s.all(), git(t, bare, "log", "--format=%s", "main")}
-	want := struct {
-		Seen     []string
-		Final    string
-		Attempts int
-		Sleeps   []time.Duration
-		Parents  string
-	}{
-		Seen:     []string{"", "from-first\n"}, // stale HEAD, then the fetched tip
-		Final:    "from-first\nfrom-second\n",
+		History  string
+		Synced   bool
+	}
+	got := state{seen, showFile(t, bare, "main", "drift/log"), res.Attempts, s.all(), git(t, bare, "log", "--format=%s", "main"), res.Synced}
+	want := state{
+		Seen:     []string{"", "from-rival\n"}, // the tip, then the new tip
+		Final:    "from-rival\nfrom-us\n",
 		Attempts: 2,
 		Sleeps:   []time.Duration{7500 * time.Microsecond}, // 10ms base, equal jitter at 0.5
-		Parents:  "record from-second\nrecord from-first\ninit",
+		History:  "record from-us\nrecord from-rival\ninit",
+		Synced:   true,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestCommitBase(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// prepare changes the checkout (dir) and the remote (through rival)
+		// before the record.
+		prepare func(t *testing.T, dir, rival string)
+		// wantParent names the record's parent: "remote" (main before the
+		// record) or "local" (the checkout's HEAD).
+		wantParent string
+		wantSynced bool
+		branch     string
+	}{
+		{"up to date", func(*testing.T, string, string) {}, "remote", true, "main"},
+		{"behind the remote", func(t *testing.T, _, rival string) { commitFile(t, rival, "other", "push") }, "remote", true, "main"},
+		{"local commits not pushed yet", func(t *testing.T, dir, _ string) { commitFile(t, dir, "local", "") }, "local", true, "main"},
+		{"diverged", func(t *testing.T, dir, rival string) {
+			commitFile(t, dir, "local", "")
+			commitFile(t, rival, "other", "push")
+		}, "remote", false, "main"},
+		{"branch not on the remote yet", func(t *testing.T, dir, _ string) {
+			git(t, dir, "checkout", "--quiet", "-b", "drift-log")
+		}, "local", true, "drift-log"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			bare := newRemote(t)
+			dir, rival := clone(t, bare), clone(t, bare)
+			tt.prepare(t, dir, rival)
+			head, remote := git(t, dir, "rev-parse", "HEAD"), git(t, bare, "rev-parse", "main")
+			res, err := New(dir, testOptions(&sleeps{})).Commit(context.Background(), Change{Files: []string{"log"}, Regenerate: appendLine("log", "x", nil)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantParent := map[string]string{"remote": remote, "local": head}[tt.wantParent]
+			wantHead := head
+			if tt.wantSynced {
+				wantHead = res.Commit
+			}
+			type state struct {
+				Parent, Branch, RemoteBranch, Head string
+				Synced                             bool
+			}
+			got := state{git(t, bare, "rev-parse", res.Commit+"^"), res.Branch, git(t, bare, "rev-parse", "refs/heads/"+res.Branch), git(t, dir, "rev-parse", "HEAD"), res.Synced}
+			want := state{wantParent, tt.branch, res.Commit, wantHead, tt.wantSynced}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// rivalBeforeFirstPush returns a recorder hook with which another run
+// (rival, a clone) records "from-rival" to drift/log just before our first
+// push, so that push is rejected.
+func rivalBeforeFirstPush(t *testing.T, rival string) func(Cmd) {
+	pushes := 0
+	return func(c Cmd) {
+		if c.Args[0] != "push" {
+			return
+		}
+		if pushes++; pushes == 1 {
+			writeFile(t, filepath.Join(rival, "drift/log"), "from-rival\n")
+			git(t, rival, "add", "drift/log")
+			git(t, rival, "commit", "--quiet", "-m", "record from-rival")
+			git(t, rival, "push", "--quiet", "origin", "HEAD:main")
+		}
+	}
+}
+
+// commitFile commits a new file in dir, and pushes it to main if push is set.
+func commitFile(t *testing.T, dir, name, push string) {
+	t.Helper()
+	writeFile(t, filepath.Join(dir, name), name+"\n")
+	git(t, dir, "add", name)
+	git(t, dir, "commit", "--quiet", "-m", "add "+name)
+	if push != "" {
+		git(t, dir, "push", "--quiet", "origin", "HEAD:main")
 	}
 }
 
