@@ -1,6 +1,11 @@
 package gitrepo
 
-import "strings"
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // The git commands this package runs. Each builder only describes the
 // command; [Repo] runs it through its [Runner].
@@ -22,10 +27,12 @@ func checkRefFormatCmd(dir, branch string) Cmd {
 }
 
 // fetchCmd fetches one branch into its remote-tracking ref. The "+" only lets
-// the local tracking ref follow a remote that was rewritten; nothing is pushed.
+// the local tracking ref follow a remote that was rewritten; nothing is
+// pushed. Automatic gc is left to git's next ordinary command: a retry loop
+// should not wait for it.
 func fetchCmd(dir, remote, branch string) Cmd {
 	return Cmd{Dir: dir, Args: []string{
-		"fetch", "--quiet", "--no-tags", "--no-recurse-submodules", remote,
+		"fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-auto-gc", remote,
 		"+refs/heads/" + branch + ":" + trackingRef(remote, branch),
 	}}
 }
@@ -43,46 +50,44 @@ func catFileCmd(dir, commit string, paths []string) Cmd {
 	return Cmd{Dir: dir, Args: []string{"cat-file", "--batch"}, Stdin: []byte(in.String())}
 }
 
-// The commit is built in a private index (GIT_INDEX_FILE), so the checkout's
-// own index, staged changes and working tree are never involved: only the
-// named files change between the parent and the new commit.
-
-func readTreeCmd(dir, index, commit string) Cmd {
-	return Cmd{Dir: dir, Args: []string{"read-tree", commit}, Env: []string{"GIT_INDEX_FILE=" + index}}
+// fastImportCmd builds the record's commit in one process: the parent's
+// tree with the edited files replaced, written as objects and a commit
+// without touching the checkout's index or working tree. The commit is kept
+// under refs/drift-action/record (--force: successive records need not be
+// descendants of each other) and its id printed on stdout.
+func fastImportCmd(dir string, script []byte) Cmd {
+	return Cmd{Dir: dir, Args: []string{"fast-import", "--quiet", "--force", "--done"}, Stdin: script}
 }
 
-func hashObjectCmd(dir string, content []byte) Cmd {
-	return Cmd{Dir: dir, Args: []string{"hash-object", "-w", "--stdin"}, Stdin: nonNil(content)}
-}
+// recordRef holds the last commit built, so it is not garbage.
+const recordRef = "refs/drift-action/record"
 
-// updateIndexCmd applies "mode sha\tpath" records (mode 0 removes the path).
-func updateIndexCmd(dir, index string, records []string) Cmd {
-	var in strings.Builder
-	for _, r := range records {
-		in.WriteString(r)
-		in.WriteByte(0)
-	}
-	return Cmd{
-		Dir:   dir,
-		Args:  []string{"update-index", "-z", "--index-info"},
-		Env:   []string{"GIT_INDEX_FILE=" + index},
-		Stdin: []byte(in.String()),
-	}
-}
-
-func writeTreeCmd(dir, index string) Cmd {
-	return Cmd{Dir: dir, Args: []string{"write-tree"}, Env: []string{"GIT_INDEX_FILE=" + index}}
-}
-
-func commitTreeCmd(dir, tree, parent, message string, ident Identity) Cmd {
-	c := Cmd{Dir: dir, Args: []string{"commit-tree", tree, "-p", parent, "-F", "-"}, Stdin: []byte(message)}
-	if ident != (Identity{}) {
-		c.Env = []string{
-			"GIT_AUTHOR_NAME=" + ident.Name, "GIT_AUTHOR_EMAIL=" + ident.Email,
-			"GIT_COMMITTER_NAME=" + ident.Name, "GIT_COMMITTER_EMAIL=" + ident.Email,
+// fastImportScript is the fast-import stream for one record commit.
+func fastImportScript(parent string, edits []edit, message string, ident Identity, now time.Time) []byte {
+	var b bytes.Buffer
+	b.WriteString("feature done\ncommit " + recordRef + "\nmark :1\n")
+	fmt.Fprintf(&b, "committer %s <%s> %d %s\n", ident.Name, ident.Email, now.Unix(), now.Format("-0700"))
+	fmt.Fprintf(&b, "data %d\n%s\nfrom %s\n", len(message), message, parent)
+	for _, e := range edits {
+		if e.content == nil {
+			b.WriteString("D " + fastImportPath(e.path) + "\n")
+			continue
 		}
+		fmt.Fprintf(&b, "M 100644 inline %s\ndata %d\n", fastImportPath(e.path), len(e.content))
+		b.Write(e.content)
+		b.WriteString("\n")
 	}
-	return c
+	b.WriteString("\nget-mark :1\ndone\n")
+	return b.Bytes()
+}
+
+// fastImportPath quotes a path that fast-import would otherwise misread
+// (one starting with a double quote; newlines are refused earlier).
+func fastImportPath(p string) string {
+	if !strings.HasPrefix(p, `"`) {
+		return p
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(p) + `"`
 }
 
 // pushCmd pushes one commit to one branch. It never forces: no --force, no

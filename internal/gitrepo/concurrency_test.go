@@ -96,15 +96,17 @@ func runWriters(tb testing.TB, bare string, writers, runs int, opts Options) (wr
 	return stats, <-errs
 }
 
-// concurrentOptions keep contention retries quick: writers on one machine
-// collide within milliseconds, not the seconds of a real remote.
+// concurrentOptions scale the backoff to a local remote, where an attempt
+// (fetch, build, push) takes tens of milliseconds instead of the seconds of
+// GitHub. Writers here record back to back, so the contention is sustained
+// and some records need many attempts; the bound only stops a livelock.
 func concurrentOptions() Options {
 	return Options{
 		AllowWrite: true,
 		Runner:     testRunner,
 		Attempts:   100,
-		BaseDelay:  2 * time.Millisecond,
-		MaxDelay:   40 * time.Millisecond,
+		BaseDelay:  50 * time.Millisecond,
+		MaxDelay:   2 * time.Second,
 	}
 }
 

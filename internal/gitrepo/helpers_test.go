@@ -24,7 +24,8 @@ func requireGit(tb testing.TB) {
 }
 
 // testEnv keeps the user's and the system's git configuration out of the
-// tests, so identity and defaults are the same everywhere.
+// tests, so identity and defaults are the same everywhere, and skips fsync:
+// test repositories need not survive a power cut.
 func testEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -32,7 +33,8 @@ func testEnv() []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1")
+	return append(env, "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=core.fsync", "GIT_CONFIG_VALUE_0=none")
 }
 
 var testRunner = ExecRunner{Env: testEnv()}
@@ -55,6 +57,10 @@ func newRemote(tb testing.TB) string {
 	root := tb.TempDir()
 	bare := filepath.Join(root, "remote.git")
 	git(tb, root, "init", "--quiet", "--bare", "--initial-branch=main", bare)
+	// The stand-in for GitHub: no gc after each push (git clears GIT_CONFIG_*
+	// for the receiving side of a local push, so set it in the repository).
+	git(tb, bare, "config", "receive.autogc", "false")
+	git(tb, bare, "config", "core.fsync", "none")
 	seed := filepath.Join(root, "seed")
 	git(tb, root, "clone", "--quiet", bare, seed)
 	writeFile(tb, filepath.Join(seed, "README.md"), "hello\n")

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -56,8 +55,8 @@ type Options struct {
 	// it must be set when HEAD is detached. It must exist on the remote
 	// unless it is the checked-out branch.
 	Branch string
-	// Author signs the commits; zero means git's own identity, or
-	// [DefaultIdentity] when git has none.
+	// Author signs the commits; zero means git's own identity (user.name
+	// and user.email), or [DefaultIdentity] when git has none.
 	Author Identity
 
 	// Attempts bounds the pushes per Commit (0: DefaultAttempts).
@@ -264,11 +263,12 @@ func (r *Repo) resolve(ctx context.Context) (target, error) {
 }
 
 // identity decides who signs the commit: Options.Author, else git's own
-// configuration (nothing to pass), else DefaultIdentity.
+// (user.name and user.email, GIT_COMMITTER_* variables), else
+// DefaultIdentity.
 func (r *Repo) identity(ctx context.Context) (Identity, error) {
 	if r.opts.Author != (Identity{}) {
-		if r.opts.Author.Name == "" || r.opts.Author.Email == "" {
-			return Identity{}, errors.New("gitrepo: identity: Author needs both a name and an email")
+		if r.opts.Author.Name == "" || r.opts.Author.Email == "" || strings.ContainsAny(r.opts.Author.Name+r.opts.Author.Email, "<>\n") {
+			return Identity{}, errors.New("gitrepo: identity: Author needs a name and an email, without <, > or newlines")
 		}
 		return r.opts.Author, nil
 	}
@@ -277,7 +277,12 @@ func (r *Repo) identity(ctx context.Context) (Identity, error) {
 		return Identity{}, err
 	}
 	if out.ExitCode == 0 {
-		return Identity{}, nil
+		// "Name <email> 1700000000 +0000"
+		name, rest, ok := strings.Cut(line(out), " <")
+		email, _, ok2 := strings.Cut(rest, "> ")
+		if ok && ok2 && email != "" {
+			return Identity{Name: name, Email: email}, nil
+		}
 	}
 	return DefaultIdentity, nil
 }
@@ -373,42 +378,18 @@ func changes(paths []string, current, next map[string][]byte) ([]edit, error) {
 }
 
 // makeCommit builds a commit on parent that differs from it only in edits,
-// in a private index.
+// with one git fast-import, without touching the checkout's index or files.
 func (r *Repo) makeCommit(ctx context.Context, parent string, edits []edit, message string, ident Identity) (string, error) {
 	const op = "commit"
-	tmp, err := os.MkdirTemp("", "drift-gitrepo-")
-	if err != nil {
-		return "", fmt.Errorf("gitrepo: %s: %w", op, err)
-	}
-	defer os.RemoveAll(tmp)
-	index := filepath.Join(tmp, "index")
-	if _, err := r.must(ctx, op, readTreeCmd(r.dir, index, parent)); err != nil {
-		return "", err
-	}
-	records := make([]string, 0, len(edits))
-	for _, e := range edits {
-		if e.content == nil {
-			records = append(records, "0 "+strings.Repeat("0", len(parent))+"\t"+e.path)
-			continue
-		}
-		out, err := r.must(ctx, op, hashObjectCmd(r.dir, e.content))
-		if err != nil {
-			return "", err
-		}
-		records = append(records, "100644 "+line(out)+"\t"+e.path)
-	}
-	if _, err := r.must(ctx, op, updateIndexCmd(r.dir, index, records)); err != nil {
-		return "", err
-	}
-	out, err := r.must(ctx, op, writeTreeCmd(r.dir, index))
+	out, err := r.must(ctx, op, fastImportCmd(r.dir, fastImportScript(parent, edits, message, ident, time.Now())))
 	if err != nil {
 		return "", err
 	}
-	out, err = r.must(ctx, op, commitTreeCmd(r.dir, line(out), parent, message, ident))
-	if err != nil {
-		return "", err
+	commit := line(out)
+	if !isHex(commit) {
+		return "", fmt.Errorf("gitrepo: %s: git fast-import returned %q instead of a commit id", op, commit)
 	}
-	return line(out), nil
+	return commit, nil
 }
 
 // push pushes commit to branch and classifies the answer.

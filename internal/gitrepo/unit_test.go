@@ -12,7 +12,6 @@ import (
 
 func TestCommandBuilders(t *testing.T) {
 	t.Parallel()
-	ident := Identity{Name: "bot", Email: "bot@example.com"}
 	tests := []struct {
 		name string
 		got  Cmd
@@ -21,20 +20,9 @@ func TestCommandBuilders(t *testing.T) {
 		{"push never forces", pushCmd("/w", "origin", "abc", "main"),
 			Cmd{Dir: "/w", Args: []string{"push", "--porcelain", "origin", "abc:refs/heads/main"}}},
 		{"fetch one branch", fetchCmd("/w", "origin", "main"),
-			Cmd{Dir: "/w", Args: []string{"fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "origin", "+refs/heads/main:refs/remotes/origin/main"}}},
+			Cmd{Dir: "/w", Args: []string{"fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-auto-gc", "origin", "+refs/heads/main:refs/remotes/origin/main"}}},
 		{"read files in one process", catFileCmd("/w", "abc", []string{"a/log.yaml", "report.md"}),
 			Cmd{Dir: "/w", Args: []string{"cat-file", "--batch"}, Stdin: []byte("abc:a/log.yaml\nabc:report.md\n")}},
-		{"private index", readTreeCmd("/w", "/tmp/i", "abc"),
-			Cmd{Dir: "/w", Args: []string{"read-tree", "abc"}, Env: []string{"GIT_INDEX_FILE=/tmp/i"}}},
-		{"empty file", hashObjectCmd("/w", nil),
-			Cmd{Dir: "/w", Args: []string{"hash-object", "-w", "--stdin"}, Stdin: []byte{}}},
-		{"index records", updateIndexCmd("/w", "/tmp/i", []string{"100644 b1\tlog", "0 00\told"}),
-			Cmd{Dir: "/w", Args: []string{"update-index", "-z", "--index-info"}, Env: []string{"GIT_INDEX_FILE=/tmp/i"}, Stdin: []byte("100644 b1\tlog\x000 00\told\x00")}},
-		{"commit with identity", commitTreeCmd("/w", "t", "p", "msg\n", ident),
-			Cmd{Dir: "/w", Args: []string{"commit-tree", "t", "-p", "p", "-F", "-"}, Stdin: []byte("msg\n"), Env: []string{
-				"GIT_AUTHOR_NAME=bot", "GIT_AUTHOR_EMAIL=bot@example.com", "GIT_COMMITTER_NAME=bot", "GIT_COMMITTER_EMAIL=bot@example.com"}}},
-		{"commit with git's identity", commitTreeCmd("/w", "t", "p", "msg\n", Identity{}),
-			Cmd{Dir: "/w", Args: []string{"commit-tree", "t", "-p", "p", "-F", "-"}, Stdin: []byte("msg\n")}},
 		{"move HEAD only from where it was", updateRefCmd("/w", "HEAD", "new", "old"),
 			Cmd{Dir: "/w", Args: []string{"update-ref", "-m", "drift-action: record", "HEAD", "new", "old"}}},
 		{"checkout like git checkout", checkoutTreeCmd("/w", "old", "new"),
@@ -47,6 +35,42 @@ func TestCommandBuilders(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestFastImportScript(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.FixedZone("", 3600))
+	edits := []edit{{"drift/log.yaml", []byte("- a\n")}, {"empty", []byte{}}, {"gone", nil}, {`"quoted`, []byte("q")}}
+	got := string(fastImportScript("p4r3nt", edits, "drift: 1 of 2 roots drifted\n", Identity{Name: "bot", Email: "bot@example.com"}, now))
+	want := `feature done
+commit refs/drift-action/record
+mark :1
+committer bot <bot@example.com> 1796022000 +0100
+data 28
+drift: 1 of 2 roots drifted
+
+from p4r3nt
+M 100644 inline drift/log.yaml
+data 4
+- a
+
+M 100644 inline empty
+data 0
+
+D gone
+M 100644 inline "\"quoted"
+data 1
+q
+
+get-mark :1
+done
+`
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(Cmd{Dir: "/w", Args: []string{"fast-import", "--quiet", "--force", "--done"}, Stdin: []byte("x")}, fastImportCmd("/w", []byte("x"))); diff != "" {
+		t.Errorf("command (-want +got):\n%s", diff)
 	}
 }
 
