@@ -52,14 +52,20 @@ type writerStats struct {
 	Records, Attempts, MaxAttempts int
 }
 
-// runWriters makes writers clones of bare and has each record runs entries,
-// all at once; it returns when every record landed or failed.
-func runWriters(tb testing.TB, bare string, writers, runs int, opts Options) (writerStats, error) {
+// clones makes n clones of bare, one per writer.
+func clones(tb testing.TB, bare string, n int) []string {
 	tb.Helper()
-	dirs := make([]string, writers)
+	dirs := make([]string, n)
 	for w := range dirs {
 		dirs[w] = clone(tb, bare)
 	}
+	return dirs
+}
+
+// runWriters has one writer per checkout in dirs record runs entries each,
+// all at once; it returns when every record landed or one failed.
+func runWriters(dirs []string, runs int, opts Options) (writerStats, error) {
+	writers := len(dirs)
 	var (
 		mu    sync.Mutex
 		stats writerStats
@@ -117,7 +123,7 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 	const writers, runs = 8, 25
 	bare := newRemote(t)
 	began := time.Now()
-	stats, err := runWriters(t, bare, writers, runs, concurrentOptions())
+	stats, err := runWriters(clones(t, bare, writers), runs, concurrentOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,40 +237,40 @@ func TestPushNeverForces(t *testing.T) {
 func TestErrorsRedactCredentials(t *testing.T) {
 	t.Parallel()
 	const token = "ghs_0123456789abcdefghijklmnopqrstuvwxyzAB"
-	bare := newRemote(t)
-	dir := clone(t, bare)
-	// Nothing listens on port 9: every network operation fails, with the URL
-	// (and so the token) in git's own message.
-	git(t, dir, "remote", "set-url", "origin", "http://x-access-token:"+token+"@127.0.0.1:9/o/r.git")
-	git(t, dir, "config", "http.extraheader", "AUTHORIZATION: basic "+token)
+	// Nothing listens on port 9: the operation using this URL fails, and
+	// with GIT_TRACE git prints the URL, token included, on stderr, which
+	// ends up in the error.
+	const tokenURL = "http://x-access-token:" + token + "@127.0.0.1:9/o/r.git"
 	tests := []struct {
 		name   string
-		branch string // other than main: the record starts with a fetch
+		config []string // git config key, value pairs for the checkout
 	}{
-		{"push", ""},
-		{"fetch", "other"},
+		{"fetch", []string{"remote.origin.url", tokenURL}},
+		{"push", []string{"remote.origin.pushurl", tokenURL}}, // fetch works, push fails
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			dir := clone(t, newRemote(t))
+			git(t, dir, "config", tt.config[0], tt.config[1])
+			git(t, dir, "config", "http.extraheader", "AUTHORIZATION: basic "+token)
 			var logged []string
 			opts := testOptions(&sleeps{})
-			opts.Branch = tt.branch
 			opts.Logf = func(format string, args ...any) { logged = append(logged, fmt.Sprintf(format, args...)) }
-			// GIT_TRACE makes git print the remote URL, token included, on
-			// stderr, which ends up in the error.
 			opts.Runner = ExecRunner{Env: append(testEnv(), "GIT_TRACE=1", "GIT_TRACE_CURL=1")}
 			_, err := New(dir, opts).Commit(context.Background(), Change{Files: []string{"log"}, Regenerate: appendLine("log", "x", nil)})
 			if err == nil {
 				t.Fatal("no error from an unreachable remote")
 			}
-			t.Logf("error: %q", err)
+			if !strings.HasPrefix(err.Error(), "gitrepo: "+tt.name+": ") {
+				t.Errorf("error %q: want it from %s", err, tt.name)
+			}
 			for _, s := range append(logged, err.Error()) {
 				if strings.Contains(s, token) {
 					t.Errorf("token printed: %q", s)
 				}
 			}
-			if !strings.Contains(err.Error(), "x-access-token:"+Redacted) && !strings.Contains(err.Error(), "://"+Redacted+"@") {
+			if !strings.Contains(err.Error(), "http://"+Redacted+"@127.0.0.1:9/o/r.git") {
 				t.Errorf("error %q: want the traced URL shown redacted", err)
 			}
 		})
