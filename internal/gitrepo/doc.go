@@ -5,17 +5,18 @@
 //
 // # How a record is made
 //
-// [Repo.Commit] asks the caller's [RegenerateFunc] for the files' new
-// contents given their contents on a tip of the branch, builds a commit on
-// that tip that changes only those files (in a private index, so the
-// checkout's index, staged changes and other files are never staged), and
-// pushes it with `git push --porcelain`, never forcing. When the remote
+// [Repo.Commit] fetches the branch, asks the caller's [RegenerateFunc] for
+// the files' new contents given their contents at the branch's tip, builds a
+// commit on that tip that changes only those files (with git fast-import, so
+// the checkout's index, staged changes and other files are never staged),
+// and pushes it with `git push --porcelain`, never forcing. When the remote
 // rejects the push because another run pushed first (non-fast-forward), it
 // waits (jittered exponential backoff, bounded by [Options.Attempts]),
 // fetches the new tip and calls the RegenerateFunc again with the contents
 // there: the change is regenerated, not rebased, so appending to a log never
 // conflicts and never loses or duplicates another run's entries. When the
-// RegenerateFunc returns the contents unchanged nothing is committed.
+// RegenerateFunc returns the contents unchanged nothing is committed. After
+// the push, a checkout on the branch is fast-forwarded to the new commit.
 //
 // git is used as configured: actions/checkout leaves the token in the local
 // git config (http.extraheader), which the push uses. Errors and log lines
@@ -37,7 +38,9 @@
 // # Wiring into the action
 //
 // The action (internal/app) is expected to call it after detection, when
-// recording is enabled:
+// recording is enabled. prFromFork is true when the event's
+// pull_request.head.repo.full_name differs from GITHUB_REPOSITORY; run is
+// GITHUB_RUN_ID-GITHUB_RUN_ATTEMPT.
 //
 //	allowed, why := gitrepo.WriteAllowed(os.Getenv("GITHUB_EVENT_NAME"), prFromFork)
 //	repo := gitrepo.New(os.Getenv("GITHUB_WORKSPACE"), gitrepo.Options{
@@ -46,7 +49,6 @@
 //		Branch:         inputs.RecordBranch, // "" = the checked-out branch
 //		Logf:           logger.Infof,
 //	})
-//	run := runID + "-" + runAttempt
 //	res, err := repo.Commit(ctx, gitrepo.Change{
 //		Files: []string{"drift/report.md", "drift/log.yaml"},
 //		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {

@@ -350,3 +350,25 @@ func TestCommitDetachedHead(t *testing.T) {
 		})
 	}
 }
+
+// actions/checkout clones with depth 1 by default.
+func TestCommitShallowCheckout(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	rival := clone(t, bare)
+	commitFile(t, rival, "second", "push")
+	dir := filepath.Join(t.TempDir(), "shallow")
+	git(t, filepath.Dir(dir), "clone", "--quiet", "--depth=1", "file://"+bare, dir)
+	commitFile(t, rival, "third", "push") // the checkout is behind
+	opts := testOptions(&sleeps{})
+	opts.Runner = &recorder{inner: testRunner, before: rivalBeforeFirstPush(t, rival)}
+	res, err := New(dir, opts).Commit(context.Background(), Change{Files: []string{"drift/log"}, Regenerate: appendLine("drift/log", "from-us", nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{showFile(t, bare, "main", "drift/log"), fmt.Sprint(res.Attempts), fmt.Sprint(res.Synced), git(t, dir, "rev-parse", "HEAD")}
+	want := []string{"from-rival\nfrom-us\n", "2", "true", res.Commit}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log, attempts, synced, HEAD (-want +got):\n%s", diff)
+	}
+}
