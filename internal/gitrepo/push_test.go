@@ -85,6 +85,26 @@ func TestRemoteMessages(t *testing.T) {
 	}
 }
 
+func TestPushFailureHint(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		stderr string
+		want   string
+	}{
+		{"remote: Permission to o/r.git denied to github-actions[bot].\nfatal: unable to access 'https://github.com/o/r/': The requested URL returned error: 403",
+			"grant `permissions: contents: write`"},
+		{"remote: Write access to repository not granted.", "grant `permissions: contents: write`"},
+		{"fatal: could not read Username for 'https://github.com': terminal prompts disabled", "persist-credentials: true"},
+		{"fatal: unable to access 'https://github.com/o/r/': Could not resolve host: github.com", ""},
+	}
+	for _, tt := range tests {
+		got := pushFailureHint(tt.stderr)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("pushFailureHint(%q) = %q, want it to contain %q", tt.stderr, got, tt.want)
+		}
+	}
+}
+
 // installHook makes the bare remote's pre-receive hook refuse pushes to
 // main the way GitHub's branch protection does, and accept other branches.
 func installHook(t *testing.T, bare string) {

@@ -321,6 +321,7 @@ func TestCommitDetachedHead(t *testing.T) {
 	}{
 		{"no branch named", "", ErrDetachedHead},
 		{"branch named", "main", nil},
+		{"branch missing on the remote", "drift-log", ErrNoBranch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,8 +336,9 @@ func TestCommitDetachedHead(t *testing.T) {
 				t.Fatalf("error = %v, want %v", err, tt.wantErr)
 			}
 			if err != nil {
-				if !strings.Contains(err.Error(), "`ref: <branch>`") {
-					t.Errorf("error %q does not say to check out a branch with ref:", err)
+				wantText := map[error]string{ErrDetachedHead: "`ref: <branch>`", ErrNoBranch: "create the branch first"}[tt.wantErr]
+				if !strings.Contains(err.Error(), wantText) {
+					t.Errorf("error %q does not say what to do (%q)", err, wantText)
 				}
 				return
 			}
@@ -370,5 +372,31 @@ func TestCommitShallowCheckout(t *testing.T) {
 	want := []string{"from-rival\nfrom-us\n", "2", "true", res.Commit}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("log, attempts, synced, HEAD (-want +got):\n%s", diff)
+	}
+}
+
+// scripted is a Runner answering from a table keyed by the git subcommand,
+// for flows that need no repository.
+type scripted map[string]Output
+
+func (s scripted) Run(_ context.Context, c Cmd) (Output, error) {
+	out, ok := s[c.Args[0]]
+	if !ok {
+		return Output{}, fmt.Errorf("unexpected %s", c)
+	}
+	return out, nil
+}
+
+func TestDetachedHeadRunsOnlySymbolicRef(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{inner: scripted{"symbolic-ref": {ExitCode: 1}}}
+	_, err := New("/checkout", Options{AllowWrite: true, Runner: rec}).Commit(context.Background(),
+		Change{Files: []string{"log"}, Regenerate: appendLine("log", "x", nil)})
+	if !errors.Is(err, ErrDetachedHead) {
+		t.Fatalf("error = %v, want ErrDetachedHead", err)
+	}
+	want := []Cmd{{Dir: "/checkout", Args: []string{"symbolic-ref", "--quiet", "HEAD"}}}
+	if diff := cmp.Diff(want, rec.commands()); diff != "" {
+		t.Errorf("git commands (-want +got):\n%s", diff)
 	}
 }
