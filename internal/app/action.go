@@ -126,7 +126,12 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	}
 	doc := document(run, c.File, started)
 	doc.Origin = origin(a)
-	return publish(ctx, a, ev, doc, log)
+	var g gitopsResult
+	if a.Mode == "record" || a.Mode == "remediate" {
+		// Before the sinks: the summary and the comment tell what it did.
+		g = runGitOps(ctx, a, ev, c, run, &doc, started, log)
+	}
+	return publish(ctx, a, ev, doc, log, g)
 }
 
 func describeEvent(ev config.Event) string {

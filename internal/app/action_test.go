@@ -30,6 +30,7 @@ type runnerRun struct {
 	event     string
 	payload   string
 	apiURL    string
+	vars      map[string]string // more of the runner's environment
 }
 
 type runnerResult struct {
@@ -74,6 +75,9 @@ func (rr runnerRun) run() runnerResult {
 	}
 	if rr.env != nil {
 		vars["TF_PLUGIN_CACHE_DIR"] = rr.env.CacheDir
+	}
+	for k, v := range rr.vars {
+		vars[k] = v
 	}
 	for k, v := range rr.inputs {
 		vars["INPUT_"+strings.ToUpper(k)] = v
@@ -243,8 +247,8 @@ func TestActionInvalidInputs(t *testing.T) {
 		want   string
 	}{
 		{"unknown mode", map[string]string{"mode": "fix"}, `input mode: "fix" is not a mode: use one of detect, record, remediate, list, aggregate`},
-		{"record not yet", map[string]string{"mode": "record"}, `input mode: "record" is not available yet`},
-		{"remediation not yet", map[string]string{"remediation": "pr"}, `input remediation: "pr" is not available yet`},
+		{"report-path outside the repository", map[string]string{"report-path": "../x.yaml"}, `input report-path: "../x.yaml" must be a file path inside the repository`},
+		{"log-path absolute", map[string]string{"log-path": "/etc/drift.yaml"}, `input log-path: "/etc/drift.yaml" must be a file path inside the repository`},
 		{"bad remediation", map[string]string{"remediation": "yolo"}, `input remediation: "yolo" is not accepted: use pr, apply, adopt or auto`},
 		{"slack not yet", map[string]string{"slack-webhook-url": "https://hooks.slack.example/x"}, "input slack-webhook-url"},
 		{"fail-on-drift", map[string]string{"fail-on-drift": "yes"}, `input fail-on-drift: "yes" is not accepted: use true or false`},

@@ -118,7 +118,7 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		return err
 	}
 	a.Shard = config.Shard{}
-	return publish(ctx, a, ev, doc, log)
+	return publish(ctx, a, ev, doc, log, gitopsResult{})
 }
 
 // findResults expands the results globs (with ** for any depth) under the

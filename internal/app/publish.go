@@ -28,6 +28,7 @@ type publication struct {
 	log        *actions.Log
 	resultPath string // relative to the workspace, once written
 	commentURL string
+	gitops     gitopsResult // what modes record and remediate did
 	failed     []sinkError
 }
 
@@ -56,8 +57,13 @@ var sinks = []sink{
 
 // publish writes everything a run reports. Every sink runs; each failure
 // becomes an error annotation, the summary lists them, and the run exits 1.
-func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log) error {
-	p := &publication{a: a, ev: ev, doc: doc, log: log}
+func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitopsResult) error {
+	p := &publication{a: a, ev: ev, doc: doc, log: log, gitops: g}
+	// What heal, remediation PRs or the record could not do fails the run
+	// like a sink, after everything else is published.
+	for _, err := range g.errs {
+		p.failed = append(p.failed, sinkError{"gitops", err})
+	}
 	for _, s := range sinks {
 		if err := s.run(p, ctx); err != nil {
 			p.failed = append(p.failed, sinkError{s.name, err})
@@ -370,9 +376,9 @@ func (p *publication) outputs(context.Context) error {
 		{"drifted-resources", strconv.Itoa(doc.Summary.DriftedResources)},
 		{"changes-pending", strconv.FormatBool(doc.Pending())},
 		{"policy-violations", strconv.Itoa(violations)},
-		{"report-path", ""}, // written by mode: record
+		{"report-path", p.gitops.reportPath},
 		{"result-json", p.resultPath},
-		{"pull-request-url", ""}, // opened by remediation
+		{"pull-request-url", p.gitops.prURL},
 	}
 	var errs []error
 	for _, o := range outs {

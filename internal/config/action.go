@@ -22,8 +22,8 @@ var ActionDefaults = map[string]string{
 	"policies":            "", // empty: as drift.yaml says, like the CLI
 	"policy-overrides":    "",
 	"manifests":           "",
-	"report-path":         "drift-report.yaml",
-	"log-path":            "drift-log.yaml",
+	"report-path":         "drift/drift-report.yaml",
+	"log-path":            "drift/drift-log.yaml",
 	"github-token":        "${{ github.token }}",
 	"comment-author":      "",
 	"slack-webhook-url":   "",
@@ -50,6 +50,10 @@ type Action struct {
 	Policy         Policy
 	Token          string
 	CommentAuthor  string // the login the token comments as; "" finds it
+	Remediation    string // pr, apply, adopt or auto; "" leaves it to drift.yaml
+	ReportPath     string // the DriftReport file mode record writes (slash-separated, in the repository)
+	LogPath        string // the append-only drift log beside it
+	RefName        string // GITHUB_REF_NAME: the branch the run checked out
 	FailOnDrift    bool
 	Parallelism    int
 	Terraform      string
@@ -115,6 +119,7 @@ func ParseAction(env Env) (Action, error) {
 		RunID:         env.Getenv("GITHUB_RUN_ID"),
 		RunAttempt:    env.Getenv("GITHUB_RUN_ATTEMPT"),
 		SHA:           env.Getenv("GITHUB_SHA"),
+		RefName:       env.Getenv("GITHUB_REF_NAME"),
 		SummaryFile:   env.Getenv("GITHUB_STEP_SUMMARY"),
 		Environ:       env.Environ,
 	}
@@ -129,14 +134,18 @@ func ParseAction(env Env) (Action, error) {
 	if !slices.Contains(Modes, a.Mode) {
 		return a, fmt.Errorf("input mode: %q is not a mode: use one of %s", a.Mode, strings.Join(Modes, ", "))
 	}
-	if a.Mode == "record" || a.Mode == "remediate" {
-		return a, ErrNotYet{"mode", a.Mode}
-	}
 	if v := in("remediation"); v != "" {
 		if !slices.Contains([]string{"pr", "apply", "adopt", "auto"}, v) {
 			return a, fmt.Errorf("input remediation: %q is not accepted: use pr, apply, adopt or auto", v)
 		}
-		return a, ErrNotYet{"remediation", v}
+		a.Remediation = v
+	}
+	for name, p := range map[string]*string{"report-path": &a.ReportPath, "log-path": &a.LogPath} {
+		v := in(name)
+		if c := filepath.ToSlash(filepath.Clean(v)); filepath.IsAbs(v) || c == "." || c == ".." || strings.HasPrefix(c, "../") {
+			return a, fmt.Errorf("input %s: %q must be a file path inside the repository, e.g. %s", name, v, ActionDefaults[name])
+		}
+		*p = filepath.ToSlash(filepath.Clean(v))
 	}
 	for _, name := range []string{"slack-webhook-url", "slack-token", "slack-channel"} {
 		if in(name) != "" {

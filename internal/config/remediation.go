@@ -29,6 +29,8 @@ type Remediation struct {
 	// SafeTypes are resource type globs that auto applies.
 	SafeTypes  []string
 	Guardrails Guardrails
+	// MaxOpenPRs caps open remediation pull requests; 0 means the default.
+	MaxOpenPRs int
 	Roots      []RemediationRoot // first matching dir wins
 }
 
@@ -93,6 +95,10 @@ func (k guardrailKeys) over(g Guardrails) Guardrails {
 	return g
 }
 
+// DefaultMaxOpenPRs caps open remediation pull requests unless
+// remediation.max-open-prs says otherwise.
+const DefaultMaxOpenPRs = 10
+
 // remediation parses the remediation key.
 func (d decoder) remediation(n *yaml.Node) (Remediation, error) {
 	var r Remediation
@@ -102,6 +108,10 @@ func (d decoder) remediation(n *yaml.Node) (Remediation, error) {
 		"default":    func(n *yaml.Node) (err error) { r.Default, err = d.strategy(n, "remediation.default"); return },
 		"safe-types": func(n *yaml.Node) (err error) { r.SafeTypes, err = d.typeGlobs(n, "remediation.safe-types"); return },
 		"guardrails": func(n *yaml.Node) (err error) { top, err = d.guardrails(n, "remediation.guardrails"); return },
+		"max-open-prs": func(n *yaml.Node) (err error) {
+			r.MaxOpenPRs, err = d.positive(n, "remediation.max-open-prs")
+			return
+		},
 		"roots": func(n *yaml.Node) error {
 			if n.Kind != yaml.SequenceNode {
 				return d.errf(n, "remediation.roots must be a list of {dir: GLOB, strategy: pr|apply|adopt|auto, types: {TYPE: STRATEGY}, guardrails: {...}}")
@@ -117,6 +127,9 @@ func (d decoder) remediation(n *yaml.Node) (Remediation, error) {
 			return nil
 		},
 	})
+	if r.MaxOpenPRs == 0 {
+		r.MaxOpenPRs = DefaultMaxOpenPRs
+	}
 	r.Guardrails = top.over(DefaultGuardrails())
 	for i := range r.Roots {
 		r.Roots[i].Guardrails = roots[i].over(r.Guardrails)

@@ -26,6 +26,12 @@ func Markdown(w io.Writer, d Document) error {
 	for _, p := range d.Problems {
 		fmt.Fprintf(bw, "\n\n> [!CAUTION]\n> **The run is incomplete:** %s", cell(p))
 	}
+	if len(d.Activity) > 0 {
+		fmt.Fprintf(bw, "\n\n**This run:**\n")
+		for _, a := range d.Activity {
+			fmt.Fprintf(bw, "\n- %s", cell(a))
+		}
+	}
 	if p := d.Policy; p != nil {
 		fmt.Fprintf(bw, "\n\n**Policy:** %d deny · %d warn · %d failed · %d overridden · %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
 		if p.Mandatory {

@@ -32,6 +32,9 @@ type Document struct {
 	// Origin says which workflow run, and which shard of it, produced the
 	// document; aggregate refuses results of another run.
 	Origin *Origin `json:"origin,omitempty"`
+	// Activity says what the run did beyond detecting, one sentence each:
+	// what it applied, the remediation pull requests, the record commit.
+	Activity []string `json:"activity,omitempty"`
 	// Problems are failures of the run as a whole (a matrix shard missing,
 	// say): any makes the run an error, whatever the targets say.
 	Problems []string `json:"problems,omitempty"`

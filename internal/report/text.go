@@ -142,6 +142,9 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 	for _, p := range d.Problems {
 		fmt.Fprintln(bw, c(red, "Incomplete run: "+p))
 	}
+	for _, a := range d.Activity {
+		fmt.Fprintln(bw, "This run: "+a)
+	}
 	if p := d.Policy; p != nil {
 		line := fmt.Sprintf("Policy: %d deny, %d warn; %d failed, %d overridden, %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
 		if p.Mandatory {

@@ -1,0 +1,322 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/myorg/drift-action/internal/actions"
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/github"
+	"github.com/myorg/drift-action/internal/gitrepo"
+	"github.com/myorg/drift-action/internal/pipeline"
+	"github.com/myorg/drift-action/internal/record"
+	"github.com/myorg/drift-action/internal/remediate"
+	"github.com/myorg/drift-action/internal/remedypr"
+	"github.com/myorg/drift-action/internal/report"
+	"github.com/myorg/drift-action/internal/tf"
+)
+
+// gitopsResult is what modes record and remediate did after detection.
+type gitopsResult struct {
+	reportPath string // set when the record was committed
+	prURL      string // the first remediation pull request opened or updated
+	errs       []error
+}
+
+// newGitHub is the GitHub edge of remediation PRs and the record's fallback
+// PR; tests point it at a fake.
+var newGitHub = func(ctx context.Context, a config.Action) (*github.Client, error) {
+	return github.NewClient(ctx, a.Token, a.APIURL, nil, github.WithCommentAuthor(a.CommentAuthor))
+}
+
+// runGitOps heals (mode remediate), keeps remediation pull requests up to
+// date and commits the record, in that order: the record tells what the
+// heal and the pull requests did. Each step's failure is collected and the
+// later steps still run; what happened goes into doc.Activity.
+func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.Detect, run pipeline.Run, doc *report.Document, started time.Time, log *actions.Log) gitopsResult {
+	var g gitopsResult
+	if ev.ReadsOnly() {
+		doc.Activity = append(doc.Activity, fmt.Sprintf("mode %s wrote nothing: runs for forks and pull_request_target never write to the repository or the infrastructure", a.Mode))
+		log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: mode " + a.Mode + " wrote nothing: runs for forks and pull_request_target never write"})
+		return g
+	}
+	notes := map[report.Key][]record.Note{}
+	healed := map[report.Key]bool{}
+	var extra []pipeline.Run // re-plans, closed at the end
+	defer func() {
+		for _, r := range extra {
+			r.Close()
+		}
+	}()
+
+	if a.Mode == "remediate" {
+		results, prTargets, err := heal(ctx, a, c, run, *doc, log, &extra)
+		if err != nil {
+			g.errs = append(g.errs, fmt.Errorf("heal: %w", err))
+		}
+		for _, r := range results {
+			k := report.Key{Dir: r.Dir, Target: r.Target}
+			switch r.Status {
+			case remediate.StatusApplied:
+				healed[k] = true
+				var addrs []string
+				for _, ar := range r.Applied.Resources {
+					addrs = append(addrs, ar.Address)
+				}
+				notes[k] = append(notes[k], record.Note{Kind: record.SelfHealed, Resources: addrs, By: "run " + a.RunID, Reason: r.String()})
+				doc.Activity = append(doc.Activity, r.String())
+			case remediate.StatusFailed:
+				doc.Activity = append(doc.Activity, r.String())
+				g.errs = append(g.errs, fmt.Errorf("heal %s (%s): %s", r.Dir, r.Target, r.Error))
+			case remediate.StatusPR, remediate.StatusSkipped:
+				// A clean target's "nothing to heal" is noise; anything with
+				// changes says why it was not applied.
+				if len(r.Resources) > 0 {
+					doc.Activity = append(doc.Activity, fmt.Sprintf("%s (%s) not applied (%s): %s", r.Dir, r.Target, r.Status, r.Reason))
+				}
+			}
+		}
+		url, err := syncPRs(ctx, a, c, *doc, prTargets, notes)
+		g.prURL = url
+		if err != nil {
+			g.errs = append(g.errs, fmt.Errorf("remediation pull requests: %w", err))
+		}
+		for _, n := range notes {
+			for _, note := range n {
+				if note.Kind == record.RemediationPROpened || note.Kind == record.RemediationPRClosed {
+					doc.Activity = append(doc.Activity, fmt.Sprintf("%s %s", note.Kind, note.PR))
+				}
+			}
+		}
+	}
+
+	path, err := commitRecord(ctx, a, ev, *doc, notes, healed, started, log)
+	if err != nil {
+		g.errs = append(g.errs, fmt.Errorf("record: %w", err))
+	} else if path != "" {
+		g.reportPath = path
+	}
+	if path != "" {
+		doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
+	}
+	return g
+}
+
+// tfOptions are the terraform settings of a run, for apply.
+func tfOptions(c config.Detect) tf.Options {
+	return tf.Options{Binary: c.Terraform, Env: c.Environ, PluginCacheDir: c.PluginCacheDir,
+		Timeout: c.Timeout, LockTimeout: c.LockTimeout, Grace: c.Grace}
+}
+
+// heal decides and applies per target, and returns the targets for the
+// pull request step with what each hands over.
+func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Run, doc report.Document, log *actions.Log, extra *[]pipeline.Run) ([]remediate.Result, map[report.Key][]remedypr.Handover, error) {
+	rules, err := remediate.NewRules(c.File.Remediation, a.Remediation)
+	if err != nil {
+		return nil, nil, err
+	}
+	byKey := map[report.Key]report.Root{}
+	for _, r := range doc.Roots {
+		byKey[report.Key{Dir: r.Dir, Target: r.Target}] = r
+	}
+	// Decisions read the verdict with snoozes applied, as the report shows it.
+	withSnoozes := func(o pipeline.Outcome) remediate.Target {
+		t := remediate.FromOutcome(o, run.Policies)
+		if r, ok := byKey[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}]; ok {
+			t.Result = r.Result
+		}
+		return t
+	}
+	var targets []remediate.Target
+	for _, o := range run.Outcomes {
+		targets = append(targets, withSnoozes(o))
+	}
+	m := remediate.Remediator{
+		Rules:   rules,
+		Applier: remediate.Terraform{Options: tfOptions(c)},
+		RunID:   a.RunID,
+		Now:     time.Now,
+		Redact:  drift.Options{MaskValues: c.File.MaskValues}.Redact,
+		// A stale plan is planned, evaluated and decided again: the root
+		// alone, through the same pipeline.
+		Replan: func(ctx context.Context, t remediate.Target) (remediate.Target, error) {
+			rc := c
+			rc.OnlyRoots, rc.Shard = []string{t.Result.Dir}, config.Shard{}
+			r, err := detect(ctx, rc, log)
+			*extra = append(*extra, r)
+			if err != nil {
+				return t, err
+			}
+			for _, o := range r.Outcomes {
+				if o.Result.Dir == t.Result.Dir && o.Result.Target == t.Result.Target {
+					nt := remediate.FromOutcome(o, r.Policies)
+					nt.Result.ApplySnoozes(driftSnoozes(c.File), time.Now())
+					return nt, nil
+				}
+			}
+			return t, fmt.Errorf("re-plan: %s (%s) was not planned again", t.Result.Dir, t.Result.Target)
+		},
+	}
+	results := m.All(ctx, targets)
+	handover := map[report.Key][]remedypr.Handover{}
+	for _, r := range results {
+		k := report.Key{Dir: r.Dir, Target: r.Target}
+		switch r.Status {
+		case remediate.StatusPR:
+			hs := []remedypr.Handover{}
+			for _, res := range r.Resources {
+				if res.Route != remediate.RouteApply {
+					hs = append(hs, remedypr.Handover{Address: res.Address, Reason: res.Reason})
+				}
+			}
+			handover[k] = hs
+		case remediate.StatusFailed:
+			handover[k] = nil // all drift to the pull request
+		default:
+			handover[k] = []remedypr.Handover{} // healed, or nothing to hand over: close any PR
+		}
+	}
+	return results, handover, nil
+}
+
+// syncPRs keeps one remediation pull request per root up to date.
+func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.Document, handover map[report.Key][]remedypr.Handover, notes map[report.Key][]record.Note) (string, error) {
+	owner, repo, ok := strings.Cut(a.Repository, "/")
+	if !ok {
+		return "", fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", a.Repository)
+	}
+	if a.Token == "" {
+		return "", errors.New("no github-token: remediation pull requests need one with contents: write and pull-requests: write")
+	}
+	gh, err := newGitHub(ctx, a)
+	if err != nil {
+		return "", err
+	}
+	strategy := remedypr.StrategyPR
+	if s, _ := c.File.Remediation.Strategy(a.Remediation); s == "adopt" {
+		strategy = remedypr.StrategyAdopt
+	}
+	var targets []remedypr.Target
+	for _, r := range doc.Roots {
+		hs, ok := handover[report.Key{Dir: r.Dir, Target: r.Target}]
+		if !ok {
+			hs = []remedypr.Handover{}
+		}
+		targets = append(targets, remedypr.Target{Root: r.Dir, Name: r.Target, Workspace: r.Workspace, Result: r.Result, Policy: r.Policy, Handover: hs})
+	}
+	outs, err := remedypr.Sync(ctx, gh, remedypr.Config{
+		Owner: owner, Repo: repo, Base: a.RefName, Strategy: strategy,
+		MaxOpen: c.File.Remediation.MaxOpenPRs, RepoRoot: c.RepoRoot,
+		Redact: drift.Options{MaskValues: c.File.MaskValues}.Redact,
+		Run:    remedypr.Run{URL: runURL(a), SHA: a.SHA},
+	}, targets)
+	first := ""
+	for _, o := range outs {
+		if o.PullRequest == nil {
+			continue
+		}
+		k := report.Key{Dir: o.Root, Target: o.Target}
+		switch o.Action {
+		case remedypr.Opened:
+			notes[k] = append(notes[k], record.Note{Kind: record.RemediationPROpened, PR: o.PullRequest.HTMLURL})
+		case remedypr.Closed:
+			notes[k] = append(notes[k], record.Note{Kind: record.RemediationPRClosed, PR: o.PullRequest.HTMLURL})
+		}
+		if first == "" && (o.Action == remedypr.Opened || o.Action == remedypr.Updated || o.Action == remedypr.Unchanged) {
+			first = o.PullRequest.HTMLURL
+		}
+	}
+	return first, err
+}
+
+
+// commitRecord writes the DriftReport resources and appends the log, on the
+// branch's tip, regenerated on every retry. A push refused by branch
+// protection goes to a branch and a pull request instead.
+func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc report.Document, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, log *actions.Log) (string, error) {
+	targets := recordTargets(doc, notes)
+	for i, t := range targets {
+		if healed[report.Key{Dir: t.Root, Target: t.Target}] {
+			// Applied: the drift this run found is gone.
+			targets[i].Status, targets[i].Drift, targets[i].Changes = record.StatusClean, nil, nil
+		}
+	}
+	for i, r := range doc.Roots {
+		for _, ex := range r.ExpiredSnoozes {
+			targets[i].Notes = append(targets[i].Notes, record.Note{Kind: record.SnoozeExpired, Resources: ex.Resources, Until: ex.Until, Reason: ex.Reason})
+		}
+	}
+	run := record.Run{Time: started, RunURL: runURL(a), Commit: a.SHA, Repository: a.Repository}
+	drifted, failed := 0, 0
+	for _, t := range targets {
+		switch t.Status {
+		case record.StatusDrifted:
+			drifted++
+		case record.StatusError:
+			failed++
+		}
+	}
+	runID := a.RunID
+	if a.RunAttempt != "" {
+		runID += "-" + a.RunAttempt
+	}
+	msg := gitrepo.Message(gitrepo.Summary{Roots: len(targets), Drifted: drifted, Failed: failed, Run: runID, RunURL: run.RunURL})
+	allowed, why := gitrepo.WriteAllowed(ev.Name, ev.Fork)
+	repo := gitrepo.New(a.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{a.Token},
+		Logf: func(format string, args ...any) { log.Printf("drift-action: "+format+"\n", args...) }})
+	res, err := repo.Commit(ctx, gitrepo.Change{
+		Files: []string{a.ReportPath, a.LogPath},
+		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
+			r, err := record.Record(record.Files{ReportPath: a.ReportPath, Report: cur[a.ReportPath], LogPath: a.LogPath, Log: cur[a.LogPath]}, run, targets)
+			if err != nil {
+				return nil, "", err
+			}
+			logBytes := append(append([]byte{}, cur[a.LogPath]...), r.LogAppend...)
+			return map[string][]byte{a.ReportPath: r.Report, a.LogPath: logBytes}, msg, nil
+		},
+	})
+	var refused *gitrepo.PushRefusedError
+	switch {
+	case errors.Is(err, gitrepo.ErrReadOnly):
+		log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: " + err.Error()})
+		return "", nil
+	case errors.As(err, &refused):
+		branch := gitrepo.FallbackBranch(runID)
+		if perr := repo.PushBranch(ctx, refused.Commit, branch); perr != nil {
+			return "", errors.Join(err, perr)
+		}
+		url, perr := recordPR(ctx, a, branch, refused.Branch, msg)
+		if perr != nil {
+			return "", fmt.Errorf("the push to %s was refused (%s) and the pull request from %s failed: %w", refused.Branch, refused.Reason, branch, perr)
+		}
+		log.Annotate(actions.Annotation{Level: "warning", Msg: fmt.Sprintf("drift-action: %s refused the record's push (%s); it is in pull request %s instead", refused.Branch, refused.Reason, url)})
+		return a.ReportPath, nil
+	case err != nil:
+		return "", err
+	}
+	_ = res
+	return a.ReportPath, nil
+}
+
+// recordPR opens the pull request for a record whose push was refused.
+func recordPR(ctx context.Context, a config.Action, branch, base, msg string) (string, error) {
+	owner, repo, ok := strings.Cut(a.Repository, "/")
+	if !ok {
+		return "", fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", a.Repository)
+	}
+	gh, err := newGitHub(ctx, a)
+	if err != nil {
+		return "", err
+	}
+	title, _, _ := strings.Cut(msg, "\n")
+	pr, err := gh.CreatePullRequest(ctx, owner, repo, github.NewPullRequest{Title: title, Head: branch, Base: base,
+		Body: "The branch " + base + " refused the drift record's push (branch protection or a hook), so the record is proposed here.\n\n" + msg})
+	if err != nil {
+		return "", err
+	}
+	return pr.HTMLURL, nil
+}

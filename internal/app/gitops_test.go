@@ -1,0 +1,206 @@
+package app
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/myorg/drift-action/internal/github/githubtest"
+	"github.com/myorg/drift-action/internal/tftest"
+	"go.yaml.in/yaml/v3"
+)
+
+// gitWorkspace makes ws a clone of a new bare remote on branch main, as
+// actions/checkout leaves it, and returns the remote's path.
+func gitWorkspace(t *testing.T, ws string) string {
+	t.Helper()
+	remote := filepath.Join(t.TempDir(), "remote.git")
+	git := func(dir string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "init.defaultBranch=main", "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	git(ws, "init", "--bare", remote)
+	git(ws, "init")
+	os.WriteFile(filepath.Join(ws, ".gitignore"), []byte(".terraform/\n*.tfstate*\n.terraform.lock.hcl\ncloud.json\n.drift-action/\n"), 0o644)
+	git(ws, "add", ".")
+	git(ws, "commit", "-m", "infra")
+	git(ws, "remote", "add", "origin", remote)
+	git(ws, "push", "-u", "origin", "main")
+	return remote
+}
+
+// remoteFile reads path at main on the bare remote ("" when absent).
+func remoteFile(t *testing.T, remote, path string) string {
+	t.Helper()
+	out, err := exec.Command("git", "--git-dir", remote, "show", "main:"+path).Output()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+// logKinds are the event kinds of a drift log, in order.
+func logKinds(t *testing.T, log string) []string {
+	t.Helper()
+	var kinds []string
+	dec := yaml.NewDecoder(strings.NewReader(log))
+	for {
+		var ev struct {
+			Kind string `yaml:"event"`
+		}
+		if err := dec.Decode(&ev); err != nil {
+			break
+		}
+		if ev.Kind != "" {
+			kinds = append(kinds, ev.Kind)
+		}
+	}
+	return kinds
+}
+
+var gitopsVars = map[string]string{"GITHUB_REF_NAME": "main", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_RUN_ATTEMPT": "1"}
+
+// mode record commits the DriftReport resources and the log to the branch,
+// and records the recovery once the drift is gone.
+func TestActionRecordCommitsReportAndLog(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	ws := driftedWorkspace(t, env, "pw-record-1")
+	remote := gitWorkspace(t, ws)
+	run := runnerRun{t: t, env: env, workspace: ws, event: "schedule", inputs: map[string]string{"mode": "record"}, vars: gitopsVars}
+	res := run.run()
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	if res.outputs["report-path"] != "drift/drift-report.yaml" {
+		t.Errorf("output report-path = %q", res.outputs["report-path"])
+	}
+	rep := remoteFile(t, remote, "drift/drift-report.yaml")
+	for _, w := range []string{"kind: DriftReport", "apiVersion: infra.example.com/v1", "fakecloud_instance.web", "tags.team", "infra-drift-infra-app-default"} {
+		if !strings.Contains(rep, w) {
+			t.Errorf("the committed report lacks %q:\n%s", w, rep)
+		}
+	}
+	for name, text := range map[string]string{"report": rep, "log": remoteFile(t, remote, "drift/drift-log.yaml"), "summary": res.summary} {
+		if strings.Contains(text, canary) || strings.Contains(text, "pw-record-1") {
+			t.Errorf("the %s leaks a sensitive value", name)
+		}
+	}
+	if got := logKinds(t, remoteFile(t, remote, "drift/drift-log.yaml")); len(got) == 0 || got[0] != "detected" {
+		t.Errorf("log events %v, want detected first", got)
+	}
+	if !strings.Contains(res.summary, "recorded drift/drift-report.yaml") {
+		t.Errorf("the summary does not say what was recorded:\n%s", res.summary)
+	}
+
+	// The drift is put back by hand: the next run records the recovery.
+	tftest.Cloud{Path: filepath.Join(ws, "cloud.json")}.EditInstance(t, "web", func(i map[string]any) {
+		i["tags"].(map[string]any)["team"] = "platform"
+		i["password"] = "pw-record-1"
+	})
+	run.vars = map[string]string{"GITHUB_RUN_ID": "43", "GITHUB_REF_NAME": "main", "GITHUB_SHA": "1123456789abcdef0123456789abcdef01234567"}
+	second := run.run()
+	if second.code != 0 {
+		t.Fatalf("second run: exit %d\n%s", second.code, second.stdout)
+	}
+	kinds := logKinds(t, remoteFile(t, remote, "drift/drift-log.yaml"))
+	if len(kinds) < 2 || kinds[len(kinds)-1] != "recovered" {
+		t.Errorf("log events %v, want recovered last", kinds)
+	}
+	if !strings.Contains(remoteFile(t, remote, "drift/drift-report.yaml"), "recovered: true") {
+		t.Errorf("the report does not say recovered:\n%s", remoteFile(t, remote, "drift/drift-report.yaml"))
+	}
+}
+
+// mode remediate with apply heals the drift with the evaluated plan and
+// records it; with pr it opens one pull request for the root.
+func TestActionRemediate(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	t.Run("apply", func(t *testing.T) {
+		t.Parallel()
+		ws := driftedWorkspace(t, env, "pw-heal-1")
+		remote := gitWorkspace(t, ws)
+		gh := githubtest.NewServer(t, githubtest.WithToken("ghs_testtoken"))
+		res := runnerRun{t: t, env: env, workspace: ws, event: "schedule", vars: gitopsVars, apiURL: gh.URL(),
+			inputs: map[string]string{"mode": "remediate", "remediation": "apply"}}.run()
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s", res.code, res.stdout)
+		}
+		b, _ := os.ReadFile(filepath.Join(ws, "cloud.json"))
+		if strings.Contains(string(b), "pwned") {
+			t.Errorf("the drifted tag is still in the cloud after apply: %s", b)
+		}
+		kinds := logKinds(t, remoteFile(t, remote, "drift/drift-log.yaml"))
+		if !strings.Contains(strings.Join(kinds, ","), "self-healed") {
+			t.Errorf("log events %v, want self-healed", kinds)
+		}
+		if !strings.Contains(res.summary, "self-healed by apply") {
+			t.Errorf("the summary does not say what was applied:\n%s", res.summary)
+		}
+	})
+	t.Run("pr", func(t *testing.T) {
+		t.Parallel()
+		ws := driftedWorkspace(t, env, "pw-heal-2")
+		remote := gitWorkspace(t, ws)
+		gh := githubtest.NewServer(t, githubtest.WithToken("ghs_testtoken"))
+		gh.SetBranch("acme", "infra", "main", map[string]string{"README.md": "infra\n"})
+		run := runnerRun{t: t, env: env, workspace: ws, event: "schedule", vars: gitopsVars, apiURL: gh.URL(),
+			inputs: map[string]string{"mode": "remediate", "remediation": "pr"}}
+		res := run.run()
+		if res.code != 0 {
+			t.Fatalf("exit %d\n%s", res.code, res.stdout)
+		}
+		prs := gh.PullRequests("acme", "infra")
+		if len(prs) != 1 || !strings.HasPrefix(prs[0].HeadRef, "drift/") {
+			t.Fatalf("want one remediation pull request, got %+v", prs)
+		}
+		if res.outputs["pull-request-url"] == "" {
+			t.Errorf("output pull-request-url is empty")
+		}
+		if strings.Contains(prs[0].Body, canary) || strings.Contains(prs[0].Body, "pw-heal-2") {
+			t.Errorf("the pull request body leaks a sensitive value")
+		}
+		if log := remoteFile(t, remote, "drift/drift-log.yaml"); !strings.Contains(strings.Join(logKinds(t, log), ","), "remediation-pr-opened") {
+			t.Errorf("the log does not record the pull request:\n%s", log)
+		}
+		// A second run updates it, never a duplicate.
+		if again := run.run(); again.code != 0 {
+			t.Fatalf("second run: exit %d\n%s", again.code, again.stdout)
+		}
+		if n := len(gh.PullRequests("acme", "infra")); n != 1 {
+			t.Errorf("%d pull requests after two runs, want 1", n)
+		}
+	})
+}
+
+// A pull_request_target run never writes: no record, no heal.
+func TestActionRecordNeverWritesForPullRequestTarget(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	ws := driftedWorkspace(t, env, "pw-record-2")
+	remote := gitWorkspace(t, ws)
+	res := runnerRun{t: t, env: env, workspace: ws, event: "pull_request_target", payload: prPayload(5, "acme/infra"), vars: gitopsVars,
+		inputs: map[string]string{"mode": "remediate", "remediation": "apply"}}.run()
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	if got := remoteFile(t, remote, "drift/drift-log.yaml"); got != "" {
+		t.Errorf("a pull_request_target run wrote the log:\n%s", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ws, "cloud.json")); !strings.Contains(string(b), "pwned") {
+		t.Errorf("a pull_request_target run applied to the infrastructure")
+	}
+	if !annotated(res.stdout, "warning", "wrote nothing") {
+		t.Errorf("no warning says why nothing was written:\n%s", res.stdout)
+	}
+}
