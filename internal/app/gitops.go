@@ -233,7 +233,6 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.D
 	return first, err
 }
 
-
 // commitRecord writes the DriftReport resources and appends the log, on the
 // branch's tip, regenerated on every retry. A push refused by branch
 // protection goes to a branch and a pull request instead.
