@@ -533,7 +533,7 @@ func TestWorkflows(t *testing.T) {
 		}
 	}
 	sort.Strings(examples)
-	if diff := cmp.Diff([]string{"drift-dispatch.yml", "drift-matrix.yml", "drift-pull-request.yml", "drift-schedule.yml"}, examples); diff != "" {
+	if diff := cmp.Diff([]string{"drift-dispatch.yml", "drift-matrix.yml", "drift-pull-request.yml", "drift-record.yml", "drift-remediate.yml", "drift-schedule.yml"}, examples); diff != "" {
 		t.Errorf("example workflows (-want +got):\n%s", diff)
 	}
 
@@ -565,8 +565,12 @@ func TestWorkflows(t *testing.T) {
 						}
 					}
 					if m, ok := step.With["mode"].(string); ok && !strings.Contains(m, "${{") {
-						if !slices.Contains(config.Modes, m) || m == "record" || m == "remediate" {
+						if !slices.Contains(config.Modes, m) {
 							badModes = append(badModes, m)
+						}
+						// Recording and healing push to the repository.
+						if (m == "record" || m == "remediate") && !strings.Contains(string(data), "contents: write") {
+							badModes = append(badModes, m+" without contents: write")
 						}
 					}
 				}
