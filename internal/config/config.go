@@ -169,6 +169,11 @@ func resolveDetect(c *Detect, configPath string, set map[string]bool, env Env) e
 	if err != nil {
 		return err
 	}
+	// Targets' ${NAME} references read the environment handed to
+	// terraform, never this process's own.
+	if err := f.ExpandTargets(Lookup(env.Environ)); err != nil {
+		return err
+	}
 	c.File = f
 	if !set["parallelism"] && f.Parallelism > 0 {
 		c.Parallelism = f.Parallelism

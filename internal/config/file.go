@@ -61,11 +61,29 @@ type Root struct {
 	Line    int
 }
 
-// Target is one way of planning a root: a workspace and/or var-files, e.g. a region.
+// Target is one way of planning a root: a workspace and/or var-files, e.g. a
+// region, with its own backend settings, variables, environment and timeout.
 type Target struct {
 	Name      string
 	Workspace string
 	VarFiles  []string
+	// BackendConfig are -backend-config arguments for init, in order: a
+	// file (relative to the root) or key=value. Key is "".
+	BackendConfig []Setting
+	Vars          []Setting     // -var KEY=VALUE, in file order
+	Env           []Setting     // extra environment for terraform, in file order
+	Timeout       time.Duration // 0: the root's or the run's
+}
+
+// Setting is one configured value of a target. Value may reference the
+// runner's environment as ${NAME} until ExpandTargets replaces it; a
+// Sensitive value is masked everywhere once expanded.
+type Setting struct {
+	Key       string
+	Value     string
+	Sensitive bool
+	Where     string // the key's path, e.g. roots[0].targets[1].vars.db_password
+	Line      int
 }
 
 // IgnoreRule drops known-noise attribute paths on resources of Type (a glob).
@@ -403,7 +421,7 @@ func (d decoder) root(n *yaml.Node, where string) (Root, error) {
 		"ignore":  func(n *yaml.Node) (err error) { r.Ignore, err = d.ignore(n, where+".ignore"); return },
 		"targets": func(n *yaml.Node) error {
 			if n.Kind != yaml.SequenceNode {
-				return d.errf(n, "%s.targets must be a list of {name, workspace, var-files}", where)
+				return d.errf(n, "%s.targets must be a list of {name, workspace, var-files, backend-config, vars, env, timeout}", where)
 			}
 			names := map[string]bool{}
 			for i, tn := range n.Content {
@@ -413,6 +431,13 @@ func (d decoder) root(n *yaml.Node, where string) (Root, error) {
 					"name":      func(n *yaml.Node) (err error) { t.Name, err = d.str(n, tw+".name"); return },
 					"workspace": func(n *yaml.Node) (err error) { t.Workspace, err = d.str(n, tw+".workspace"); return },
 					"var-files": func(n *yaml.Node) (err error) { t.VarFiles, err = d.strings(n, tw+".var-files"); return },
+					"backend-config": func(n *yaml.Node) (err error) {
+						t.BackendConfig, err = d.backendConfig(n, tw+".backend-config")
+						return
+					},
+					"vars":    func(n *yaml.Node) (err error) { t.Vars, err = d.settings(n, tw+".vars", validVarName); return },
+					"env":     func(n *yaml.Node) (err error) { t.Env, err = d.settings(n, tw+".env", validEnvName); return },
+					"timeout": func(n *yaml.Node) (err error) { t.Timeout, err = d.duration(n, tw+".timeout"); return },
 				})
 				if err != nil {
 					return err

@@ -31,8 +31,13 @@ type Target struct {
 	Name      string
 	Workspace string
 	VarFiles  []string
-	Timeout   time.Duration // 0: the run's default
-	Ignore    []config.IgnoreRule
+	// BackendConfig are init's -backend-config arguments: absolute files
+	// or key=value.
+	BackendConfig []string
+	Vars          []string      // -var name=value, expanded
+	Env           []string      // extra KEY=VALUE for terraform, expanded; never printed
+	Timeout       time.Duration // 0: the run's default
+	Ignore        []config.IgnoreRule
 }
 
 // Request says where to look.
@@ -107,25 +112,60 @@ func Targets(req Request) ([]Target, error) {
 		for _, ct := range targets {
 			t := base
 			t.Name, t.Workspace = ct.Name, ct.Workspace
+			if ct.Timeout > 0 {
+				t.Timeout = ct.Timeout
+			}
 			for _, vf := range ct.VarFiles {
-				p := vf
-				if !filepath.IsAbs(p) {
-					p = filepath.Join(abs, vf)
-				}
-				if _, err := os.Stat(p); err != nil {
-					var pe *fs.PathError
-					if errors.As(err, &pe) {
-						err = pe.Err
-					}
+				p, err := rootFile(abs, vf)
+				if err != nil {
 					return nil, fmt.Errorf("discover: root %q target %q: var-file %q: %w (var-files are relative to the root directory)", show, ct.Name, vf, err)
 				}
 				t.VarFiles = append(t.VarFiles, p)
+			}
+			for _, bc := range ct.BackendConfig {
+				if strings.Contains(bc.Value, "=") { // key=value, as terraform reads it
+					t.BackendConfig = append(t.BackendConfig, bc.Value)
+					continue
+				}
+				p, err := rootFile(abs, bc.Value)
+				if err != nil {
+					// A file name is no secret, but a sensitive entry is never shown.
+					name := strconv.Quote(bc.Value)
+					if bc.Sensitive {
+						name = "(sensitive)"
+					}
+					return nil, fmt.Errorf("discover: root %q target %q: backend-config file %s: %w (backend-config files are relative to the root directory)", show, ct.Name, name, err)
+				}
+				t.BackendConfig = append(t.BackendConfig, p)
+			}
+			for _, v := range ct.Vars {
+				t.Vars = append(t.Vars, v.Key+"="+v.Value)
+			}
+			for _, e := range ct.Env {
+				t.Env = append(t.Env, e.Key+"="+e.Value)
 			}
 			out = append(out, t)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	return out, nil
+}
+
+// rootFile resolves a file given relative to the root directory and checks
+// it exists.
+func rootFile(root, name string) (string, error) {
+	p := name
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(root, name)
+	}
+	if _, err := os.Stat(p); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", err
+	}
+	return p, nil
 }
 
 func where(req Request) string {

@@ -36,6 +36,10 @@ type Outcome struct {
 	// Run.Close so a later stage can apply exactly what was evaluated; ""
 	// when terraform did not finish planning.
 	PlanFile string
+	// DataDir is the target's initialised terraform data directory
+	// (TF_DATA_DIR), kept with the saved plan until Run.Close: applying
+	// the plan needs the backend it was made against.
+	DataDir string
 	// PlanJSON is `terraform show -json PLANFILE` as terraform printed it;
 	// nil when the plan had nothing to detail or was never made.
 	PlanJSON []byte
@@ -115,12 +119,14 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 	}
 
 	run.Outcomes = make([]Outcome, len(targets))
-	// Targets of one root share its .terraform directory, so they take turns;
-	// different roots run side by side up to the parallelism limit.
-	rootLocks := map[string]*sync.Mutex{}
+	// Every target has its own data directory (backend, workspace,
+	// modules), so targets of one root plan side by side like different
+	// roots, up to the parallelism limit. Only init takes turns within a
+	// root: it may write the root's dependency lock file, which they share.
+	initLocks := map[string]*sync.Mutex{}
 	for _, t := range targets {
-		if rootLocks[t.AbsDir] == nil {
-			rootLocks[t.AbsDir] = &sync.Mutex{}
+		if initLocks[t.AbsDir] == nil {
+			initLocks[t.AbsDir] = &sync.Mutex{}
 		}
 	}
 	sem := make(chan struct{}, max(c.Parallelism, 1))
@@ -131,8 +137,6 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rootLocks[t.AbsDir].Lock()
-			defer rootLocks[t.AbsDir].Unlock()
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -145,7 +149,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 				defer mu.Unlock()
 				fmt.Fprintf(progress, format, args...)
 			}
-			o := planTarget(ctx, c, t, i, run.planDir, engine, logf)
+			o := planTarget(ctx, c, t, i, run.planDir, initLocks[t.AbsDir], engine, logf)
 			run.Outcomes[i] = o
 			mu.Lock()
 			done++
@@ -167,7 +171,7 @@ func cancelled(t discover.Target) drift.Result {
 const heartbeat = 30 * time.Second
 
 // planTarget plans, classifies and evaluates one target.
-func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, engine *policy.Engine, logf func(string, ...any)) Outcome {
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, logf func(string, ...any)) Outcome {
 	o := Outcome{Target: t}
 	// Winning a parallelism slot races with cancellation; a target that
 	// wins it after the run was cancelled must not start terraform.
@@ -181,8 +185,14 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 	if t.Timeout > 0 {
 		timeout = t.Timeout
 	}
-	planFile := filepath.Join(planDir, strconv.Itoa(i)+"-"+safeName(t.Dir+"-"+t.Name)+".tfplan")
-	out, err := tf.Run(ctx, tf.Target{Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile}, tf.Options{
+	name := strconv.Itoa(i) + "-" + safeName(t.Dir+"-"+t.Name)
+	planFile := filepath.Join(planDir, name+".tfplan")
+	o.DataDir = filepath.Join(planDir, "data", name)
+	out, err := tf.Run(ctx, tf.Target{
+		Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile,
+		BackendConfig: t.BackendConfig, Vars: t.Vars, Env: t.Env,
+		DataDir: o.DataDir, InitLock: initLock,
+	}, tf.Options{
 		Binary:         c.Terraform,
 		Env:            c.Environ,
 		PluginCacheDir: c.PluginCacheDir,

@@ -95,6 +95,10 @@ type Target struct {
 	PoliciesEvaluated bool
 	// PlanFile is the saved plan the verdict and Policy were made from.
 	PlanFile string
+	// DataDir and Env are the target's terraform data directory and extra
+	// environment the plan was made with (pipeline.Outcome).
+	DataDir string
+	Env     []string
 }
 
 // Verdict is what happens to a target as a whole.

@@ -22,7 +22,7 @@ type Terraform struct{ Options tf.Options }
 
 // Apply runs `terraform apply PLANFILE` in the target's root and workspace.
 func (a Terraform) Apply(ctx context.Context, t Target) (tf.ApplyOutcome, error) {
-	return tf.Apply(ctx, tf.ApplyTarget{Dir: t.AbsDir, Workspace: t.Result.Workspace, PlanFile: t.PlanFile}, a.Options)
+	return tf.Apply(ctx, tf.ApplyTarget{Dir: t.AbsDir, Workspace: t.Result.Workspace, PlanFile: t.PlanFile, DataDir: t.DataDir, Env: t.Env}, a.Options)
 }
 
 // Replan plans and evaluates a target again, as the pipeline does, after
@@ -33,7 +33,8 @@ type Replan func(ctx context.Context, t Target) (Target, error)
 // FromOutcome is what remediation needs from a pipeline outcome;
 // policiesEvaluated is pipeline.Run.Policies.
 func FromOutcome(o pipeline.Outcome, policiesEvaluated bool) Target {
-	return Target{AbsDir: o.Target.AbsDir, Result: o.Result, Policy: o.Policy, PoliciesEvaluated: policiesEvaluated, PlanFile: o.PlanFile}
+	return Target{AbsDir: o.Target.AbsDir, Result: o.Result, Policy: o.Policy, PoliciesEvaluated: policiesEvaluated, PlanFile: o.PlanFile,
+		DataDir: o.DataDir, Env: o.Target.Env}
 }
 
 // Status is what happened to a target.

@@ -18,6 +18,11 @@ type ApplyTarget struct {
 	Dir       string // absolute path of the root module the plan was made in
 	Workspace string // the workspace the plan was made for; "" keeps the current one
 	PlanFile  string // the saved plan (absolute)
+	// DataDir and Env are the Target's the plan was made with: its
+	// initialised data directory ("" for Dir/.terraform) and its extra
+	// environment.
+	DataDir string
+	Env     []string
 }
 
 // AppliedResource is one resource terraform reported as done.
@@ -59,7 +64,7 @@ func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) 
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
 		defer cancel()
 	}
-	tfx, err := newTerraform(ctx, t.Dir, o)
+	tfx, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}

@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -21,12 +23,30 @@ import (
 )
 
 // Target is one plan to make: a root module directory with optional
-// workspace and var-files.
+// workspace, var-files, backend settings, variables and environment.
 type Target struct {
 	Dir       string   // absolute path of the root module
 	Workspace string   // "" keeps the current workspace
 	VarFiles  []string // relative to Dir, or absolute
 	PlanFile  string   // where to save the plan (absolute)
+	// BackendConfig are init's -backend-config arguments, in order: a file
+	// (relative to Dir, or absolute) or key=value.
+	BackendConfig []string
+	// Vars are plan's -var arguments, name=value, given after the
+	// var-files so they win over them.
+	Vars []string
+	// Env is extra environment for terraform, KEY=VALUE, over Options.Env.
+	// Its values are never part of an error or of anything printed.
+	Env []string
+	// DataDir is the target's own TF_DATA_DIR (backend settings, selected
+	// workspace, modules), so targets of one root never share what init
+	// wrote and may run side by side; "" uses Dir/.terraform, shared by
+	// every target of the root.
+	DataDir string
+	// InitLock, when set, is held while init and workspace selection run:
+	// init writes the root's dependency lock file (.terraform.lock.hcl),
+	// which every target of a root shares.
+	InitLock sync.Locker
 }
 
 // Options are shared by every target of a run.
@@ -81,7 +101,7 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
 		defer cancel()
 	}
-	tfx, err := newTerraform(ctx, t.Dir, o)
+	tfx, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
@@ -100,22 +120,11 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		return &StepError{Step: step, Msg: diag, Err: err}
 	}
 
-	lock := tfexec.LockTimeout(o.LockTimeout.String())
-	if err := tfx.Init(ctx, tfexec.Upgrade(false)); err != nil {
-		return out, wrap("init", err, "")
-	}
-	if t.Workspace != "" {
-		if err := tfx.WorkspaceSelect(ctx, t.Workspace); err != nil {
-			return out, wrap("workspace", err, "")
-		}
-	}
-
-	opts := []tfexec.PlanOption{tfexec.Out(t.PlanFile), lock}
-	for _, vf := range t.VarFiles {
-		opts = append(opts, tfexec.VarFile(vf))
+	if err := initTarget(ctx, tfx, t, wrap); err != nil {
+		return out, err
 	}
 	sp := &streamParser{onProgress: o.Progress}
-	hasChanges, err := tfx.PlanJSON(ctx, sp, opts...)
+	hasChanges, err := tfx.PlanJSON(ctx, sp, planOptions(t, o)...)
 	_ = sp.Close()
 	out.Events = sp.ev
 	if err != nil {
@@ -144,6 +153,46 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	}
 	out.PlanJSON, out.Plan = printed.Bytes(), p
 	return out, nil
+}
+
+// initTarget runs init and selects the workspace, holding t.InitLock.
+func initTarget(ctx context.Context, tfx *tfexec.Terraform, t Target, wrap func(string, error, string) error) error {
+	if t.InitLock != nil {
+		t.InitLock.Lock()
+		defer t.InitLock.Unlock()
+	}
+	if err := tfx.Init(ctx, initOptions(t)...); err != nil {
+		return wrap("init", err, "")
+	}
+	if t.Workspace != "" {
+		if err := tfx.WorkspaceSelect(ctx, t.Workspace); err != nil {
+			return wrap("workspace", err, "")
+		}
+	}
+	return nil
+}
+
+// initOptions builds `terraform init` for a target: providers as locked,
+// with the target's backend settings.
+func initOptions(t Target) []tfexec.InitOption {
+	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
+	for _, bc := range t.BackendConfig {
+		opts = append(opts, tfexec.BackendConfig(bc))
+	}
+	return opts
+}
+
+// planOptions builds `terraform plan` for a target: the saved plan, the
+// state lock waited for, the var-files then the vars (later wins).
+func planOptions(t Target, o Options) []tfexec.PlanOption {
+	opts := []tfexec.PlanOption{tfexec.Out(t.PlanFile), tfexec.LockTimeout(o.LockTimeout.String())}
+	for _, vf := range t.VarFiles {
+		opts = append(opts, tfexec.VarFile(vf))
+	}
+	for _, v := range t.Vars {
+		opts = append(opts, tfexec.Var(v))
+	}
+	return opts
 }
 
 // stopped reports a step cut off by the timeout (cause ErrTimeout) or by the
@@ -182,7 +231,7 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 	return &StepError{Step: step, Msg: msg, Err: cause}
 }
 
-func newTerraform(ctx context.Context, dir string, o Options) (*tfexec.Terraform, error) {
+func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, o Options) (*tfexec.Terraform, error) {
 	bin := o.Binary
 	if bin == "" {
 		bin = "terraform"
@@ -191,12 +240,10 @@ func newTerraform(ctx context.Context, dir string, o Options) (*tfexec.Terraform
 	if err != nil {
 		return nil, err
 	}
-	env := map[string]string{}
-	for _, kv := range o.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
+	env, vars, err := environment(o.Env, targetEnv, dataDir)
+	if err != nil {
+		return nil, err
 	}
-	env = tfexec.CleanEnv(env)
 	// terraform-exec runs `terraform version` (once per executable per
 	// process, see shareVersion); with checkpoint on, that call asks
 	// HashiCorp's server for news and can stall for seconds where the
@@ -214,6 +261,12 @@ func newTerraform(ctx context.Context, dir string, o Options) (*tfexec.Terraform
 	if err := tfx.SetEnv(env); err != nil {
 		return nil, err
 	}
+	// terraform-exec refuses TF_VAR_* in SetEnv (it wants -var) but keeps
+	// the map it was given and copies it into every command's environment:
+	// variables from the environment keep their own precedence (below
+	// terraform.tfvars and var-files) and may name variables a root does
+	// not declare, which -var may not. Tests check they reach terraform.
+	maps.Copy(env, vars)
 	if o.Grace > 0 {
 		if err := tfx.SetWaitDelay(o.Grace); err != nil {
 			return nil, err
@@ -223,6 +276,40 @@ func newTerraform(ctx context.Context, dir string, o Options) (*tfexec.Terraform
 	shareVersion(ctx, tfx, bin)
 	return tfx, nil
 }
+
+// environment is terraform's environment: the run's, then the target's
+// over it, then the target's data directory. TF_VAR_* entries come back
+// apart (see newTerraform); the variables terraform-exec sets itself are
+// dropped from the run's environment. Errors name keys, never values.
+func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[string]string, err error) {
+	env, vars = map[string]string{}, map[string]string{}
+	for _, kv := range runEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for _, kv := range targetEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "TF_DATA_DIR" || len(tfexec.ProhibitedEnv(map[string]string{k: ""})) > 0 && !strings.HasPrefix(k, varPrefix) {
+			return nil, nil, fmt.Errorf("target environment: %s is set by drift-action, not by a target", k)
+		}
+		env[k] = v
+	}
+	for k, v := range env {
+		if strings.HasPrefix(k, varPrefix) {
+			vars[k] = v
+		}
+	}
+	env = tfexec.CleanEnv(env)
+	if dataDir != "" {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("data directory: %w", err)
+		}
+		env["TF_DATA_DIR"] = dataDir
+	}
+	return env, vars, nil
+}
+
+const varPrefix = "TF_VAR_"
 
 var exitStatus = regexp.MustCompile(`^exit status \d+\s*`)
 
