@@ -1,0 +1,79 @@
+package discover
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/myorg/drift-action/internal/config"
+)
+
+func TestTargetSettings(t *testing.T) {
+	t.Parallel()
+	dir := repo(t)
+	app := filepath.Join(dir, "infra/app")
+	if err := os.WriteFile(filepath.Join(app, "eu.hcl"), []byte("path = \"eu.tfstate\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := func(ts ...config.Target) config.File {
+		return config.File{Path: ".github/drift.yaml", Roots: []config.Root{{Dir: "infra/app", Timeout: time.Hour, Line: 2, Targets: ts}}}
+	}
+	tests := []struct {
+		name    string
+		target  config.Target
+		want    Target
+		wantErr string
+	}{
+		{
+			name: "every setting",
+			target: config.Target{Name: "eu", Workspace: "eu", Timeout: time.Minute,
+				BackendConfig: []config.Setting{{Value: "eu.hcl"}, {Value: "key=eu/state"}},
+				Vars:          []config.Setting{{Key: "region", Value: "eu-west-1"}, {Key: "db_password", Value: "pw", Sensitive: true}},
+				Env:           []config.Setting{{Key: "AWS_PROFILE", Value: "eu"}}},
+			want: Target{Dir: "infra/app", AbsDir: app, Name: "eu", Workspace: "eu", Timeout: time.Minute,
+				BackendConfig: []string{filepath.Join(app, "eu.hcl"), "key=eu/state"},
+				Vars:          []string{"region=eu-west-1", "db_password=pw"},
+				Env:           []string{"AWS_PROFILE=eu"}},
+		},
+		{
+			name:   "root timeout when the target has none",
+			target: config.Target{Name: "us"},
+			want:   Target{Dir: "infra/app", AbsDir: app, Name: "us", Timeout: time.Hour},
+		},
+		{
+			name:    "missing backend-config file",
+			target:  config.Target{Name: "eu", BackendConfig: []config.Setting{{Value: "nope.hcl"}}},
+			wantErr: `discover: root "infra/app" target "eu": backend-config file "nope.hcl": no such file or directory (backend-config files are relative to the root directory)`,
+		},
+		{
+			name:    "missing sensitive backend-config file is not named",
+			target:  config.Target{Name: "eu", BackendConfig: []config.Setting{{Value: "canary-secret", Sensitive: true}}},
+			wantErr: `discover: root "infra/app" target "eu": backend-config file (sensitive): no such file or directory`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Targets(Request{Cwd: dir, RepoRoot: dir, File: root(tt.target)})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "canary") {
+					t.Errorf("error shows a sensitive value: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]Target{tt.want}, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("targets (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
