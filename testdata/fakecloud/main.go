@@ -214,6 +214,11 @@ func (c *cloud) update(fn func(*cloudState) error) error {
 // nil (instance not found). It is called with no lock held, so a hanging
 // provider never blocks other provider processes.
 func misbehave(st *cloudState, inst *instance, what string) error {
+	// FAKECLOUD_READ_LATENCY (a Go duration) makes every read take that
+	// long, as a real cloud's API does: benchmarks use it.
+	if d, err := time.ParseDuration(os.Getenv("FAKECLOUD_READ_LATENCY")); err == nil && d > 0 {
+		time.Sleep(d)
+	}
 	crash := st.Crash || envBool("FAKECLOUD_CRASH")
 	hang := st.Hang || envBool("FAKECLOUD_HANG")
 	msg := st.Error
