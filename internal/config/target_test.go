@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -219,5 +220,34 @@ func TestParseDetectExpandsFromInjectedEnv(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"HOME_COPY=/home/runner", "X=yes"}, got); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
+	}
+}
+
+// TestReadmePerTargetExample keeps README.md's per-target example valid.
+func TestReadmePerTargetExample(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "### Per-target settings")
+	if !ok {
+		t.Fatal(`README.md has no "### Per-target settings" section`)
+	}
+	_, rest, ok = strings.Cut(rest, "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md's per-target section has no yaml example")
+	}
+	f, err := ParseFile("README.md", []byte(example))
+	if err != nil {
+		t.Fatalf("README.md's per-target example: %v", err)
+	}
+	err = f.ExpandTargets(Lookup([]string{"EU_STATE_KEY=k", "DB_PASSWORD=p"}))
+	if err != nil {
+		t.Fatalf("README.md's per-target example: %v", err)
+	}
+	if got := len(f.Roots[0].Targets[0].Vars); got != 2 {
+		t.Errorf("example has %d vars, want 2", got)
 	}
 }
