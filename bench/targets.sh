@@ -5,7 +5,8 @@
 #   bash bench/targets.sh
 #
 # One root planned for four regions (four targets, each with its var-file).
-# Three ways, each run REPS times after WARMUP unmeasured runs, medians:
+# Three ways, interleaved, each run REPS times after WARMUP unmeasured
+# runs, medians:
 #   before     drift-action built from BEFORE_REF (default: the merge base
 #              with main), targets told apart by workspace (one local
 #              backend, a workspace per region: what that version could
@@ -144,25 +145,40 @@ setup() {
 	)
 }
 
-# measure LABEL BIN REPO PARALLELISM: prints the median wall time in seconds.
-measure() {
-	local label=$1 bin=$2 repo=$3 par=$4 i s e times=()
-	for ((i = 0; i < WARMUP + REPS; i++)); do
-		s=$(date +%s%N)
-		(cd "$repo" && "$bin" detect --terraform "$TF" --no-policy --parallelism "$par" --format json >"$WORK/out.json" 2>"$WORK/err.txt") || {
-			rc=$?
-			[ "$rc" = 0 ] || { echo "bench: $label exited $rc" >&2; cat "$WORK/err.txt" >&2; exit 1; }
-		}
-		e=$(date +%s%N)
-		if ((i >= WARMUP)); then times+=("$(((e - s) / 1000000))"); fi
-	done
+# once LABEL BIN REPO PARALLELISM: one run; prints its wall time in ms.
+once() {
+	local label=$1 bin=$2 repo=$3 par=$4 s e rc=0
+	s=$(date +%s%N)
+	(cd "$repo" && "$bin" detect --terraform "$TF" --no-policy --parallelism "$par" --format json >"$WORK/out.json" 2>"$WORK/err.txt") || rc=$?
+	e=$(date +%s%N)
+	if [ "$rc" != 0 ]; then
+		echo "bench: $label exited $rc" >&2
+		cat "$WORK/err.txt" >&2
+		exit 1
+	fi
 	if grep -Eq '"status": *"(drifted|changed|error)"' "$WORK/out.json" || ! grep -q '"status": *"clean"' "$WORK/out.json"; then
 		echo "bench: $label: not clean" >&2
 		cat "$WORK/out.json" >&2
 		exit 1
 	fi
-	log "$label: ${times[*]} ms"
-	printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f\n", a[int((NR+1)/2)]/1000}'
+	echo $(((e - s) / 1000000))
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.2f\n", a[int((NR+1)/2)]/1000}'; }
+
+# measure KIND: the three runs interleaved, rep by rep, so load from
+# elsewhere on the machine falls on all three alike; sets before,
+# sequential and after to the medians in seconds.
+measure() {
+	local kind=$1 i b s a bs=() ss=() as=()
+	for ((i = 0; i < WARMUP + REPS; i++)); do
+		b=$(once "$kind before" "$WORK/before" "$WORK/ws-$kind" "$PAR")
+		s=$(once "$kind sequential" "$WORK/after" "$WORK/be-$kind" 1)
+		a=$(once "$kind after" "$WORK/after" "$WORK/be-$kind" "$PAR")
+		if ((i >= WARMUP)); then bs+=("$b") ss+=("$s") as+=("$a"); fi
+	done
+	log "$kind before: ${bs[*]} ms; sequential: ${ss[*]} ms; after: ${as[*]} ms"
+	before=$(median "${bs[@]}") sequential=$(median "${ss[@]}") after=$(median "${as[@]}")
 }
 
 export FAKECLOUD_READ_LATENCY=$LATENCY
@@ -170,9 +186,7 @@ echo "| root | run | targets told apart by | --parallelism | wall time (median o
 echo "|---|---|---|---|---|---|"
 for kind in $KINDS; do
 	setup "$kind"
-	before=$(measure "$kind before" "$WORK/before" "$WORK/ws-$kind" "$PAR")
-	sequential=$(measure "$kind sequential" "$WORK/after" "$WORK/be-$kind" 1)
-	after=$(measure "$kind after" "$WORK/after" "$WORK/be-$kind" "$PAR")
+	measure "$kind"
 	case $kind in
 	data) what="$COUNT terraform_data" ;;
 	cloud) what="$CLOUD_COUNT fakecloud, $LATENCY/read" ;;
@@ -182,4 +196,4 @@ for kind in $KINDS; do
 	echo "| $what | after | backend-config path | $PAR | ${after} s | $(awk "BEGIN {printf \"%.2f\", $after / $before}") |"
 done
 echo
-echo "$(nproc) CPUs, $("$TF" version | head -1), 4 targets (regions) of one root, resources per target as shown."
+echo "$(nproc) CPUs, $("$TF" version | head -1), 4 targets (regions) of one root, resources per target as shown; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
