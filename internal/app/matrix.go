@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
@@ -118,7 +119,19 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		return err
 	}
 	a.Shard = config.Shard{}
-	return publish(ctx, a, ev, doc, log, gitopsResult{})
+	var g gitopsResult
+	if a.Record {
+		// The shards hand their results here; the matrix records once.
+		if ev.ReadsOnly() {
+			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
+		} else if path, err := commitRecord(ctx, a, ev, doc, nil, nil, time.Now(), log, &doc.Activity); err != nil {
+			g.errs = append(g.errs, fmt.Errorf("record: %w", err))
+		} else if path != "" {
+			g.reportPath = path
+			doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
+		}
+	}
+	return publish(ctx, a, ev, doc, log, g)
 }
 
 // findResults expands the results globs (with ** for any depth) under the

@@ -22,6 +22,7 @@ var ActionDefaults = map[string]string{
 	"policies":            "", // empty: as drift.yaml says, like the CLI
 	"policy-overrides":    "",
 	"manifests":           "",
+	"record":              "false",
 	"report-path":         "drift/drift-report.yaml",
 	"log-path":            "drift/drift-log.yaml",
 	"github-token":        "${{ github.token }}",
@@ -51,6 +52,7 @@ type Action struct {
 	Token          string
 	CommentAuthor  string // the login the token comments as; "" finds it
 	Remediation    string // pr, apply, adopt or auto; "" leaves it to drift.yaml
+	Record         bool   // mode aggregate: commit the merged record too
 	ReportPath     string // the DriftReport file mode record writes (slash-separated, in the repository)
 	LogPath        string // the append-only drift log beside it
 	RefName        string // GITHUB_REF_NAME: the branch the run checked out
@@ -151,6 +153,16 @@ func ParseAction(env Env) (Action, error) {
 		if in(name) != "" {
 			return a, ErrNotYet{name, "(set)"}
 		}
+	}
+	switch v := in("record"); v {
+	case "true":
+		if a.Mode != "aggregate" {
+			return a, fmt.Errorf("input record: \"true\" applies to mode aggregate only; use mode record (or remediate) to record a detect run")
+		}
+		a.Record = true
+	case "false":
+	default:
+		return a, fmt.Errorf("input record: %q is not accepted: use true or false", v)
 	}
 	switch v := in("fail-on-drift"); v {
 	case "true":
