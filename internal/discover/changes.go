@@ -40,7 +40,7 @@ func CollectChanges(ctx context.Context, sources ...ChangedFiles) config.Changes
 		why = append(why, fmt.Sprintf("%s: %v", s.Source(), err))
 	}
 	if len(why) == 0 {
-		why = append(why, "no source of changed files (no base commit in the checkout and no github-token)")
+		return config.Changes{Unknown: "changed files unknown: no source of them was given"}
 	}
 	return config.Changes{Unknown: "changed files unknown (" + strings.Join(why, "; ") + ")"}
 }
