@@ -12,7 +12,9 @@ import (
 
 func TestSelectionGolden(t *testing.T) {
 	t.Parallel()
-	clean := func(dir string) drift.Result { return drift.Result{Dir: dir, Target: "default", Status: drift.StatusClean} }
+	clean := func(dir string) drift.Result {
+		return drift.Result{Dir: dir, Target: "default", Status: drift.StatusClean}
+	}
 	tests := []struct {
 		name    string
 		results []drift.Result
