@@ -62,6 +62,11 @@ func (g GitChanges) ChangedFiles(ctx context.Context) ([]string, error) {
 	if g.Base == "" || g.Head == "" {
 		return nil, fmt.Errorf("the event names no base and head commits: %w", ErrUnavailable)
 	}
+	for _, c := range []string{g.Base, g.Head} {
+		if !isSHA(c) {
+			return nil, fmt.Errorf("%q is not a commit hash: %w", c, ErrUnavailable)
+		}
+	}
 	run := g.Runner
 	if run == nil {
 		run = gitrepo.ExecRunner{}
@@ -95,6 +100,20 @@ func (g GitChanges) ChangedFiles(ctx context.Context) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// isSHA reports whether s is a full SHA-1 or SHA-256 commit hash, so that
+// it never reaches git as an option or a revision expression.
+func isSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func short(sha string) string {

@@ -86,6 +86,8 @@ func TestGitChanges(t *testing.T) {
 			want: []string{"infra/app/extra vars.tf", "infra/app/main.tf", "modules/net/main.tf", "new/name.tfvars", "old/name.tfvars"}},
 		{name: "base commit not fetched", base: strings.Repeat("ab", 20), head: head, wantUnavailable: true},
 		{name: "no commits in the event", wantUnavailable: true},
+		{name: "not a commit hash", base: "--output=/tmp/x", head: head, wantUnavailable: true},
+		{name: "a revision expression", base: base + "^", head: head, wantUnavailable: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
