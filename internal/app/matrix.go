@@ -33,10 +33,15 @@ func origin(a config.Action) *report.Origin {
 // actionList writes the matrix of shards for a fan-out: each job runs
 // detect with shard: ${{ matrix.shard }}.
 // The matrix covers the targets detect would plan for the same event: a
-// drift-detected dispatch's roots only (discover.Select, as in detect).
+// drift-detected dispatch's roots only, and on a pull request the roots its
+// changes affect (discover.Choose, as in detect). With none to plan, one job
+// still runs to report so.
 func actionList(ctx context.Context, a config.Action, ev config.Event, env config.Env, log *actions.Log) error {
 	c, err := config.ActionDetect(a, ev, env)
 	if err != nil {
+		return err
+	}
+	if err := pullRequestChanges(ctx, a, ev, &c, log); err != nil {
 		return err
 	}
 	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
@@ -44,7 +49,12 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 		return err
 	}
 	// Every job splits the same selection; the shard is each job's own.
-	if targets, err = discover.Select(targets, c.RepoRoot, c.OnlyRoots, config.Shard{}); err != nil {
+	c.Shard = config.Shard{}
+	targets, sel, err := discover.Choose(targets, c)
+	if err != nil {
+		return err
+	}
+	if err := logSelection(log, sel); err != nil {
 		return err
 	}
 	size := c.File.ShardSize
@@ -54,6 +64,11 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 	jobs := (len(targets) + size - 1) / size
 	if jobs > maxMatrixJobs {
 		jobs = maxMatrixJobs
+	}
+	if jobs == 0 {
+		// GitHub refuses an empty matrix; one job reports that nothing
+		// needed planning.
+		jobs = 1
 	}
 	type job struct {
 		Shard   string `json:"shard"`

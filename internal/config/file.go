@@ -34,7 +34,16 @@ type File struct {
 	Remediation Remediation
 	// Snoozes accept known drift until a date (the snooze key).
 	Snoozes []Snooze
+	// PullRequestRoots is which roots a pull request run plans: those its
+	// changes affect (PullRequestAffected, the default when "") or all.
+	PullRequestRoots string
 }
+
+// Values of the pull-request-roots key.
+const (
+	PullRequestAffected = "affected"
+	PullRequestAll      = "all"
+)
 
 // Snooze is one entry of the snooze key: drift on resources matching
 // Address (and, when Paths are given, only those attributes) in roots
@@ -58,7 +67,11 @@ type Root struct {
 	Targets []Target
 	Ignore  []IgnoreRule
 	Timeout time.Duration
-	Line    int
+	// DependsOn are globs of repository paths (files or directories) a
+	// change to which affects the root on a pull request, beyond its own
+	// directory, its local modules and its targets' files.
+	DependsOn []string
+	Line      int
 }
 
 // Target is one way of planning a root: a workspace and/or var-files, e.g. a region.
@@ -104,6 +117,13 @@ func ParseFile(path string, data []byte) (File, error) {
 		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
 		"remediation":  func(n *yaml.Node) (err error) { f.Remediation, err = d.remediation(n); return },
 		"snooze":       func(n *yaml.Node) (err error) { f.Snoozes, err = d.snoozes(n, "snooze"); return },
+		"pull-request-roots": func(n *yaml.Node) (err error) {
+			f.PullRequestRoots, err = d.str(n, "pull-request-roots")
+			if err == nil && f.PullRequestRoots != PullRequestAffected && f.PullRequestRoots != PullRequestAll {
+				err = d.errf(n, "pull-request-roots %q: use affected (plan the roots a pull request's changes affect) or all", f.PullRequestRoots)
+			}
+			return
+		},
 		"checks": func(n *yaml.Node) (err error) {
 			f.Checks, err = d.str(n, "checks")
 			if err == nil && !slices.Contains(CheckLevels, f.Checks) {
@@ -401,6 +421,15 @@ func (d decoder) root(n *yaml.Node, where string) (Root, error) {
 		"dir":     func(n *yaml.Node) (err error) { r.Dir, err = d.str(n, where+".dir"); return },
 		"timeout": func(n *yaml.Node) (err error) { r.Timeout, err = d.duration(n, where+".timeout"); return },
 		"ignore":  func(n *yaml.Node) (err error) { r.Ignore, err = d.ignore(n, where+".ignore"); return },
+		"depends-on": func(n *yaml.Node) (err error) {
+			r.DependsOn, err = d.strings(n, where+".depends-on")
+			for i, g := range r.DependsOn {
+				if c := strings.Trim(strings.TrimSpace(g), "/"); c == "" || c == "." || strings.HasPrefix(g, "/") || slices.Contains(strings.Split(c, "/"), "..") {
+					return d.errf(n, "%s.depends-on[%d] %q: use a path or glob inside the repository, relative to its root, e.g. shared/** or versions.tf", where, i, g)
+				}
+			}
+			return
+		},
 		"targets": func(n *yaml.Node) error {
 			if n.Kind != yaml.SequenceNode {
 				return d.errf(n, "%s.targets must be a list of {name, workspace, var-files}", where)

@@ -53,6 +53,9 @@ type Run struct {
 	Policies bool
 	// Manifests are Gatekeeper's verdicts on the Kubernetes manifests.
 	Manifests []policy.Result
+	// Selection says which roots a pull request run planned and why, and
+	// which it skipped; nil when every root was planned as usual.
+	Selection *discover.Selection
 	planDir   string
 }
 
@@ -87,7 +90,8 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 	if err != nil {
 		return Run{}, err
 	}
-	if targets, err = discover.Select(targets, c.RepoRoot, c.OnlyRoots, c.Shard); err != nil {
+	targets, sel, err := discover.Choose(targets, c)
+	if err != nil {
 		return Run{}, err
 	}
 	// Policies compile once, before any terraform runs, so a broken policy
@@ -98,7 +102,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 			return Run{}, err
 		}
 	}
-	run := Run{Policies: engine != nil}
+	run := Run{Policies: engine != nil, Selection: sel}
 	// Manifests do not depend on any plan: checking them (templates and
 	// constraints compiled by Gatekeeper) first means a broken template
 	// fails the run before an hour of planning, not after it.

@@ -86,6 +86,13 @@ type PullRequest struct {
 	HeadRepo string
 	// User is the author's login; the server's user if empty.
 	User string
+	// Files are the files it changes, listed by
+	// GET /repos/{owner}/{repo}/pulls/{number}/files (at most
+	// MaxPullFiles of them, as GitHub).
+	Files []PullFile
+	// ChangedFiles is the changed_files count GitHub reports; len(Files)
+	// when 0.
+	ChangedFiles int
 }
 
 // Dispatch is a recorded repository_dispatch event.
@@ -198,6 +205,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.handle(RouteUpdateComment, s.updateComment)
 	s.handle(RouteDeleteComment, s.deleteComment)
 	s.handle(RouteGetPull, s.getPull)
+	s.handle(RouteListPullFiles, s.listPullFiles)
 	s.handle(RouteListPulls, s.listPulls)
 	s.handle(RouteCreatePull, s.createPull)
 	s.handle(RouteUpdatePull, s.updatePull)
