@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/tfinstall"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -35,6 +37,10 @@ var ActionDefaults = map[string]string{
 	"terraform-binary":    "terraform",
 	"shard":               "",
 	"results":             "drift-results/**/*.json",
+
+	"terraform-version":      "", // empty: drift.yaml's terraform-version, else auto
+	"terraform-releases-url": tfinstall.DefaultReleasesURL,
+	"terraform-releases-key": "",
 }
 
 // ActionOutputs are the outputs the action sets.
@@ -73,6 +79,11 @@ type Action struct {
 	SummaryFile    string
 	Environ        []string
 	PluginCacheDir string
+
+	// TerraformVersion, ReleasesURL and ReleasesKey are the inputs
+	// terraform-version ("" leaves it to drift.yaml), terraform-releases-url
+	// and terraform-releases-key.
+	TerraformVersion, ReleasesURL, ReleasesKey string
 }
 
 // Shard is this job's part of a matrix run: Index of Count, 1-based.
@@ -178,6 +189,20 @@ func ParseAction(env Env) (Action, error) {
 		}
 		a.Parallelism = n
 	}
+	if v := in("terraform-version"); v != "" {
+		if _, err := tfinstall.ParseSetting(v); err != nil {
+			return a, fmt.Errorf("input terraform-version: %w", err)
+		}
+		a.TerraformVersion = v
+	}
+	a.ReleasesURL = in("terraform-releases-url")
+	if u, err := url.Parse(a.ReleasesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return a, fmt.Errorf("input terraform-releases-url: %q is not accepted: use the base URL of a releases site or a mirror with its layout, e.g. %s", a.ReleasesURL, tfinstall.DefaultReleasesURL)
+	}
+	a.ReleasesKey = strings.TrimSpace(gha.GetInput("terraform-releases-key"))
+	if a.ReleasesKey != "" && !strings.Contains(a.ReleasesKey, "BEGIN PGP PUBLIC KEY BLOCK") {
+		return a, fmt.Errorf("input terraform-releases-key: not an armored PGP public key: paste the whole key, from its -----BEGIN PGP PUBLIC KEY BLOCK----- line to its END line")
+	}
 	if v := in("shard"); v != "" {
 		s, err := parseShard(v)
 		if err != nil {
@@ -248,6 +273,10 @@ func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
 	if a.Parallelism > 0 {
 		c.Parallelism, set["parallelism"] = a.Parallelism, true
 	}
+	if a.TerraformVersion != "" {
+		c.TerraformVersion, set["terraform-version"] = a.TerraformVersion, true
+	}
+	c.ReleasesURL, c.ReleasesKey = a.ReleasesURL, a.ReleasesKey
 	switch {
 	case a.Policy.Disabled:
 		c.Policy.Disabled, set["no-policy"] = true, true

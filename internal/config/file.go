@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myorg/drift-action/internal/tfinstall"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -37,6 +38,9 @@ type File struct {
 	// PullRequestRoots is which roots a pull request run plans: those its
 	// changes affect (PullRequestAffected, the default when "") or all.
 	PullRequestRoots string
+	// TerraformVersion is terraform-version: auto, a version or a
+	// constraint (tfinstall.ParseSetting); "" when not set.
+	TerraformVersion string
 }
 
 // Values of the pull-request-roots key.
@@ -128,6 +132,14 @@ func ParseFile(path string, data []byte) (File, error) {
 			f.Checks, err = d.str(n, "checks")
 			if err == nil && !slices.Contains(CheckLevels, f.Checks) {
 				err = d.errf(n, "checks %q: use warn, error or ignore", f.Checks)
+			}
+			return
+		},
+		"terraform-version": func(n *yaml.Node) (err error) {
+			if f.TerraformVersion, err = d.str(n, "terraform-version"); err == nil {
+				if _, perr := tfinstall.ParseSetting(f.TerraformVersion); perr != nil {
+					err = d.errf(n, "terraform-version %v", perr)
+				}
 			}
 			return
 		},

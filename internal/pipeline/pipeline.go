@@ -22,6 +22,7 @@ import (
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/tf"
+	"github.com/myorg/drift-action/internal/tfinstall"
 	"github.com/myorg/drift-action/internal/tfsource"
 )
 
@@ -43,6 +44,10 @@ type Outcome struct {
 	// policy results) is declared in the root module; addresses not found
 	// are absent.
 	Source map[string]tfsource.Pos
+	// Terraform is the executable the target was planned with (see
+	// tfinstall): apply the saved plan with the same one. It lives until
+	// Run.Close when it is a release installed by the run.
+	Terraform string
 }
 
 // Run is the outcome of planning every selected target.
@@ -114,9 +119,18 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 			return Run{}, fmt.Errorf("gatekeeper (checked before planning; fix the templates, constraints or manifests): %w", err)
 		}
 	}
+	setting, err := tfinstall.ParseSetting(c.TerraformVersion)
+	if err != nil {
+		return Run{}, fmt.Errorf("terraform-version %w", err)
+	}
 	if run.planDir, err = os.MkdirTemp("", "drift-action-plans-"); err != nil {
 		return Run{}, fmt.Errorf("detect: plan directory: %w", err)
 	}
+	// Each root's terraform is chosen before it is planned; releases are
+	// installed beside the saved plans, once per version, and removed with
+	// them.
+	binaries := tfinstall.New(tfinstall.Config{Setting: setting, Binary: c.Terraform, ReleasesURL: c.ReleasesURL,
+		ArmoredKey: c.ReleasesKey, Dir: filepath.Join(run.planDir, "terraform"), Env: c.Environ, RepoRoot: c.RepoRoot})
 
 	run.Outcomes = make([]Outcome, len(targets))
 	// Targets of one root share its .terraform directory, so they take turns;
@@ -149,7 +163,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 				defer mu.Unlock()
 				fmt.Fprintf(progress, format, args...)
 			}
-			o := planTarget(ctx, c, t, i, run.planDir, engine, logf)
+			o := planTarget(ctx, c, t, i, run.planDir, engine, binaries, logf)
 			run.Outcomes[i] = o
 			mu.Lock()
 			done++
@@ -171,7 +185,7 @@ func cancelled(t discover.Target) drift.Result {
 const heartbeat = 30 * time.Second
 
 // planTarget plans, classifies and evaluates one target.
-func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, engine *policy.Engine, logf func(string, ...any)) Outcome {
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Outcome {
 	o := Outcome{Target: t}
 	// Winning a parallelism slot races with cancellation; a target that
 	// wins it after the run was cancelled must not start terraform.
@@ -186,8 +200,22 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		timeout = t.Timeout
 	}
 	planFile := filepath.Join(planDir, strconv.Itoa(i)+"-"+safeName(t.Dir+"-"+t.Name)+".tfplan")
+	bin, err := tfinstall.Choice{Path: c.Terraform}, error(nil)
+	if binaries != nil {
+		bin, err = binaries.Choose(ctx, t.AbsDir)
+	}
+	if err != nil {
+		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace, Duration: time.Since(start)}
+		r.Fail("choose terraform: " + err.Error())
+		o.Result = r
+		return o
+	}
+	if bin.Installed {
+		logf("%s (%s): terraform %s, installed for %s\n", t.Dir, t.Name, bin.Version, bin.Why)
+	}
+	o.Terraform = bin.Path
 	out, err := tf.Run(ctx, tf.Target{Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile}, tf.Options{
-		Binary:         c.Terraform,
+		Binary:         bin.Path,
 		Env:            c.Environ,
 		PluginCacheDir: c.PluginCacheDir,
 		Timeout:        timeout,

@@ -95,6 +95,9 @@ type Target struct {
 	PoliciesEvaluated bool
 	// PlanFile is the saved plan the verdict and Policy were made from.
 	PlanFile string
+	// Terraform is the executable the plan was made with; "" is the
+	// configured one.
+	Terraform string
 }
 
 // Verdict is what happens to a target as a whole.

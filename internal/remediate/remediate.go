@@ -22,7 +22,11 @@ type Terraform struct{ Options tf.Options }
 
 // Apply runs `terraform apply PLANFILE` in the target's root and workspace.
 func (a Terraform) Apply(ctx context.Context, t Target) (tf.ApplyOutcome, error) {
-	return tf.Apply(ctx, tf.ApplyTarget{Dir: t.AbsDir, Workspace: t.Result.Workspace, PlanFile: t.PlanFile}, a.Options)
+	opts := a.Options
+	if t.Terraform != "" {
+		opts.Binary = t.Terraform // a saved plan applies only with the terraform that made it
+	}
+	return tf.Apply(ctx, tf.ApplyTarget{Dir: t.AbsDir, Workspace: t.Result.Workspace, PlanFile: t.PlanFile}, opts)
 }
 
 // Replan plans and evaluates a target again, as the pipeline does, after
@@ -33,7 +37,7 @@ type Replan func(ctx context.Context, t Target) (Target, error)
 // FromOutcome is what remediation needs from a pipeline outcome;
 // policiesEvaluated is pipeline.Run.Policies.
 func FromOutcome(o pipeline.Outcome, policiesEvaluated bool) Target {
-	return Target{AbsDir: o.Target.AbsDir, Result: o.Result, Policy: o.Policy, PoliciesEvaluated: policiesEvaluated, PlanFile: o.PlanFile}
+	return Target{AbsDir: o.Target.AbsDir, Result: o.Result, Policy: o.Policy, PoliciesEvaluated: policiesEvaluated, PlanFile: o.PlanFile, Terraform: o.Terraform}
 }
 
 // Status is what happened to a target.
