@@ -76,7 +76,7 @@ func TestClientPayloadReadByTheAction(t *testing.T) {
 		{name: "hcp terraform",
 			ev: Event{Source: SourceTFE, Trigger: "assessment:drifted", Organization: "acme", Workspace: "app-prod",
 				URL: "https://app.terraform.io/x", Summary: "HCP Terraform assessment:drifted in acme/app-prod", DeliveryID: "d"},
-			target: Target{Repo: "acme/app", Roots: []string{"infra/prod", "stacks/*/prod"}},
+			target:    Target{Repo: "acme/app", Roots: []string{"infra/prod", "stacks/*/prod"}},
 			wantRoots: []string{"infra/prod", "stacks/*/prod"}, wantSource: "HCP Terraform assessment:drifted in acme/app-prod"},
 		{name: "argo cd without roots", ev: Event{Source: SourceArgoCD, App: "guestbook", Summary: "Argo CD: guestbook is OutOfSync"},
 			target: Target{Repo: "acme/k8s"}, wantSource: "Argo CD: guestbook is OutOfSync"},
