@@ -108,6 +108,10 @@ type Failure struct {
 	Status     int    // HTTP status, e.g. 403 or 502
 	Message    string // GitHub's "message"; a sensible default if empty
 	RetryAfter string // Retry-After header, if not empty
+	// RateLimitReset, if not empty, makes the answer a primary rate limit:
+	// X-RateLimit-Remaining: 0 and X-RateLimit-Reset: RateLimitReset (Unix
+	// seconds), as GitHub sends with its 403 or 429.
+	RateLimitReset string
 	// Times is how many matching requests fail; 0 means all of them.
 	Times int
 	// AfterHandling carries the request out (state changes) before
@@ -410,6 +414,14 @@ func (s *Server) takeFailure(route string) *Failure {
 
 func (s *Server) writeFailure(w http.ResponseWriter, f *Failure) {
 	msg, doc := f.Message, f.DocumentationURL
+	if f.RateLimitReset != "" {
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", f.RateLimitReset)
+		if msg == "" {
+			msg = "API rate limit exceeded for installation."
+		}
+	}
 	switch {
 	case f.RetryAfter != "":
 		w.Header().Set("Retry-After", f.RetryAfter)
