@@ -2,8 +2,8 @@
 // discover and select the targets, plan each once with terraform, classify
 // the plan, evaluate the policies, and hand on one Outcome per target with
 // everything later stages need (the verdict, the redacted policy results,
-// the saved plan kept until the run ends, terraform's plan JSON as printed,
-// and where each resource is declared).
+// the saved plan and the file terraform printed its JSON to, both kept until
+// the run ends, and where each resource is declared).
 package pipeline
 
 import (
@@ -37,9 +37,11 @@ type Outcome struct {
 	// Run.Close so a later stage can apply exactly what was evaluated; ""
 	// when terraform did not finish planning.
 	PlanFile string
-	// PlanJSON is `terraform show -json PLANFILE` as terraform printed it;
-	// nil when the plan had nothing to detail or was never made.
-	PlanJSON []byte
+	// PlanJSONFile is the file `terraform show -json PLANFILE` printed to,
+	// byte for byte, kept until Run.Close like the plan; "" when the plan
+	// had nothing to detail or was never made. Read it when needed (it can
+	// be tens of megabytes) rather than keeping it in memory.
+	PlanJSONFile string
 	// Source says where each address the outcome reports (drift, changes,
 	// policy results) is declared in the root module; addresses not found
 	// are absent.
@@ -243,28 +245,47 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		r.Fail(opts.Redact(err.Error()))
 		return finish(r)
 	}
-	plan, err := shownPlan(out.PlanJSON, out.Plan)
-	if err != nil {
-		// terraform printed a plan its own format does not allow.
-		var r drift.Result
-		r.Fail(opts.Redact("show: " + err.Error()))
-		return finish(r)
-	}
-	r := plan.Classify(opts)
-	r.PlanFile = planFile
-	o.PlanFile, o.PlanJSON = planFile, plan.JSON
-	o = finish(r)
-	if engine != nil {
-		rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
-		prs, err := evaluate(ctx, engine, PolicyInput(plan, o.Result, rc, Masks(c.File)), c.Policy)
+	// The plan is read from terraform's file once per reading, one reading
+	// after the other (the classifier's, then the policies'), so at most
+	// one is in memory at a time.
+	readLean(out.PlanJSONFile, func() {
+		r, err := classifyFile(out.PlanJSONFile, opts)
 		if err != nil {
-			// Never a pass: the target is in error, its drift still reported.
-			o.Result.Fail(opts.Redact("policy: " + err.Error()))
+			// terraform printed a plan its own format does not allow.
+			var r drift.Result
+			r.Fail(opts.Redact("show: " + err.Error()))
+			o = finish(r)
+			return
 		}
-		o.Policy = prs
+		r.PlanFile = planFile
+		o.PlanFile, o.PlanJSONFile = planFile, out.PlanJSONFile
+		o = finish(r)
+		if engine != nil {
+			o.Policy = evaluateFile(ctx, engine, c, t, out.PlanJSONFile, &o.Result, opts)
+		}
+	})
+	if o.PlanFile == "" {
+		return o
 	}
 	o.Source = locate(t.AbsDir, o)
 	return o
+}
+
+// evaluateFile evaluates the policies over the plan JSON at path and the
+// verdict r; a plan that does not parse or an evaluation that fails puts r
+// in error (never a pass), its drift still reported.
+func evaluateFile(ctx context.Context, engine *policy.Engine, c config.Detect, t discover.Target, path string, r *drift.Result, opts drift.Options) []policy.Result {
+	raw, err := rawFile(path)
+	if err != nil {
+		r.Fail(opts.Redact("show: " + err.Error()))
+		return nil
+	}
+	rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
+	prs, err := evaluate(ctx, engine, PolicyInput(Plan{Raw: raw}, *r, rc, Masks(c.File)), c.Policy)
+	if err != nil {
+		r.Fail(opts.Redact("policy: " + err.Error()))
+	}
+	return prs
 }
 
 // locate finds where each address the outcome reports is declared.
