@@ -250,7 +250,7 @@ func TestActionInvalidInputs(t *testing.T) {
 		{"report-path outside the repository", map[string]string{"report-path": "../x.yaml"}, `input report-path: "../x.yaml" must be a file path inside the repository`},
 		{"log-path absolute", map[string]string{"log-path": "/etc/drift.yaml"}, `input log-path: "/etc/drift.yaml" must be a file path inside the repository`},
 		{"bad remediation", map[string]string{"remediation": "yolo"}, `input remediation: "yolo" is not accepted: use pr, apply, adopt or auto`},
-		{"slack not yet", map[string]string{"slack-webhook-url": "https://hooks.slack.example/x"}, "input slack-webhook-url"},
+		{"slack webhook and token", map[string]string{"slack-webhook-url": "https://hooks.slack.example/x", "slack-token": "xoxb-1"}, "inputs slack-webhook-url and slack-token are both set"},
 		{"fail-on-drift", map[string]string{"fail-on-drift": "yes"}, `input fail-on-drift: "yes" is not accepted: use true or false`},
 		{"parallelism", map[string]string{"parallelism": "0"}, `input parallelism: "0" is not accepted`},
 		{"shard", map[string]string{"shard": "3/2"}, `input shard: "3/2" is not accepted: use INDEX/COUNT`},
