@@ -24,8 +24,8 @@ type Kind string
 
 // Event kinds, in the order one target's events are posted.
 const (
-	DriftDetected   Kind = "drift-detected"  // a new drift episode
-	DriftChanged    Kind = "drift-changed"   // a different drifted set
+	DriftDetected   Kind = "drift-detected"   // a new drift episode
+	DriftChanged    Kind = "drift-changed"    // a different drifted set
 	PolicyViolation Kind = "policy-violation" // mandatory denies new or different
 	SnoozeExpired   Kind = "snooze-expired"
 	PROpened        Kind = "remediation-pr-opened"
