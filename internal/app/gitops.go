@@ -28,7 +28,7 @@ type gitopsResult struct {
 	// recordCommit the record's commit when it was pushed: Slack tells them.
 	notes        map[report.Key][]record.Note
 	recordCommit string
-	errs       []error
+	errs         []error
 }
 
 // newGitHub is the GitHub edge of remediation PRs and the record's fallback
