@@ -61,12 +61,8 @@ func Render(e Event, l Links, now time.Time) Message {
 		b.header(":no_entry: Policy violation: " + name)
 		b.text = fmt.Sprintf("Policy violation in %s: %s", name, plural(e.Counts.FailedPolicy, "mandatory deny"))
 		b.section(fmt.Sprintf("*%s* in `%s` (target `%s`) would fail the run.", plural(e.Counts.FailedPolicy, "mandatory policy deny"), esc(e.Key.Dir), esc(e.Key.Target)))
-		var s strings.Builder
-		for i, p := range e.Policies {
-			if i == MaxListed {
-				fmt.Fprintf(&s, "…and %d more: see the job summary\n", len(e.Policies)-MaxListed)
-				break
-			}
+		var items []string
+		for _, p := range e.Policies {
 			verdict := "advisory"
 			switch {
 			case p.Failed:
@@ -74,28 +70,24 @@ func Render(e Event, l Links, now time.Time) Message {
 			case p.Level != "advisory":
 				verdict = "not failing"
 			}
-			fmt.Fprintf(&s, "• %s `%s.%s` [%s, %s]", verdict, esc(p.Policy), esc(p.Rule), esc(p.Level), esc(p.Severity))
+			item := fmt.Sprintf("• %s `%s.%s` [%s, %s]", verdict, esc(p.Policy), esc(p.Rule), esc(p.Level), esc(p.Severity))
 			if p.Resource != "" {
-				fmt.Fprintf(&s, " on `%s`", esc(p.Resource))
+				item += fmt.Sprintf(" on `%s`", esc(p.Resource))
 			}
 			if p.Msg != "" {
-				fmt.Fprintf(&s, ": %s", esc(cut(oneLine(p.Msg), maxMsg)))
+				item += ": " + esc(cut(oneLine(p.Msg), maxMsg))
 			}
-			s.WriteString("\n")
+			items = append(items, item)
 		}
-		b.section(s.String())
+		b.section(bullets("", items))
 	case SnoozeExpired:
 		b.header(":alarm_clock: Snooze expired: " + name)
 		b.text = fmt.Sprintf("Snooze expired in %s: the drift it held is reported again", name)
-		var s strings.Builder
-		for i, sn := range e.Snoozes {
-			if i == MaxListed {
-				fmt.Fprintf(&s, "…and %d more: see the job summary\n", len(e.Snoozes)-MaxListed)
-				break
-			}
-			fmt.Fprintf(&s, "• Ended %s (%s): %s\n", sn.Until.UTC().Format("2006-01-02 15:04 UTC"), esc(cut(oneLine(sn.Reason), maxMsg)), addrList(sn.Resources))
+		var items []string
+		for _, sn := range e.Snoozes {
+			items = append(items, fmt.Sprintf("• Ended %s (%s): %s", sn.Until.UTC().Format("2006-01-02 15:04 UTC"), esc(cut(oneLine(sn.Reason), maxMsg)), addrList(sn.Resources)))
 		}
-		b.section("The drift these snoozes held is drift again; extend the snooze in drift.yaml or fix the drift.\n" + s.String())
+		b.section(bullets("The drift these snoozes held is drift again; extend the snooze in drift.yaml or fix the drift.\n", items))
 	case PROpened:
 		b.header(":arrow_heading_up: Remediation PR opened: " + name)
 		b.text = fmt.Sprintf("Remediation pull request opened for %s", name)
@@ -204,20 +196,15 @@ func (b *builder) driftBody(e Event, now time.Time) {
 	}
 	b.section(s)
 	if len(e.Resources) > 0 {
-		var r strings.Builder
-		r.WriteString("*Top resources*\n")
-		for i, res := range e.Resources {
-			if i == MaxListed {
-				fmt.Fprintf(&r, "…and %d more: see the job summary\n", len(e.Resources)-MaxListed)
-				break
-			}
-			fmt.Fprintf(&r, "• `%s` %s", esc(res.Address), res.Action)
+		var items []string
+		for _, res := range e.Resources {
+			item := fmt.Sprintf("• `%s` %s", esc(res.Address), res.Action)
 			if res.Severity != "" {
-				fmt.Fprintf(&r, " · severity *%s*", esc(res.Severity))
+				item += fmt.Sprintf(" · severity *%s*", esc(res.Severity))
 			}
-			r.WriteString("\n")
+			items = append(items, item)
 		}
-		b.section(r.String())
+		b.section(bullets("*Top resources*\n", items))
 	}
 	if age := ageOf(e.Since, now); age != "" {
 		b.context(fmt.Sprintf("Drifting for %s (since %s)", age, e.Since.UTC().Format("2006-01-02 15:04 UTC")))
@@ -254,19 +241,40 @@ func target(e Event) string {
 	return fmt.Sprintf("%s (%s)", e.Key.Dir, e.Key.Target)
 }
 
+// addrList names addresses inline, within a share of a section.
 func addrList(as []string) string {
-	var parts []string
+	var s strings.Builder
 	for i, a := range as {
-		if i == MaxListed {
-			parts = append(parts, fmt.Sprintf("and %d more (see the job summary)", len(as)-MaxListed))
+		item := "`" + esc(cut(a, 300)) + "`"
+		if i == MaxListed || s.Len()+len(item) > MaxSectionText/4 {
+			fmt.Fprintf(&s, " and %d more (see the job summary)", len(as)-i)
 			break
 		}
-		parts = append(parts, "`"+esc(a)+"`")
+		if i > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString(item)
 	}
-	if len(parts) == 0 {
+	if s.Len() == 0 {
 		return "(none)"
 	}
-	return strings.Join(parts, ", ")
+	return s.String()
+}
+
+// bullets lists items after head, one a line, as many as MaxListed and
+// a section hold, and counts the rest with a pointer to the job summary.
+func bullets(head string, items []string) string {
+	var s strings.Builder
+	s.WriteString(head)
+	for i, item := range items {
+		item = cut(item, MaxSectionText/2)
+		if i == MaxListed || s.Len()+len(item)+80 > MaxSectionText {
+			fmt.Fprintf(&s, "…and %d more: see the job summary\n", len(items)-i)
+			break
+		}
+		s.WriteString(item + "\n")
+	}
+	return s.String()
 }
 
 func link(url, label string) string {
