@@ -87,9 +87,11 @@ func fenced(text string) string {
 // summary, annotations, outputs and the pull request.
 func runAction(ctx context.Context, env config.Env, log *actions.Log) error {
 	a, err := config.ParseAction(env)
-	if a.Token != "" {
-		if merr := log.Mask(a.Token); merr != nil {
-			return merr
+	for _, secret := range []string{a.Token, a.Slack.WebhookURL, a.Slack.Token} {
+		if secret != "" {
+			if merr := log.Mask(secret); merr != nil {
+				return merr
+			}
 		}
 	}
 	if err != nil {

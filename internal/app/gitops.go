@@ -24,7 +24,11 @@ import (
 type gitopsResult struct {
 	reportPath string // set when the record was committed
 	prURL      string // the first remediation pull request opened or updated
-	errs       []error
+	// notes are what the run did per target (heals, pull requests), and
+	// recordCommit the record's commit when it was pushed: Slack tells them.
+	notes        map[report.Key][]record.Note
+	recordCommit string
+	errs         []error
 }
 
 // newGitHub is the GitHub edge of remediation PRs and the record's fallback
@@ -94,7 +98,8 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		}
 	}
 
-	path, err := commitRecord(ctx, a, ev, *doc, notes, healed, started, log, &doc.Activity)
+	g.notes = notes
+	path, err := commitRecord(ctx, a, ev, *doc, notes, healed, started, log, &doc.Activity, &g.recordCommit)
 	if err != nil {
 		g.errs = append(g.errs, fmt.Errorf("record: %w", err))
 	} else if path != "" {
@@ -236,7 +241,7 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.D
 // commitRecord writes the DriftReport resources and appends the log, on the
 // branch's tip, regenerated on every retry. A push refused by branch
 // protection goes to a branch and a pull request instead.
-func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc report.Document, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, log *actions.Log, activity *[]string) (string, error) {
+func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc report.Document, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, log *actions.Log, activity *[]string, commit *string) (string, error) {
 	targets := recordTargets(doc, notes)
 	for i, t := range targets {
 		if healed[report.Key{Dir: t.Root, Target: t.Target}] {
@@ -302,7 +307,7 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 	case err != nil:
 		return "", err
 	}
-	_ = res
+	*commit = res.Commit
 	return a.ReportPath, nil
 }
 

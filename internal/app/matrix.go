@@ -139,7 +139,7 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		// The shards hand their results here; the matrix records once.
 		if ev.ReadsOnly() {
 			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
-		} else if path, err := commitRecord(ctx, a, ev, doc, nil, nil, time.Now(), log, &doc.Activity); err != nil {
+		} else if path, err := commitRecord(ctx, a, ev, doc, nil, nil, time.Now(), log, &doc.Activity, new(string)); err != nil {
 			g.errs = append(g.errs, fmt.Errorf("record: %w", err))
 		} else if path != "" {
 			g.reportPath = path

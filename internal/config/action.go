@@ -32,6 +32,7 @@ var ActionDefaults = map[string]string{
 	"slack-webhook-url":   "",
 	"slack-token":         "",
 	"slack-channel":       "",
+	"slack-heartbeat":     "false",
 	"fail-on-drift":       "false",
 	"parallelism":         "",
 	"terraform-binary":    "terraform",
@@ -79,12 +80,25 @@ type Action struct {
 	SummaryFile    string
 	Environ        []string
 	PluginCacheDir string
+	Slack          Slack
 
 	// TerraformVersion, ReleasesURL and ReleasesKey are the inputs
 	// terraform-version ("" leaves it to drift.yaml), terraform-releases-url
 	// and terraform-releases-key.
 	TerraformVersion, ReleasesURL, ReleasesKey string
 }
+
+// Slack is where the action posts lifecycle messages: an incoming webhook,
+// or a bot token with a channel (threads and updates need the token).
+type Slack struct {
+	WebhookURL string // secret
+	Token      string // secret
+	Channel    string
+	Heartbeat  bool // post "checked N targets" when nothing changed
+}
+
+// Enabled reports whether any Slack destination is configured.
+func (s Slack) Enabled() bool { return s.WebhookURL != "" || s.Token != "" }
 
 // Shard is this job's part of a matrix run: Index of Count, 1-based.
 type Shard struct{ Index, Count int }
@@ -160,10 +174,9 @@ func ParseAction(env Env) (Action, error) {
 		}
 		*p = filepath.ToSlash(filepath.Clean(v))
 	}
-	for _, name := range []string{"slack-webhook-url", "slack-token", "slack-channel"} {
-		if in(name) != "" {
-			return a, ErrNotYet{name, "(set)"}
-		}
+	a.Slack = Slack{WebhookURL: in("slack-webhook-url"), Token: in("slack-token"), Channel: in("slack-channel")}
+	if err := a.Slack.check(in("slack-heartbeat")); err != nil {
+		return a, err
 	}
 	switch v := in("record"); v {
 	case "true":
@@ -227,6 +240,30 @@ func ParseAction(env Env) (Action, error) {
 		return a, fmt.Errorf("input policies: \"none\" cannot be combined with other entries")
 	}
 	return a, nil
+}
+
+// check validates the Slack inputs; values are never quoted: they are secrets.
+func (s *Slack) check(heartbeat string) error {
+	switch heartbeat {
+	case "true":
+		s.Heartbeat = true
+	case "false":
+	default:
+		return fmt.Errorf("input slack-heartbeat: %q is not accepted: use true or false", heartbeat)
+	}
+	switch {
+	case s.WebhookURL != "" && s.Token != "":
+		return fmt.Errorf("inputs slack-webhook-url and slack-token are both set: use one (a bot token with slack-channel threads and updates messages; a webhook posts one message per event)")
+	case s.Token != "" && s.Channel == "":
+		return fmt.Errorf("input slack-token needs slack-channel: set it to the channel ID (e.g. C0123456789) or name the bot posts to")
+	case s.Channel != "" && s.Token == "":
+		return fmt.Errorf("input slack-channel is set without slack-token: a webhook's channel is fixed when it is created; remove slack-channel or use a bot token")
+	case s.WebhookURL != "" && !strings.HasPrefix(s.WebhookURL, "https://"):
+		return fmt.Errorf("input slack-webhook-url is not an https:// URL (value not shown: it is a secret): copy the incoming webhook URL from the Slack app's settings")
+	case s.Token != "" && !strings.HasPrefix(s.Token, "xoxb-") && !strings.HasPrefix(s.Token, "xoxp-"):
+		return fmt.Errorf("input slack-token is not a Slack bot token (value not shown: it is a secret): use the app's Bot User OAuth Token, which starts with xoxb-")
+	}
+	return nil
 }
 
 func parseShard(v string) (Shard, error) {
