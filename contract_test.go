@@ -118,7 +118,7 @@ func TestActionMetadata(t *testing.T) {
 	meta, root := readAction(t)
 
 	defaults := map[string]string{}
-	var notOptional, noInputDescription, noOutputDescription, notYetUndocumented []string
+	var notOptional, noInputDescription, noOutputDescription []string
 	for name, in := range meta.Inputs {
 		switch {
 		case in.Default == nil:
@@ -138,14 +138,7 @@ func TestActionMetadata(t *testing.T) {
 			noOutputDescription = append(noOutputDescription, name)
 		}
 	}
-	// Inputs whose features have not shipped are accepted but rejected at
-	// run time (config.ErrNotYet); their descriptions must say so.
-	for _, name := range []string{"slack-webhook-url", "slack-token", "slack-channel"} {
-		if !strings.Contains(meta.Inputs[name].Description, "not available yet") {
-			notYetUndocumented = append(notYetUndocumented, name)
-		}
-	}
-	for _, s := range [][]string{notOptional, noInputDescription, noOutputDescription, notYetUndocumented} {
+	for _, s := range [][]string{notOptional, noInputDescription, noOutputDescription} {
 		sort.Strings(s)
 	}
 	var exprs []string
@@ -172,7 +165,6 @@ func TestActionMetadata(t *testing.T) {
 		{"inputs not declared required: false", []string(nil), notOptional},
 		{"inputs without a description", []string(nil), noInputDescription},
 		{"outputs without a description", []string(nil), noOutputDescription},
-		{"not-yet inputs whose description omits \"not available yet\"", []string(nil), notYetUndocumented},
 		{"expressions in action.yml", []string{"inputs.github-token.default"}, exprs},
 		{"matrix is an output (mode list)", true, slices.Contains(config.ActionOutputs, "matrix")},
 	}

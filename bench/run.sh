@@ -299,7 +299,7 @@ t.join()
 open(out, "a").write(f"{peak}\n")
 sys.exit(rc)
 PY
-run_drift_da() { measure drift_da 2 python3 "$HWM_PY" "$RUN/drift_da.own" "$DA" detect --format json "$DRIFTD"; }
+run_drift_da() { measure drift_da 4 python3 "$HWM_PY" "$RUN/drift_da.own" "$DA" detect --format json "$DRIFTD"; }
 run_drift_tf() {
 	measure drift_tf 0 sh -c 'cd "$1" && "$2" plan -input=false -out="$3" >/dev/null && exec "$4" -f %M -a -o "$5" "$2" show -json "$3" >"$6"' \
 		sh "$DRIFTD" "$TF" "$RUN/drift.tfplan" "$GTIME" "$RUN/drift_show.rss" "$RUN/drift-plan.json"

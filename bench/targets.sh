@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Targets of one root, before and after per-target data directories.
-# See bench/README.md, section 4 ("Targets of one root in parallel").
+# See bench/README.md, section 5 ("Targets of one root in parallel").
 #
 #   bash bench/targets.sh
 #

@@ -87,9 +87,11 @@ func fenced(text string) string {
 // summary, annotations, outputs and the pull request.
 func runAction(ctx context.Context, env config.Env, log *actions.Log) error {
 	a, err := config.ParseAction(env)
-	if a.Token != "" {
-		if merr := log.Mask(a.Token); merr != nil {
-			return merr
+	for _, secret := range []string{a.Token, a.Slack.WebhookURL, a.Slack.Token} {
+		if secret != "" {
+			if merr := log.Mask(secret); merr != nil {
+				return merr
+			}
 		}
 	}
 	if err != nil {
@@ -116,12 +118,18 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	if err := log.Printf("drift-action: planning (%s)\n", describeEvent(ev)); err != nil {
 		return err
 	}
+	if err := pullRequestChanges(ctx, a, ev, &c, log); err != nil {
+		return err
+	}
 	// Progress goes straight to the log: directory names and terraform's
 	// words are untrusted, and the log never runs commands from them.
 	started := time.Now() // the run's time: snoozes expire against it
 	run, err := detect(ctx, c, log)
 	defer run.Close()
 	if err != nil {
+		return err
+	}
+	if err := logSelection(log, run.Selection); err != nil {
 		return err
 	}
 	doc := document(run, c.File, started)

@@ -44,6 +44,7 @@ func document(run pipeline.Run, f config.File, now time.Time) report.Document {
 		doc = report.WithPolicies(results, pols)
 	}
 	doc.ApplyCheckLevel(drift.CheckLevel(f.Checks))
+	doc.Selection = selectionReport(run.Selection)
 	return doc
 }
 

@@ -24,7 +24,11 @@ import (
 type gitopsResult struct {
 	reportPath string // set when the record was committed
 	prURL      string // the first remediation pull request opened or updated
-	errs       []error
+	// notes are what the run did per target (heals, pull requests), and
+	// recordCommit the record's commit when it was pushed: Slack tells them.
+	notes        map[report.Key][]record.Note
+	recordCommit string
+	errs         []error
 }
 
 // newGitHub is the GitHub edge of remediation PRs and the record's fallback
@@ -94,7 +98,8 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		}
 	}
 
-	path, err := commitRecord(ctx, a, ev, *doc, notes, healed, started, log)
+	g.notes = notes
+	path, err := commitRecord(ctx, a, ev, *doc, notes, healed, started, log, &doc.Activity, &g.recordCommit)
 	if err != nil {
 		g.errs = append(g.errs, fmt.Errorf("record: %w", err))
 	} else if path != "" {
@@ -210,7 +215,7 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.D
 	}
 	outs, err := remedypr.Sync(ctx, gh, remedypr.Config{
 		Owner: owner, Repo: repo, Base: a.RefName, Strategy: strategy,
-		MaxOpen: c.File.Remediation.MaxOpenPRs, RepoRoot: c.RepoRoot,
+		MaxOpen: c.File.Remediation.OpenPRCap(), RepoRoot: c.RepoRoot,
 		Redact: drift.Options{MaskValues: c.File.MaskValues}.Redact,
 		Run:    remedypr.Run{URL: runURL(a), SHA: a.SHA},
 	}, targets)
@@ -236,7 +241,7 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.D
 // commitRecord writes the DriftReport resources and appends the log, on the
 // branch's tip, regenerated on every retry. A push refused by branch
 // protection goes to a branch and a pull request instead.
-func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc report.Document, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, log *actions.Log) (string, error) {
+func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc report.Document, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, log *actions.Log, activity *[]string, commit *string) (string, error) {
 	targets := recordTargets(doc, notes)
 	for i, t := range targets {
 		if healed[report.Key{Dir: t.Root, Target: t.Target}] {
@@ -267,6 +272,7 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 	allowed, why := gitrepo.WriteAllowed(ev.Name, ev.Fork)
 	repo := gitrepo.New(a.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{a.Token},
 		Logf: func(format string, args ...any) { log.Printf("drift-action: "+format+"\n", args...) }})
+	var lastLog []byte // the log as last regenerated, for drift ages
 	res, err := repo.Commit(ctx, gitrepo.Change{
 		Files: []string{a.ReportPath, a.LogPath},
 		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
@@ -275,9 +281,13 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 				return nil, "", err
 			}
 			logBytes := append(append([]byte{}, cur[a.LogPath]...), r.LogAppend...)
+			lastLog = logBytes
 			return map[string][]byte{a.ReportPath: r.Report, a.LogPath: logBytes}, msg, nil
 		},
 	})
+	if err == nil || errors.As(err, new(*gitrepo.PushRefusedError)) {
+		*activity = append(*activity, driftAges(a.LogPath, lastLog, targets, started)...)
+	}
 	var refused *gitrepo.PushRefusedError
 	switch {
 	case errors.Is(err, gitrepo.ErrReadOnly):
@@ -297,7 +307,7 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 	case err != nil:
 		return "", err
 	}
-	_ = res
+	*commit = res.Commit
 	return a.ReportPath, nil
 }
 
@@ -318,4 +328,39 @@ func recordPR(ctx context.Context, a config.Action, branch, base, msg string) (s
 		return "", err
 	}
 	return pr.HTMLURL, nil
+}
+
+// maxAges bounds the "drifted for" lines in a summary.
+const maxAges = 20
+
+// driftAges says, from the log, how long each resource still drifted has
+// been: "fakecloud_instance.web in infra/app (default) drifted for 3 days".
+func driftAges(path string, logBytes []byte, targets []record.Target, now time.Time) []string {
+	if len(logBytes) == 0 {
+		return nil
+	}
+	l, err := record.ParseLog(path, logBytes)
+	if err != nil {
+		return nil // the record step already reported a bad log
+	}
+	var out []string
+	more := 0
+	for _, t := range targets {
+		info := l.Drift(t.Root, t.Target)
+		for _, r := range t.Drift {
+			since, ok := info.Resources[r.Address]
+			if !ok {
+				continue
+			}
+			if len(out) == maxAges {
+				more++
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s in %s (%s) drifted for %s", r.Address, t.Root, t.Target, record.Age(now.Sub(since))))
+		}
+	}
+	if more > 0 {
+		out = append(out, fmt.Sprintf("and %d more drifted resource(s): their ages are in the report file", more))
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/myorg/drift-action/internal/github/githubtest"
+	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tftest"
 	"go.yaml.in/yaml/v3"
 )
@@ -97,6 +98,9 @@ func TestActionRecordCommitsReportAndLog(t *testing.T) {
 	}
 	if got := logKinds(t, remoteFile(t, remote, "drift/drift-log.yaml")); len(got) == 0 || got[0] != "detected" {
 		t.Errorf("log events %v, want detected first", got)
+	}
+	if !strings.Contains(res.summary, "fakecloud_instance.web in infra/app (default) drifted for less than a minute") {
+		t.Errorf("the summary does not give the drift age from the log:\n%s", res.summary)
 	}
 	if !strings.Contains(res.summary, "recorded drift/drift-report.yaml") {
 		t.Errorf("the summary does not say what was recorded:\n%s", res.summary)
@@ -202,5 +206,27 @@ func TestActionRecordNeverWritesForPullRequestTarget(t *testing.T) {
 	}
 	if !annotated(res.stdout, "warning", "wrote nothing") {
 		t.Errorf("no warning says why nothing was written:\n%s", res.stdout)
+	}
+}
+
+// In a matrix the aggregate job records once, for every shard's targets.
+func TestActionAggregateRecordsOnce(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	remote := gitWorkspace(t, ws)
+	writeShard(t, ws, "job1", shardDoc("42", &report.Shard{Index: 1, Count: 2}, "stacks/a"))
+	writeShard(t, ws, "job2", shardDoc("42", &report.Shard{Index: 2, Count: 2}, "stacks/b"))
+	res := runnerRun{t: t, workspace: ws, event: "schedule", vars: gitopsVars, inputs: map[string]string{"mode": "aggregate", "record": "true"}}.run()
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	rep := remoteFile(t, remote, "drift/drift-report.yaml")
+	for _, w := range []string{"root: stacks/a", "root: stacks/b"} {
+		if !strings.Contains(rep, w) {
+			t.Errorf("the merged record lacks %q:\n%s", w, rep)
+		}
+	}
+	if res.outputs["report-path"] != "drift/drift-report.yaml" {
+		t.Errorf("output report-path = %q", res.outputs["report-path"])
 	}
 }

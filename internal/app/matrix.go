@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
@@ -32,10 +33,15 @@ func origin(a config.Action) *report.Origin {
 // actionList writes the matrix of shards for a fan-out: each job runs
 // detect with shard: ${{ matrix.shard }}.
 // The matrix covers the targets detect would plan for the same event: a
-// drift-detected dispatch's roots only (discover.Select, as in detect).
+// drift-detected dispatch's roots only, and on a pull request the roots its
+// changes affect (discover.Choose, as in detect). With none to plan, one job
+// still runs to report so.
 func actionList(ctx context.Context, a config.Action, ev config.Event, env config.Env, log *actions.Log) error {
 	c, err := config.ActionDetect(a, ev, env)
 	if err != nil {
+		return err
+	}
+	if err := pullRequestChanges(ctx, a, ev, &c, log); err != nil {
 		return err
 	}
 	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
@@ -43,7 +49,12 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 		return err
 	}
 	// Every job splits the same selection; the shard is each job's own.
-	if targets, err = discover.Select(targets, c.RepoRoot, c.OnlyRoots, config.Shard{}); err != nil {
+	c.Shard = config.Shard{}
+	targets, sel, err := discover.Choose(targets, c)
+	if err != nil {
+		return err
+	}
+	if err := logSelection(log, sel); err != nil {
 		return err
 	}
 	size := c.File.ShardSize
@@ -53,6 +64,11 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 	jobs := (len(targets) + size - 1) / size
 	if jobs > maxMatrixJobs {
 		jobs = maxMatrixJobs
+	}
+	if jobs == 0 {
+		// GitHub refuses an empty matrix; one job reports that nothing
+		// needed planning.
+		jobs = 1
 	}
 	type job struct {
 		Shard   string `json:"shard"`
@@ -118,7 +134,19 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		return err
 	}
 	a.Shard = config.Shard{}
-	return publish(ctx, a, ev, doc, log, gitopsResult{})
+	var g gitopsResult
+	if a.Record {
+		// The shards hand their results here; the matrix records once.
+		if ev.ReadsOnly() {
+			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
+		} else if path, err := commitRecord(ctx, a, ev, doc, nil, nil, time.Now(), log, &doc.Activity, new(string)); err != nil {
+			g.errs = append(g.errs, fmt.Errorf("record: %w", err))
+		} else if path != "" {
+			g.reportPath = path
+			doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
+		}
+	}
+	return publish(ctx, a, ev, doc, log, g)
 }
 
 // findResults expands the results globs (with ** for any depth) under the

@@ -95,7 +95,6 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 		return fmt.Errorf("policy check: %s: %w (pass the output of terraform show -json PLANFILE)", c.Plan, err)
 	}
 	data = nil // the parsed plan is all we keep: plans can be tens of megabytes
-	plan.JSON = nil
 	checked, err := pipeline.Check(ctx, engine, plan, policy.RunContext{Event: "cli", Root: filepath.Dir(c.Plan), Target: "default"}, c.Policy, c.File)
 	if err != nil {
 		return fmt.Errorf("policy check: %w", err)

@@ -30,7 +30,14 @@ type publication struct {
 	commentURL string
 	gitops     gitopsResult // what modes record and remediate did
 	failed     []sinkError
+	warned     []sinkError // sinks that failed without failing the run
 }
+
+// sinkWarning is a sink's failure that must not fail the run (Slack): it
+// becomes a warning annotation and a line in the job summary.
+type sinkWarning struct{ error }
+
+func (w sinkWarning) Unwrap() error { return w.error }
 
 type sinkError struct {
 	sink string
@@ -51,6 +58,7 @@ var sinks = []sink{
 	{"annotations", (*publication).annotate},
 	{"result file", (*publication).writeResult},
 	{"pull request comment", (*publication).comment},
+	{"slack", (*publication).slack},
 	{"outputs", (*publication).outputs},
 	{"job summary", (*publication).summary},
 }
@@ -65,7 +73,12 @@ func publish(ctx context.Context, a config.Action, ev config.Event, doc report.D
 		p.failed = append(p.failed, sinkError{"gitops", err})
 	}
 	for _, s := range sinks {
-		if err := s.run(p, ctx); err != nil {
+		var w sinkWarning
+		switch err := s.run(p, ctx); {
+		case errors.As(err, &w):
+			p.warned = append(p.warned, sinkError{s.name, w.error})
+			log.Annotate(actions.Annotation{Level: "warning", Title: "drift-action: " + s.name + " failed", Msg: w.Error()})
+		case err != nil:
 			p.failed = append(p.failed, sinkError{s.name, err})
 		}
 	}
@@ -393,6 +406,9 @@ func (p *publication) summary(context.Context) error {
 	var sum bytes.Buffer
 	for _, f := range p.failed {
 		fmt.Fprintf(&sum, "> [!WARNING]\n> **%s failed** (the rest of the report is below):\n\n%s\n", f.sink, fenced(f.err.Error()))
+	}
+	for _, f := range p.warned {
+		fmt.Fprintf(&sum, "> [!WARNING]\n> **%s failed**; the run's verdict, record and heal stand:\n\n%s\n", f.sink, fenced(f.err.Error()))
 	}
 	if err := report.JobSummary(&sum, p.doc, report.Links{Run: runURL(a), Comment: p.commentURL, ResultJSON: p.resultPath, Source: p.ev.Source, Shard: a.Shard.String()}, report.StepSummaryLimit-sum.Len()); err != nil {
 		return err

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/tfinstall"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -22,6 +24,7 @@ var ActionDefaults = map[string]string{
 	"policies":            "", // empty: as drift.yaml says, like the CLI
 	"policy-overrides":    "",
 	"manifests":           "",
+	"record":              "false",
 	"report-path":         "drift/drift-report.yaml",
 	"log-path":            "drift/drift-log.yaml",
 	"github-token":        "${{ github.token }}",
@@ -29,11 +32,16 @@ var ActionDefaults = map[string]string{
 	"slack-webhook-url":   "",
 	"slack-token":         "",
 	"slack-channel":       "",
+	"slack-heartbeat":     "false",
 	"fail-on-drift":       "false",
 	"parallelism":         "",
 	"terraform-binary":    "terraform",
 	"shard":               "",
 	"results":             "drift-results/**/*.json",
+
+	"terraform-version":      "", // empty: drift.yaml's terraform-version, else auto
+	"terraform-releases-url": tfinstall.DefaultReleasesURL,
+	"terraform-releases-key": "",
 }
 
 // ActionOutputs are the outputs the action sets.
@@ -51,6 +59,7 @@ type Action struct {
 	Token          string
 	CommentAuthor  string // the login the token comments as; "" finds it
 	Remediation    string // pr, apply, adopt or auto; "" leaves it to drift.yaml
+	Record         bool   // mode aggregate: commit the merged record too
 	ReportPath     string // the DriftReport file mode record writes (slash-separated, in the repository)
 	LogPath        string // the append-only drift log beside it
 	RefName        string // GITHUB_REF_NAME: the branch the run checked out
@@ -71,7 +80,25 @@ type Action struct {
 	SummaryFile    string
 	Environ        []string
 	PluginCacheDir string
+	Slack          Slack
+
+	// TerraformVersion, ReleasesURL and ReleasesKey are the inputs
+	// terraform-version ("" leaves it to drift.yaml), terraform-releases-url
+	// and terraform-releases-key.
+	TerraformVersion, ReleasesURL, ReleasesKey string
 }
+
+// Slack is where the action posts lifecycle messages: an incoming webhook,
+// or a bot token with a channel (threads and updates need the token).
+type Slack struct {
+	WebhookURL string // secret
+	Token      string // secret
+	Channel    string
+	Heartbeat  bool // post "checked N targets" when nothing changed
+}
+
+// Enabled reports whether any Slack destination is configured.
+func (s Slack) Enabled() bool { return s.WebhookURL != "" || s.Token != "" }
 
 // Shard is this job's part of a matrix run: Index of Count, 1-based.
 type Shard struct{ Index, Count int }
@@ -147,10 +174,19 @@ func ParseAction(env Env) (Action, error) {
 		}
 		*p = filepath.ToSlash(filepath.Clean(v))
 	}
-	for _, name := range []string{"slack-webhook-url", "slack-token", "slack-channel"} {
-		if in(name) != "" {
-			return a, ErrNotYet{name, "(set)"}
+	a.Slack = Slack{WebhookURL: in("slack-webhook-url"), Token: in("slack-token"), Channel: in("slack-channel")}
+	if err := a.Slack.check(in("slack-heartbeat")); err != nil {
+		return a, err
+	}
+	switch v := in("record"); v {
+	case "true":
+		if a.Mode != "aggregate" {
+			return a, fmt.Errorf("input record: \"true\" applies to mode aggregate only; use mode record (or remediate) to record a detect run")
 		}
+		a.Record = true
+	case "false":
+	default:
+		return a, fmt.Errorf("input record: %q is not accepted: use true or false", v)
 	}
 	switch v := in("fail-on-drift"); v {
 	case "true":
@@ -165,6 +201,20 @@ func ParseAction(env Env) (Action, error) {
 			return a, fmt.Errorf("input parallelism: %q is not accepted: use a whole number of at least 1, or leave it empty for one per CPU", v)
 		}
 		a.Parallelism = n
+	}
+	if v := in("terraform-version"); v != "" {
+		if _, err := tfinstall.ParseSetting(v); err != nil {
+			return a, fmt.Errorf("input terraform-version: %w", err)
+		}
+		a.TerraformVersion = v
+	}
+	a.ReleasesURL = in("terraform-releases-url")
+	if u, err := url.Parse(a.ReleasesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return a, fmt.Errorf("input terraform-releases-url: %q is not accepted: use the base URL of a releases site or a mirror with its layout, e.g. %s", a.ReleasesURL, tfinstall.DefaultReleasesURL)
+	}
+	a.ReleasesKey = strings.TrimSpace(gha.GetInput("terraform-releases-key"))
+	if a.ReleasesKey != "" && !strings.Contains(a.ReleasesKey, "BEGIN PGP PUBLIC KEY BLOCK") {
+		return a, fmt.Errorf("input terraform-releases-key: not an armored PGP public key: paste the whole key, from its -----BEGIN PGP PUBLIC KEY BLOCK----- line to its END line")
 	}
 	if v := in("shard"); v != "" {
 		s, err := parseShard(v)
@@ -190,6 +240,30 @@ func ParseAction(env Env) (Action, error) {
 		return a, fmt.Errorf("input policies: \"none\" cannot be combined with other entries")
 	}
 	return a, nil
+}
+
+// check validates the Slack inputs; values are never quoted: they are secrets.
+func (s *Slack) check(heartbeat string) error {
+	switch heartbeat {
+	case "true":
+		s.Heartbeat = true
+	case "false":
+	default:
+		return fmt.Errorf("input slack-heartbeat: %q is not accepted: use true or false", heartbeat)
+	}
+	switch {
+	case s.WebhookURL != "" && s.Token != "":
+		return fmt.Errorf("inputs slack-webhook-url and slack-token are both set: use one (a bot token with slack-channel threads and updates messages; a webhook posts one message per event)")
+	case s.Token != "" && s.Channel == "":
+		return fmt.Errorf("input slack-token needs slack-channel: set it to the channel ID (e.g. C0123456789) or name the bot posts to")
+	case s.Channel != "" && s.Token == "":
+		return fmt.Errorf("input slack-channel is set without slack-token: a webhook's channel is fixed when it is created; remove slack-channel or use a bot token")
+	case s.WebhookURL != "" && !strings.HasPrefix(s.WebhookURL, "https://"):
+		return fmt.Errorf("input slack-webhook-url is not an https:// URL (value not shown: it is a secret): copy the incoming webhook URL from the Slack app's settings")
+	case s.Token != "" && !strings.HasPrefix(s.Token, "xoxb-") && !strings.HasPrefix(s.Token, "xoxp-"):
+		return fmt.Errorf("input slack-token is not a Slack bot token (value not shown: it is a secret): use the app's Bot User OAuth Token, which starts with xoxb-")
+	}
+	return nil
 }
 
 func parseShard(v string) (Shard, error) {
@@ -236,6 +310,10 @@ func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
 	if a.Parallelism > 0 {
 		c.Parallelism, set["parallelism"] = a.Parallelism, true
 	}
+	if a.TerraformVersion != "" {
+		c.TerraformVersion, set["terraform-version"] = a.TerraformVersion, true
+	}
+	c.ReleasesURL, c.ReleasesKey = a.ReleasesURL, a.ReleasesKey
 	switch {
 	case a.Policy.Disabled:
 		c.Policy.Disabled, set["no-policy"] = true, true

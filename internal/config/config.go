@@ -94,7 +94,16 @@ type Detect struct {
 	Event          string   // what started the run: cli, schedule, pull_request, ...
 	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
 	Shard          Shard    // this job's part of a matrix run
+	Changes        *Changes // a pull request's changed files: plan only the roots they affect; nil plans all
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
+
+	// TerraformVersion is which terraform each root is planned with:
+	// auto (""), a version or a constraint (tfinstall.ParseSetting).
+	TerraformVersion string
+	// ReleasesURL and ReleasesKey are where terraform releases are
+	// downloaded from and the armored key their SHA256SUMS are signed
+	// with; "" is HashiCorp's releases site and key.
+	ReleasesURL, ReleasesKey string
 }
 
 // Formats accepted by --format.
@@ -189,6 +198,9 @@ func resolveDetect(c *Detect, configPath string, set map[string]bool, env Env) e
 	}
 	if !set["terraform"] && f.Terraform != "" {
 		c.Terraform = f.Terraform
+	}
+	if !set["terraform-version"] && f.TerraformVersion != "" {
+		c.TerraformVersion = f.TerraformVersion
 	}
 	if err := resolvePolicy(&c.Policy, f.Policy, set); err != nil {
 		return err

@@ -16,6 +16,7 @@ type Event struct {
 	Target   bool // pull_request_target: never write
 	HeadRef  string
 	HeadSHA  string // pull_request.head.sha: the commit planned, not the merge commit
+	BaseSHA  string // pull_request.base.sha: the base branch's commit the pull request was compared with
 	PRTitle  string
 	PRLabels []string
 	// LabelAdded and LabelBy: the label a `labeled` event added and who
@@ -59,6 +60,7 @@ func ParseEvent(name, path string) (Event, error) {
 				} `json:"repo"`
 			} `json:"head"`
 			Base struct {
+				SHA  string `json:"sha"`
 				Repo *struct {
 					FullName string `json:"full_name"`
 				} `json:"repo"`
@@ -88,6 +90,7 @@ func ParseEvent(name, path string) (Event, error) {
 		ev.PRTitle = p.PullRequest.Title
 		ev.HeadRef = p.PullRequest.Head.Ref
 		ev.HeadSHA = p.PullRequest.Head.SHA
+		ev.BaseSHA = p.PullRequest.Base.SHA
 		head, base := p.PullRequest.Head.Repo, p.PullRequest.Base.Repo
 		// A deleted fork has no head repo: treat it as a fork, never trust it.
 		ev.Fork = head == nil || base == nil || !strings.EqualFold(head.FullName, base.FullName)

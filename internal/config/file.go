@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myorg/drift-action/internal/tfinstall"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -34,7 +35,19 @@ type File struct {
 	Remediation Remediation
 	// Snoozes accept known drift until a date (the snooze key).
 	Snoozes []Snooze
+	// PullRequestRoots is which roots a pull request run plans: those its
+	// changes affect (PullRequestAffected, the default when "") or all.
+	PullRequestRoots string
+	// TerraformVersion is terraform-version: auto, a version or a
+	// constraint (tfinstall.ParseSetting); "" when not set.
+	TerraformVersion string
 }
+
+// Values of the pull-request-roots key.
+const (
+	PullRequestAffected = "affected"
+	PullRequestAll      = "all"
+)
 
 // Snooze is one entry of the snooze key: drift on resources matching
 // Address (and, when Paths are given, only those attributes) in roots
@@ -58,7 +71,11 @@ type Root struct {
 	Targets []Target
 	Ignore  []IgnoreRule
 	Timeout time.Duration
-	Line    int
+	// DependsOn are globs of repository paths (files or directories) a
+	// change to which affects the root on a pull request, beyond its own
+	// directory, its local modules and its targets' files.
+	DependsOn []string
+	Line      int
 }
 
 // Target is one way of planning a root: a workspace and/or var-files, e.g. a
@@ -122,10 +139,25 @@ func ParseFile(path string, data []byte) (File, error) {
 		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
 		"remediation":  func(n *yaml.Node) (err error) { f.Remediation, err = d.remediation(n); return },
 		"snooze":       func(n *yaml.Node) (err error) { f.Snoozes, err = d.snoozes(n, "snooze"); return },
+		"pull-request-roots": func(n *yaml.Node) (err error) {
+			f.PullRequestRoots, err = d.str(n, "pull-request-roots")
+			if err == nil && f.PullRequestRoots != PullRequestAffected && f.PullRequestRoots != PullRequestAll {
+				err = d.errf(n, "pull-request-roots %q: use affected (plan the roots a pull request's changes affect) or all", f.PullRequestRoots)
+			}
+			return
+		},
 		"checks": func(n *yaml.Node) (err error) {
 			f.Checks, err = d.str(n, "checks")
 			if err == nil && !slices.Contains(CheckLevels, f.Checks) {
 				err = d.errf(n, "checks %q: use warn, error or ignore", f.Checks)
+			}
+			return
+		},
+		"terraform-version": func(n *yaml.Node) (err error) {
+			if f.TerraformVersion, err = d.str(n, "terraform-version"); err == nil {
+				if _, perr := tfinstall.ParseSetting(f.TerraformVersion); perr != nil {
+					err = d.errf(n, "terraform-version %v", perr)
+				}
 			}
 			return
 		},
@@ -419,6 +451,15 @@ func (d decoder) root(n *yaml.Node, where string) (Root, error) {
 		"dir":     func(n *yaml.Node) (err error) { r.Dir, err = d.str(n, where+".dir"); return },
 		"timeout": func(n *yaml.Node) (err error) { r.Timeout, err = d.duration(n, where+".timeout"); return },
 		"ignore":  func(n *yaml.Node) (err error) { r.Ignore, err = d.ignore(n, where+".ignore"); return },
+		"depends-on": func(n *yaml.Node) (err error) {
+			r.DependsOn, err = d.strings(n, where+".depends-on")
+			for i, g := range r.DependsOn {
+				if c := strings.Trim(strings.TrimSpace(g), "/"); c == "" || c == "." || strings.HasPrefix(g, "/") || slices.Contains(strings.Split(c, "/"), "..") {
+					return d.errf(n, "%s.depends-on[%d] %q: use a path or glob inside the repository, relative to its root, e.g. shared/** or versions.tf", where, i, g)
+				}
+			}
+			return
+		},
 		"targets": func(n *yaml.Node) error {
 			if n.Kind != yaml.SequenceNode {
 				return d.errf(n, "%s.targets must be a list of {name, workspace, var-files, backend-config, vars, env, timeout}", where)

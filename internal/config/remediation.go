@@ -29,7 +29,8 @@ type Remediation struct {
 	// SafeTypes are resource type globs that auto applies.
 	SafeTypes  []string
 	Guardrails Guardrails
-	// MaxOpenPRs caps open remediation pull requests; 0 means the default.
+	// MaxOpenPRs caps open remediation pull requests; 0 means
+	// DefaultMaxOpenPRs (see OpenPRCap).
 	MaxOpenPRs int
 	Roots      []RemediationRoot // first matching dir wins
 }
@@ -127,9 +128,6 @@ func (d decoder) remediation(n *yaml.Node) (Remediation, error) {
 			return nil
 		},
 	})
-	if r.MaxOpenPRs == 0 {
-		r.MaxOpenPRs = DefaultMaxOpenPRs
-	}
 	r.Guardrails = top.over(DefaultGuardrails())
 	for i := range r.Roots {
 		r.Roots[i].Guardrails = roots[i].over(r.Guardrails)
@@ -246,4 +244,12 @@ func (r Remediation) Strategy(input string) (string, error) {
 		return r.Default, nil
 	}
 	return "pr", nil
+}
+
+// OpenPRCap is the cap on open remediation pull requests.
+func (r Remediation) OpenPRCap() int {
+	if r.MaxOpenPRs == 0 {
+		return DefaultMaxOpenPRs
+	}
+	return r.MaxOpenPRs
 }

@@ -153,3 +153,20 @@ func TestRemediationStrategy(t *testing.T) {
 		})
 	}
 }
+
+func TestParseRemediationMaxOpenPRs(t *testing.T) {
+	t.Parallel()
+	f, err := ParseFile("drift.yaml", []byte("remediation:\n  max-open-prs: 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Remediation.OpenPRCap(); got != 3 {
+		t.Errorf("cap %d, want 3", got)
+	}
+	if got := (Remediation{}).OpenPRCap(); got != DefaultMaxOpenPRs {
+		t.Errorf("default cap %d, want %d", got, DefaultMaxOpenPRs)
+	}
+	if _, err := ParseFile("drift.yaml", []byte("remediation:\n  max-open-prs: 0\n")); err == nil || !strings.Contains(err.Error(), "drift.yaml:2") {
+		t.Errorf("max-open-prs 0: got %v, want an error naming drift.yaml:2", err)
+	}
+}

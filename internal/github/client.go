@@ -218,7 +218,7 @@ type retryTransport struct {
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
-	if err != nil {
+	if err != nil || req.Context().Value(noRetryKey{}) != nil {
 		return resp, err
 	}
 	wait, retry := retryDelay(resp, time.Now())

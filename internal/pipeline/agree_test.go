@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -103,8 +105,72 @@ func addrs(rs []drift.Resource) []string {
 	return out
 }
 
+// writePlan writes plan JSON to a file, as terraform show writes it for detect.
+func writePlan(t testing.TB, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Detect classifies the plan from terraform's file, decoding only what the
+// classifier reads; policy check decodes the whole plan. Both give the same
+// verdict on every plan fixture, also with masks applied.
+func TestClassifyFileAgrees(t *testing.T) {
+	t.Parallel()
+	opts := map[string]drift.Options{
+		"no masks": {},
+		"masks":    {MaskPaths: []string{"*.input", "*.instance_type"}, MaskValues: []*regexp.Regexp{regexp.MustCompile("small")}},
+	}
+	for name, data := range planFixtures(t) {
+		for oname, o := range opts {
+			t.Run(name+"/"+oname, func(t *testing.T) {
+				t.Parallel()
+				plan, err := ReadPlan(data)
+				if err != nil {
+					t.Fatalf("ReadPlan: %v", err)
+				}
+				got, err := classifyFile(writePlan(t, data), o)
+				if err != nil {
+					t.Fatalf("classifyFile: %v", err)
+				}
+				if diff := cmp.Diff(plan.Classify(o), got); diff != "" {
+					t.Errorf("verdict (-whole plan +from file):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func TestClassifyFileRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, data, wantErr string
+	}{
+		{name: "not an object", data: `[]`, wantErr: "a plan JSON document is an object"},
+		{name: "empty", data: ``, wantErr: "a plan JSON document is an object"},
+		{name: "no format version", data: `{"resource_changes": []}`, wantErr: "format version is missing"},
+		{name: "unsupported format version", data: `{"format_version": "9.0"}`, wantErr: "unsupported plan format version"},
+		{name: "cut short", data: `{"format_version": "1.2", "resource_changes": [{"address": "a.b"`, wantErr: "resource_changes"},
+		{name: "wrong type", data: `{"format_version": "1.2", "resource_changes": {}}`, wantErr: "resource_changes"},
+		{name: "data after the plan", data: `{"format_version": "1.2"} {}`, wantErr: "unexpected data after the plan"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := classifyFile(writePlan(t, []byte(tc.data)), drift.Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("classifyFile(%s) = %v, want an error saying %q", tc.data, err, tc.wantErr)
+			}
+		})
+	}
+}
+
 // Plan JSON comes from outside (policy check reads any file): what ReadPlan
-// accepts is safe for the verdict and the policy input.
+// accepts is safe for the verdict and the policy input, and detect's
+// reading from a file gives the same verdict.
 func FuzzReadPlan(f *testing.F) {
 	for _, data := range planFixtures(f) {
 		f.Add(data)
@@ -123,6 +189,12 @@ func FuzzReadPlan(f *testing.F) {
 		}
 		if r.Status == drift.StatusError {
 			t.Errorf("a plan's verdict is never an error by itself: %+v", r)
+		}
+		fromFile, err := classifyFile(writePlan(t, data), drift.Options{})
+		if err != nil {
+			t.Errorf("ReadPlan accepts the plan but classifyFile does not: %v", err)
+		} else if diff := cmp.Diff(r, fromFile); diff != "" {
+			t.Errorf("verdict (-whole plan +from file):\n%s", diff)
 		}
 		in := PolicyInput(plan, r, policy.RunContext{}, policy.Masks{})
 		if in.Value == nil {

@@ -2,8 +2,8 @@
 // discover and select the targets, plan each once with terraform, classify
 // the plan, evaluate the policies, and hand on one Outcome per target with
 // everything later stages need (the verdict, the redacted policy results,
-// the saved plan kept until the run ends, terraform's plan JSON as printed,
-// and where each resource is declared).
+// the saved plan and the file terraform printed its JSON to, both kept until
+// the run ends, and where each resource is declared).
 package pipeline
 
 import (
@@ -22,6 +22,7 @@ import (
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/tf"
+	"github.com/myorg/drift-action/internal/tfinstall"
 	"github.com/myorg/drift-action/internal/tfsource"
 )
 
@@ -40,13 +41,19 @@ type Outcome struct {
 	// (TF_DATA_DIR), kept with the saved plan until Run.Close: applying
 	// the plan needs the backend it was made against.
 	DataDir string
-	// PlanJSON is `terraform show -json PLANFILE` as terraform printed it;
-	// nil when the plan had nothing to detail or was never made.
-	PlanJSON []byte
+	// PlanJSONFile is the file `terraform show -json PLANFILE` printed to,
+	// byte for byte, kept until Run.Close like the plan; "" when the plan
+	// had nothing to detail or was never made. Read it when needed (it can
+	// be tens of megabytes) rather than keeping it in memory.
+	PlanJSONFile string
 	// Source says where each address the outcome reports (drift, changes,
 	// policy results) is declared in the root module; addresses not found
 	// are absent.
 	Source map[string]tfsource.Pos
+	// Terraform is the executable the target was planned with (see
+	// tfinstall): apply the saved plan with the same one. It lives until
+	// Run.Close when it is a release installed by the run.
+	Terraform string
 }
 
 // Run is the outcome of planning every selected target.
@@ -57,6 +64,9 @@ type Run struct {
 	Policies bool
 	// Manifests are Gatekeeper's verdicts on the Kubernetes manifests.
 	Manifests []policy.Result
+	// Selection says which roots a pull request run planned and why, and
+	// which it skipped; nil when every root was planned as usual.
+	Selection *discover.Selection
 	planDir   string
 }
 
@@ -91,7 +101,8 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 	if err != nil {
 		return Run{}, err
 	}
-	if targets, err = discover.Select(targets, c.RepoRoot, c.OnlyRoots, c.Shard); err != nil {
+	targets, sel, err := discover.Choose(targets, c)
+	if err != nil {
 		return Run{}, err
 	}
 	// Policies compile once, before any terraform runs, so a broken policy
@@ -102,7 +113,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 			return Run{}, err
 		}
 	}
-	run := Run{Policies: engine != nil}
+	run := Run{Policies: engine != nil, Selection: sel}
 	// Manifests do not depend on any plan: checking them (templates and
 	// constraints compiled by Gatekeeper) first means a broken template
 	// fails the run before an hour of planning, not after it.
@@ -114,9 +125,18 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 			return Run{}, fmt.Errorf("gatekeeper (checked before planning; fix the templates, constraints or manifests): %w", err)
 		}
 	}
+	setting, err := tfinstall.ParseSetting(c.TerraformVersion)
+	if err != nil {
+		return Run{}, fmt.Errorf("terraform-version %w", err)
+	}
 	if run.planDir, err = os.MkdirTemp("", "drift-action-plans-"); err != nil {
 		return Run{}, fmt.Errorf("detect: plan directory: %w", err)
 	}
+	// Each root's terraform is chosen before it is planned; releases are
+	// installed beside the saved plans, once per version, and removed with
+	// them.
+	binaries := tfinstall.New(tfinstall.Config{Setting: setting, Binary: c.Terraform, ReleasesURL: c.ReleasesURL,
+		ArmoredKey: c.ReleasesKey, Dir: filepath.Join(run.planDir, "terraform"), Env: c.Environ, RepoRoot: c.RepoRoot})
 
 	run.Outcomes = make([]Outcome, len(targets))
 	// Every target has its own data directory (backend, workspace,
@@ -149,7 +169,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 				defer mu.Unlock()
 				fmt.Fprintf(progress, format, args...)
 			}
-			o := planTarget(ctx, c, t, i, run.planDir, initLocks[t.AbsDir], engine, logf)
+			o := planTarget(ctx, c, t, i, run.planDir, initLocks[t.AbsDir], engine, binaries, logf)
 			run.Outcomes[i] = o
 			mu.Lock()
 			done++
@@ -171,7 +191,7 @@ func cancelled(t discover.Target) drift.Result {
 const heartbeat = 30 * time.Second
 
 // planTarget plans, classifies and evaluates one target.
-func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, logf func(string, ...any)) Outcome {
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Outcome {
 	o := Outcome{Target: t}
 	// Winning a parallelism slot races with cancellation; a target that
 	// wins it after the run was cancelled must not start terraform.
@@ -188,12 +208,26 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 	name := strconv.Itoa(i) + "-" + safeName(t.Dir+"-"+t.Name)
 	planFile := filepath.Join(planDir, name+".tfplan")
 	o.DataDir = filepath.Join(planDir, "data", name)
+	bin, err := tfinstall.Choice{Path: c.Terraform}, error(nil)
+	if binaries != nil {
+		bin, err = binaries.Choose(ctx, t.AbsDir)
+	}
+	if err != nil {
+		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace, Duration: time.Since(start)}
+		r.Fail("choose terraform: " + err.Error())
+		o.Result = r
+		return o
+	}
+	if bin.Installed {
+		logf("%s (%s): terraform %s, installed for %s\n", t.Dir, t.Name, bin.Version, bin.Why)
+	}
+	o.Terraform = bin.Path
 	out, err := tf.Run(ctx, tf.Target{
 		Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile,
 		BackendConfig: t.BackendConfig, Vars: t.Vars, Env: t.Env,
 		DataDir: o.DataDir, InitLock: initLock,
 	}, tf.Options{
-		Binary:         c.Terraform,
+		Binary:         bin.Path,
 		Env:            c.Environ,
 		PluginCacheDir: c.PluginCacheDir,
 		Timeout:        timeout,
@@ -221,28 +255,47 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		r.Fail(opts.Redact(err.Error()))
 		return finish(r)
 	}
-	plan, err := shownPlan(out.PlanJSON, out.Plan)
-	if err != nil {
-		// terraform printed a plan its own format does not allow.
-		var r drift.Result
-		r.Fail(opts.Redact("show: " + err.Error()))
-		return finish(r)
-	}
-	r := plan.Classify(opts)
-	r.PlanFile = planFile
-	o.PlanFile, o.PlanJSON = planFile, plan.JSON
-	o = finish(r)
-	if engine != nil {
-		rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
-		prs, err := evaluate(ctx, engine, PolicyInput(plan, o.Result, rc, Masks(c.File)), c.Policy)
+	// The plan is read from terraform's file once per reading, one reading
+	// after the other (the classifier's, then the policies'), so at most
+	// one is in memory at a time.
+	readLean(out.PlanJSONFile, func() {
+		r, err := classifyFile(out.PlanJSONFile, opts)
 		if err != nil {
-			// Never a pass: the target is in error, its drift still reported.
-			o.Result.Fail(opts.Redact("policy: " + err.Error()))
+			// terraform printed a plan its own format does not allow.
+			var r drift.Result
+			r.Fail(opts.Redact("show: " + err.Error()))
+			o = finish(r)
+			return
 		}
-		o.Policy = prs
+		r.PlanFile = planFile
+		o.PlanFile, o.PlanJSONFile = planFile, out.PlanJSONFile
+		o = finish(r)
+		if engine != nil {
+			o.Policy = evaluateFile(ctx, engine, c, t, out.PlanJSONFile, &o.Result, opts)
+		}
+	})
+	if o.PlanFile == "" {
+		return o
 	}
 	o.Source = locate(t.AbsDir, o)
 	return o
+}
+
+// evaluateFile evaluates the policies over the plan JSON at path and the
+// verdict r; a plan that does not parse or an evaluation that fails puts r
+// in error (never a pass), its drift still reported.
+func evaluateFile(ctx context.Context, engine *policy.Engine, c config.Detect, t discover.Target, path string, r *drift.Result, opts drift.Options) []policy.Result {
+	raw, err := rawFile(path)
+	if err != nil {
+		r.Fail(opts.Redact("show: " + err.Error()))
+		return nil
+	}
+	rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
+	prs, err := evaluate(ctx, engine, PolicyInput(Plan{Raw: raw}, *r, rc, Masks(c.File)), c.Policy)
+	if err != nil {
+		r.Fail(opts.Redact("policy: " + err.Error()))
+	}
+	return prs
 }
 
 // locate finds where each address the outcome reports is declared.

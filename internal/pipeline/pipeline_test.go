@@ -114,8 +114,12 @@ func TestDetectOutcome(t *testing.T) {
 	if _, err := os.Stat(o.PlanFile); err != nil || o.PlanFile != o.Result.PlanFile {
 		t.Errorf("saved plan %q (result's %q) not kept for later stages: %v", o.PlanFile, o.Result.PlanFile, err)
 	}
-	if !json.Valid(o.PlanJSON) || !bytes.Contains(o.PlanJSON, []byte(`"applyable"`)) {
-		t.Errorf("plan JSON is not terraform's:\n%s", o.PlanJSON)
+	planJSON, err := os.ReadFile(o.PlanJSONFile)
+	if err != nil {
+		t.Fatalf("plan JSON file: %v", err)
+	}
+	if !json.Valid(planJSON) || !bytes.Contains(planJSON, []byte(`"applyable"`)) {
+		t.Errorf("plan JSON is not terraform's:\n%s", planJSON)
 	}
 	if len(o.Policy) != 1 || o.Policy[0].Policy != "seeinput" {
 		t.Fatalf("policy results %+v, want the one seeinput warning", o.Policy)
@@ -123,8 +127,10 @@ func TestDetectOutcome(t *testing.T) {
 	if err := run.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(o.PlanFile); !os.IsNotExist(err) {
-		t.Errorf("saved plan outlived the run: %v", err)
+	for _, f := range []string{o.PlanFile, o.PlanJSONFile} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s outlived the run: %v", f, err)
+		}
 	}
 }
 
@@ -154,7 +160,11 @@ func TestDetectAndCheckSeeSameInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := ReadPlan(append([]byte(nil), o.PlanJSON...))
+	planJSON, err := os.ReadFile(o.PlanJSONFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := ReadPlan(planJSON)
 	if err != nil {
 		t.Fatalf("ReadPlan: %v", err)
 	}
@@ -174,7 +184,7 @@ func TestDetectAndCheckSeeSameInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	var printed map[string]any
-	if err := decode(o.PlanJSON, &printed); err != nil {
+	if err := decode(planJSON, &printed); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(printed, in.Raw); diff != "" {
@@ -222,12 +232,12 @@ func TestPlanTargetAfterCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	c := config.Detect{Terraform: env.Terraform, Environ: env.Environ}
-	o := planTarget(ctx, c, discover.Target{Dir: "a", AbsDir: root, Name: "default"}, 0, dir, nil, nil, t.Logf)
+	o := planTarget(ctx, c, discover.Target{Dir: "a", AbsDir: root, Name: "default"}, 0, dir, nil, nil, nil, t.Logf)
 	want := drift.Result{Dir: "a", Target: "default", Status: drift.StatusError, Error: "cancelled before terraform ran"}
 	if diff := cmp.Diff(want, o.Result, cmpopts.IgnoreFields(drift.Result{}, "Duration")); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
 	}
-	if o.PlanFile != "" || o.PlanJSON != nil {
-		t.Errorf("a target that never ran has plan %q / %d bytes", o.PlanFile, len(o.PlanJSON))
+	if o.PlanFile != "" || o.PlanJSONFile != "" {
+		t.Errorf("a target that never ran has plan %q / plan JSON %q", o.PlanFile, o.PlanJSONFile)
 	}
 }

@@ -2,7 +2,11 @@ package pipeline
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/myorg/drift-action/internal/drift"
@@ -10,19 +14,18 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// Plan is one plan's JSON as terraform printed it (`terraform show -json
-// PLANFILE`) and its two readings, each parsed once from those bytes and
-// never encoded again: the classifier reads TF, policies read Raw.
+// Plan is one plan's two readings of terraform's JSON (`terraform show
+// -json PLANFILE`), each parsed from the bytes as printed and never encoded
+// again: the classifier reads TF, policies read Raw.
 type Plan struct {
-	JSON []byte       // as printed; nil for a target with nothing to detail
-	TF   *tfjson.Plan // nil when JSON is
-	Raw  ast.Value    // an empty object when JSON is nil
+	TF  *tfjson.Plan // nil for a target with nothing to detail
+	Raw ast.Value    // an empty object when there is nothing to detail
 }
 
-// ReadPlan parses plan JSON from any source (a file given to `policy check`,
-// or terraform's output): first into OPA values, whose shape check names
-// the JSON path of anything terraform never writes, then into terraform-json
-// structs as terraform-exec decodes them (numbers kept as json.Number).
+// ReadPlan parses plan JSON from any source (a file given to `policy check`):
+// first into OPA values, whose shape check names the JSON path of anything
+// terraform never writes, then into terraform-json structs as terraform-exec
+// decodes them (numbers kept as json.Number).
 func ReadPlan(data []byte) (Plan, error) {
 	raw, err := policy.ParsePlan(data)
 	if err != nil {
@@ -33,21 +36,7 @@ func ReadPlan(data []byte) (Plan, error) {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return Plan{}, fmt.Errorf("decode plan: %w", err)
 	}
-	return Plan{JSON: data, TF: &p, Raw: raw}, nil
-}
-
-// shownPlan is the plan of a target terraform detailed: tf has decoded the
-// bytes into terraform-json already, so only the policy reading remains.
-// Nothing to detail (nil data) is an empty plan: every resource no-op.
-func shownPlan(data []byte, p *tfjson.Plan) (Plan, error) {
-	if data == nil {
-		return Plan{Raw: ast.NewObject()}, nil
-	}
-	raw, err := policy.ParsePlan(data)
-	if err != nil {
-		return Plan{}, err
-	}
-	return Plan{JSON: data, TF: p, Raw: raw}, nil
+	return Plan{TF: &p, Raw: raw}, nil
 }
 
 // Classify is the one verdict of a plan, for detect and `policy check`
@@ -65,4 +54,120 @@ func (p Plan) Classify(o drift.Options) drift.Result {
 // build their input here, so the same plan gives the same input.
 func PolicyInput(p Plan, r drift.Result, rc policy.RunContext, m policy.Masks) policy.Input {
 	return policy.NewInput(p.Raw, r, rc, m)
+}
+
+// classifyFile is the verdict on the plan JSON terraform wrote to path ("":
+// nothing to detail, an empty plan). Detect reads the plan once per
+// reading, one after the other, so only one is ever in memory: this one
+// decodes only what drift.Classify reads and is gone when it returns.
+func classifyFile(path string, o drift.Options) (drift.Result, error) {
+	if path == "" {
+		return Plan{}.Classify(o), nil
+	}
+	p, err := decodeForClassify(path)
+	if err != nil {
+		return drift.Result{}, err
+	}
+	return Plan{TF: p}.Classify(o), nil
+}
+
+// rawFile is the policies' reading of the plan JSON at path ("": an empty
+// plan), terraform's JSON as printed.
+func rawFile(path string) (ast.Value, error) {
+	if path == "" {
+		return ast.NewObject(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan json: %w", err)
+	}
+	return policy.ParsePlan(data)
+}
+
+// skipValue reads a JSON value and keeps nothing.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
+
+// decodeForClassify decodes, from the file, the members of terraform's plan
+// JSON drift.Classify reads (format_version, resource_drift,
+// resource_changes, output_changes, checks) as terraform-exec decodes them
+// (numbers kept as json.Number), one member at a time: the file is never
+// read whole, and prior_state, planned_values and configuration (most of a
+// plan) are skipped without being decoded. TestClassifyFileAgrees holds
+// this to the verdict on the whole decoded plan.
+func decodeForClassify(path string) (*tfjson.Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan json: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("decode plan: a plan JSON document is an object (%v)", errOr(err, t))
+	}
+	var p tfjson.Plan
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("decode plan: %w", err)
+		}
+		key, _ := t.(string)
+		v := classifyMember(&p, key)
+		if v == nil {
+			v = &skipValue{}
+		}
+		if err := dec.Decode(v); err != nil {
+			return nil, fmt.Errorf("decode plan: %s: %w", key, err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, fmt.Errorf("decode plan: %w", err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("decode plan: unexpected data after the plan")
+	} else if !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("decode plan: after the plan: %w", err)
+	}
+	// What terraform-json checks when it decodes a whole plan.
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("decode plan: %w", err)
+	}
+	return &p, nil
+}
+
+// classifyMember is where the plan member named key goes, nil for a member
+// drift.Classify does not read. Names match as encoding/json matches them
+// (exactly, else case-insensitively), so the verdict is the same as on a
+// plan decoded whole.
+func classifyMember(p *tfjson.Plan, key string) any {
+	members := []struct {
+		name string
+		v    any
+	}{
+		{"format_version", &p.FormatVersion},
+		{"resource_drift", &p.ResourceDrift},
+		{"resource_changes", &p.ResourceChanges},
+		{"output_changes", &p.OutputChanges},
+		{"checks", &p.Checks},
+	}
+	for _, m := range members {
+		if m.name == key {
+			return m.v
+		}
+	}
+	for _, m := range members {
+		if strings.EqualFold(m.name, key) {
+			return m.v
+		}
+	}
+	return nil
+}
+
+func errOr(err error, t json.Token) any {
+	if err != nil {
+		return err
+	}
+	return t
 }

@@ -95,6 +95,9 @@ type Target struct {
 	PoliciesEvaluated bool
 	// PlanFile is the saved plan the verdict and Policy were made from.
 	PlanFile string
+	// Terraform is the executable the plan was made with; "" is the
+	// configured one.
+	Terraform string
 	// DataDir and Env are the target's terraform data directory and extra
 	// environment the plan was made with (pipeline.Outcome).
 	DataDir string

@@ -22,7 +22,11 @@ type Terraform struct{ Options tf.Options }
 
 // Apply runs `terraform apply PLANFILE` in the target's root and workspace.
 func (a Terraform) Apply(ctx context.Context, t Target) (tf.ApplyOutcome, error) {
-	return tf.Apply(ctx, tf.ApplyTarget{Dir: t.AbsDir, Workspace: t.Result.Workspace, PlanFile: t.PlanFile, DataDir: t.DataDir, Env: t.Env}, a.Options)
+	opts := a.Options
+	if t.Terraform != "" {
+		opts.Binary = t.Terraform // a saved plan applies only with the terraform that made it
+	}
+	return tf.Apply(ctx, tf.ApplyTarget{Dir: t.AbsDir, Workspace: t.Result.Workspace, PlanFile: t.PlanFile, DataDir: t.DataDir, Env: t.Env}, opts)
 }
 
 // Replan plans and evaluates a target again, as the pipeline does, after
@@ -34,7 +38,7 @@ type Replan func(ctx context.Context, t Target) (Target, error)
 // policiesEvaluated is pipeline.Run.Policies.
 func FromOutcome(o pipeline.Outcome, policiesEvaluated bool) Target {
 	return Target{AbsDir: o.Target.AbsDir, Result: o.Result, Policy: o.Policy, PoliciesEvaluated: policiesEvaluated, PlanFile: o.PlanFile,
-		DataDir: o.DataDir, Env: o.Target.Env}
+		Terraform: o.Terraform, DataDir: o.DataDir, Env: o.Target.Env}
 }
 
 // Status is what happened to a target.

@@ -32,6 +32,7 @@ func Markdown(w io.Writer, d Document) error {
 			fmt.Fprintf(bw, "\n- %s", cell(a))
 		}
 	}
+	markdownSelection(bw, d.Selection)
 	if p := d.Policy; p != nil {
 		fmt.Fprintf(bw, "\n\n**Policy:** %d deny · %d warn · %d failed · %d overridden · %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
 		if p.Mandatory {

@@ -35,6 +35,10 @@ type Document struct {
 	// Activity says what the run did beyond detecting, one sentence each:
 	// what it applied, the remediation pull requests, the record commit.
 	Activity []string `json:"activity,omitempty"`
+	// Selection says which roots a pull request run planned and why, and
+	// which it skipped as unaffected; nil when the run planned every root
+	// as usual.
+	Selection *Selection `json:"selection,omitempty"`
 	// Problems are failures of the run as a whole (a matrix shard missing,
 	// say): any makes the run an error, whatever the targets say.
 	Problems []string `json:"problems,omitempty"`
@@ -209,7 +213,11 @@ func Merge(docs []Document) (Document, error) {
 	pol := &Policies{ByTarget: map[Key][]policy.Result{}}
 	withPolicy := false
 	seen := map[string]bool{}
+	var sel *Selection // every shard records the run's whole selection
 	for i, d := range docs {
+		if sel == nil {
+			sel = d.Selection
+		}
 		if d.Version != Version {
 			return Document{}, fmt.Errorf("merge: result %d has version %d; this drift-action reads version %d (use the same drift-action version for every job)", i+1, d.Version, Version)
 		}
@@ -233,7 +241,9 @@ func Merge(docs []Document) (Document, error) {
 	if !withPolicy {
 		pol = nil
 	}
-	return WithPolicies(results, pol), nil
+	merged := WithPolicies(results, pol)
+	merged.Selection = sel
+	return merged, nil
 }
 
 // ShardFile is one result file handed to aggregate.

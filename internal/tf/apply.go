@@ -64,7 +64,7 @@ func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) 
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
 		defer cancel()
 	}
-	tfx, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
+	tfx, _, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}

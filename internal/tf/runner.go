@@ -1,7 +1,8 @@
 // Package tf runs terraform for one target through hashicorp/terraform-exec:
 // init, one saved plan whose `-json` stream is read as it is written, and
-// `show -json` only when the stream says there is something to detail, whose
-// bytes are handed on exactly as terraform printed them.
+// `show -json` only when the stream says there is something to detail,
+// written by terraform straight to a file next to the plan, exactly as
+// terraform printed it and never held in this process's memory.
 package tf
 
 import (
@@ -9,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -19,16 +19,15 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
-	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // Target is one plan to make: a root module directory with optional
-// workspace, var-files, backend settings, variables and environment.
+// workspace and var-files.
 type Target struct {
 	Dir       string   // absolute path of the root module
 	Workspace string   // "" keeps the current workspace
 	VarFiles  []string // relative to Dir, or absolute
-	PlanFile  string   // where to save the plan (absolute)
+	PlanFile  string   // where to save the plan (absolute); `show -json` writes PlanFile+".json"
 	// BackendConfig are init's -backend-config arguments, in order: a file
 	// (relative to Dir, or absolute) or key=value.
 	BackendConfig []string
@@ -62,14 +61,12 @@ type Options struct {
 
 // Outcome is what terraform produced for a target.
 type Outcome struct {
-	// PlanJSON is what `terraform show -json PLANFILE` printed, byte for
-	// byte; nil when the stream showed nothing to detail.
-	PlanJSON []byte
-	// Plan is PlanJSON decoded once (encoding/json, numbers kept as
-	// json.Number) by terraform-exec; nil exactly when PlanJSON is.
-	Plan     *tfjson.Plan
-	PlanFile string
-	Events   Events
+	// PlanJSONFile is the file `terraform show -json PLANFILE` printed to,
+	// byte for byte (PlanFile+".json", readable by the owner only); "" when
+	// the stream showed nothing to detail. It lives as long as the plan file.
+	PlanJSONFile string
+	PlanFile     string
+	Events       Events
 }
 
 // ErrTimeout marks a target stopped because it ran past its timeout.
@@ -101,7 +98,7 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
 		defer cancel()
 	}
-	tfx, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
+	tfx, env, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
@@ -144,14 +141,11 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	// Its bytes are kept as printed: policies read terraform's JSON as is,
 	// and decoding then encoding again would change it (a delete's
 	// "after": null, fields terraform-json does not know).
-	var printed bytes.Buffer
-	tfx.SetStdout(&printed)
-	p, err := tfx.ShowPlanFile(ctx, t.PlanFile, tfexec.JSONNumber(true))
-	tfx.SetStdout(io.Discard)
-	if err != nil {
+	jsonFile := t.PlanFile + ".json"
+	if err := showJSON(ctx, t.Dir, t.PlanFile, jsonFile, env, o); err != nil {
 		return out, wrap("show", err, "")
 	}
-	out.PlanJSON, out.Plan = printed.Bytes(), p
+	out.PlanJSONFile = jsonFile
 	return out, nil
 }
 
@@ -195,6 +189,43 @@ func planOptions(t Target, o Options) []tfexec.PlanOption {
 	return opts
 }
 
+// showJSON runs `terraform show -json PLANFILE` with its stdout being the
+// file to: terraform writes the plan there itself, so a plan of any size
+// costs this process nothing. terraform-exec cannot do this (its
+// ShowPlanFile and ShowPlanFileRaw buffer all of stdout, then decode it), so
+// the command is started as terraform-exec starts its own: the same
+// environment, its own process group, interrupted (then killed after Grace)
+// when ctx ends, and killed if this process dies.
+func showJSON(ctx context.Context, dir, planFile, to string, env []string, o Options) error {
+	f, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("plan json file: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, binary(o), "show", "-json", "-no-color", planFile)
+	cmd.Dir, cmd.Env, cmd.Stdout = dir, env, f
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = sysProcAttr()
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = o.Grace
+	err = cmd.Run()
+	if cerr := f.Close(); err == nil && cerr != nil {
+		return fmt.Errorf("plan json file: %w", cerr)
+	}
+	if err != nil {
+		// As terraform-exec reports a failed command: the error, then stderr.
+		return fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+	return nil
+}
+
+func binary(o Options) string {
+	if o.Binary == "" {
+		return "terraform"
+	}
+	return o.Binary
+}
+
 // stopped reports a step cut off by the timeout (cause ErrTimeout) or by the
 // caller cancelling. Its error matches the cause and not terraform-exec's
 // error, which would claim both context.Canceled and DeadlineExceeded.
@@ -231,18 +262,18 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 	return &StepError{Step: step, Msg: msg, Err: cause}
 }
 
-func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, o Options) (*tfexec.Terraform, error) {
-	bin := o.Binary
-	if bin == "" {
-		bin = "terraform"
-	}
+// newTerraform sets up terraform-exec for dir with a target's data
+// directory and extra environment, and returns the environment a command
+// it does not run itself (showJSON) needs to match its own.
+func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, o Options) (*tfexec.Terraform, []string, error) {
+	bin := binary(o)
 	tfx, err := tfexec.NewTerraform(dir, bin)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	env, vars, err := environment(o.Env, targetEnv, dataDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// terraform-exec runs `terraform version` (once per executable per
 	// process, see shareVersion); with checkpoint on, that call asks
@@ -254,12 +285,12 @@ func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, 
 	}
 	if o.PluginCacheDir != "" && env["TF_PLUGIN_CACHE_DIR"] == "" {
 		if err := os.MkdirAll(o.PluginCacheDir, 0o755); err != nil {
-			return nil, fmt.Errorf("plugin cache: %w", err)
+			return nil, nil, fmt.Errorf("plugin cache: %w", err)
 		}
 		env["TF_PLUGIN_CACHE_DIR"] = o.PluginCacheDir
 	}
 	if err := tfx.SetEnv(env); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// terraform-exec refuses TF_VAR_* in SetEnv (it wants -var) but keeps
 	// the map it was given and copies it into every command's environment:
@@ -269,12 +300,12 @@ func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, 
 	maps.Copy(env, vars)
 	if o.Grace > 0 {
 		if err := tfx.SetWaitDelay(o.Grace); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// Last, so a probe runs with the environment and output set above.
 	shareVersion(ctx, tfx, bin)
-	return tfx, nil
+	return tfx, commandEnv(env), nil
 }
 
 // environment is terraform's environment: the run's, then the target's
@@ -310,6 +341,21 @@ func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[stri
 }
 
 const varPrefix = "TF_VAR_"
+
+// commandEnv is env as terraform-exec passes it to every terraform it runs:
+// logging off (so TF_LOG cannot flood stderr), TF_IN_AUTOMATION set, and
+// TF_WORKSPACE dropped (workspaces are selected, not inherited).
+func commandEnv(env map[string]string) []string {
+	out := make([]string, 0, len(env)+5)
+	for k, v := range env {
+		switch k {
+		case "TF_LOG", "TF_LOG_CORE", "TF_LOG_PATH", "TF_LOG_PROVIDER", "TF_IN_AUTOMATION", "TF_WORKSPACE":
+			continue
+		}
+		out = append(out, k+"="+v)
+	}
+	return append(out, "TF_LOG=", "TF_LOG_CORE=", "TF_LOG_PATH=", "TF_LOG_PROVIDER=", "TF_IN_AUTOMATION=1")
+}
 
 var exitStatus = regexp.MustCompile(`^exit status \d+\s*`)
 

@@ -25,14 +25,59 @@ resource "fakecloud_instance" "web" {
 }
 `
 
-// appliedRoot builds an applied root in dir: "clean", "drift-only" (an
-// out-of-band edit terraform reports but would not undo) or "drifted" (an
-// edit terraform plans to undo).
+// failingCheck is a check block whose assertion fails on dataRoot.
+const failingCheck = `
+check "pinned" {
+  assert {
+    condition     = terraform_data.x.input == "b"
+    error_message = "input must be b"
+  }
+}
+`
+
+// nestedCheck reads a data source inside a check block: the check fails
+// when upstream.tfstate is not a state file.
+const nestedCheck = `
+check "upstream" {
+  data "terraform_remote_state" "up" {
+    backend = "local"
+    config  = { path = "${path.module}/upstream.tfstate" }
+  }
+  assert {
+    condition     = data.terraform_remote_state.up.outputs != null
+    error_message = "upstream state unreadable"
+  }
+}
+`
+
+// appliedRoot builds an applied root in dir: "clean", "check-only" (clean
+// but for a failing check block), "nested-check-passes" and
+// "nested-check-fails" (clean but for a check block reading a data source,
+// which passes or fails), "drift-only" (an out-of-band edit terraform
+// reports but would not undo) or "drifted" (an edit terraform plans to
+// undo).
 func appliedRoot(t *testing.T, env *tftest.Env, dir, kind string) string {
 	t.Helper()
-	if kind == "clean" {
+	switch kind {
+	case "clean":
 		root := tftest.WriteRoot(t, dir, "root", map[string]string{"main.tf": dataRoot})
 		env.Apply(t, root)
+		return root
+	case "check-only", "nested-check-passes", "nested-check-fails":
+		root := tftest.WriteRoot(t, dir, "root", map[string]string{"main.tf": dataRoot})
+		env.Apply(t, root)
+		files := map[string]string{"main.tf": dataRoot + failingCheck}
+		if kind != "check-only" {
+			files = map[string]string{"main.tf": dataRoot + nestedCheck, "upstream.tfstate": "not a state file"}
+			if kind == "nested-check-passes" {
+				state, err := os.ReadFile(filepath.Join(root, "terraform.tfstate"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				files["upstream.tfstate"] = string(state)
+			}
+		}
+		tftest.WriteRoot(t, dir, "root", files)
 		return root
 	}
 	cloud := tftest.Cloud{Path: filepath.Join(dir, "cloud.json")}
@@ -63,6 +108,13 @@ func TestRunFinishedPlans(t *testing.T) {
 	}{
 		// terraform 1.11 exits 0 for drift alone: nothing would change.
 		{name: "clean", root: "clean", want: Events{Resources: 1, Summary: &ChangeSummary{}}},
+		// A failing check block is a warning and exit 0: only the plan file details it.
+		{name: "failing check only", root: "check-only", want: Events{Resources: 1, Checks: 1, Warnings: 1, Summary: &ChangeSummary{}}, wantPlan: true},
+		// A data source nested in a check block is planned to be read on
+		// apply: terraform exits 2 with nothing else to say.
+		{name: "passing check with a nested data source", root: "nested-check-passes", want: Events{Resources: 1, CheckReads: 1, Summary: &ChangeSummary{}}},
+		// Its failure is told as the data source's warnings, without the check's name.
+		{name: "failing nested data source only", root: "nested-check-fails", want: Events{Resources: 1, CheckReads: 1, Warnings: 2, Summary: &ChangeSummary{}}, wantPlan: true},
 		{name: "drift only", root: "drift-only", want: Events{Drifted: 1, Resources: 1, Summary: &ChangeSummary{}}, wantPlan: true},
 		{name: "drifted", root: "drifted", want: Events{Drifted: 1, Planned: 1, Resources: 1, Summary: &ChangeSummary{Change: 1}}, wantPlan: true},
 	}
@@ -78,22 +130,30 @@ func TestRunFinishedPlans(t *testing.T) {
 			if diff := cmp.Diff(tc.want, out.Events); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
-			if got := out.Plan != nil; got != tc.wantPlan {
-				t.Errorf("plan detailed: got %v, want %v", got, tc.wantPlan)
-			}
-			if got := out.PlanJSON != nil; got != tc.wantPlan {
-				t.Errorf("plan JSON kept: got %v, want %v", got, tc.wantPlan)
+			if got := out.PlanJSONFile != ""; got != tc.wantPlan {
+				t.Errorf("plan detailed (PlanJSONFile %q): got %v, want %v", out.PlanJSONFile, got, tc.wantPlan)
 			}
 			if tc.wantPlan {
-				// The bytes are terraform's, not a re-encoding of the decoded plan.
+				if want := filepath.Join(dir, "plan.json"); out.PlanJSONFile != want {
+					t.Errorf("PlanJSONFile %q, want %q (next to the plan)", out.PlanJSONFile, want)
+				}
+				// The bytes are terraform's, not a re-encoding of a decoded plan.
 				show := exec.Command(env.Terraform, "show", "-json", filepath.Join(dir, "plan"))
 				show.Dir, show.Env = root, env.Environ
 				want, err := show.Output()
 				if err != nil {
 					t.Fatalf("terraform show -json: %v", err)
 				}
-				if !bytes.Equal(want, out.PlanJSON) {
-					t.Errorf("PlanJSON differs from terraform show -json:\nwant %s\ngot  %s", want, out.PlanJSON)
+				got, err := os.ReadFile(out.PlanJSONFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(want, got) {
+					t.Errorf("plan JSON file differs from terraform show -json:\nwant %s\ngot  %s", want, got)
+				}
+				// Plans carry secrets: the file is the owner's alone.
+				if fi, err := os.Stat(out.PlanJSONFile); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("plan JSON file mode: %v (%v), want 0600", fi.Mode().Perm(), err)
 				}
 			}
 		})
@@ -131,7 +191,7 @@ func TestRunIncompletePlanIsNotClean(t *testing.T) {
 			bin := env.Wrapper(t, tc.plan)
 			out, err := Run(context.Background(), Target{Dir: root, PlanFile: filepath.Join(dir, "plan")}, options(env, bin))
 			if err == nil {
-				t.Fatalf("Run reported a finished plan (plan detailed: %v, events %+v); want a plan error", out.Plan != nil, out.Events)
+				t.Fatalf("Run reported a finished plan (plan JSON %q, events %+v); want a plan error", out.PlanJSONFile, out.Events)
 			}
 			var se *StepError
 			if !errors.As(err, &se) || se.Step != "plan" {
@@ -139,6 +199,88 @@ func TestRunIncompletePlanIsNotClean(t *testing.T) {
 			}
 			if !errors.Is(err, ErrIncompletePlan) || !strings.Contains(se.Msg, tc.wantMsg) || !strings.Contains(se.Msg, "not clean") {
 				t.Errorf("message %q (ErrIncompletePlan: %v), want it to contain %q and say the target is not clean", se.Msg, errors.Is(err, ErrIncompletePlan), tc.wantMsg)
+			}
+		})
+	}
+}
+
+// showWrapper is a terraform whose `show` runs script (POSIX sh, "$TERRAFORM"
+// the real binary) after touching started; every other command is real.
+func showWrapper(t *testing.T, env *tftest.Env, started, script string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "terraform")
+	body := "#!/bin/sh\nTERRAFORM='" + env.Terraform + "'\nif [ \"$1\" = show ]; then\n: >'" + started + "'\n" + script + "\nfi\nexec \"$TERRAFORM\" \"$@\"\n"
+	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// `show -json` runs outside terraform-exec (its output goes straight to a
+// file): a failure, a cancellation and a terraform that ignores the
+// interrupt are reported as for the other steps, and no plan JSON is handed on.
+func TestRunShowStep(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	tests := []struct {
+		name    string
+		show    string
+		cancel  bool // cancel the caller's context once show runs
+		wantMsg []string
+		notMsg  []string
+	}{
+		{name: "show fails", show: `echo "Error: the plan file is corrupt" >&2; exit 1`,
+			wantMsg: []string{"Error: the plan file is corrupt"}, notMsg: []string{"exit status"}},
+		{name: "cancelled, terraform stops", show: "exec sleep 120", cancel: true,
+			wantMsg: []string{"cancelled", "before terraform show finished"}, notMsg: []string{"killed"}},
+		{name: "cancelled, terraform ignores the interrupt", show: "trap '' INT; exec sleep 120", cancel: true,
+			wantMsg: []string{"cancelled", "killed", "state lock may still be held"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			root := appliedRoot(t, env, dir, "check-only")
+			started := filepath.Join(dir, "show-started")
+			o := options(env, showWrapper(t, env, started, tc.show))
+			o.Grace = time.Second
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancel {
+				go func() {
+					for ctx.Err() == nil {
+						if _, err := os.Stat(started); err == nil {
+							cancel()
+							return
+						}
+						time.Sleep(50 * time.Millisecond)
+					}
+				}()
+			}
+			start := time.Now()
+			out, err := Run(ctx, Target{Dir: root, PlanFile: filepath.Join(dir, "plan")}, o)
+			if elapsed := time.Since(start); elapsed > time.Minute {
+				t.Errorf("Run took %s: terraform was not stopped", elapsed)
+			}
+			var se *StepError
+			if !errors.As(err, &se) || se.Step != "show" {
+				t.Fatalf("error %v (%T), want a show StepError", err, err)
+			}
+			if out.PlanJSONFile != "" {
+				t.Errorf("PlanJSONFile %q handed on after show failed", out.PlanJSONFile)
+			}
+			for _, s := range tc.wantMsg {
+				if !strings.Contains(se.Msg, s) {
+					t.Errorf("message %q does not say %q", se.Msg, s)
+				}
+			}
+			for _, s := range tc.notMsg {
+				if strings.Contains(se.Msg, s) {
+					t.Errorf("message %q says %q", se.Msg, s)
+				}
+			}
+			if got := errors.Is(err, context.Canceled); got != tc.cancel {
+				t.Errorf("errors.Is(err, context.Canceled) = %v, want %v", got, tc.cancel)
 			}
 		})
 	}

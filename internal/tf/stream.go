@@ -16,6 +16,17 @@ type Events struct {
 	Outputs     int // output changes other than no-op
 	Diagnostics []string
 	Resources   int // refresh/apply hooks seen, for progress reporting
+	// Checks counts warnings about a check block's assertion (failed, or
+	// unknown until apply). Terraform neither fails the plan for them nor
+	// counts them as changes: it exits 0 with a summary of zeros.
+	Checks int
+	// CheckReads counts planned reads of data sources nested in check
+	// blocks; terraform plans one for each of them on every plan.
+	CheckReads int
+	// Warnings counts every warning diagnostic. A data source nested in a
+	// check block that fails fails its check, and terraform says so only
+	// with the data source's own error, turned into a warning.
+	Warnings int
 	// Summary is the plan's change_summary, which terraform writes only once
 	// it has finished planning; nil means the stream never got there.
 	Summary *ChangeSummary
@@ -37,9 +48,13 @@ func (c ChangeSummary) empty() bool { return c == ChangeSummary{} }
 
 // NeedsShow reports whether the plan has something worth reading in full.
 // The summary counts too: if its planned_change lines went missing, the plan
-// file still says what would change.
+// file still says what would change. So do failing checks, which only the
+// plan file's "checks" detail: a failed assertion, or any warning in a plan
+// that reads data sources nested in check blocks (such a data source's
+// error is a warning, without the check's name).
 func (e Events) NeedsShow() bool {
-	return e.Drifted > 0 || e.Planned > 0 || e.Outputs > 0 || (e.Summary != nil && !e.Summary.empty())
+	return e.Drifted > 0 || e.Planned > 0 || e.Outputs > 0 || (e.Summary != nil && !e.Summary.empty()) ||
+		e.Checks > 0 || (e.CheckReads > 0 && e.Warnings > 0)
 }
 
 // ErrorText joins terraform's error diagnostics.
@@ -69,9 +84,13 @@ type uiMessage struct {
 				Line int `json:"line"`
 			} `json:"start"`
 		} `json:"range"`
+		Snippet *struct {
+			Context *string `json:"context"`
+		} `json:"snippet"`
 	} `json:"diagnostic"`
 	Change *struct {
 		Action string `json:"action"`
+		Reason string `json:"reason"`
 	} `json:"change"`
 	Outputs map[string]struct {
 		Action string `json:"action"`
@@ -135,15 +154,32 @@ func (s *streamParser) line(l []byte) {
 	}
 	switch m.Type {
 	case "diagnostic":
-		if d := m.Diagnostic; d != nil && d.Severity == "error" {
+		d := m.Diagnostic
+		if d == nil {
+			break
+		}
+		switch d.Severity {
+		case "error":
 			s.ev.Diagnostics = append(s.ev.Diagnostics, formatDiagnostic(d.Summary, d.Detail, d.Address, d.Range))
+		case "warning":
+			s.ev.Warnings++
+			if strings.HasPrefix(d.Summary, "Check block assertion") ||
+				(d.Snippet != nil && d.Snippet.Context != nil && strings.HasPrefix(*d.Snippet.Context, `check "`)) {
+				s.ev.Checks++
+			}
 		}
 	case "resource_drift":
 		if m.Change == nil || (m.Change.Action != "noop" && m.Change.Action != "no-op") {
 			s.ev.Drifted++
 		}
 	case "planned_change":
-		if m.Change != nil && m.Change.Action != "noop" && m.Change.Action != "read" {
+		switch {
+		case m.Change == nil || m.Change.Action == "noop":
+		case m.Change.Action == "read":
+			if m.Change.Reason == "read_because_check_nested" {
+				s.ev.CheckReads++
+			}
+		default:
 			s.ev.Planned++
 		}
 	case "outputs":
@@ -199,15 +235,18 @@ func formatDiagnostic(summary, detail, address string, rng *struct {
 // cut-short or empty stream reads as "nothing to do", that is, clean.
 //
 // Terraform 1.11 exits 0 when the only news is drift (resource_drift lines,
-// a summary of zeros), and 2 when resources or outputs would change. So exit
-// 2 must come with something in the stream; exit 0 with planned changes is
+// a summary of zeros) or a failed check assertion, and 2 when resources or
+// outputs would change or a check block reads a data source. So exit 2 must
+// come with something in the stream; exit 0 with planned changes is
 // not checked here: NeedsShow is true then, and the plan file decides.
 func (e Events) finished(hasChanges bool) error {
 	if e.Summary == nil {
 		return fmt.Errorf("%w: terraform's plan stream ended without its change summary (the stream was cut short or terraform was killed); treat this target as unknown, not clean", ErrIncompletePlan)
 	}
-	if hasChanges && e.Drifted == 0 && e.Planned == 0 && e.Outputs == 0 && e.Summary.empty() {
-		return fmt.Errorf("%w: terraform exited 2 (changes present) but its plan stream reported no change, drift or output change (part of the stream is missing); treat this target as unknown, not clean", ErrIncompletePlan)
+	// Data sources nested in check blocks are planned to be read again on
+	// apply, which alone makes terraform exit 2.
+	if hasChanges && e.Drifted == 0 && e.Planned == 0 && e.Outputs == 0 && e.CheckReads == 0 && e.Summary.empty() {
+		return fmt.Errorf("%w: terraform exited 2 (changes present) but its plan stream reported no change, drift, output change or check read (part of the stream is missing); treat this target as unknown, not clean", ErrIncompletePlan)
 	}
 	return nil
 }

@@ -2,12 +2,14 @@ package tf
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -132,10 +134,18 @@ resource "terraform_data" "d" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Plan == nil || len(out.Plan.ResourceChanges) != 1 {
-		t.Fatalf("plan: %+v, want one resource change", out.Plan)
+	data, err := os.ReadFile(out.PlanJSONFile)
+	if err != nil {
+		t.Fatalf("plan JSON: %v", err)
 	}
-	after, _ := out.Plan.ResourceChanges[0].Change.After.(map[string]any)
+	var plan tfjson.Plan
+	if err := json.Unmarshal(data, &plan); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.ResourceChanges) != 1 {
+		t.Fatalf("plan has %d resource changes, want 1", len(plan.ResourceChanges))
+	}
+	after, _ := plan.ResourceChanges[0].Change.After.(map[string]any)
 	if diff := cmp.Diff("var/env/file/run", after["input"]); diff != "" {
 		t.Errorf("terraform_data input (-want +got):\n%s", diff)
 	}

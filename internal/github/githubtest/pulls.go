@@ -65,13 +65,14 @@ func (s *Server) pullJSON(owner, repo string, pr PullRequest) map[string]any {
 		user = s.user
 	}
 	return map[string]any{
-		"number":   pr.Number,
-		"title":    pr.Title,
-		"body":     pr.Body,
-		"state":    pr.State,
-		"draft":    pr.Draft,
-		"html_url": fmt.Sprintf("%s/%s/%s/pull/%d", s.srv.URL, owner, repo, pr.Number),
-		"user":     map[string]any{"login": user},
+		"number":        pr.Number,
+		"title":         pr.Title,
+		"body":          pr.Body,
+		"state":         pr.State,
+		"draft":         pr.Draft,
+		"html_url":      fmt.Sprintf("%s/%s/%s/pull/%d", s.srv.URL, owner, repo, pr.Number),
+		"user":          map[string]any{"login": user},
+		"changed_files": pr.changedFiles(),
 		"head": map[string]any{"ref": pr.HeadRef, "sha": pr.HeadSHA, "label": strings.Split(headRepo, "/")[0] + ":" + pr.HeadRef,
 			"repo": map[string]any{"full_name": headRepo}},
 		"base": map[string]any{"ref": pr.BaseRef, "repo": map[string]any{"full_name": full}},

@@ -86,6 +86,13 @@ type PullRequest struct {
 	HeadRepo string
 	// User is the author's login; the server's user if empty.
 	User string
+	// Files are the files it changes, listed by
+	// GET /repos/{owner}/{repo}/pulls/{number}/files (at most
+	// MaxPullFiles of them, as GitHub).
+	Files []PullFile
+	// ChangedFiles is the changed_files count GitHub reports; len(Files)
+	// when 0.
+	ChangedFiles int
 }
 
 // Dispatch is a recorded repository_dispatch event.
@@ -101,6 +108,10 @@ type Failure struct {
 	Status     int    // HTTP status, e.g. 403 or 502
 	Message    string // GitHub's "message"; a sensible default if empty
 	RetryAfter string // Retry-After header, if not empty
+	// RateLimitReset, if not empty, makes the answer a primary rate limit:
+	// X-RateLimit-Remaining: 0 and X-RateLimit-Reset: RateLimitReset (Unix
+	// seconds), as GitHub sends with its 403 or 429.
+	RateLimitReset string
 	// Times is how many matching requests fail; 0 means all of them.
 	Times int
 	// AfterHandling carries the request out (state changes) before
@@ -198,6 +209,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.handle(RouteUpdateComment, s.updateComment)
 	s.handle(RouteDeleteComment, s.deleteComment)
 	s.handle(RouteGetPull, s.getPull)
+	s.handle(RouteListPullFiles, s.listPullFiles)
 	s.handle(RouteListPulls, s.listPulls)
 	s.handle(RouteCreatePull, s.createPull)
 	s.handle(RouteUpdatePull, s.updatePull)
@@ -402,6 +414,14 @@ func (s *Server) takeFailure(route string) *Failure {
 
 func (s *Server) writeFailure(w http.ResponseWriter, f *Failure) {
 	msg, doc := f.Message, f.DocumentationURL
+	if f.RateLimitReset != "" {
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", f.RateLimitReset)
+		if msg == "" {
+			msg = "API rate limit exceeded for installation."
+		}
+	}
 	switch {
 	case f.RetryAfter != "":
 		w.Header().Set("Retry-After", f.RetryAfter)

@@ -1,0 +1,105 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseServe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "mapping.yaml"), `
+repo: acme/infra
+workspaces:
+  acme/app-prod: {repo: acme/app, roots: [infra/prod]}
+  app-dev: {roots: [infra/dev]}
+apps:
+  guestbook: {repo: acme/k8s, roots: [apps/guestbook]}
+`)
+	writeFile(t, filepath.Join(dir, "typo.yaml"), "workspace:\n  a: {repo: a/b}\n")
+	writeFile(t, filepath.Join(dir, "escape.yaml"), "apps:\n  a: {repo: a/b, roots: [../x]}\n")
+	writeFile(t, filepath.Join(dir, "norepo.yaml"), "apps:\n  a: {roots: [x]}\n")
+	base := []string{"GITHUB_TOKEN=ghs_x", "DRIFT_WEBHOOK_SECRET=s"}
+	tests := []struct {
+		name    string
+		args    []string
+		environ []string
+		want    Serve
+		wantErr string
+	}{
+		{name: "defaults", args: []string{"--repo", "acme/infra"}, environ: base,
+			want: Serve{Listen: ":8080", Repo: "acme/infra", MaxBodyBytes: DefaultServeMaxBody, ShutdownTimeout: DefaultServeShutdown, WebhookSecret: "s", Token: "ghs_x"}},
+		{name: "every source and ghes",
+			args:    []string{"--listen", "127.0.0.1:9000", "--repo=acme/infra", "--max-body", "4096", "--shutdown-timeout", "5s"},
+			environ: append(base, "TFE_NOTIFICATION_TOKEN=t", "ARGOCD_WEBHOOK_TOKEN=a", "GITHUB_API_URL=https://ghe.example.com/api/v3"),
+			want: Serve{Listen: "127.0.0.1:9000", Repo: "acme/infra", MaxBodyBytes: 4096, ShutdownTimeout: 5 * time.Second,
+				TFEToken: "t", ArgoCDToken: "a", WebhookSecret: "s", Token: "ghs_x", APIURL: "https://ghe.example.com/api/v3"}},
+		{name: "mapping gives the default repo", args: []string{"--mapping", "mapping.yaml"}, environ: base,
+			want: Serve{Listen: ":8080", Repo: "acme/infra", MappingFile: "mapping.yaml", MaxBodyBytes: DefaultServeMaxBody, ShutdownTimeout: DefaultServeShutdown,
+				WebhookSecret: "s", Token: "ghs_x", Mapping: ServeMapping{Repo: "acme/infra",
+					Workspaces: map[string]ServeTarget{"acme/app-prod": {Repo: "acme/app", Roots: []string{"infra/prod"}}, "app-dev": {Roots: []string{"infra/dev"}}},
+					Apps:       map[string]ServeTarget{"guestbook": {Repo: "acme/k8s", Roots: []string{"apps/guestbook"}}}}}},
+		{name: "secret set but empty", args: []string{"--repo", "a/b"}, environ: append(base, "TFE_NOTIFICATION_TOKEN="), wantErr: "TFE_NOTIFICATION_TOKEN is set but empty"},
+		{name: "secret only whitespace", args: []string{"--repo", "a/b"}, environ: append(base, "ARGOCD_WEBHOOK_TOKEN=  "), wantErr: "ARGOCD_WEBHOOK_TOKEN is set but empty"},
+		{name: "secret with a newline", args: []string{"--repo", "a/b"}, environ: []string{"GITHUB_TOKEN=x", "DRIFT_WEBHOOK_SECRET=s\n"}, wantErr: "whitespace"},
+		{name: "no source", args: []string{"--repo", "a/b"}, environ: []string{"GITHUB_TOKEN=x"}, wantErr: "no source enabled"},
+		{name: "no token", args: []string{"--repo", "a/b"}, environ: []string{"DRIFT_WEBHOOK_SECRET=s"}, wantErr: "GITHUB_TOKEN is not set"},
+		{name: "no target", environ: base, wantErr: "nowhere to dispatch"},
+		{name: "bad repo", args: []string{"--repo", "acme"}, environ: base, wantErr: "must be OWNER/REPO"},
+		{name: "unknown mapping key", args: []string{"--mapping", "typo.yaml"}, environ: base, wantErr: "field workspace not found"},
+		{name: "root outside the repository", args: []string{"--mapping", "escape.yaml"}, environ: base, wantErr: "inside the repository"},
+		{name: "entry without repo and no default", args: []string{"--mapping", "norepo.yaml"}, environ: base, wantErr: "apps.a has no repo"},
+		{name: "missing mapping", args: []string{"--mapping", "nope.yaml"}, environ: base, wantErr: "no such file"},
+		{name: "positional argument", args: []string{"--repo", "a/b", "extra"}, environ: base, wantErr: "unexpected argument"},
+		{name: "tiny body limit", args: []string{"--repo", "a/b", "--max-body", "10"}, environ: base, wantErr: "at least 1024"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			vars := map[string]string{}
+			for _, kv := range tt.environ {
+				k, v, _ := strings.Cut(kv, "=")
+				vars[k] = v
+			}
+			env := Env{Getenv: func(k string) string { return vars[k] }, Environ: tt.environ, Cwd: dir}
+			got, err := ParseServe(tt.args, env, &strings.Builder{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseServe: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseServe (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestServeStringHidesSecrets(t *testing.T) {
+	t.Parallel()
+	s := Serve{Listen: ":8080", Repo: "a/b", TFEToken: "tfe-secret", ArgoCDToken: "argo-secret", WebhookSecret: "hub-secret", Token: "ghs_secret"}
+	tests := []struct {
+		name   string
+		format string
+	}{{name: "v", format: "%v"}, {name: "+v", format: "%+v"}, {name: "#v", format: "%#v"}, {name: "s", format: "%s"}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := fmt.Sprintf(tt.format, s)
+			for _, secret := range []string{"tfe-secret", "argo-secret", "hub-secret", "ghs_secret"} {
+				if strings.Contains(out, secret) {
+					t.Errorf("%s prints %q: %s", tt.format, secret, out)
+				}
+			}
+		})
+	}
+}

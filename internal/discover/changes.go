@@ -1,0 +1,124 @@
+package discover
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/gitrepo"
+)
+
+// ChangedFiles is where a pull request's changed files come from: git, when
+// the checkout holds both commits, or the GitHub API.
+type ChangedFiles interface {
+	// Source names it in the report: "git" or "GitHub API".
+	Source() string
+	// ChangedFiles lists every path the pull request adds, modifies or
+	// deletes (both names of a rename), repository-relative and
+	// slash-separated. On an error the next source is asked; one wrapping
+	// ErrUnavailable says this source cannot answer for this run at all.
+	ChangedFiles(ctx context.Context) ([]string, error)
+}
+
+// ErrUnavailable is wrapped by a source that cannot answer for this run,
+// such as git when the checkout lacks the base commit.
+var ErrUnavailable = errors.New("not available")
+
+// CollectChanges asks the sources in order; the first that answers gives
+// the changed files. When none can, the changes are Unknown, saying why,
+// and every root is planned.
+func CollectChanges(ctx context.Context, sources ...ChangedFiles) config.Changes {
+	var why []string
+	for _, s := range sources {
+		files, err := s.ChangedFiles(ctx)
+		if err == nil {
+			return config.Changes{Files: files, Source: s.Source()}
+		}
+		why = append(why, fmt.Sprintf("%s: %v", s.Source(), err))
+	}
+	if len(why) == 0 {
+		return config.Changes{Unknown: "changed files unknown: no source of them was given"}
+	}
+	return config.Changes{Unknown: "changed files unknown (" + strings.Join(why, "; ") + ")"}
+}
+
+// GitChanges lists a pull request's changed files with
+// `git diff --name-only BASE...HEAD` in a checkout that holds both commits
+// (actions/checkout with fetch-depth: 0). Without them it is unavailable.
+type GitChanges struct {
+	Dir        string // the checkout
+	Base, Head string // pull_request.base.sha and head.sha
+	Runner     gitrepo.Runner
+}
+
+// Source implements ChangedFiles.
+func (GitChanges) Source() string { return "git" }
+
+// ChangedFiles implements ChangedFiles.
+func (g GitChanges) ChangedFiles(ctx context.Context) ([]string, error) {
+	if g.Base == "" || g.Head == "" {
+		return nil, fmt.Errorf("the event names no base and head commits: %w", ErrUnavailable)
+	}
+	for _, c := range []string{g.Base, g.Head} {
+		if !isSHA(c) {
+			return nil, fmt.Errorf("%q is not a commit hash: %w", c, ErrUnavailable)
+		}
+	}
+	run := g.Runner
+	if run == nil {
+		run = gitrepo.ExecRunner{}
+	}
+	git := func(args ...string) (gitrepo.Output, error) {
+		return run.Run(ctx, gitrepo.Cmd{Dir: g.Dir, Args: args})
+	}
+	for _, c := range []string{g.Base, g.Head} {
+		out, err := git("cat-file", "-e", c+"^{commit}")
+		if err != nil {
+			return nil, fmt.Errorf("git: %w", err)
+		}
+		if out.ExitCode != 0 {
+			return nil, fmt.Errorf("commit %s is not in the checkout (fetch-depth: 0 brings it): %w", short(c), ErrUnavailable)
+		}
+	}
+	// --no-renames: a rename is its old path deleted and its new one added,
+	// and both may matter.
+	out, err := git("-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", "-z", g.Base+"..."+g.Head, "--")
+	if err != nil {
+		return nil, fmt.Errorf("git: %w", err)
+	}
+	if out.ExitCode != 0 {
+		// A shallow checkout may hold both commits but not their merge base.
+		return nil, fmt.Errorf("git diff %s...%s exited with status %d: %s: %w", short(g.Base), short(g.Head), out.ExitCode, strings.TrimSpace(string(out.Stderr)), ErrUnavailable)
+	}
+	files := []string{}
+	for _, f := range bytes.Split(out.Stdout, []byte{0}) {
+		if len(f) > 0 {
+			files = append(files, string(f))
+		}
+	}
+	return files, nil
+}
+
+// isSHA reports whether s is a full SHA-1 or SHA-256 commit hash, so that
+// it never reaches git as an option or a revision expression.
+func isSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}

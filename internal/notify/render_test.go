@@ -1,0 +1,142 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/report"
+	"github.com/slack-go/slack"
+)
+
+// events is one event of every kind, derived from reports as a run would.
+func events(t *testing.T) map[string]Event {
+	t.Helper()
+	drifted := root(app, []drift.Resource{res("aws_s3_bucket.logs"), res("aws_iam_role.ci", "delete"), res("aws_s3_bucket.data")},
+		deny("aws_s3_bucket.data", "critical", true), deny("aws_s3_bucket.logs", "medium", false))
+	drifted.Workspace = "prod"
+	drifted.Changes = append(drifted.Changes, change("aws_lambda_function.api", drift.CauseCode), change("aws_s3_bucket.data", drift.CauseDriftAndCode))
+	drifted.Snoozed = []drift.Resource{res("aws_sqs_queue.q")}
+	in := Input{Doc: doc(drifted), Now: now, Redact: redactCanary}
+	first, _ := Derive(in)
+	out := map[string]Event{}
+	for _, e := range first {
+		out[string(e.Kind)] = e
+	}
+	prev := State{Threads: []*Thread{{Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_s3_bucket.logs", "aws_s3_bucket.old"},
+		Policies: []string{"s3.no_public@aws_s3_bucket.data"}}}}
+	in.Prev = prev
+	changed, _ := Derive(in)
+	out[string(changed[0].Kind)] = changed[0]
+	ex := drifted
+	ex.ExpiredSnoozes = []drift.ExpiredSnooze{{Snooze: drift.Snooze{Root: "infra/*", Address: "aws_s3_bucket.logs", Until: since.Time, Reason: "bucket migration, ticket OPS-1 " + canary}, Resources: []string{"aws_s3_bucket.logs"}}}
+	in.Doc = doc(ex)
+	in.Prev = State{Threads: []*Thread{{Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_iam_role.ci", "aws_s3_bucket.data", "aws_s3_bucket.logs"}, Policies: []string{"s3.no_public@aws_s3_bucket.data"}}}}
+	in.Activity = map[report.Key]Activity{app: {PROpened: "https://github.example/acme/infra/pull/7"}}
+	later, _ := Derive(in)
+	for _, e := range later {
+		out[string(e.Kind)] = e
+	}
+	in.Activity = map[report.Key]Activity{app: {Healed: []string{"aws_s3_bucket.logs", "aws_iam_role.ci"}, HealedBy: "run 42", PRClosed: "https://github.example/acme/infra/pull/7"}}
+	healed, _ := Derive(in)
+	for _, e := range healed {
+		out[string(e.Kind)] = e
+	}
+	in.Doc, in.Activity = doc(root(app, nil)), nil
+	rec, _ := Derive(in)
+	out[string(rec[0].Kind)] = rec[0]
+	in.Prev, in.Heartbeat = State{}, true
+	hb, _ := Derive(in)
+	out[string(hb[0].Kind)] = hb[0]
+	for _, k := range kindOrder {
+		if _, ok := out[string(k)]; !ok {
+			t.Fatalf("no %s event derived for the golden files", k)
+		}
+	}
+	return out
+}
+
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	evs := events(t)
+	for _, k := range kindOrder {
+		e := evs[string(k)]
+		t.Run(string(k), func(t *testing.T) {
+			t.Parallel()
+			golden(t, string(k), Render(e, links, now))
+		})
+		if k == Heartbeat {
+			continue
+		}
+		t.Run(string(k)+" parent", func(t *testing.T) {
+			t.Parallel()
+			golden(t, "parent-"+string(k), RenderParent(e, links, now))
+		})
+	}
+}
+
+// No message ever carries a sensitive or masked value, whatever the kind.
+func TestRenderCanary(t *testing.T) {
+	t.Parallel()
+	for name, e := range events(t) {
+		for _, m := range []Message{Render(e, links, now), RenderParent(e, links, now)} {
+			b, _ := json.Marshal(m)
+			if strings.Contains(string(b), canary) {
+				t.Errorf("%s: the message carries the canary value:\n%s", name, b)
+			}
+		}
+	}
+}
+
+func TestRenderLimits(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("module.very_long_module_name_", 20)
+	var many []drift.Resource
+	var addrs []string
+	for i := range 400 {
+		a := fmt.Sprintf("%s.aws_s3_bucket.b[%d]", long, i)
+		many = append(many, res(a))
+		addrs = append(addrs, a)
+	}
+	var pols []Policy
+	for i := range 200 {
+		pols = append(pols, Policy{Policy: "p", Rule: fmt.Sprint(i), Level: "hard-mandatory", Msg: strings.Repeat("x", 5000), Failed: true})
+	}
+	k := report.Key{Dir: strings.Repeat("infra/deeply/nested/", 20), Target: strings.Repeat("t", 200)}
+	big := Event{Key: k, Counts: Counts{Drifted: 400}, Added: addrs, Removed: addrs, Applied: addrs, Policies: pols, Snoozes: []Snooze{{Reason: strings.Repeat("r", 4000), Resources: addrs}}}
+	for _, d := range many {
+		big.Resources = append(big.Resources, Resource{Address: d.Address, Action: "changed", Severity: "high"})
+	}
+	for _, kind := range kindOrder {
+		e := big
+		e.Kind = kind
+		for _, m := range []Message{Render(e, links, now), RenderParent(e, links, now)} {
+			if len(m.Blocks) > MaxBlocks {
+				t.Errorf("%s: %d blocks, Slack takes %d", kind, len(m.Blocks), MaxBlocks)
+			}
+			for _, b := range m.Blocks {
+				switch b := b.(type) {
+				case *slack.HeaderBlock:
+					if n := utf8.RuneCountInString(b.Text.Text); n > MaxHeaderText {
+						t.Errorf("%s: header of %d characters, Slack takes %d", kind, n, MaxHeaderText)
+					}
+				case *slack.SectionBlock:
+					if n := utf8.RuneCountInString(b.Text.Text); n > MaxSectionText {
+						t.Errorf("%s: section of %d characters, Slack takes %d", kind, n, MaxSectionText)
+					}
+				}
+			}
+			if kind != Heartbeat && kind != PROpened && kind != PRClosed && kind != Recovered && !strings.Contains(mustJSON(m), "see the job summary") && kind != SelfHealed {
+				t.Errorf("%s: a long list is cut without pointing at the job summary", kind)
+			}
+		}
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
