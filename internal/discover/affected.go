@@ -216,6 +216,12 @@ func Dependencies(targets []Target, repoRoot string, f config.File) []RootDeps {
 		for _, vf := range t.VarFiles {
 			out[i].Files = append(out[i].Files, TargetFile{Path: display(repoRoot, vf), Kind: "var-file"})
 		}
+		for _, bc := range t.BackendConfig {
+			// Files are absolute here; key=value settings name no file.
+			if filepath.IsAbs(bc) {
+				out[i].Files = append(out[i].Files, TargetFile{Path: display(repoRoot, bc), Kind: "backend file"})
+			}
+		}
 	}
 	return out
 }

@@ -133,6 +133,7 @@ func affectedRepo(t *testing.T) (string, config.File) {
 		"modules/web/main.tf":    "module \"net\" {\n  source = \"../net\"\n}\n",
 		"modules/net/main.tf":    "module \"again\" {\n  source = \"../web\"\n}\n", // a cycle must not hang
 		"vars/prod.tfvars":       "x = 1\n",
+		"backends/prod.hcl":      "path = \"prod.tfstate\"\n",
 		"shared/eu/regions.json": "[]\n",
 	} {
 		p = filepath.Join(dir, p)
@@ -150,6 +151,7 @@ func affectedRepo(t *testing.T) (string, config.File) {
         var-files: [../../vars/prod.tfvars]
       - name: prod-again
         var-files: [../../vars/prod.tfvars]
+        backend-config: [../../backends/prod.hcl, key=prod]
   - dir: infra/db
     depends-on: ["shared/**"]
 `))
@@ -168,7 +170,7 @@ func TestDependencies(t *testing.T) {
 	}
 	want := []RootDeps{
 		{Dir: "infra/app", Rel: "infra/app", Modules: []string{"modules/net", "modules/web"},
-			Files: []TargetFile{{Path: "vars/prod.tfvars", Kind: "var-file"}, {Path: "vars/prod.tfvars", Kind: "var-file"}}},
+			Files: []TargetFile{{Path: "vars/prod.tfvars", Kind: "var-file"}, {Path: "vars/prod.tfvars", Kind: "var-file"}, {Path: "backends/prod.hcl", Kind: "backend file"}}},
 		{Dir: "infra/db", Rel: "infra/db", DependsOn: []string{"shared/**"}},
 	}
 	if diff := cmp.Diff(want, Dependencies(targets, dir, f)); diff != "" {
@@ -199,6 +201,7 @@ func TestChoose(t *testing.T) {
 			want: []string{"infra/app@prod", "infra/app@prod-again", "infra/db@default"}, wantSel: true},
 		{name: "policies off: a policy change affects nothing", changes: &config.Changes{Files: []string{"policies/x.rego"}}, policy: config.Policy{Dirs: []string{"policies"}, Disabled: true}, want: []string{}, wantSel: true},
 		{name: "nothing affected", changes: &config.Changes{Files: []string{"README.md"}}, want: []string{}, wantSel: true},
+		{name: "a backend file a target names", changes: &config.Changes{Files: []string{"backends/prod.hcl"}}, want: []string{"infra/app@prod", "infra/app@prod-again"}, wantSel: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
