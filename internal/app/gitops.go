@@ -249,11 +249,6 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 			targets[i].Status, targets[i].Drift, targets[i].Changes = record.StatusClean, nil, nil
 		}
 	}
-	for i, r := range doc.Roots {
-		for _, ex := range r.ExpiredSnoozes {
-			targets[i].Notes = append(targets[i].Notes, record.Note{Kind: record.SnoozeExpired, Resources: ex.Resources, Until: ex.Until, Reason: ex.Reason})
-		}
-	}
 	run := record.Run{Time: started, RunURL: runURL(a), Commit: a.SHA, Repository: a.Repository}
 	drifted, failed := 0, 0
 	for _, t := range targets {
@@ -276,7 +271,14 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 	res, err := repo.Commit(ctx, gitrepo.Change{
 		Files: []string{a.ReportPath, a.LogPath},
 		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
-			r, err := record.Record(record.Files{ReportPath: a.ReportPath, Report: cur[a.ReportPath], LogPath: a.LogPath, Log: cur[a.LogPath]}, run, targets)
+			// Snoozes are logged once (snoozed, snooze-expired), not on every
+			// run that finds them: what the log at this tip already says is
+			// left out.
+			prev, err := record.ParseLog(a.LogPath, cur[a.LogPath])
+			if err != nil {
+				return nil, "", err
+			}
+			r, err := record.Record(record.Files{ReportPath: a.ReportPath, Report: cur[a.ReportPath], LogPath: a.LogPath, Log: cur[a.LogPath]}, run, withSnoozeNotes(targets, doc, prev))
 			if err != nil {
 				return nil, "", err
 			}
@@ -361,6 +363,61 @@ func driftAges(path string, logBytes []byte, targets []record.Target, now time.T
 	}
 	if more > 0 {
 		out = append(out, fmt.Sprintf("and %d more drifted resource(s): their ages are in the report file", more))
+	}
+	return out
+}
+
+// withSnoozeNotes adds a snoozed note for each snooze holding drift, and a
+// snooze-expired note for each that ran out, unless prev already logged the
+// same one for that target.
+func withSnoozeNotes(targets []record.Target, doc report.Document, prev record.Log) []record.Target {
+	logged := map[string]bool{}
+	for _, ev := range prev.Events {
+		if ev.Event == record.Snoozed || ev.Event == record.SnoozeExpired {
+			until := ""
+			if ev.Until != nil {
+				until = ev.Until.UTC().Format(time.RFC3339)
+			}
+			logged[strings.Join([]string{string(ev.Event), ev.Root, ev.Target, until, ev.Reason}, "\x00")] = true
+		}
+	}
+	seen := func(kind record.EventKind, root, target string, until time.Time, reason string) bool {
+		return logged[strings.Join([]string{string(kind), root, target, until.UTC().Format(time.RFC3339), reason}, "\x00")]
+	}
+	out := make([]record.Target, len(targets))
+	copy(out, targets)
+	for i, r := range doc.Roots {
+		if i >= len(out) || out[i].Root != r.Dir || out[i].Target != r.Target {
+			continue // recordTargets keeps the report's order; anything else is not ours to annotate
+		}
+		notes := append([]record.Note{}, out[i].Notes...)
+		type snoozeKey struct {
+			until  time.Time
+			reason string
+		}
+		held := map[snoozeKey][]string{}
+		var order []snoozeKey
+		for _, res := range r.Snoozed {
+			if res.Snooze == nil {
+				continue
+			}
+			k := snoozeKey{res.Snooze.Until, res.Snooze.Reason}
+			if _, ok := held[k]; !ok {
+				order = append(order, k)
+			}
+			held[k] = append(held[k], res.Address)
+		}
+		for _, k := range order {
+			if !seen(record.Snoozed, r.Dir, r.Target, k.until, k.reason) {
+				notes = append(notes, record.Note{Kind: record.Snoozed, Resources: held[k], Until: k.until, Reason: k.reason})
+			}
+		}
+		for _, ex := range r.ExpiredSnoozes {
+			if !seen(record.SnoozeExpired, r.Dir, r.Target, ex.Until, ex.Reason) {
+				notes = append(notes, record.Note{Kind: record.SnoozeExpired, Resources: ex.Resources, Until: ex.Until, Reason: ex.Reason})
+			}
+		}
+		out[i].Notes = notes
 	}
 	return out
 }

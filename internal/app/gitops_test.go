@@ -230,3 +230,29 @@ func TestActionAggregateRecordsOnce(t *testing.T) {
 		t.Errorf("output report-path = %q", res.outputs["report-path"])
 	}
 }
+
+// A snooze is logged once, when it starts holding drift, not on every run.
+func TestActionRecordLogsSnoozeOnce(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	ws := driftedWorkspace(t, env, "pw-snooze-1")
+	tftest.WriteRoot(t, ws, ".github", map[string]string{"drift.yaml": "snooze:\n  - root: infra/app\n    address: fakecloud_instance.web\n    until: 2099-01-01\n    reason: load test INC-42\n"})
+	remote := gitWorkspace(t, ws)
+	run := runnerRun{t: t, env: env, workspace: ws, event: "schedule", inputs: map[string]string{"mode": "record"}, vars: gitopsVars}
+	for i, id := range []string{"51", "52"} {
+		run.vars = map[string]string{"GITHUB_RUN_ID": id, "GITHUB_REF_NAME": "main", "GITHUB_SHA": gitopsVars["GITHUB_SHA"]}
+		if res := run.run(); res.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", i+1, res.code, res.stdout)
+		}
+	}
+	log := remoteFile(t, remote, "drift/drift-log.yaml")
+	n := 0
+	for _, k := range logKinds(t, log) {
+		if k == "snoozed" {
+			n++
+		}
+	}
+	if n != 1 || !strings.Contains(log, "load test INC-42") {
+		t.Errorf("%d snoozed events after two runs, want 1 with its reason:\n%s", n, log)
+	}
+}
