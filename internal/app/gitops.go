@@ -57,7 +57,12 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		}
 	}()
 
-	if a.Mode == "remediate" {
+	if a.Mode == "remediate" && ev.PR > 0 {
+		// A pull request's plan is of code not merged yet: applying it would
+		// deploy that code, and its remediation PRs would race the PR itself.
+		doc.Activity = append(doc.Activity, "mode remediate healed nothing: on a pull request the plan is of unmerged code; heal from a schedule or dispatch on the default branch")
+		log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: mode remediate does not heal on pull_request events; only the record is written"})
+	} else if a.Mode == "remediate" {
 		results, prTargets, err := heal(ctx, a, c, run, *doc, log, &extra)
 		if err != nil {
 			g.errs = append(g.errs, fmt.Errorf("heal: %w", err))

@@ -256,3 +256,23 @@ func TestActionRecordLogsSnoozeOnce(t *testing.T) {
 		t.Errorf("%d snoozed events after two runs, want 1 with its reason:\n%s", n, log)
 	}
 }
+
+// A pull request's plan is of unmerged code: remediate never applies it.
+func TestActionRemediateNeverAppliesOnPullRequests(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	ws := driftedWorkspace(t, env, "pw-heal-3")
+	gitWorkspace(t, ws)
+	gh := githubtest.NewServer(t, githubtest.WithToken("ghs_testtoken"))
+	res := runnerRun{t: t, env: env, workspace: ws, event: "pull_request", payload: prPayload(6, "acme/infra"), vars: gitopsVars, apiURL: gh.URL(),
+		inputs: map[string]string{"mode": "remediate", "remediation": "apply"}}.run()
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ws, "cloud.json")); !strings.Contains(string(b), "pwned") {
+		t.Errorf("a pull_request run applied to the infrastructure")
+	}
+	if !annotated(res.stdout, "warning", "does not heal on pull_request events") {
+		t.Errorf("no warning says why nothing was healed:\n%s", res.stdout)
+	}
+}
