@@ -124,6 +124,7 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	// Progress goes straight to the log: directory names and terraform's
 	// words are untrusted, and the log never runs commands from them.
 	started := time.Now() // the run's time: snoozes expire against it
+	c.Started = started
 	run, err := detect(ctx, c, log)
 	defer run.Close()
 	if err != nil {

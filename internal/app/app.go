@@ -206,6 +206,7 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 		return err
 	}
 	started := time.Now() // the run's time: snoozes expire against it
+	c.Started = started
 	run, err := detect(ctx, c, stderr)
 	defer run.Close()
 	if err != nil {

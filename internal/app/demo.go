@@ -56,6 +56,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	fmt.Fprintf(stderr, "\nrunning: drift-action detect %s\n\n", setup.Dir)
 	started := time.Now() // the run's time: snoozes expire against it
+	c.Started = started
 	run, err := detect(ctx, c, stderr)
 	defer run.Close()
 	if err != nil {

@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/myorg/drift-action/internal/config"
@@ -29,7 +27,7 @@ func detect(ctx context.Context, c config.Detect, progress io.Writer) (pipeline.
 // the plan as terraform made it (see docs/policy-input.md).
 func document(run pipeline.Run, f config.File, now time.Time) report.Document {
 	results := run.Results()
-	snoozes := driftSnoozes(f)
+	snoozes := pipeline.Snoozes(f)
 	for i := range results {
 		results[i].ApplySnoozes(snoozes, now)
 	}
@@ -48,13 +46,3 @@ func document(run pipeline.Run, f config.File, now time.Time) report.Document {
 	return doc
 }
 
-// driftSnoozes are the config file's snoozes as the verdict applies them,
-// each naming the file and line it comes from.
-func driftSnoozes(f config.File) []drift.Snooze {
-	out := make([]drift.Snooze, 0, len(f.Snoozes))
-	for _, s := range f.Snoozes {
-		out = append(out, drift.Snooze{Root: s.Root, Address: s.Address, Paths: s.Paths, Until: s.Until, Reason: s.Reason,
-			Source: fmt.Sprintf("%s:%d", filepath.ToSlash(f.Path), s.Line)})
-	}
-	return out
-}

@@ -164,7 +164,7 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 			for _, o := range r.Outcomes {
 				if o.Result.Dir == t.Result.Dir && o.Result.Target == t.Result.Target {
 					nt := remediate.FromOutcome(o, r.Policies)
-					nt.Result.ApplySnoozes(driftSnoozes(c.File), time.Now())
+					nt.Result.ApplySnoozes(pipeline.Snoozes(c.File), time.Now())
 					return nt, nil
 				}
 			}

@@ -64,6 +64,20 @@ func TestDetectSnooze(t *testing.T) {
 		if doc.Drifted {
 			t.Errorf("document says drifted; snoozed drift is not drift")
 		}
+		// Policies judge the snoozed verdict too: the drift is listed as
+		// snoozed in their input, not as drifted.
+		tftest.WriteRoot(t, s.dir, "pol", map[string]string{"p.rego": "package snoozecheck\n\n" +
+			"deny contains msg if { some a in input.drift.drifted; msg := sprintf(\"drifted %s\", [a]) }\n\n" +
+			"warn contains msg if { some a in input.drift.snoozed; msg := sprintf(\"snoozed %s\", [a]) }\n"})
+		pdoc, _, perr := s.detect("--policy", "pol", "app")
+		var msgs []string
+		only(t, pdoc)
+		for _, p := range pdoc.Roots[0].Policy {
+			msgs = append(msgs, p.Kind+" "+p.Msg)
+		}
+		if diff := cmp.Diff([]string{"warn snoozed fakecloud_instance.web"}, msgs); diff != "" {
+			t.Errorf("policy results on snoozed drift (-want +got):\n%s\n%s", diff, perr)
+		}
 		for _, format := range []string{"text", "markdown"} {
 			var stdout, errOut bytes.Buffer
 			err := Run(context.Background(), []string{"detect", "--no-policy", "--format", format, "app"}, s.cfgEnv(), &stdout, &errOut)

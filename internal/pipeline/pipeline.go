@@ -97,6 +97,9 @@ type ManifestChecker func(ctx context.Context, globs []string) ([]policy.Result,
 // are reported. Policies compile, and manifests are checked, before any
 // terraform runs. The caller closes the returned Run, also on error.
 func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests ManifestChecker) (Run, error) {
+	if c.Started.IsZero() {
+		c.Started = time.Now()
+	}
 	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
 	if err != nil {
 		return Run{}, err
@@ -270,6 +273,9 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		r.PlanFile = planFile
 		o.PlanFile, o.PlanJSONFile = planFile, out.PlanJSONFile
 		o = finish(r)
+		// Snoozed drift is not drift to the policies either (the report
+		// applies the same snoozes at the same time again; that is a no-op).
+		o.Result.ApplySnoozes(Snoozes(c.File), c.Started)
 		if engine != nil {
 			o.Policy = evaluateFile(ctx, engine, c, t, out.PlanJSONFile, &o.Result, opts)
 		}

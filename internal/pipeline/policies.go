@@ -127,3 +127,14 @@ func Check(ctx context.Context, e *policy.Engine, plan Plan, rc policy.RunContex
 	}
 	return Checked{Result: r, Policy: results}, nil
 }
+
+// Snoozes are the config file's snooze entries as the verdict applies
+// them, each naming the file and line it comes from.
+func Snoozes(f config.File) []drift.Snooze {
+	out := make([]drift.Snooze, 0, len(f.Snoozes))
+	for _, s := range f.Snoozes {
+		out = append(out, drift.Snooze{Root: s.Root, Address: s.Address, Paths: s.Paths, Until: s.Until, Reason: s.Reason,
+			Source: fmt.Sprintf("%s:%d", filepath.ToSlash(f.Path), s.Line)})
+	}
+	return out
+}

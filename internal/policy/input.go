@@ -160,10 +160,15 @@ func driftValue(res drift.Result) ast.Object {
 		}
 		attrs.Insert(ast.StringTerm(d.Address), ast.ArrayTerm(paths...))
 	}
+	snoozed := make([]*ast.Term, 0, len(res.Snoozed))
+	for _, d := range res.Snoozed {
+		snoozed = append(snoozed, ast.StringTerm(d.Address))
+	}
 	return ast.NewObject(
 		[2]*ast.Term{ast.StringTerm("status"), ast.StringTerm(string(res.Status))},
 		[2]*ast.Term{ast.StringTerm("drifted"), ast.ArrayTerm(drifted...)},
 		[2]*ast.Term{ast.StringTerm("attributes"), ast.NewTerm(attrs)},
+		[2]*ast.Term{ast.StringTerm("snoozed"), ast.ArrayTerm(snoozed...)},
 	)
 }
 
