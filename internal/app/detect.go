@@ -45,4 +45,3 @@ func document(run pipeline.Run, f config.File, now time.Time) report.Document {
 	doc.Selection = selectionReport(run.Selection)
 	return doc
 }
-

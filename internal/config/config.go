@@ -79,7 +79,7 @@ func ParseDemo(env Env) Demo {
 type Detect struct {
 	// Started is when the run began: snoozes expire against it, in the
 	// verdict policies see and in the report alike (zero: when Detect starts).
-	Started time.Time
+	Started        time.Time
 	Format         string
 	Parallelism    int
 	Timeout        time.Duration
