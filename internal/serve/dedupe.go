@@ -34,6 +34,14 @@ func (d *dedupe) add(key string, now time.Time) bool {
 	return true
 }
 
+// has reports whether key was seen within ttl, without recording it.
+func (d *dedupe) has(key string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.seen[key]
+	return ok && now.Sub(t) < d.ttl
+}
+
 // forget drops key, so that a delivery that could not be queued may be
 // sent again.
 func (d *dedupe) forget(key string) {

@@ -593,3 +593,40 @@ func TestDedupeWindow(t *testing.T) {
 		})
 	}
 }
+
+// A signed redelivery of a known delivery id is answered as a duplicate
+// before its body is parsed: no second dispatch, whatever the body holds.
+func TestRedeliveryAnsweredBeforeParsing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	url, stop := f.start(t)
+	post := func(body string) int {
+		t.Helper()
+		resp, err := http.DefaultClient.Do(hubRequest(body).with(HeaderDelivery, "d-7").httpRequest(t, url+Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	got := []int{post(`{"source":"scan"}`), post(`{"source":"scan"} trailing`), post(`not json`)}
+	if diff := cmp.Diff([]int{202, 200, 200}, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	// An unknown id with a bad body is still refused.
+	f2 := newFixture(t, nil)
+	url2, stop2 := f2.start(t)
+	resp, err := http.DefaultClient.Do(hubRequest(`not json`).with(HeaderDelivery, "d-8").httpRequest(t, url2+Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a new delivery with a bad body: %d, want 400", resp.StatusCode)
+	}
+	stop2()
+}

@@ -67,6 +67,21 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	// A redelivery names its delivery id in a header: once the signature
+	// holds, a known id is answered without parsing the body again. The
+	// key is the one ParseGeneric gives a delivery with that header.
+	if source == SourceGeneric {
+		delivery := r.Header.Get(HeaderDelivery)
+		if delivery == "" {
+			delivery = r.Header.Get(HeaderGitHubDelivery)
+		}
+		if delivery != "" && s.dedupe.has(SourceGeneric+"\x00"+delivery, s.now()) {
+			s.metrics.duplicates.Add(1)
+			answer(w, http.StatusOK, "duplicate", "already received; dispatched once")
+			return
+		}
+	}
+
 	var ev Event
 	var err error
 	switch source {
