@@ -113,13 +113,6 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
-// ErrNotYet is returned for inputs whose feature has not shipped.
-type ErrNotYet struct{ Input, Value string }
-
-func (e ErrNotYet) Error() string {
-	return fmt.Sprintf("input %s: %q is not available yet in this version of drift-action; remove it from the workflow (accepted by action.yml so workflows stay valid when it arrives)", e.Input, e.Value)
-}
-
 // ParseAction reads the action's inputs the way Docker actions receive them
 // (INPUT_<NAME>, upper-cased, hyphens kept) and the runner's environment.
 func ParseAction(env Env) (Action, error) {
