@@ -59,30 +59,16 @@ func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) 
 	if t.PlanFile == "" {
 		return out, &StepError{Step: "apply", Msg: "no saved plan to apply: plan the target first"}
 	}
-	if o.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, o)
+	defer cancel()
 	tfx, _, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
-	wrap := func(step string, err error, diag string) error {
-		if cause := context.Cause(ctx); cause != nil {
-			return stopped(step, cause, err, diag, o)
-		}
-		if diag == "" {
-			diag = cleanExecError(err)
-		} else if extra := stderrSummary(cleanExecError(err)); extra != "" {
-			diag += "\n" + extra
-		}
-		return &StepError{Step: step, Msg: diag, Err: err}
-	}
+	wrap := wrapper(ctx, o)
 	if t.Workspace != "" {
-		// Targets of one root share its .terraform directory, so another
-		// target may have selected its own workspace since this plan was
-		// made; terraform refuses a plan made for another workspace.
+		// The saved plan names its workspace and terraform refuses to apply
+		// it in another; select it again in the target's data directory.
 		if err := tfx.WorkspaceSelect(ctx, t.Workspace); err != nil {
 			return out, wrap("workspace", err, "")
 		}

@@ -86,23 +86,20 @@ type StepError struct {
 func (e *StepError) Error() string { return e.Step + ": " + e.Msg }
 func (e *StepError) Unwrap() error { return e.Err }
 
-// Run plans one target. A nil error with nil PlanJSON means terraform found
-// neither drift nor changes.
-func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
-	out := Outcome{PlanFile: t.PlanFile}
-	if o.Timeout > 0 {
-		var cancel context.CancelFunc
-		// The cause tells our timeout from the caller's cancellation:
-		// terraform-exec's errors match both context.Canceled and
-		// context.DeadlineExceeded whichever happened.
-		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
-		defer cancel()
+// withTimeout bounds a target's whole session by o.Timeout. The cause tells
+// our timeout from the caller's cancellation: terraform-exec's errors match
+// both context.Canceled and context.DeadlineExceeded whichever happened.
+func withTimeout(ctx context.Context, o Options) (context.Context, context.CancelFunc) {
+	if o.Timeout <= 0 {
+		return ctx, func() {}
 	}
-	tfx, env, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
-	if err != nil {
-		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
-	}
-	wrap := func(step string, err error, diag string) error {
+	return context.WithTimeoutCause(ctx, o.Timeout, ErrTimeout)
+}
+
+// wrapper turns a failed terraform step into a StepError carrying
+// terraform's own words.
+func wrapper(ctx context.Context, o Options) func(step string, err error, diag string) error {
+	return func(step string, err error, diag string) error {
 		// Once the context is done, whatever terraform exited with is the
 		// result of being interrupted, so the context says what happened.
 		if cause := context.Cause(ctx); cause != nil {
@@ -116,6 +113,19 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		}
 		return &StepError{Step: step, Msg: diag, Err: err}
 	}
+}
+
+// Run plans one target. A nil error with nil PlanJSON means terraform found
+// neither drift nor changes.
+func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
+	out := Outcome{PlanFile: t.PlanFile}
+	ctx, cancel := withTimeout(ctx, o)
+	defer cancel()
+	tfx, env, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
+	if err != nil {
+		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
+	}
+	wrap := wrapper(ctx, o)
 
 	if err := initTarget(ctx, tfx, t, wrap); err != nil {
 		return out, err
