@@ -19,9 +19,11 @@ type Commenter interface {
 	UpsertStickyComment(ctx context.Context, owner, repo string, pr int, marker string, bodies []string) ([]string, error)
 }
 
-// newCommenter is replaced in tests by one pointed at a fake GitHub.
-var newCommenter = func(ctx context.Context, token, apiURL, author string) (Commenter, error) {
-	return github.NewClient(ctx, token, apiURL, nil, github.WithCommentAuthor(author))
+// githubClient is the run's GitHub edge (comments, remediation PRs, the
+// record's fallback PR), at GITHUB_API_URL: tests point it at the stateful
+// fake through that variable.
+func githubClient(ctx context.Context, a config.Action) (*github.Client, error) {
+	return github.NewClient(ctx, a.Token, a.APIURL, nil, github.WithCommentAuthor(a.CommentAuthor))
 }
 
 // reported marks an error the job summary already tells, so the end of the

@@ -31,12 +31,6 @@ type gitopsResult struct {
 	errs         []error
 }
 
-// newGitHub is the GitHub edge of remediation PRs and the record's fallback
-// PR; tests point it at a fake.
-var newGitHub = func(ctx context.Context, a config.Action) (*github.Client, error) {
-	return github.NewClient(ctx, a.Token, a.APIURL, nil, github.WithCommentAuthor(a.CommentAuthor))
-}
-
 // runGitOps heals (mode remediate), keeps remediation pull requests up to
 // date and commits the record, in that order: the record tells what the
 // heal and the pull requests did. Each step's failure is collected and the
@@ -202,7 +196,7 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.D
 	if a.Token == "" {
 		return "", errors.New("no github-token: remediation pull requests need one with contents: write and pull-requests: write")
 	}
-	gh, err := newGitHub(ctx, a)
+	gh, err := githubClient(ctx, a)
 	if err != nil {
 		return "", err
 	}
@@ -324,7 +318,7 @@ func recordPR(ctx context.Context, a config.Action, branch, base, msg string) (s
 	if !ok {
 		return "", fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", a.Repository)
 	}
-	gh, err := newGitHub(ctx, a)
+	gh, err := githubClient(ctx, a)
 	if err != nil {
 		return "", err
 	}

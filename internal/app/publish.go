@@ -324,7 +324,8 @@ func (p *publication) comment(ctx context.Context) error {
 	if err := report.Markdown(&body, p.doc); err != nil {
 		return err
 	}
-	cm, err := newCommenter(ctx, a.Token, a.APIURL, a.CommentAuthor)
+	var cm Commenter
+	cm, err := githubClient(ctx, a)
 	if err != nil {
 		return err
 	}
