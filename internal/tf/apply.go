@@ -61,7 +61,7 @@ func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) 
 	}
 	ctx, cancel := withTimeout(ctx, o)
 	defer cancel()
-	tfx, _, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
+	tfx, _, _, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o, false)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}

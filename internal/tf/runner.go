@@ -13,6 +13,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -121,13 +122,17 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	out := Outcome{PlanFile: t.PlanFile}
 	ctx, cancel := withTimeout(ctx, o)
 	defer cancel()
-	tfx, env, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o)
+	tfx, env, cache, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o, true)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
 	wrap := wrapper(ctx, o)
 
-	if err := initTarget(ctx, tfx, t, wrap); err != nil {
+	err = initTarget(ctx, tfx, t, wrap)
+	if cache.view != "" {
+		publish(cache.view, cache.shared)
+	}
+	if err != nil {
 		return out, err
 	}
 	sp := &streamParser{onProgress: o.Progress}
@@ -272,18 +277,24 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 	return &StepError{Step: step, Msg: msg, Err: cause}
 }
 
+// pluginCache is where init finds and installs providers: shared is the
+// cache every target uses, view the target's own view of it (cache.go).
+type pluginCache struct{ shared, view string }
+
 // newTerraform sets up terraform-exec for dir with a target's data
 // directory and extra environment, and returns the environment a command
-// it does not run itself (showJSON) needs to match its own.
-func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, o Options) (*tfexec.Terraform, []string, error) {
+// it does not run itself (showJSON) needs to match its own. With forInit,
+// init will run and is given a view of the shared plugin cache.
+func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, o Options, forInit bool) (*tfexec.Terraform, []string, pluginCache, error) {
+	var cache pluginCache
 	bin := binary(o)
 	tfx, err := tfexec.NewTerraform(dir, bin)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cache, err
 	}
 	env, vars, err := environment(o.Env, targetEnv, dataDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cache, err
 	}
 	// terraform-exec runs `terraform version` (once per executable per
 	// process, see shareVersion); with checkpoint on, that call asks
@@ -295,12 +306,28 @@ func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, 
 	}
 	if o.PluginCacheDir != "" && env["TF_PLUGIN_CACHE_DIR"] == "" {
 		if err := os.MkdirAll(o.PluginCacheDir, 0o755); err != nil {
-			return nil, nil, fmt.Errorf("plugin cache: %w", err)
+			return nil, nil, cache, fmt.Errorf("plugin cache: %w", err)
 		}
 		env["TF_PLUGIN_CACHE_DIR"] = o.PluginCacheDir
 	}
+	if cache.shared = env["TF_PLUGIN_CACHE_DIR"]; cache.shared != "" && forInit {
+		data := env["TF_DATA_DIR"]
+		if data == "" {
+			data = filepath.Join(dir, ".terraform")
+		} else if !filepath.IsAbs(data) {
+			data = filepath.Join(dir, data)
+		}
+		if cache.shared, err = filepath.Abs(cache.shared); err != nil {
+			return nil, nil, cache, fmt.Errorf("plugin cache: %w", err)
+		}
+		cache.view = filepath.Join(data, viewName)
+		if err := makeView(cache.shared, cache.view); err != nil {
+			return nil, nil, cache, err
+		}
+		env["TF_PLUGIN_CACHE_DIR"] = cache.view
+	}
 	if err := tfx.SetEnv(env); err != nil {
-		return nil, nil, err
+		return nil, nil, cache, err
 	}
 	// terraform-exec refuses TF_VAR_* in SetEnv (it wants -var) but keeps
 	// the map it was given and copies it into every command's environment:
@@ -310,12 +337,12 @@ func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, 
 	maps.Copy(env, vars)
 	if o.Grace > 0 {
 		if err := tfx.SetWaitDelay(o.Grace); err != nil {
-			return nil, nil, err
+			return nil, nil, cache, err
 		}
 	}
 	// Last, so a probe runs with the environment and output set above.
 	shareVersion(ctx, tfx, bin)
-	return tfx, commandEnv(env), nil
+	return tfx, commandEnv(env), cache, nil
 }
 
 // environment is terraform's environment: the run's, then the target's
