@@ -90,6 +90,12 @@ type Target struct {
 	Vars          []Setting     // -var KEY=VALUE, in file order
 	Env           []Setting     // extra environment for terraform, in file order
 	Timeout       time.Duration // 0: the root's or the run's
+	// Unset names the ${NAME} references the runner's environment does not
+	// set (file:line and key, never a value). Such a target is not planned:
+	// it fails alone when a run selects it, so a job that plans other
+	// targets (another shard, another environment's job) needs none of its
+	// variables.
+	Unset error
 }
 
 // Setting is one configured value of a target. Value may reference the

@@ -129,6 +129,9 @@ func (d decoder) backendConfig(n *yaml.Node, where string) ([]Setting, error) {
 	return out, nil
 }
 
+// ErrUnset is Expand's error for a ${NAME} the environment does not set.
+var ErrUnset = errors.New("not set in the runner's environment")
+
 var reference = regexp.MustCompile(`\$\$|\$\{([^}]*)\}`)
 
 // Expand replaces ${NAME} in v with NAME's value from lookup ($$ is a
@@ -146,7 +149,7 @@ func Expand(v string, lookup func(string) (string, bool)) (string, error) {
 		}
 		val, ok := lookup(name)
 		if !ok {
-			errs = append(errs, fmt.Errorf("${%s} is not set in the runner's environment (set it in the step's env, or write $$ for a literal $)", name))
+			errs = append(errs, fmt.Errorf("${%s} is %w (set it in the step's env, or write $$ for a literal $)", name, ErrUnset))
 			return ""
 		}
 		return val
@@ -157,19 +160,27 @@ func Expand(v string, lookup func(string) (string, bool)) (string, error) {
 // ExpandTargets replaces ${NAME} references in every target's
 // backend-config, vars and env with the runner's environment (lookup;
 // never the process's own), and adds each sensitive value to MaskValues so
-// it is redacted wherever it would be shown. Errors name the file, line and
-// key, never a value.
+// it is redacted wherever it would be shown. A reference that is not set
+// goes to the target's Unset (it fails only if planned); one that is not a
+// valid name is an error of the file. Errors name the file, line and key,
+// never a value.
 func (f *File) ExpandTargets(lookup func(string) (string, bool)) error {
 	var errs []error
 	for ri := range f.Roots {
 		for ti := range f.Roots[ri].Targets {
 			t := &f.Roots[ri].Targets[ti]
+			var unset []error
 			for _, list := range [][]Setting{t.BackendConfig, t.Vars, t.Env} {
 				for i := range list {
 					s := &list[i]
 					v, err := Expand(s.Value, lookup)
 					if err != nil {
-						errs = append(errs, fmt.Errorf("%s:%d: %s: %w", f.Path, s.Line, s.Where, err))
+						where := fmt.Errorf("%s:%d: %s: %w", f.Path, s.Line, s.Where, err)
+						if onlyUnset(err) {
+							unset = append(unset, where)
+						} else {
+							errs = append(errs, where)
+						}
 						continue
 					}
 					s.Value = v
@@ -183,9 +194,24 @@ func (f *File) ExpandTargets(lookup func(string) (string, bool)) error {
 					}
 				}
 			}
+			t.Unset = errors.Join(unset...)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// onlyUnset reports an Expand error made only of unset references.
+func onlyUnset(err error) bool {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return errors.Is(err, ErrUnset)
+	}
+	for _, e := range j.Unwrap() {
+		if !errors.Is(e, ErrUnset) {
+			return false
+		}
+	}
+	return true
 }
 
 // Lookup reads an environment given as KEY=VALUE entries; the last entry

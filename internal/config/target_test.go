@@ -106,7 +106,8 @@ func TestExpandTargets(t *testing.T) {
 		vars      string
 		wantVars  []string // key=value after expansion
 		wantMasks []string
-		wantErr   string
+		wantErr   string // an error of the file
+		wantUnset string // the target's own error: it fails only if planned
 	}{
 		{name: "plain", vars: "{region: us-east-1}", wantVars: []string{"region=us-east-1"}},
 		{name: "reference", vars: `{region: "${REGION}", name: "app-${REGION}-1"}`, wantVars: []string{"region=eu-west-1", "name=app-eu-west-1-1"}},
@@ -117,10 +118,16 @@ func TestExpandTargets(t *testing.T) {
 			wantVars: []string{"db_password=canary-s3cr3t", "e="}, wantMasks: []string{regexp.QuoteMeta("canary-s3cr3t")},
 		},
 		{
-			name: "unset is an error naming the key", vars: "{region: ok,\n          db_password: \"${NOT_SET}\"}",
-			wantErr: ".github/drift.yaml:6: roots[0].targets[0].vars.db_password: ${NOT_SET} is not set in the runner's environment",
+			name: "unset is the target's error naming the key", vars: "{region: ok,\n          db_password: \"${NOT_SET}\"}",
+			wantVars:  []string{"region=ok", "db_password=${NOT_SET}"}, // left as written: the target is never planned
+			wantUnset: ".github/drift.yaml:6: roots[0].targets[0].vars.db_password: ${NOT_SET} is not set in the runner's environment",
+		},
+		{
+			name: "unset sensitive is never a mask", vars: `{p: {value: "pre-${NOT_SET}", sensitive: true}}`,
+			wantVars: []string{"p=pre-${NOT_SET}"}, wantUnset: "vars.p: ${NOT_SET} is not set",
 		},
 		{name: "bad reference", vars: `{a: "${1X}"}`, wantErr: ".github/drift.yaml:5: roots[0].targets[0].vars.a: ${1X} is not a valid environment variable name"},
+		{name: "bad beside unset is the file's", vars: `{a: "${1X}${NOT_SET}"}`, wantErr: "${1X} is not a valid environment variable name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,6 +146,13 @@ func TestExpandTargets(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			unset := f.Roots[0].Targets[0].Unset
+			if tt.wantUnset == "" && unset != nil {
+				t.Errorf("target error %v, want none", unset)
+			}
+			if tt.wantUnset != "" && (unset == nil || !strings.Contains(unset.Error(), tt.wantUnset)) {
+				t.Errorf("target error %v, want it to contain %q", unset, tt.wantUnset)
 			}
 			var gotVars, gotMasks []string
 			for _, v := range f.Roots[0].Targets[0].Vars {
@@ -174,7 +188,10 @@ func TestExpandTargetsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.ExpandTargets(Lookup([]string{"TOKEN=canary-tok-123"}))
+	if err := f.ExpandTargets(Lookup([]string{"TOKEN=canary-tok-123"})); err != nil {
+		t.Fatalf("an unset reference is the target's error, not the file's: %v", err)
+	}
+	err = f.Roots[0].Targets[0].Unset
 	if err == nil {
 		t.Fatal("no error for an unset reference")
 	}
@@ -203,14 +220,17 @@ func TestParseDetectExpandsFromInjectedEnv(t *testing.T) {
 	mkdir(t, dir+"/.github")
 	writeFile(t, dir+"/.github/drift.yaml", "roots:\n  - dir: .\n    targets:\n      - name: a\n        env: {HOME_COPY: \"${HOME}\", X: \"${ONLY_INJECTED}\"}\n")
 	env := Env{Getenv: func(string) string { return "" }, Environ: []string{"ONLY_INJECTED=yes"}, Cwd: dir}
-	_, err := ParseDetect(nil, env, nil)
+	c, err := ParseDetect(nil, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// HOME is set for this process but not in the injected environment.
 	want := ".github/drift.yaml:5: roots[0].targets[0].env.HOME_COPY: ${HOME} is not set"
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("error %v, want it to contain %q", err, want)
+	if got := c.File.Roots[0].Targets[0].Unset; got == nil || !strings.Contains(got.Error(), want) {
+		t.Fatalf("target error %v, want it to contain %q", got, want)
 	}
 	env.Environ = append(env.Environ, "HOME=/home/runner")
-	c, err := ParseDetect(nil, env, nil)
+	c, err = ParseDetect(nil, env, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,9 @@ type Target struct {
 	Env           []string      // extra KEY=VALUE for terraform, expanded; never printed
 	Timeout       time.Duration // 0: the run's default
 	Ignore        []config.IgnoreRule
+	// Unset is the config's error for ${NAME} references the environment
+	// does not set: the target fails with it, without running terraform.
+	Unset error
 }
 
 // Request says where to look.
@@ -111,7 +114,7 @@ func Targets(req Request) ([]Target, error) {
 		}
 		for _, ct := range targets {
 			t := base
-			t.Name, t.Workspace = ct.Name, ct.Workspace
+			t.Name, t.Workspace, t.Unset = ct.Name, ct.Workspace, ct.Unset
 			if ct.Timeout > 0 {
 				t.Timeout = ct.Timeout
 			}

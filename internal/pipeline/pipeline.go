@@ -202,6 +202,12 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		o.Result = cancelled(t)
 		return o
 	}
+	if t.Unset != nil {
+		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace}
+		r.Fail("config: " + t.Unset.Error())
+		o.Result = r
+		return o
+	}
 	start := time.Now()
 	last := start
 	timeout := c.Timeout

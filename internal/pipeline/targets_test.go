@@ -202,3 +202,69 @@ resource "terraform_data" "t" {
 		t.Errorf("terraform's error is missing from the results:\n%s", results)
 	}
 }
+
+// A target whose ${NAME} is not set fails alone, naming the file, line and
+// key, without running terraform; a run that does not select it (another
+// job's roots, another shard) needs none of its variables.
+func TestDetectTargetWithUnsetVariable(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	dir := t.TempDir()
+	for _, r := range []string{"infra/prod", "infra/dev"} {
+		tftest.WriteRoot(t, dir, r, map[string]string{"main.tf": "variable \"token\" {}\nresource \"terraform_data\" \"x\" { input = length(var.token) }\n"})
+	}
+	yaml := `roots:
+  - dir: infra/prod
+    targets:
+      - name: prod
+        vars: {token: {value: "${PROD_TOKEN}", sensitive: true}}
+  - dir: infra/dev
+    targets:
+      - name: dev
+        vars: {token: {value: "${DEV_TOKEN}", sensitive: true}}
+`
+	f, err := config.ParseFile(".github/drift.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	environ := append(append([]string{}, env.Environ...), "DEV_TOKEN=canary-dev-123")
+	if err := f.ExpandTargets(config.Lookup(environ)); err != nil {
+		t.Fatalf("an unset variable of one target failed the whole file: %v", err)
+	}
+	tests := []struct {
+		name  string
+		roots []string
+		want  map[string]string
+	}{
+		{"dev job", []string{"infra/dev"}, map[string]string{"dev": "changed"}},
+		{"every root", nil, map[string]string{
+			"dev":  "changed",
+			"prod": "error: config: .github/drift.yaml:5: roots[0].targets[0].vars.token: ${PROD_TOKEN} is not set in the runner's environment (set it in the step's env, or write $$ for a literal $)",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := detectConfig(env, dir, nil, tt.roots...)
+			c.File, c.Environ = f, environ
+			run, err := Detect(context.Background(), c, &bytes.Buffer{}, nil)
+			defer run.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, o := range run.Outcomes {
+				got[o.Result.Target] = string(o.Result.Status)
+				if o.Result.Error != "" {
+					got[o.Result.Target] += ": " + o.Result.Error
+				}
+				if o.Result.Target == "prod" && (o.DataDir != "" || o.PlanFile != "") {
+					t.Errorf("terraform ran for a target with an unset variable (data dir %q)", o.DataDir)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("outcomes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
