@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/glob"
+	"github.com/myorg/drift-action/internal/tfsource"
 )
 
 // Selection says which roots a pull request run plans, each with why, and
@@ -201,7 +202,7 @@ func Dependencies(targets []Target, repoRoot string, f config.File) []RootDeps {
 		if !seen {
 			rel := display(repoRoot, t.AbsDir)
 			d := RootDeps{Dir: t.Dir, Rel: rel}
-			for _, m := range localModules(parser, t.AbsDir) {
+			for _, m := range tfsource.LocalModules(parser, t.AbsDir) {
 				d.Modules = append(d.Modules, display(repoRoot, m))
 			}
 			for _, r := range f.Roots {
@@ -223,33 +224,6 @@ func Dependencies(targets []Target, repoRoot string, f config.File) []RootDeps {
 			}
 		}
 	}
-	return out
-}
-
-// localModules lists the directories of the local modules (sources "./…"
-// and "../…") dir calls, directly or through other local modules, sorted.
-func localModules(parser *hclparse.Parser, dir string) []string {
-	seen := map[string]bool{dir: true}
-	var out []string
-	queue := []string{dir}
-	for len(queue) > 0 {
-		d := queue[0]
-		queue = queue[1:]
-		for _, f := range tfFiles(d) {
-			for _, src := range moduleSources(parser, f) {
-				if !strings.HasPrefix(src, "./") && !strings.HasPrefix(src, "../") {
-					continue // registry, git, ...: nothing in this repository
-				}
-				m := filepath.Join(d, src)
-				if !seen[m] {
-					seen[m] = true
-					out = append(out, m)
-					queue = append(queue, m)
-				}
-			}
-		}
-	}
-	slices.Sort(out)
 	return out
 }
 

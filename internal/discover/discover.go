@@ -14,11 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/glob"
-	"github.com/zclconf/go-cty/cty"
+	"github.com/myorg/drift-action/internal/tfsource"
 )
 
 // DefaultTarget names the single target of a root without configured targets.
@@ -282,22 +281,7 @@ func walk(dir string) ([]string, error) {
 	return out, nil
 }
 
-func tfFiles(dir string) []string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() && (strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json")) {
-			out = append(out, filepath.Join(dir, n))
-		}
-	}
-	return out
-}
-
-func hasTF(dir string) bool { return len(tfFiles(dir)) > 0 }
+func hasTF(dir string) bool { return len(tfsource.Files(dir)) > 0 }
 
 func dedupe(in []string) []string {
 	slices.Sort(in)
@@ -310,8 +294,8 @@ func dropModules(roots []string, explicit map[string]bool) []string {
 	used := map[string]bool{}
 	parser := hclparse.NewParser()
 	for _, r := range roots {
-		for _, f := range tfFiles(r) {
-			for _, src := range moduleSources(parser, f) {
+		for _, f := range tfsource.Files(r) {
+			for _, src := range tfsource.ModuleSources(parser, f) {
 				if strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
 					used[filepath.Join(r, src)] = true
 				}
@@ -324,38 +308,6 @@ func dropModules(roots []string, explicit map[string]bool) []string {
 			continue
 		}
 		out = append(out, r)
-	}
-	return out
-}
-
-var moduleSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}}}
-var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}}}
-
-func moduleSources(p *hclparse.Parser, file string) []string {
-	var f *hcl.File
-	if strings.HasSuffix(file, ".json") {
-		f, _ = p.ParseJSONFile(file)
-	} else {
-		f, _ = p.ParseHCLFile(file)
-	}
-	if f == nil || f.Body == nil {
-		return nil // terraform will report syntax errors with better words
-	}
-	content, _, _ := f.Body.PartialContent(moduleSchema)
-	if content == nil {
-		return nil
-	}
-	var out []string
-	for _, b := range content.Blocks {
-		c, _, _ := b.Body.PartialContent(sourceSchema)
-		if c == nil || c.Attributes["source"] == nil {
-			continue
-		}
-		v, diags := c.Attributes["source"].Expr.Value(nil)
-		if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
-			continue
-		}
-		out = append(out, v.AsString())
 	}
 	return out
 }

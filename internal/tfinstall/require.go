@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/myorg/drift-action/internal/tfsource"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -39,8 +40,8 @@ func (r Requirement) String() string {
 const VersionFile = ".terraform-version"
 
 // ReadRequirement reads the version requirement of the root module in dir:
-// required_version in the terraform blocks of its .tf and .tf.json files,
-// and the nearest .terraform-version at or above dir, up to stopDir (the
+// required_version in the terraform blocks of its .tf and .tf.json files
+// and of the local modules it calls (transitively), and the nearest .terraform-version at or above dir, up to stopDir (the
 // repository root; "" looks in dir alone).
 //
 // The two intersect: a .terraform-version does not override
@@ -53,55 +54,20 @@ const VersionFile = ".terraform-version"
 // runs. A required_version that is not a version constraint is an error.
 func ReadRequirement(dir, stopDir string) (Requirement, error) {
 	var r Requirement
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+	if _, err := os.ReadDir(dir); err != nil {
 		return r, fmt.Errorf("read root module %s: %w", dir, err)
 	}
+	// Terraform checks the required_version of every module it loads, so
+	// the local modules the root calls narrow the choice too (registry and
+	// git modules are not in the checkout; terraform checks those).
 	p := hclparse.NewParser()
-	var names []string
-	for _, e := range entries {
-		if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json")) {
-			names = append(names, n)
+	for _, m := range append([]string{dir}, tfsource.LocalModules(p, dir)...) {
+		label, err := filepath.Rel(dir, m)
+		if err != nil {
+			label = m
 		}
-	}
-	slices.Sort(names)
-	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "terraform"}}}
-	inner := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "required_version"}}}
-	for _, n := range names {
-		path := filepath.Join(dir, n)
-		var f *hcl.File
-		if strings.HasSuffix(n, ".json") {
-			f, _ = p.ParseJSONFile(path)
-		} else {
-			f, _ = p.ParseHCLFile(path)
-		}
-		if f == nil || f.Body == nil {
-			continue
-		}
-		content, _, _ := f.Body.PartialContent(schema)
-		if content == nil {
-			continue
-		}
-		for _, b := range content.Blocks {
-			bc, _, _ := b.Body.PartialContent(inner)
-			if bc == nil {
-				continue
-			}
-			a, ok := bc.Attributes["required_version"]
-			if !ok {
-				continue
-			}
-			where := fmt.Sprintf("%s:%d", n, a.Range.Start.Line)
-			v, diags := a.Expr.Value(nil)
-			if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
-				return r, fmt.Errorf("%s: required_version must be a literal string such as \"~> 1.10.0\"", filepath.Join(dir, where))
-			}
-			c, err := version.NewConstraint(v.AsString())
-			if err != nil {
-				return r, fmt.Errorf("%s: required_version %q is not a version constraint: %v", filepath.Join(dir, where), v.AsString(), err)
-			}
-			r.Constraints = append(r.Constraints, c...)
-			r.Sources = append(r.Sources, fmt.Sprintf("%s required_version %q", where, v.AsString()))
+		if err := readRequiredVersion(p, m, filepath.ToSlash(label), &r); err != nil {
+			return r, err
 		}
 	}
 	vf, content, err := findVersionFile(dir, stopDir)
@@ -124,6 +90,57 @@ func ReadRequirement(dir, stopDir string) (Requirement, error) {
 		r.Sources = append(r.Sources, fmt.Sprintf("%s %q", filepath.ToSlash(rel), content))
 	}
 	return r, nil
+}
+
+// readRequiredVersion adds the required_version of the terraform blocks in
+// the module at dir to r, its sources named from label (the module's path
+// from the root, "." for the root itself).
+func readRequiredVersion(p *hclparse.Parser, dir, label string, r *Requirement) error {
+	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "terraform"}}}
+	inner := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "required_version"}}}
+	files := tfsource.Files(dir)
+	slices.Sort(files)
+	for _, path := range files {
+		var f *hcl.File
+		if strings.HasSuffix(path, ".json") {
+			f, _ = p.ParseJSONFile(path)
+		} else {
+			f, _ = p.ParseHCLFile(path)
+		}
+		if f == nil || f.Body == nil {
+			continue
+		}
+		content, _, _ := f.Body.PartialContent(schema)
+		if content == nil {
+			continue
+		}
+		name := filepath.Base(path)
+		if label != "." {
+			name = label + "/" + name
+		}
+		for _, b := range content.Blocks {
+			bc, _, _ := b.Body.PartialContent(inner)
+			if bc == nil {
+				continue
+			}
+			a, ok := bc.Attributes["required_version"]
+			if !ok {
+				continue
+			}
+			where := fmt.Sprintf("%s:%d", name, a.Range.Start.Line)
+			v, diags := a.Expr.Value(nil)
+			if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+				return fmt.Errorf("%s:%d: required_version must be a literal string such as \"~> 1.10.0\"", path, a.Range.Start.Line)
+			}
+			c, err := version.NewConstraint(v.AsString())
+			if err != nil {
+				return fmt.Errorf("%s:%d: required_version %q is not a version constraint: %v", path, a.Range.Start.Line, v.AsString(), err)
+			}
+			r.Constraints = append(r.Constraints, c...)
+			r.Sources = append(r.Sources, fmt.Sprintf("%s required_version %q", where, v.AsString()))
+		}
+	}
+	return nil
 }
 
 // findVersionFile returns the nearest .terraform-version at or above dir,

@@ -1,6 +1,7 @@
-// Package tfsource finds where resources are declared in a root module's
-// .tf files (with hashicorp/hcl/v2, not regexes), so annotations can point
-// at the right file and line.
+// Package tfsource reads a root module's .tf files with hashicorp/hcl/v2,
+// never regexes: where resources are declared (so annotations point at the
+// right file and line), which local modules it calls, and the rewrites an
+// adopt-drift pull request makes.
 package tfsource
 
 import (

@@ -1,0 +1,88 @@
+package tfsource
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Files lists the .tf and .tf.json files of the module in dir.
+func Files(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && (strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json")) {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
+}
+
+var moduleSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}}}
+var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}}}
+
+// ModuleSources lists the literal source of every module block in file.
+func ModuleSources(p *hclparse.Parser, file string) []string {
+	var f *hcl.File
+	if strings.HasSuffix(file, ".json") {
+		f, _ = p.ParseJSONFile(file)
+	} else {
+		f, _ = p.ParseHCLFile(file)
+	}
+	if f == nil || f.Body == nil {
+		return nil // terraform will report syntax errors with better words
+	}
+	content, _, _ := f.Body.PartialContent(moduleSchema)
+	if content == nil {
+		return nil
+	}
+	var out []string
+	for _, b := range content.Blocks {
+		c, _, _ := b.Body.PartialContent(sourceSchema)
+		if c == nil || c.Attributes["source"] == nil {
+			continue
+		}
+		v, diags := c.Attributes["source"].Expr.Value(nil)
+		if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+			continue
+		}
+		out = append(out, v.AsString())
+	}
+	return out
+}
+
+// LocalModules lists the directories of the local modules (sources "./…"
+// and "../…") dir calls, directly or through other local modules, sorted.
+func LocalModules(parser *hclparse.Parser, dir string) []string {
+	seen := map[string]bool{dir: true}
+	var out []string
+	queue := []string{dir}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		for _, f := range Files(d) {
+			for _, src := range ModuleSources(parser, f) {
+				if !strings.HasPrefix(src, "./") && !strings.HasPrefix(src, "../") {
+					continue // registry, git, ...: nothing in this repository
+				}
+				m := filepath.Join(d, src)
+				if !seen[m] {
+					seen[m] = true
+					out = append(out, m)
+					queue = append(queue, m)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
