@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/github"
@@ -18,7 +19,7 @@ func runServe(ctx context.Context, args []string, env config.Env, stdout, stderr
 	if err != nil {
 		return err
 	}
-	client, err := github.NewClient(ctx, c.Token, c.APIURL, nil)
+	client, err := serveClient(ctx, c, nil)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -27,6 +28,15 @@ func runServe(ctx context.Context, args []string, env config.Env, stdout, stderr
 		return fmt.Errorf("serve: listen on %s: %w", c.Listen, err)
 	}
 	return serveOn(ctx, c, client, ln, stderr)
+}
+
+// serveClient is the GitHub client dispatches go through: the App's, when
+// one is configured, renewing its installation tokens; else the token's.
+func serveClient(ctx context.Context, c config.Serve, hc *http.Client) (*github.Client, error) {
+	if c.App != nil {
+		return github.NewAppClient(ctx, github.App{ID: c.App.ID, InstallationID: c.App.InstallationID, PrivateKey: c.App.PrivateKey}, c.APIURL, hc)
+	}
+	return github.NewClient(ctx, c.Token, c.APIURL, hc)
 }
 
 // serveOn runs the receiver on ln; tests hand it their own listener and

@@ -3,8 +3,12 @@ package app
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"os"
@@ -16,7 +20,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/myorg/drift-action/internal/config"
-	"github.com/myorg/drift-action/internal/github"
 	"github.com/myorg/drift-action/internal/github/githubtest"
 	"github.com/myorg/drift-action/internal/serve"
 )
@@ -78,6 +81,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// serveAppKey is the GitHub App key of the end-to-end test.
+var serveAppKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
 // TestServeEndToEnd runs the command's wiring against the fake GitHub: a
 // signed generic report mapped to a repository becomes one dispatch, sent
 // before serveOn returns on cancel (SIGTERM).
@@ -87,6 +99,7 @@ func TestServeEndToEnd(t *testing.T) {
 		name      string
 		body      string
 		mapping   config.ServeMapping
+		app       bool // act as a GitHub App rather than with a token
 		wantRepo  string
 		wantRoots []string
 	}{
@@ -94,12 +107,18 @@ func TestServeEndToEnd(t *testing.T) {
 		{name: "mapped workspace", body: `{"id":"2","workspace":"app-prod"}`,
 			mapping:  config.ServeMapping{Workspaces: map[string]config.ServeTarget{"app-prod": {Repo: "acme/app", Roots: []string{"infra/prod"}}}},
 			wantRepo: "acme/app", wantRoots: []string{"infra/prod"}},
+		{name: "as a github app", body: `{"id":"3","source":"nightly scan","roots":["infra/app"]}`, app: true, wantRepo: "acme/infra", wantRoots: []string{"infra/app"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake := githubtest.NewServer(t)
-			client, err := github.NewClient(t.Context(), fake.Token(), fake.URL(), fake.Client())
+			fake := githubtest.NewServer(t, githubtest.WithApp(githubtest.App{ID: 42, InstallationID: 7, Key: &serveAppKey().PublicKey}))
+			c := config.Serve{Repo: "acme/infra", Mapping: tt.mapping, WebhookSecret: "s3cret", MaxBodyBytes: 1 << 20, ShutdownTimeout: 10 * time.Second,
+				Token: fake.Token(), APIURL: fake.URL()}
+			if tt.app {
+				c.Token, c.App = "", &config.ServeApp{ID: 42, InstallationID: 7, PrivateKey: pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(serveAppKey())})}
+			}
+			client, err := serveClient(t.Context(), c, fake.Client())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +126,6 @@ func TestServeEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := config.Serve{Repo: "acme/infra", Mapping: tt.mapping, WebhookSecret: "s3cret", MaxBodyBytes: 1 << 20, ShutdownTimeout: 10 * time.Second}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			logs := &syncBuffer{}
@@ -133,6 +151,9 @@ func TestServeEndToEnd(t *testing.T) {
 			ds := fake.Dispatches()
 			if len(ds) != 1 {
 				t.Fatalf("%d dispatches, want 1; logs:\n%s", len(ds), logs)
+			}
+			if want := map[bool]int{true: 1}[tt.app]; fake.AppTokensMinted() != want {
+				t.Errorf("%d installation tokens minted, want %d", fake.AppTokensMinted(), want)
 			}
 			cp, err := config.ParseEvent("repository_dispatch", writeEvent(t, ds[0]))
 			if err != nil {

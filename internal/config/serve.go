@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,13 @@ const (
 	EnvTFENotificationToken = "TFE_NOTIFICATION_TOKEN"
 	EnvArgoCDWebhookToken   = "ARGOCD_WEBHOOK_TOKEN"
 	EnvDriftWebhookSecret   = "DRIFT_WEBHOOK_SECRET"
+
+	// A GitHub App instead of GITHUB_TOKEN: installation tokens last an
+	// hour, so serve mints and renews its own.
+	EnvAppID             = "GITHUB_APP_ID"
+	EnvAppInstallationID = "GITHUB_APP_INSTALLATION_ID"
+	EnvAppPrivateKey     = "GITHUB_APP_PRIVATE_KEY"      // the PEM itself
+	EnvAppPrivateKeyFile = "GITHUB_APP_PRIVATE_KEY_FILE" // or a file holding it (a mounted Secret)
 )
 
 // DefaultListen is where `serve` listens unless --listen says otherwise.
@@ -38,9 +46,26 @@ type Serve struct {
 	ArgoCDToken   string // $ARGOCD_WEBHOOK_TOKEN
 	WebhookSecret string // $DRIFT_WEBHOOK_SECRET
 
-	Token  string // $GITHUB_TOKEN: a token or GitHub App installation token with contents: write
+	Token  string // $GITHUB_TOKEN: a token with contents: write; "" when App is set
+	App    *ServeApp
 	APIURL string // $GITHUB_API_URL
 }
+
+// ServeApp is the GitHub App serve acts as, from the GITHUB_APP_*
+// variables.
+type ServeApp struct {
+	ID             int64
+	InstallationID int64
+	PrivateKey     []byte // PEM; never printed
+}
+
+// String describes the App without its key.
+func (a ServeApp) String() string {
+	return fmt.Sprintf("app %d installation %d", a.ID, a.InstallationID)
+}
+
+// GoString is String, so %#v never prints the key either.
+func (a ServeApp) GoString() string { return a.String() }
 
 // String describes the settings without any secret.
 func (s Serve) String() string {
@@ -50,9 +75,13 @@ func (s Serve) String() string {
 		}
 		return "on"
 	}
-	return fmt.Sprintf("serve{listen=%s repo=%s mapping=%q workspaces=%d apps=%d hcp-terraform=%s argocd=%s generic=%s}",
+	auth := "token"
+	if s.App != nil {
+		auth = s.App.String()
+	}
+	return fmt.Sprintf("serve{listen=%s repo=%s mapping=%q workspaces=%d apps=%d hcp-terraform=%s argocd=%s generic=%s github=%s}",
 		s.Listen, s.Repo, s.MappingFile, len(s.Mapping.Workspaces), len(s.Mapping.Apps),
-		on(s.TFEToken), on(s.ArgoCDToken), on(s.WebhookSecret))
+		on(s.TFEToken), on(s.ArgoCDToken), on(s.WebhookSecret), auth)
 }
 
 // GoString is String, so %#v never prints a secret either.
@@ -104,8 +133,10 @@ func serveCommand(c *Serve) Command {
 		"  " + EnvTFENotificationToken + "  HCP Terraform / Terraform Enterprise notifications (X-TFE-Notification-Signature)\n" +
 		"  " + EnvArgoCDWebhookToken + "    Argo CD notifications (Authorization: Bearer TOKEN)\n" +
 		"  " + EnvDriftWebhookSecret + "    any JSON signed with X-Hub-Signature-256: sha256=HMAC\n" +
-		"GITHUB_TOKEN (a token or GitHub App installation token with contents: write)\n" +
-		"sends the dispatches; GITHUB_API_URL points at GitHub Enterprise Server.\n"}
+		"GITHUB_TOKEN (a token with contents: write) sends the dispatches; or, as a\n" +
+		"GitHub App whose installation tokens serve renews itself, " + EnvAppID + ",\n" +
+		"  " + EnvAppInstallationID + " and " + EnvAppPrivateKey + " (or " + EnvAppPrivateKeyFile + ").\n" +
+		"GITHUB_API_URL points at GitHub Enterprise Server.\n"}
 }
 
 // ParseServe reads `serve` flags, the environment and the mapping file.
@@ -147,9 +178,15 @@ func ParseServe(args []string, env Env, usage io.Writer) (Serve, error) {
 	if c.TFEToken == "" && c.ArgoCDToken == "" && c.WebhookSecret == "" {
 		return c, fmt.Errorf("serve: no source enabled: set %s, %s or %s", EnvTFENotificationToken, EnvArgoCDWebhookToken, EnvDriftWebhookSecret)
 	}
+	if c.App, err = serveApp(env); err != nil {
+		return c, err
+	}
 	c.Token = strings.TrimSpace(env.Getenv("GITHUB_TOKEN"))
-	if c.Token == "" {
-		return c, errors.New("serve: GITHUB_TOKEN is not set: give it a token (or GitHub App installation token) with contents: write on the target repositories")
+	switch {
+	case c.App != nil && c.Token != "":
+		return c, errors.New("serve: both GITHUB_TOKEN and the GITHUB_APP_* variables are set: give one (an App, for a receiver that runs longer than the hour an installation token lasts)")
+	case c.App == nil && c.Token == "":
+		return c, errors.New("serve: GITHUB_TOKEN is not set: give it a token with contents: write on the target repositories, or set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) to act as a GitHub App")
 	}
 	c.APIURL = env.Getenv("GITHUB_API_URL")
 
@@ -185,6 +222,57 @@ func ParseServe(args []string, env Env, usage io.Writer) (Serve, error) {
 		}
 	}
 	return c, nil
+}
+
+// serveApp reads the GITHUB_APP_* variables: none set means no App; any
+// set means all are needed. Errors name the variable, never the key.
+func serveApp(env Env) (*ServeApp, error) {
+	id := strings.TrimSpace(env.Getenv(EnvAppID))
+	inst := strings.TrimSpace(env.Getenv(EnvAppInstallationID))
+	key := env.Getenv(EnvAppPrivateKey)
+	keyFile := strings.TrimSpace(env.Getenv(EnvAppPrivateKeyFile))
+	if id == "" && inst == "" && strings.TrimSpace(key) == "" && keyFile == "" {
+		return nil, nil
+	}
+	var app ServeApp
+	var errs []error
+	for _, n := range []struct {
+		name, v string
+		dst     *int64
+	}{{EnvAppID, id, &app.ID}, {EnvAppInstallationID, inst, &app.InstallationID}} {
+		if n.v == "" {
+			errs = append(errs, fmt.Errorf("%s is not set", n.name))
+			continue
+		}
+		v, err := strconv.ParseInt(n.v, 10, 64)
+		if err != nil || v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive number, got %q", n.name, n.v))
+			continue
+		}
+		*n.dst = v
+	}
+	switch {
+	case strings.TrimSpace(key) != "" && keyFile != "":
+		errs = append(errs, fmt.Errorf("both %s and %s are set: give one", EnvAppPrivateKey, EnvAppPrivateKeyFile))
+	case strings.TrimSpace(key) != "":
+		app.PrivateKey = []byte(key)
+	case keyFile != "":
+		path := keyFile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(env.Cwd, path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvAppPrivateKeyFile, err))
+		}
+		app.PrivateKey = data
+	default:
+		errs = append(errs, fmt.Errorf("%s (or %s) is not set: give the App's private key (PEM)", EnvAppPrivateKey, EnvAppPrivateKeyFile))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("serve: github app: %w", err)
+	}
+	return &app, nil
 }
 
 // ParseServeMapping reads a mapping file; unknown keys are errors.

@@ -24,6 +24,7 @@ apps:
 	writeFile(t, filepath.Join(dir, "typo.yaml"), "workspace:\n  a: {repo: a/b}\n")
 	writeFile(t, filepath.Join(dir, "escape.yaml"), "apps:\n  a: {repo: a/b, roots: [../x]}\n")
 	writeFile(t, filepath.Join(dir, "norepo.yaml"), "apps:\n  a: {roots: [x]}\n")
+	writeFile(t, filepath.Join(dir, "app.pem"), "pem from file\n")
 	base := []string{"GITHUB_TOKEN=ghs_x", "DRIFT_WEBHOOK_SECRET=s"}
 	tests := []struct {
 		name    string
@@ -49,6 +50,24 @@ apps:
 		{name: "secret with a newline", args: []string{"--repo", "a/b"}, environ: []string{"GITHUB_TOKEN=x", "DRIFT_WEBHOOK_SECRET=s\n"}, wantErr: "whitespace"},
 		{name: "no source", args: []string{"--repo", "a/b"}, environ: []string{"GITHUB_TOKEN=x"}, wantErr: "no source enabled"},
 		{name: "no token", args: []string{"--repo", "a/b"}, environ: []string{"DRIFT_WEBHOOK_SECRET=s"}, wantErr: "GITHUB_TOKEN is not set"},
+		{name: "github app with its key", args: []string{"--repo", "a/b"},
+			environ: []string{"DRIFT_WEBHOOK_SECRET=s", "GITHUB_APP_ID=42", "GITHUB_APP_INSTALLATION_ID=7", "GITHUB_APP_PRIVATE_KEY=-----BEGIN canary-key-----"},
+			want: Serve{Listen: ":8080", Repo: "a/b", MaxBodyBytes: DefaultServeMaxBody, ShutdownTimeout: DefaultServeShutdown, WebhookSecret: "s",
+				App: &ServeApp{ID: 42, InstallationID: 7, PrivateKey: []byte("-----BEGIN canary-key-----")}}},
+		{name: "github app with a key file", args: []string{"--repo", "a/b"},
+			environ: []string{"DRIFT_WEBHOOK_SECRET=s", "GITHUB_APP_ID=42", "GITHUB_APP_INSTALLATION_ID=7", "GITHUB_APP_PRIVATE_KEY_FILE=app.pem"},
+			want: Serve{Listen: ":8080", Repo: "a/b", MaxBodyBytes: DefaultServeMaxBody, ShutdownTimeout: DefaultServeShutdown, WebhookSecret: "s",
+				App: &ServeApp{ID: 42, InstallationID: 7, PrivateKey: []byte("pem from file\n")}}},
+		{name: "github app half set", args: []string{"--repo", "a/b"}, environ: []string{"DRIFT_WEBHOOK_SECRET=s", "GITHUB_APP_ID=42"},
+			wantErr: "serve: github app: GITHUB_APP_INSTALLATION_ID is not set\nGITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) is not set"},
+		{name: "github app id not a number", args: []string{"--repo", "a/b"}, environ: []string{"DRIFT_WEBHOOK_SECRET=s", "GITHUB_APP_ID=my-app", "GITHUB_APP_INSTALLATION_ID=7", "GITHUB_APP_PRIVATE_KEY=k"},
+			wantErr: `GITHUB_APP_ID must be a positive number, got "my-app"`},
+		{name: "github app key twice", args: []string{"--repo", "a/b"}, environ: []string{"DRIFT_WEBHOOK_SECRET=s", "GITHUB_APP_ID=1", "GITHUB_APP_INSTALLATION_ID=7", "GITHUB_APP_PRIVATE_KEY=k", "GITHUB_APP_PRIVATE_KEY_FILE=app.pem"},
+			wantErr: "both GITHUB_APP_PRIVATE_KEY and GITHUB_APP_PRIVATE_KEY_FILE are set"},
+		{name: "github app key file missing", args: []string{"--repo", "a/b"}, environ: []string{"DRIFT_WEBHOOK_SECRET=s", "GITHUB_APP_ID=1", "GITHUB_APP_INSTALLATION_ID=7", "GITHUB_APP_PRIVATE_KEY_FILE=nope.pem"},
+			wantErr: "GITHUB_APP_PRIVATE_KEY_FILE: open"},
+		{name: "github app and token", args: []string{"--repo", "a/b"}, environ: append(base, "GITHUB_APP_ID=1", "GITHUB_APP_INSTALLATION_ID=7", "GITHUB_APP_PRIVATE_KEY=k"),
+			wantErr: "both GITHUB_TOKEN and the GITHUB_APP_* variables are set"},
 		{name: "no target", environ: base, wantErr: "nowhere to dispatch"},
 		{name: "bad repo", args: []string{"--repo", "acme"}, environ: base, wantErr: "must be OWNER/REPO"},
 		{name: "unknown mapping key", args: []string{"--mapping", "typo.yaml"}, environ: base, wantErr: "field workspace not found"},
@@ -86,7 +105,8 @@ apps:
 
 func TestServeStringHidesSecrets(t *testing.T) {
 	t.Parallel()
-	s := Serve{Listen: ":8080", Repo: "a/b", TFEToken: "tfe-secret", ArgoCDToken: "argo-secret", WebhookSecret: "hub-secret", Token: "ghs_secret"}
+	s := Serve{Listen: ":8080", Repo: "a/b", TFEToken: "tfe-secret", ArgoCDToken: "argo-secret", WebhookSecret: "hub-secret", Token: "ghs_secret",
+		App: &ServeApp{ID: 1, InstallationID: 2, PrivateKey: []byte("key-secret")}}
 	tests := []struct {
 		name   string
 		format string
@@ -95,7 +115,7 @@ func TestServeStringHidesSecrets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			out := fmt.Sprintf(tt.format, s)
-			for _, secret := range []string{"tfe-secret", "argo-secret", "hub-secret", "ghs_secret"} {
+			for _, secret := range []string{"tfe-secret", "argo-secret", "hub-secret", "ghs_secret", "key-secret", "107 101 121"} {
 				if strings.Contains(out, secret) {
 					t.Errorf("%s prints %q: %s", tt.format, secret, out)
 				}

@@ -41,7 +41,7 @@ const DefaultCommentAuthor = "github-actions[bot]"
 // It is safe for concurrent use. Printing it never shows the token.
 type Client struct {
 	gh      *gh.Client
-	token   string
+	src     tokenSource // the token, or an App's renewing tokens
 	baseURL string
 	retry   *retryTransport
 
@@ -98,6 +98,37 @@ func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Clien
 	if strings.ContainsAny(token, " \t\r\n") {
 		return nil, errors.New("github: the token contains whitespace; check how it is passed to the action")
 	}
+	return newClient(staticToken(token), apiURL, httpClient, opts...)
+}
+
+// NewAppClient is [NewClient] acting as a GitHub App installation: it mints
+// installation tokens (POST /app/installations/{id}/access_tokens, with a
+// JWT signed by the App's key), renews them before they expire and, when
+// GitHub answers 401 to one (revoked, or expired early), mints another and
+// sends the request once more. Errors never show the key, a JWT or a token.
+func NewAppClient(ctx context.Context, app App, apiURL string, httpClient *http.Client, opts ...Option) (*Client, error) {
+	_ = ctx
+	if app.ID <= 0 || app.InstallationID <= 0 {
+		return nil, errors.New("github app: the App ID and the installation ID must be positive numbers")
+	}
+	key, err := ParseAppKey(app.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("github app: private key: %w", err)
+	}
+	tokens := &appTokens{app: app, key: key, now: time.Now}
+	c, err := newClient(tokens, apiURL, httpClient, opts...)
+	if err != nil {
+		return nil, err
+	}
+	minter, err := newClient(jwtSource{tokens}, apiURL, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	tokens.gh = minter.gh
+	return c, nil
+}
+
+func newClient(src tokenSource, apiURL string, httpClient *http.Client, opts ...Option) (*Client, error) {
 	var hc http.Client
 	if httpClient == nil {
 		hc = http.Client{Timeout: DefaultTimeout}
@@ -111,10 +142,11 @@ func NewClient(ctx context.Context, token, apiURL string, httpClient *http.Clien
 	rt := &retryTransport{base: base, sleep: sleepContext}
 	// Not go-github's WithAuthToken: it sets the token on every request,
 	// redirects to other hosts included.
-	auth := &authTransport{base: rt, token: token}
+	_, renewable := src.(*appTokens)
+	auth := &authTransport{base: rt, src: src, renewable: renewable}
 	hc.Transport = auth
 
-	c := &Client{token: token, retry: rt}
+	c := &Client{src: src, retry: rt}
 	client := gh.NewClient(&hc)
 	client.UserAgent = userAgent
 	if apiURL != "" && strings.TrimRight(apiURL, "/") != DefaultAPIURL {
@@ -178,18 +210,45 @@ func (c *Client) BaseURL() string { return c.baseURL }
 // another port of the same host, goes out without the token.
 type authTransport struct {
 	base    http.RoundTripper
-	token   string
+	src     tokenSource
 	origins []string // set once by NewClient, before any request
+	// renewable: a 401 means the token lapsed; another is minted and the
+	// request sent once more.
+	renewable bool
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context()) // a RoundTripper must not modify its request
-	if slices.Contains(t.origins, origin(req.URL)) {
-		req.Header.Set("Authorization", "Bearer "+t.token)
-	} else {
+	if !slices.Contains(t.origins, origin(req.URL)) {
 		req.Header.Del("Authorization")
+		return t.base.RoundTrip(req)
 	}
-	return t.base.RoundTrip(req)
+	tok, err := t.src.token(req.Context())
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || !t.renewable {
+		return resp, err
+	}
+	t.src.refused(tok)
+	if req.Body != nil && req.GetBody == nil {
+		return resp, nil // the body cannot be sent again
+	}
+	again := req.Clone(req.Context())
+	if req.GetBody != nil {
+		if again.Body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	if tok, err = t.src.token(req.Context()); err != nil {
+		return resp, nil // the 401 says more than a failed renewal would
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	again.Header.Set("Authorization", "Bearer "+tok)
+	return t.base.RoundTrip(again)
 }
 
 // origin is scheme://host:port of u, lower-cased and with the default port

@@ -6,7 +6,8 @@
 //
 //   - [NewClient] builds an authenticated client for github.com or a GitHub
 //     Enterprise Server (GITHUB_API_URL), with one retry for 502/503/504 and
-//     for secondary rate limits.
+//     for secondary rate limits; [NewAppClient] acts as a GitHub App,
+//     minting and renewing its installation tokens.
 //   - [Client.UpsertStickyComment] keeps one logical ("sticky") comment on a
 //     pull request up to date, spread over as many parts as needed. It only
 //     edits or deletes comments the token itself wrote; [WithCommentAuthor]

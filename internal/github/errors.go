@@ -250,10 +250,10 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redact removes the token from s.
+// redact removes the token (every token, for an App) from s.
 func (c *Client) redact(s string) string {
-	if c == nil || c.token == "" {
+	if c == nil || c.src == nil {
 		return s
 	}
-	return strings.ReplaceAll(s, c.token, Redacted)
+	return redactAll(s, c.src.secrets())
 }

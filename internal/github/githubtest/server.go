@@ -18,6 +18,9 @@
 // [WithTokenFor] adds more tokens. Like a token with write access on GitHub,
 // any token may edit or delete anyone's comments.
 //
+// [WithApp] adds a GitHub App: installation tokens are minted for a JWT its
+// key signed, and refused once [Server.ExpireAppTokens] says they lapsed.
+//
 // Failures and redirects can be injected per route with [Server.Inject] and
 // its shortcuts [Server.FailWith], [Server.FailOnce] and [Server.RateLimitOnce].
 package githubtest
@@ -171,6 +174,8 @@ type Server struct {
 	repos      map[repoKey]*gitStore
 	requests   []string
 	failures   map[string][]*Failure
+	app        *App
+	appTokens  map[string]bool // installation token → still live
 }
 
 type prKey struct {
@@ -197,6 +202,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		pulls:      map[prKey]PullRequest{},
 		repos:      map[repoKey]*gitStore{},
 		failures:   map[string][]*Failure{},
+		appTokens:  map[string]bool{},
 		mux:        http.NewServeMux(),
 
 		extraTokens: map[string]string{},
@@ -223,6 +229,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.handle(RouteCreateCommit, s.createCommit)
 	s.handle(RouteDispatch, s.dispatch)
 	s.handle(RouteGetUser, s.getUser)
+	s.mux.HandleFunc(RouteAppToken, s.mintAppToken) // authenticated by a JWT, not a token
 	s.mux.HandleFunc("/", s.unexpected)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -383,6 +390,14 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) (string, b
 	login, known := s.extraTokens[tok]
 	if tok == s.token {
 		login, known = s.user, true
+	}
+	if appLogin, minted, live := s.appLogin(tok); minted {
+		if !live {
+			// Expired or revoked: GitHub's answer, not a client's mistake.
+			writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
+			return "", false
+		}
+		login, known = appLogin, true
 	}
 	if (scheme != "Bearer" && scheme != "token") || !known {
 		if !s.acceptBadCredentials {
