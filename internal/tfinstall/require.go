@@ -101,13 +101,8 @@ func readRequiredVersion(p *hclparse.Parser, dir, label string, r *Requirement) 
 	files := tfsource.Files(dir)
 	slices.Sort(files)
 	for _, path := range files {
-		var f *hcl.File
-		if strings.HasSuffix(path, ".json") {
-			f, _ = p.ParseJSONFile(path)
-		} else {
-			f, _ = p.ParseHCLFile(path)
-		}
-		if f == nil || f.Body == nil {
+		f := tfsource.Parse(p, path)
+		if f == nil {
 			continue
 		}
 		content, _, _ := f.Body.PartialContent(schema)

@@ -30,8 +30,9 @@ func Files(dir string) []string {
 var moduleSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}}}
 var sourceSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "source"}}}
 
-// ModuleSources lists the literal source of every module block in file.
-func ModuleSources(p *hclparse.Parser, file string) []string {
+// Parse parses a .tf or .tf.json file; nil when it does not parse at all
+// (terraform reports syntax errors with better words when it runs).
+func Parse(p *hclparse.Parser, file string) *hcl.File {
 	var f *hcl.File
 	if strings.HasSuffix(file, ".json") {
 		f, _ = p.ParseJSONFile(file)
@@ -39,7 +40,16 @@ func ModuleSources(p *hclparse.Parser, file string) []string {
 		f, _ = p.ParseHCLFile(file)
 	}
 	if f == nil || f.Body == nil {
-		return nil // terraform will report syntax errors with better words
+		return nil
+	}
+	return f
+}
+
+// ModuleSources lists the literal source of every module block in file.
+func ModuleSources(p *hclparse.Parser, file string) []string {
+	f := Parse(p, file)
+	if f == nil {
+		return nil
 	}
 	content, _, _ := f.Body.PartialContent(moduleSchema)
 	if content == nil {

@@ -41,18 +41,11 @@ func Load(dir string) Index {
 	for _, e := range entries {
 		name := e.Name()
 		path := filepath.Join(dir, name)
-		var f *hcl.File
-		switch {
-		case e.IsDir():
-			continue
-		case strings.HasSuffix(name, ".tf"):
-			f, _ = p.ParseHCLFile(path)
-		case strings.HasSuffix(name, ".tf.json"):
-			f, _ = p.ParseJSONFile(path)
-		default:
+		if e.IsDir() || !strings.HasSuffix(name, ".tf") && !strings.HasSuffix(name, ".tf.json") {
 			continue
 		}
-		if f == nil || f.Body == nil {
+		f := Parse(p, path)
+		if f == nil {
 			continue
 		}
 		content, _, _ := f.Body.PartialContent(schema)
