@@ -532,12 +532,18 @@ func TestHealthzAndMetrics(t *testing.T) {
 func TestQueueFull(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
+	taken := make(chan struct{}, 4)
 	f := newFixture(t, func(c *Config) { c.QueueSize = 1 })
 	f.srv.cfg.Dispatcher = dispatchFunc(func(ctx context.Context, _, _, _ string, _ json.RawMessage) error {
+		taken <- struct{}{}
 		<-release
 		return nil
 	})
 	url, stop := f.start(t)
+	// Registered after start's cleanup, so it runs first: a failed test
+	// still lets the worker, and so Run, finish.
+	unblock := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unblock)
 	var codes []int
 	for i := range 4 {
 		resp, err := http.DefaultClient.Do(hubRequest(`{"id":"`+strconv.Itoa(i)+`"}`).httpRequest(t, url+Path))
@@ -546,9 +552,17 @@ func TestQueueFull(t *testing.T) {
 		}
 		resp.Body.Close()
 		codes = append(codes, resp.StatusCode)
-		time.Sleep(20 * time.Millisecond) // let the worker take the first
+		if i == 0 && resp.StatusCode == http.StatusAccepted {
+			// The worker holds the first before the next is sent, so
+			// exactly one more fits the queue.
+			select {
+			case <-taken:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the worker did not take the first event within 30s")
+			}
+		}
 	}
-	close(release)
+	unblock()
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
