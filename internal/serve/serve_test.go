@@ -374,16 +374,23 @@ func TestShutdownDrainsQueue(t *testing.T) {
 			}
 			stopped := make(chan error, 1)
 			go func() { stopped <- stop() }()
-			// The listener closes: new deliveries are not taken.
-			deadline := time.Now().Add(5 * time.Second)
+			// The listener closes: new deliveries are not taken. One sent
+			// before the server has seen the cancel is in flight, and is
+			// accepted and dispatched like the others (all share an id, so
+			// at most one is).
+			accepted := tt.events
+			deadline := time.Now().Add(30 * time.Second)
 			for {
 				resp, err := http.DefaultClient.Do(hubRequest(`{"id":"late"}`).httpRequest(t, url+Path))
 				if err != nil {
 					break
 				}
 				resp.Body.Close()
+				if resp.StatusCode == http.StatusAccepted {
+					accepted++
+				}
 				if time.Now().After(deadline) {
-					t.Fatal("still accepting deliveries 5s after shutdown began")
+					t.Fatal("still accepting deliveries 30s after shutdown began")
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
@@ -391,8 +398,8 @@ func TestShutdownDrainsQueue(t *testing.T) {
 			if err := <-stopped; err != nil {
 				t.Fatal(err)
 			}
-			if got := len(f.gh.Dispatches()); got != tt.events {
-				t.Errorf("dispatched %d of %d accepted events", got, tt.events)
+			if got := len(f.gh.Dispatches()); got != accepted {
+				t.Errorf("dispatched %d of %d accepted events", got, accepted)
 			}
 		})
 	}
@@ -525,12 +532,18 @@ func TestHealthzAndMetrics(t *testing.T) {
 func TestQueueFull(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
+	taken := make(chan struct{}, 4)
 	f := newFixture(t, func(c *Config) { c.QueueSize = 1 })
 	f.srv.cfg.Dispatcher = dispatchFunc(func(ctx context.Context, _, _, _ string, _ json.RawMessage) error {
+		taken <- struct{}{}
 		<-release
 		return nil
 	})
 	url, stop := f.start(t)
+	// Registered after start's cleanup, so it runs first: a failed test
+	// still lets the worker, and so Run, finish.
+	unblock := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unblock)
 	var codes []int
 	for i := range 4 {
 		resp, err := http.DefaultClient.Do(hubRequest(`{"id":"`+strconv.Itoa(i)+`"}`).httpRequest(t, url+Path))
@@ -539,9 +552,17 @@ func TestQueueFull(t *testing.T) {
 		}
 		resp.Body.Close()
 		codes = append(codes, resp.StatusCode)
-		time.Sleep(20 * time.Millisecond) // let the worker take the first
+		if i == 0 && resp.StatusCode == http.StatusAccepted {
+			// The worker holds the first before the next is sent, so
+			// exactly one more fits the queue.
+			select {
+			case <-taken:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the worker did not take the first event within 30s")
+			}
+		}
 	}
-	close(release)
+	unblock()
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -294,6 +294,13 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 		// set, so the interrupt never arrives before terraform ignores it.
 		stops   = ":"
 		ignores = "trap '' INT" // ignoring is inherited across exec
+		// terraform-exec reads a command's stderr only once it has checked
+		// the context after starting the command; a cancel before that
+		// check returns at once, neither waiting for the process nor
+		// saying how it ended. Writing more than a pipe holds blocks until
+		// that reading begins, so the marker after it is a plan that
+		// terraform-exec is waiting on.
+		awaitReader = "yes | head -c 262144 >&2"
 	)
 	tests := []struct {
 		name         string
@@ -319,7 +326,7 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 			dir := t.TempDir()
 			root := tftest.WriteRoot(t, dir, "root", map[string]string{"main.tf": dataRoot})
 			started := filepath.Join(dir, "plan-started")
-			bin := env.Wrapper(t, tc.plan+"\n: >'"+started+"'\nexec sleep 120")
+			bin := env.Wrapper(t, tc.plan+"\n"+awaitReader+"\n: >'"+started+"'\nexec sleep 120")
 			o := options(env, bin)
 			o.Timeout, o.Grace = tc.timeout, time.Second
 			ctx, cancel := context.WithCancel(context.Background())
