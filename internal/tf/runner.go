@@ -256,6 +256,8 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 		msg = fmt.Sprintf("timed out after %s (terraform was interrupted and given %s to release the state lock)", o.Timeout, o.Grace)
 	case ran:
 		msg = "cancelled: the run was interrupted before terraform " + step + " finished"
+	case startedUnwaited(err):
+		msg = fmt.Sprintf("cancelled: the run was interrupted as terraform %s was starting (terraform was interrupted, and is killed if it has not stopped within %s)", step, o.Grace)
 	default:
 		msg = "cancelled: the run was interrupted before terraform " + step + " started"
 	}
@@ -280,6 +282,26 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 // pluginCache is where init finds and installs providers: shared is the
 // cache every target uses, view the target's own view of it (cache.go).
 type pluginCache struct{ shared, view string }
+
+// startedUnwaited reports terraform-exec's error for a command it started
+// just as the context ended: it returns without waiting, so there is no
+// exit status, but the process was started (and is interrupted, then
+// killed after the grace period, by exec's context handling). Its error
+// matches the context's without being it, and wraps nothing; a command
+// that never started wraps why, and the early check returns the context's
+// error itself.
+func startedUnwaited(err error) bool {
+	if err == nil {
+		return false
+	}
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	if err == context.Canceled || err == context.DeadlineExceeded {
+		return false
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
 
 // newTerraform sets up terraform-exec for dir with a target's data
 // directory and extra environment, and returns the environment a command

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -366,6 +367,40 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 			want := map[string]bool{"canceled": tc.wantCanceled, "timeout": !tc.wantCanceled, "deadline": !tc.wantCanceled}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("errors.Is (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// unwaited is terraform-exec's error for a command started just as the
+// context ended: it matches the context's error and wraps nothing.
+type unwaited struct{ ctxErr error }
+
+func (e unwaited) Is(target error) bool { return target == e.ctxErr }
+func (e unwaited) Unwrap() error        { return nil }
+func (e unwaited) Error() string        { panic("terraform-exec's error has no message here") }
+
+// What a cancelled step says depends on how far terraform got.
+func TestStoppedSaysHowFarTerraformGot(t *testing.T) {
+	t.Parallel()
+	o := Options{Timeout: time.Minute, Grace: 3 * time.Second}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"before start", context.Canceled, "cancelled: the run was interrupted before terraform plan started"},
+		{"start failed", fmt.Errorf("start: %w", os.ErrNotExist), "cancelled: the run was interrupted before terraform plan started"},
+		{"started, not waited for", unwaited{context.Canceled}, "cancelled: the run was interrupted as terraform plan was starting (terraform was interrupted, and is killed if it has not stopped within 3s)"},
+		{"wrapped, started, not waited for", fmt.Errorf("plan: %w", unwaited{context.Canceled}), "cancelled: the run was interrupted as terraform plan was starting"},
+		{"ran", &exec.ExitError{ProcessState: &os.ProcessState{}}, "cancelled: the run was interrupted before terraform plan finished"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := stopped("plan", context.Canceled, tt.err, "", o).Error()
+			if !strings.HasPrefix(got, "plan: "+tt.want) {
+				t.Errorf("message %q, want it to start with %q", got, "plan: "+tt.want)
 			}
 		})
 	}
