@@ -90,7 +90,7 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	if err != nil {
 		return err
 	}
-	plan, err := pipeline.ReadPlan(data)
+	plan, err := pipeline.ReadPlanFor(data, engine.RawReads())
 	if err != nil {
 		return fmt.Errorf("policy check: %s: %w (pass the output of terraform show -json PLANFILE)", c.Plan, err)
 	}

@@ -202,3 +202,42 @@ func FuzzReadPlan(f *testing.F) {
 		}
 	})
 }
+
+// The bundled policies read the tfplan/v2 views, never the bulky members
+// of input.raw, so detect does not build those; and they give the same
+// results on every fixture read for them as read whole.
+func TestBundledPoliciesOnPlansReadForThem(t *testing.T) {
+	t.Parallel()
+	e, err := LoadPolicies(context.Background(), config.Policy{Bundled: true}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads := e.RawReads(); reads.All || reads.Keys["prior_state"] || reads.Keys["planned_values"] || reads.Keys["configuration"] {
+		t.Errorf("bundled policies read %+v of input.raw, want none of prior_state, planned_values, configuration", reads)
+	}
+	for name, data := range planFixtures(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			results := func(plan Plan) []policy.Result {
+				t.Helper()
+				r := plan.Classify(drift.Options{})
+				rs, err := evaluate(context.Background(), e, PolicyInput(plan, r, policy.RunContext{Event: "cli"}, policy.Masks{}), config.Policy{Timeout: config.DefaultPolicyTimeout})
+				if err != nil {
+					t.Fatalf("evaluate: %v", err)
+				}
+				return rs
+			}
+			whole, err := ReadPlan(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			part, err := ReadPlanFor(data, e.RawReads())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(results(whole), results(part)); diff != "" {
+				t.Errorf("results (-whole +read for the policies):\n%s", diff)
+			}
+		})
+	}
+}

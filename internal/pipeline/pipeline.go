@@ -297,7 +297,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 // verdict r; a plan that does not parse or an evaluation that fails puts r
 // in error (never a pass), its drift still reported.
 func evaluateFile(ctx context.Context, engine *policy.Engine, c config.Detect, t discover.Target, path string, r *drift.Result, opts drift.Options) []policy.Result {
-	raw, err := rawFile(path)
+	raw, err := rawFile(path, engine.RawReads())
 	if err != nil {
 		r.Fail(opts.Redact("show: " + err.Error()))
 		return nil

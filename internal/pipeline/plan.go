@@ -27,7 +27,14 @@ type Plan struct {
 // terraform never writes, then into terraform-json structs as terraform-exec
 // decodes them (numbers kept as json.Number).
 func ReadPlan(data []byte) (Plan, error) {
-	raw, err := policy.ParsePlan(data)
+	return ReadPlanFor(data, policy.RawReads{All: true})
+}
+
+// ReadPlanFor is ReadPlan for policies that read only what reads says of
+// input.raw (policy.Engine.RawReads): what they cannot reach is not built.
+// Detect reads its plans the same way, so both see the same input.
+func ReadPlanFor(data []byte, reads policy.RawReads) (Plan, error) {
+	raw, err := policy.ParsePlanFor(data, reads)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -72,8 +79,8 @@ func classifyFile(path string, o drift.Options) (drift.Result, error) {
 }
 
 // rawFile is the policies' reading of the plan JSON at path ("": an empty
-// plan), terraform's JSON as printed.
-func rawFile(path string) (ast.Value, error) {
+// plan), terraform's JSON as printed, less what no policy reads (reads).
+func rawFile(path string, reads policy.RawReads) (ast.Value, error) {
 	if path == "" {
 		return ast.NewObject(), nil
 	}
@@ -81,7 +88,7 @@ func rawFile(path string) (ast.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read plan json: %w", err)
 	}
-	return policy.ParsePlan(data)
+	return policy.ParsePlanFor(data, reads)
 }
 
 // skipValue reads a JSON value and keeps nothing.

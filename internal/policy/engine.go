@@ -42,6 +42,17 @@ type Engine struct {
 	modules  map[string]*ast.Module // including tests, for Test
 	store    storage.Store
 	compiler *ast.Compiler
+	reads    RawReads
+}
+
+// RawReads says which members of input.raw the policies can read; plans
+// parsed with ParsePlanFor and it give every policy the same results as
+// whole plans.
+func (e *Engine) RawReads() RawReads {
+	if e == nil {
+		return RawReads{All: true}
+	}
+	return e.reads
 }
 
 // Load parses and compiles every .rego file under dirs (tests are compiled
@@ -60,7 +71,7 @@ func Load(ctx context.Context, srcs []Source, set Set, opts Options) (*Engine, e
 		return nil, fmt.Errorf("compile policies (fix these, policies fail closed):\n%w", locate(compiler.Errors))
 	}
 
-	e := &Engine{set: set, modules: modules, compiler: compiler, store: inmem.NewFromObject(data)}
+	e := &Engine{set: set, modules: modules, compiler: compiler, store: inmem.NewFromObject(data), reads: rawReads(compiler.Modules)}
 	seen := map[string]bool{}
 	var query []string
 	names := make([]string, 0, len(modules))

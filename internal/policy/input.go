@@ -18,7 +18,11 @@ type RunContext struct {
 // ParsePlan reads terraform's plan JSON (from `terraform show -json` or any
 // tool producing that format) into an OPA value.
 func ParsePlan(data []byte) (ast.Value, error) {
-	v, err := parseJSON(data)
+	return parsePlan(data, nil)
+}
+
+func parsePlan(data []byte, skip map[string]bool) (ast.Value, error) {
+	v, err := parseJSONSkipping(data, skip)
 	if err != nil {
 		return nil, err
 	}

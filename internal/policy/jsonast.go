@@ -12,7 +12,13 @@ import (
 // resources are tens of megabytes; going through interface{} first (as
 // ast.ValueFromReader does) doubles both the time and the peak memory.
 func parseJSON(data []byte) (ast.Value, error) {
-	p := jsonParser{data: data}
+	return parseJSONSkipping(data, nil)
+}
+
+// parseJSONSkipping is parseJSON leaving out the members of the top-level
+// object named in skip.
+func parseJSONSkipping(data []byte, skip map[string]bool) (ast.Value, error) {
+	p := jsonParser{data: data, skipTop: skip}
 	p.space()
 	v, err := p.value()
 	if err != nil {
@@ -32,6 +38,11 @@ type jsonParser struct {
 	// ("address", "change", ...) and values ("managed", "create") tens of
 	// thousands of times. Terms of an input are never mutated.
 	interned map[string]*ast.Term
+	// skipTop names members of the top-level object that are read past
+	// without being built (see ParsePlanFor); depth is the nesting level
+	// of the object or array being read, 1 at the top.
+	skipTop map[string]bool
+	depth   int
 }
 
 // strTerm reads a string as a term, shared when short.
@@ -196,6 +207,8 @@ func (p *jsonParser) str() (string, error) {
 
 func (p *jsonParser) object() (ast.Value, error) {
 	p.i++ // {
+	p.depth++
+	defer func() { p.depth-- }()
 	var pairs [][2]*ast.Term
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
@@ -217,11 +230,17 @@ func (p *jsonParser) object() (ast.Value, error) {
 		}
 		p.i++
 		p.space()
-		v, err := p.term()
-		if err != nil {
-			return nil, err
+		if p.depth == 1 && p.skipTop[string(k.Value.(ast.String))] {
+			if err := p.skip(); err != nil {
+				return nil, err
+			}
+		} else {
+			v, err := p.term()
+			if err != nil {
+				return nil, err
+			}
+			pairs = append(pairs, [2]*ast.Term{k, v})
 		}
-		pairs = append(pairs, [2]*ast.Term{k, v})
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated object")
@@ -240,6 +259,8 @@ func (p *jsonParser) object() (ast.Value, error) {
 
 func (p *jsonParser) array() (ast.Value, error) {
 	p.i++ // [
+	p.depth++
+	defer func() { p.depth-- }()
 	var terms []*ast.Term
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
@@ -267,4 +288,51 @@ func (p *jsonParser) array() (ast.Value, error) {
 			return nil, p.errorf("expected ',' or ']' in array")
 		}
 	}
+}
+
+// skip reads past one JSON value, building nothing: strings are scanned,
+// not decoded, and only nesting and string boundaries are tracked. The
+// plan's syntax is checked whole where it is decoded for the classifier.
+func (p *jsonParser) skip() error {
+	nest := 0
+	for p.i < len(p.data) {
+		switch c := p.data[p.i]; c {
+		case '"':
+			p.i++
+			for p.i < len(p.data) && p.data[p.i] != '"' {
+				if p.data[p.i] == '\\' {
+					p.i++
+				}
+				p.i++
+			}
+			if p.i >= len(p.data) {
+				return p.errorf("unterminated string")
+			}
+			p.i++
+		case '{', '[':
+			nest++
+			p.i++
+		case '}', ']':
+			if nest == 0 {
+				return nil // the end of the enclosing object
+			}
+			nest--
+			p.i++
+		case ',':
+			if nest == 0 {
+				return nil
+			}
+			p.i++
+		default:
+			p.i++
+		}
+		if nest == 0 && p.i < len(p.data) {
+			// A scalar ends at ',' or '}' (handled above); a string or a
+			// closed container ends here.
+			if c := p.data[p.i-1]; c == '"' || c == '}' || c == ']' {
+				return nil
+			}
+		}
+	}
+	return p.errorf("unexpected end of input")
 }

@@ -1,0 +1,86 @@
+package policy
+
+import (
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// RawReads says which members of input.raw (terraform's plan JSON) the
+// loaded policies can read: all of it, or only the top-level members in
+// Keys. A plan's prior_state, planned_values and configuration hold most
+// of its bytes, and the bundled policies read the tfplan/v2 views instead;
+// a member no policy can reach is not built into the input at all, which
+// on a 10,000-resource plan is most of the memory policies cost.
+type RawReads struct {
+	All  bool
+	Keys map[string]bool
+}
+
+// bulky are the members of a plan left out of input.raw when no policy
+// reads them. The views (resource_changes, resource_drift, output_changes,
+// variables) are built from raw, so their members always stay.
+var bulky = []string{"prior_state", "planned_values", "configuration"}
+
+// skipped is what ParsePlanFor leaves out under r.
+func (r RawReads) skipped() map[string]bool {
+	if r.All {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, k := range bulky {
+		if !r.Keys[k] {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// rawReads finds, in the compiled policies (tests excluded), every
+// reference to input: `input` whole, `input[x]` with x not a literal, or
+// `input.raw` whole or with a computed key can read anything; `input.raw.K`
+// reads K. Imports and `with` are already rewritten to full references in
+// compiled modules.
+func rawReads(modules map[string]*ast.Module) RawReads {
+	r := RawReads{Keys: map[string]bool{}}
+	for name, m := range modules {
+		if strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
+		ast.WalkRefs(m, func(ref ast.Ref) bool {
+			if r.All || !ref.HasPrefix(ast.InputRootRef) {
+				return r.All
+			}
+			if len(ref) < 2 {
+				r.All = true
+				return true
+			}
+			k, ok := ref[1].Value.(ast.String)
+			if !ok {
+				r.All = true
+				return true
+			}
+			if k != "raw" {
+				return false
+			}
+			if len(ref) < 3 {
+				r.All = true
+				return true
+			}
+			if key, ok := ref[2].Value.(ast.String); ok {
+				r.Keys[string(key)] = true
+			} else {
+				r.All = true
+			}
+			return r.All
+		})
+	}
+	return r
+}
+
+// ParsePlanFor is ParsePlan for policies that read only what r says: the
+// members of the plan no policy can reach are read past without being
+// built. Anything else is as ParsePlan returns it.
+func ParsePlanFor(data []byte, r RawReads) (ast.Value, error) {
+	return parsePlan(data, r.skipped())
+}

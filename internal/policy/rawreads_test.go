@@ -1,0 +1,199 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Which members of input.raw a set of policies can read.
+func TestRawReads(t *testing.T) {
+	t.Parallel()
+	const head = "package p\n\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  RawReads
+	}{
+		{"views only", map[string]string{"a.rego": head + `deny contains a if { some a, rc in input.resource_changes; rc.change.actions[_] == "delete" }`},
+			RawReads{Keys: map[string]bool{}}},
+		{"one member", map[string]string{"a.rego": head + `deny contains "x" if { input.raw.prior_state.values.root_module }`},
+			RawReads{Keys: map[string]bool{"prior_state": true}}},
+		{"through an import", map[string]string{"a.rego": head + "import input.raw as plan\n\n" + `deny contains "x" if { plan.planned_values.root_module; plan.format_version }`},
+			RawReads{Keys: map[string]bool{"planned_values": true, "format_version": true}}},
+		{"raw whole", map[string]string{"a.rego": head + `deny contains "x" if { r := input.raw; r.configuration }`}, RawReads{All: true}},
+		{"raw with a computed member", map[string]string{"a.rego": head + `deny contains k if { some k; input.raw[k] }`}, RawReads{All: true}},
+		{"input whole", map[string]string{"a.rego": head + `deny contains json.marshal(input) if { true }`}, RawReads{All: true}},
+		{"input as an argument", map[string]string{"a.rego": head + "f(x) := x.raw.prior_state\n\n" + `deny contains "x" if { f(input) }`}, RawReads{All: true}},
+		{"input with a computed member", map[string]string{"a.rego": head + `deny contains k if { some k; input[k].prior_state }`}, RawReads{All: true}},
+		{"tests do not count", map[string]string{
+			"a.rego":      head + `deny contains "x" if { input.drift.drifted }`,
+			"a_test.rego": head + `test_a if { deny with input as {"raw": {}} ; input.raw.prior_state }`,
+		}, RawReads{Keys: map[string]bool{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := Load(context.Background(), Dirs(writePolicies(t, tt.files)), Set{}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, e.RawReads(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("RawReads (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A plan parsed for what the policies read is the whole plan less the
+// members no policy reads, for every fixture; and the policies that read
+// those members see them.
+func TestParsePlanForLeavesOutOnlyUnread(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("..", "drift", "testdata", "plans", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no plan fixtures: %v", err)
+	}
+	plans := map[string][]byte{"planJSON": []byte(planJSON), "bigPlan": bigPlan(50)}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans[filepath.Base(f)] = b
+	}
+	reads := []RawReads{{All: true}, {}, {Keys: map[string]bool{"prior_state": true}}, {Keys: map[string]bool{"planned_values": true, "configuration": true}}}
+	for name, b := range plans {
+		for _, r := range reads {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				var want map[string]any
+				if err := json.Unmarshal(b, &want); err != nil {
+					t.Fatal(err)
+				}
+				for k := range r.skipped() {
+					delete(want, k)
+				}
+				v, err := ParsePlanFor(b, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := ast.JSON(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(normalise(want), normalise(got)); diff != "" {
+					t.Errorf("reads %+v (-want +got):\n%s", r, diff)
+				}
+			})
+		}
+	}
+}
+
+// The same policies give the same results on a plan parsed whole and on
+// one parsed for what they read.
+func TestEvalSameOnPlansParsedForReads(t *testing.T) {
+	t.Parallel()
+	e, err := Load(context.Background(), Dirs(writePolicies(t, map[string]string{"a.rego": `package p
+
+deny contains sprintf("%s drifted", [a]) if { some a, _ in input.resource_drift }
+
+warn contains sprintf("prior %d", [count(input.raw.prior_state.values.root_module.resources)]) if { input.raw.prior_state }
+
+warn contains sprintf("changes %d", [count(input.raw.resource_changes)]) if { true }
+`})), Set{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.RawReads().All || !e.RawReads().Keys["prior_state"] {
+		t.Fatalf("RawReads %+v, want prior_state and resource_changes only", e.RawReads())
+	}
+	// A plan with the bulky members terraform writes.
+	var doc map[string]any
+	if err := json.Unmarshal(bigPlan(20), &doc); err != nil {
+		t.Fatal(err)
+	}
+	state := map[string]any{"values": map[string]any{"root_module": map[string]any{"resources": []any{
+		map[string]any{"address": "terraform_data.a"}, map[string]any{"address": "terraform_data.b"}, map[string]any{"address": "terraform_data.c"},
+	}}}}
+	doc["prior_state"], doc["planned_values"] = state, state["values"]
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := func(raw ast.Value) []Result {
+		t.Helper()
+		rs, err := e.Eval(context.Background(), NewInput(raw, drift.Result{}, RunContext{}, Masks{}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	whole, err := ParsePlan(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := ParsePlanFor(b, e.RawReads())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := part.(ast.Object).Get(ast.StringTerm("planned_values")); got != nil {
+		t.Errorf("planned_values was built though no policy reads it")
+	}
+	if got := part.(ast.Object).Get(ast.StringTerm("prior_state")); got == nil {
+		t.Errorf("prior_state was left out though a policy reads it")
+	}
+	want := results(whole)
+	var msgs []string
+	for _, r := range want {
+		msgs = append(msgs, r.Msg)
+	}
+	if diff := cmp.Diff([]string{"changes 20", "prior 3"}, msgs, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Fatalf("results on the whole plan (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, results(part)); diff != "" {
+		t.Errorf("results (-whole +parsed for reads):\n%s", diff)
+	}
+}
+
+// FuzzParseSkipping: leaving members out never changes what is kept, and
+// never accepts what the whole parse refuses.
+func FuzzParseSkipping(f *testing.F) {
+	f.Add([]byte(planJSON))
+	f.Add([]byte(`{"prior_state": {"a": ["x\"}", 1, {"b": "]"}]}, "k": 1}`))
+	f.Add([]byte(`{"configuration": "a\\", "prior_state": -1.5e3, "planned_values": null, "z": [true]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		skip := map[string]bool{"prior_state": true, "planned_values": true, "configuration": true}
+		whole, werr := parseJSON(data)
+		part, perr := parseJSONSkipping(data, skip)
+		if werr != nil {
+			return // the plan is checked whole where the classifier decodes it
+		}
+		if perr != nil {
+			t.Fatalf("whole parse accepted, skipping parse refused: %v", perr)
+		}
+		obj, ok := whole.(ast.Object)
+		if !ok {
+			if diff := cmp.Diff(whole.String(), part.String()); diff != "" {
+				t.Errorf("non-object (-whole +skipping):\n%s", diff)
+			}
+			return
+		}
+		want := ast.NewObject()
+		obj.Foreach(func(k, v *ast.Term) {
+			if s, ok := k.Value.(ast.String); !ok || !skip[string(s)] {
+				want.Insert(k, v)
+			}
+		})
+		if want.Compare(part) != 0 {
+			t.Errorf("kept members differ:\nwant %v\ngot  %v", want, part)
+		}
+	})
+}
