@@ -339,8 +339,9 @@ func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, 
 		} else if !filepath.IsAbs(data) {
 			data = filepath.Join(dir, data)
 		}
-		if cache.shared, err = filepath.Abs(cache.shared); err != nil {
-			return nil, nil, cache, fmt.Errorf("plugin cache: %w", err)
+		if !filepath.IsAbs(cache.shared) {
+			// As terraform reads it: from the directory it runs in.
+			cache.shared = filepath.Join(dir, cache.shared)
 		}
 		cache.view = filepath.Join(data, viewName)
 		if err := makeView(cache.shared, cache.view); err != nil {
