@@ -106,6 +106,7 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 	}
 	if path != "" {
 		doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
+		doc.Recorded = true
 	}
 	return g
 }

@@ -214,8 +214,13 @@ func TestActionAggregateRecordsOnce(t *testing.T) {
 	t.Parallel()
 	ws := t.TempDir()
 	remote := gitWorkspace(t, ws)
-	writeShard(t, ws, "job1", shardDoc("42", &report.Shard{Index: 1, Count: 2}, "stacks/a"))
-	writeShard(t, ws, "job2", shardDoc("42", &report.Shard{Index: 2, Count: 2}, "stacks/b"))
+	writeShard(t, ws, "job1", shardDoc("42", &report.Shard{Index: 1, Count: 3}, "stacks/a"))
+	writeShard(t, ws, "job2", shardDoc("42", &report.Shard{Index: 2, Count: 3}, "stacks/b"))
+	// A remediate shard records its own targets (it alone knows what it
+	// healed): the aggregate does not record them a second time.
+	healedShard := shardDoc("42", &report.Shard{Index: 3, Count: 3}, "stacks/c")
+	healedShard.Recorded = true
+	writeShard(t, ws, "job3", healedShard)
 	res := runnerRun{t: t, workspace: ws, event: "schedule", vars: gitopsVars, inputs: map[string]string{"mode": "aggregate", "record": "true"}}.run()
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stdout)
@@ -225,6 +230,12 @@ func TestActionAggregateRecordsOnce(t *testing.T) {
 		if !strings.Contains(rep, w) {
 			t.Errorf("the merged record lacks %q:\n%s", w, rep)
 		}
+	}
+	if strings.Contains(rep, "stacks/c") {
+		t.Errorf("the aggregate recorded a shard that recorded itself:\n%s", rep)
+	}
+	if !strings.Contains(res.summary, "1 shard(s) recorded their own targets") {
+		t.Errorf("the summary does not say a shard recorded itself:\n%s", res.summary)
 	}
 	if res.outputs["report-path"] != "drift/drift-report.yaml" {
 		t.Errorf("output report-path = %q", res.outputs["report-path"])

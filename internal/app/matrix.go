@@ -137,13 +137,32 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 	var g gitopsResult
 	if a.Record {
 		// The shards hand their results here; the matrix records once.
-		if ev.ReadsOnly() {
-			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
-		} else if path, err := commitRecord(ctx, a, ev, doc, nil, nil, time.Now(), log, &doc.Activity, new(string)); err != nil {
+		// Shards that recorded their own targets (mode remediate: only they
+		// know what they healed) are not recorded again.
+		var unrecorded []report.Document
+		for _, d := range keep {
+			if !d.Recorded {
+				unrecorded = append(unrecorded, d)
+			}
+		}
+		if n := len(keep) - len(unrecorded); n > 0 {
+			doc.Activity = append(doc.Activity, fmt.Sprintf("%d shard(s) recorded their own targets (mode remediate or record); the record here holds the other %d", n, len(unrecorded)))
+		}
+		toRecord, err := report.Merge(unrecorded)
+		switch {
+		case err != nil:
 			g.errs = append(g.errs, fmt.Errorf("record: %w", err))
-		} else if path != "" {
-			g.reportPath = path
-			doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
+		case len(unrecorded) == 0:
+		case ev.ReadsOnly():
+			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
+		default:
+			toRecord.Origin = doc.Origin
+			if path, err := commitRecord(ctx, a, ev, toRecord, nil, nil, time.Now(), log, &doc.Activity, new(string)); err != nil {
+				g.errs = append(g.errs, fmt.Errorf("record: %w", err))
+			} else if path != "" {
+				g.reportPath = path
+				doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
+			}
 		}
 	}
 	return publish(ctx, a, ev, doc, log, g)

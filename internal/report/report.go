@@ -39,6 +39,10 @@ type Document struct {
 	// which it skipped as unaffected; nil when the run planned every root
 	// as usual.
 	Selection *Selection `json:"selection,omitempty"`
+	// Recorded says the run committed the record of its own targets (a
+	// matrix shard in mode remediate, which alone knows what it healed):
+	// an aggregate job does not record those targets again.
+	Recorded bool `json:"recorded,omitempty"`
 	// Problems are failures of the run as a whole (a matrix shard missing,
 	// say): any makes the run an error, whatever the targets say.
 	Problems []string `json:"problems,omitempty"`
