@@ -3,8 +3,6 @@ package policy
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -57,22 +55,14 @@ func TestRawReads(t *testing.T) {
 // those members see them.
 func TestParsePlanForLeavesOutOnlyUnread(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("..", "drift", "testdata", "plans", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no plan fixtures: %v", err)
+	reads := map[string]RawReads{
+		"all": {All: true}, "views only": {},
+		"prior_state":                      {Keys: map[string]bool{"prior_state": true}},
+		"planned_values and configuration": {Keys: map[string]bool{"planned_values": true, "configuration": true}},
 	}
-	plans := map[string][]byte{"planJSON": []byte(planJSON), "bigPlan": bigPlan(50)}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plans[filepath.Base(f)] = b
-	}
-	reads := []RawReads{{All: true}, {}, {Keys: map[string]bool{"prior_state": true}}, {Keys: map[string]bool{"planned_values": true, "configuration": true}}}
-	for name, b := range plans {
-		for _, r := range reads {
-			t.Run(name, func(t *testing.T) {
+	for name, b := range testPlans(t) {
+		for rname, r := range reads {
+			t.Run(name+"/"+rname, func(t *testing.T) {
 				t.Parallel()
 				var want map[string]any
 				if err := json.Unmarshal(b, &want); err != nil {

@@ -66,6 +66,20 @@ func TestParsePlanRejectsWrongShapes(t *testing.T) {
 // tests use and a large generated one all pass.
 func TestParsePlanAcceptsTerraformPlans(t *testing.T) {
 	t.Parallel()
+	for name, b := range testPlans(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := ParsePlan(b); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// testPlans are the plans terraform wrote (the classifier's fixtures), the
+// one the other tests use and a large generated one, by name.
+func testPlans(t testing.TB) map[string][]byte {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "drift", "testdata", "plans", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no plan fixtures: %v", err)
@@ -78,14 +92,7 @@ func TestParsePlanAcceptsTerraformPlans(t *testing.T) {
 		}
 		plans[filepath.Base(f)] = b
 	}
-	for name, b := range plans {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			if _, err := ParsePlan(b); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	return plans
 }
 
 // FuzzParsePlan: the hand-written parser and the shape check never panic,
