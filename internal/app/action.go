@@ -125,8 +125,7 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	}
 	// Progress goes straight to the log: directory names and terraform's
 	// words are untrusted, and the log never runs commands from them.
-	started := time.Now() // the run's time: snoozes expire against it
-	c.Started = started
+	started := time.Now() // the run's time, for targets that never planned
 	run, err := detect(ctx, c, log)
 	defer run.Close()
 	if err != nil {
@@ -135,12 +134,12 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	if err := logSelection(log, run.Selection); err != nil {
 		return err
 	}
-	doc := document(run, c.File, started)
+	doc := document(run)
 	doc.Origin = origin(a)
 	var g gitopsResult
 	if a.Mode == "record" || a.Mode == "remediate" {
 		// Before the sinks: the summary and the comment tell what it did.
-		g = runGitOps(ctx, a, ev, c, run, &doc, started, log)
+		g = runGitOps(ctx, a, ev, c, run, started, log)
 	}
 	return publish(ctx, a, ev, doc, log, g)
 }

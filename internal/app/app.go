@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"time"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/exitcode"
@@ -205,14 +204,12 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
-	started := time.Now() // the run's time: snoozes expire against it
-	c.Started = started
 	run, err := detect(ctx, c, stderr)
 	defer run.Close()
 	if err != nil {
 		return err
 	}
-	doc := document(run, c.File, started)
+	doc := document(run)
 	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/demo"
@@ -55,14 +54,12 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return err
 	}
 	fmt.Fprintf(stderr, "\nrunning: drift-action detect %s\n\n", setup.Dir)
-	started := time.Now() // the run's time: snoozes expire against it
-	c.Started = started
 	run, err := detect(ctx, c, stderr)
 	defer run.Close()
 	if err != nil {
 		return err
 	}
-	doc := document(run, c.File, started)
+	doc := document(run)
 	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}

@@ -3,10 +3,8 @@ package app
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/myorg/drift-action/internal/config"
-	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
@@ -21,16 +19,11 @@ func detect(ctx context.Context, c config.Detect, progress io.Writer) (pipeline.
 	})
 }
 
-// document is the report of a run's outcomes under the config file's
-// checks level and snoozes; now is the run's time, against which snoozes
-// expire. Snoozes apply to the verdict after policies ran: policies judge
-// the plan as terraform made it (see docs/policy-input.md).
-func document(run pipeline.Run, f config.File, now time.Time) report.Document {
+// document is the report of a run: a projection of its verdicts, which
+// the pipeline built whole (snoozes at plan time, policies, the checks
+// level); nothing here changes a verdict.
+func document(run pipeline.Run) report.Document {
 	results := run.Results()
-	snoozes := pipeline.Snoozes(f)
-	for i := range results {
-		results[i].ApplySnoozes(snoozes, now)
-	}
 	var doc report.Document
 	if !run.Policies {
 		doc = report.New(results)
@@ -41,7 +34,6 @@ func document(run pipeline.Run, f config.File, now time.Time) report.Document {
 		}
 		doc = report.WithPolicies(results, pols)
 	}
-	doc.ApplyCheckLevel(drift.CheckLevel(f.Checks))
 	doc.Selection = selectionReport(run.Selection)
 	return doc
 }

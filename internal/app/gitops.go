@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
@@ -20,10 +21,17 @@ import (
 	"github.com/myorg/drift-action/internal/tf"
 )
 
-// gitopsResult is what modes record and remediate did after detection.
+// gitopsResult is what modes record and remediate did after detection: a
+// value of its own, never written into the verdicts; the renderers show it
+// beside them.
 type gitopsResult struct {
 	reportPath string // set when the record was committed
 	prURL      string // the first remediation pull request opened or updated
+	// activity says what the run did, one sentence each (applied, pull
+	// requests, the record commit, targets the record left alone).
+	activity []string
+	// recorded: this run committed the record of its own targets.
+	recorded bool
 	// notes are what the run did per target (heals, pull requests), and
 	// recordCommit the record's commit when it was pushed: Slack tells them.
 	notes        map[report.Key][]record.Note
@@ -31,14 +39,18 @@ type gitopsResult struct {
 	errs         []error
 }
 
+func (g *gitopsResult) say(format string, args ...any) {
+	g.activity = append(g.activity, fmt.Sprintf(format, args...))
+}
+
 // runGitOps heals (mode remediate), keeps remediation pull requests up to
 // date and commits the record, in that order: the record tells what the
 // heal and the pull requests did. Each step's failure is collected and the
-// later steps still run; what happened goes into doc.Activity.
-func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.Detect, run pipeline.Run, doc *report.Document, started time.Time, log *actions.Log) gitopsResult {
+// later steps still run. It reads the verdicts and changes none of them.
+func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.Detect, run pipeline.Run, started time.Time, log *actions.Log) gitopsResult {
 	var g gitopsResult
 	if ev.ReadsOnly() {
-		doc.Activity = append(doc.Activity, fmt.Sprintf("mode %s wrote nothing: runs for forks and pull_request_target never write to the repository or the infrastructure", a.Mode))
+		g.say("mode %s wrote nothing: runs for forks and pull_request_target never write to the repository or the infrastructure", a.Mode)
 		log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: mode " + a.Mode + " wrote nothing: runs for forks and pull_request_target never write"})
 		return g
 	}
@@ -50,16 +62,24 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 			r.Close()
 		}
 	}()
+	// The targets the record keeps: the verdicts, replaced by the re-plan's
+	// when a stale plan was planned again before a heal.
+	verdicts := verdictsOf(run)
 
 	if a.Mode == "remediate" && ev.PR > 0 {
 		// A pull request's plan is of code not merged yet: applying it would
 		// deploy that code, and its remediation PRs would race the PR itself.
-		doc.Activity = append(doc.Activity, "mode remediate healed nothing: on a pull request the plan is of unmerged code; heal from a schedule or dispatch on the default branch")
+		g.say("mode remediate healed nothing: on a pull request the plan is of unmerged code; heal from a schedule or dispatch on the default branch")
 		log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: mode remediate does not heal on pull_request events; only the record is written"})
 	} else if a.Mode == "remediate" {
-		results, prTargets, err := heal(ctx, a, c, run, *doc, log, &extra)
+		results, prTargets, replanned, err := heal(ctx, a, c, run, log, &extra)
 		if err != nil {
 			g.errs = append(g.errs, fmt.Errorf("heal: %w", err))
+		}
+		for i, v := range verdicts {
+			if nv, ok := replanned[report.Key{Dir: v.Dir, Target: v.Target}]; ok {
+				verdicts[i] = nv
+			}
 		}
 		for _, r := range results {
 			k := report.Key{Dir: r.Dir, Target: r.Target}
@@ -71,19 +91,19 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 					addrs = append(addrs, ar.Address)
 				}
 				notes[k] = append(notes[k], record.Note{Kind: record.SelfHealed, Resources: addrs, By: "run " + a.RunID, Reason: r.String()})
-				doc.Activity = append(doc.Activity, r.String())
+				g.say("%s", r.String())
 			case remediate.StatusFailed:
-				doc.Activity = append(doc.Activity, r.String())
+				g.say("%s", r.String())
 				g.errs = append(g.errs, fmt.Errorf("heal %s (%s): %s", r.Dir, r.Target, r.Error))
 			case remediate.StatusPR, remediate.StatusSkipped:
 				// A clean target's "nothing to heal" is noise; anything with
 				// changes says why it was not applied.
 				if len(r.Resources) > 0 {
-					doc.Activity = append(doc.Activity, fmt.Sprintf("%s (%s) not applied (%s): %s", r.Dir, r.Target, r.Status, r.Reason))
+					g.say("%s (%s) not applied (%s): %s", r.Dir, r.Target, r.Status, r.Reason)
 				}
 			}
 		}
-		url, err := syncPRs(ctx, a, c, *doc, prTargets, notes)
+		url, err := syncPRs(ctx, a, c, verdicts, prTargets, notes)
 		g.prURL = url
 		if err != nil {
 			g.errs = append(g.errs, fmt.Errorf("remediation pull requests: %w", err))
@@ -91,24 +111,40 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		for _, n := range notes {
 			for _, note := range n {
 				if note.Kind == record.RemediationPROpened || note.Kind == record.RemediationPRClosed {
-					doc.Activity = append(doc.Activity, fmt.Sprintf("%s %s", note.Kind, note.PR))
+					g.say("%s %s", note.Kind, note.PR)
 				}
 			}
 		}
 	}
 
 	g.notes = notes
-	path, err := commitRecord(ctx, a, ev, *doc, notes, healed, started, log, &doc.Activity, &g.recordCommit)
+	path, err := commitRecord(ctx, a, ev, verdicts, notes, healed, started, log, &g)
+	g.recorded = g.sayRecorded(a, path, err)
+	return g
+}
+
+// sayRecorded tells what the record step did; a record written with some
+// targets left out says so rather than "recorded".
+func (g *gitopsResult) sayRecorded(a config.Action, path string, err error) bool {
 	if err != nil {
 		g.errs = append(g.errs, fmt.Errorf("record: %w", err))
-	} else if path != "" {
-		g.reportPath = path
 	}
-	if path != "" {
-		doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
-		doc.Recorded = true
+	if path == "" {
+		return false
 	}
-	return g
+	g.reportPath = path
+	if err != nil {
+		g.say("recorded %s and %s, except the targets named above", a.ReportPath, a.LogPath)
+	} else {
+		g.say("recorded %s and %s", a.ReportPath, a.LogPath)
+	}
+	return true
+}
+
+// verdictsOf are a run's verdicts with their policy results, sorted as the
+// report sorts them.
+func verdictsOf(run pipeline.Run) []report.Root {
+	return document(run).Roots
 }
 
 // tfOptions are the terraform settings of a run, for apply.
@@ -119,27 +155,19 @@ func tfOptions(c config.Detect) tf.Options {
 
 // heal decides and applies per target, and returns the targets for the
 // pull request step with what each hands over.
-func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Run, doc report.Document, log *actions.Log, extra *[]pipeline.Run) ([]remediate.Result, map[report.Key][]remedypr.Handover, error) {
+func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Run, log *actions.Log, extra *[]pipeline.Run) ([]remediate.Result, map[report.Key][]remedypr.Handover, map[report.Key]report.Root, error) {
 	rules, err := remediate.NewRules(c.File.Remediation, a.Remediation)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	byKey := map[report.Key]report.Root{}
-	for _, r := range doc.Roots {
-		byKey[report.Key{Dir: r.Dir, Target: r.Target}] = r
-	}
-	// Decisions read the verdict with snoozes applied, as the report shows it.
-	withSnoozes := func(o pipeline.Outcome) remediate.Target {
-		t := remediate.FromOutcome(o, run.Policies)
-		if r, ok := byKey[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}]; ok {
-			t.Result = r.Result
-		}
-		return t
-	}
+	// Decisions read the verdicts as the pipeline built them (snoozes at
+	// plan time, the checks level), the same the report shows.
 	var targets []remediate.Target
 	for _, o := range run.Outcomes {
-		targets = append(targets, withSnoozes(o))
+		targets = append(targets, remediate.FromOutcome(o, run.Policies))
 	}
+	replanned := map[report.Key]report.Root{}
+	var mu sync.Mutex
 	m := remediate.Remediator{
 		Rules:   rules,
 		Applier: remediate.Terraform{Options: tfOptions(c)},
@@ -147,20 +175,24 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 		Now:     time.Now,
 		Redact:  drift.Options{MaskValues: c.File.MaskValues}.Redact,
 		// A stale plan is planned, evaluated and decided again: the root
-		// alone, through the same pipeline.
+		// alone, through the same pipeline and so the same verdict builder
+		// (snoozes at the new plan's time, policies, the checks level). The
+		// record keeps the new verdict.
 		Replan: func(ctx context.Context, t remediate.Target) (remediate.Target, error) {
 			rc := c
 			rc.OnlyRoots, rc.Shard = []string{t.Result.Dir}, config.Shard{}
 			r, err := detect(ctx, rc, log)
+			mu.Lock()
+			defer mu.Unlock()
 			*extra = append(*extra, r)
 			if err != nil {
 				return t, err
 			}
-			for _, o := range r.Outcomes {
+			for i, o := range r.Outcomes {
 				if o.Result.Dir == t.Result.Dir && o.Result.Target == t.Result.Target {
-					nt := remediate.FromOutcome(o, r.Policies)
-					nt.Result.ApplySnoozes(pipeline.Snoozes(c.File), time.Now())
-					return nt, nil
+					k := report.Key{Dir: o.Result.Dir, Target: o.Result.Target}
+					replanned[k] = verdictsOf(pipeline.Run{Outcomes: r.Outcomes[i : i+1], Policies: r.Policies})[0]
+					return remediate.FromOutcome(o, r.Policies), nil
 				}
 			}
 			return t, fmt.Errorf("re-plan: %s (%s) was not planned again", t.Result.Dir, t.Result.Target)
@@ -185,11 +217,11 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 			handover[k] = []remedypr.Handover{} // healed, or nothing to hand over: close any PR
 		}
 	}
-	return results, handover, nil
+	return results, handover, replanned, nil
 }
 
 // syncPRs keeps one remediation pull request per root up to date.
-func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.Document, handover map[report.Key][]remedypr.Handover, notes map[report.Key][]record.Note) (string, error) {
+func syncPRs(ctx context.Context, a config.Action, c config.Detect, verdicts []report.Root, handover map[report.Key][]remedypr.Handover, notes map[report.Key][]record.Note) (string, error) {
 	owner, repo, ok := strings.Cut(a.Repository, "/")
 	if !ok {
 		return "", fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", a.Repository)
@@ -206,7 +238,7 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.D
 		strategy = remedypr.StrategyAdopt
 	}
 	var targets []remedypr.Target
-	for _, r := range doc.Roots {
+	for _, r := range verdicts {
 		hs, ok := handover[report.Key{Dir: r.Dir, Target: r.Target}]
 		if !ok {
 			hs = []remedypr.Handover{}
@@ -241,15 +273,20 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, doc report.D
 // commitRecord writes the DriftReport resources and appends the log, on the
 // branch's tip, regenerated on every retry. A push refused by branch
 // protection goes to a branch and a pull request instead.
-func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc report.Document, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, log *actions.Log, activity *[]string, commit *string) (string, error) {
-	targets := recordTargets(doc, notes)
+//
+// Each target is recorded at the time its plan was made. A target the
+// record leaves alone (a later plan is recorded already) is said in the
+// log, the summary and an annotation; one whose heal or recovery would so
+// vanish from the history fails the record.
+func commitRecord(ctx context.Context, a config.Action, ev config.Event, verdicts []report.Root, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, log *actions.Log, g *gitopsResult) (string, error) {
+	targets := recordTargets(verdicts, notes)
 	for i, t := range targets {
 		if healed[report.Key{Dir: t.Root, Target: t.Target}] {
 			// Applied: the drift this run found is gone.
 			targets[i].Status, targets[i].Drift, targets[i].Changes = record.StatusClean, nil, nil
 		}
 	}
-	run := record.Run{Time: started, RunURL: runURL(a), Commit: a.SHA, Repository: a.Repository}
+	run := record.Run{Time: started, Now: time.Now(), RunURL: runURL(a), Commit: a.SHA, Repository: a.Repository}
 	drifted, failed := 0, 0
 	for _, t := range targets {
 		switch t.Status {
@@ -268,6 +305,7 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 	repo := gitrepo.New(a.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{a.Token},
 		Logf: func(format string, args ...any) { log.Printf("drift-action: "+format+"\n", args...) }})
 	var lastLog []byte // the log as last regenerated, for drift ages
+	var last record.Result // what the last regeneration recorded and left alone
 	res, err := repo.Commit(ctx, gitrepo.Change{
 		Files: []string{a.ReportPath, a.LogPath},
 		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
@@ -278,17 +316,20 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 			if err != nil {
 				return nil, "", err
 			}
-			r, err := record.Record(record.Files{ReportPath: a.ReportPath, Report: cur[a.ReportPath], LogPath: a.LogPath, Log: cur[a.LogPath]}, run, withSnoozeNotes(targets, doc, prev))
+			r, err := record.Record(record.Files{ReportPath: a.ReportPath, Report: cur[a.ReportPath], LogPath: a.LogPath, Log: cur[a.LogPath]}, run, withSnoozeNotes(targets, verdicts, prev))
 			if err != nil {
 				return nil, "", err
 			}
+			last = r
 			logBytes := append(append([]byte{}, cur[a.LogPath]...), r.LogAppend...)
 			lastLog = logBytes
 			return map[string][]byte{a.ReportPath: r.Report, a.LogPath: logBytes}, msg, nil
 		},
 	})
+	var lost error
 	if err == nil || errors.As(err, new(*gitrepo.PushRefusedError)) {
-		*activity = append(*activity, driftAges(a.LogPath, lastLog, targets, started)...)
+		g.activity = append(g.activity, driftAges(a.LogPath, lastLog, targets, started)...)
+		lost = reportSkips(last, log, g)
 	}
 	var refused *gitrepo.PushRefusedError
 	switch {
@@ -305,12 +346,42 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, doc rep
 			return "", fmt.Errorf("the push to %s was refused (%s) and the pull request from %s failed: %w", refused.Branch, refused.Reason, branch, perr)
 		}
 		log.Annotate(actions.Annotation{Level: "warning", Msg: fmt.Sprintf("drift-action: %s refused the record's push (%s); it is in pull request %s instead", refused.Branch, refused.Reason, url)})
-		return a.ReportPath, nil
+		return a.ReportPath, lost
 	case err != nil:
 		return "", err
 	}
-	*commit = res.Commit
-	return a.ReportPath, nil
+	g.recordCommit = res.Commit
+	return a.ReportPath, lost
+}
+
+// reportSkips tells the targets the record left alone, and its warnings,
+// in the log, the activity and annotations. A skip that drops a heal or a
+// recovery from the history is an error: the summary must not call it
+// recorded.
+func reportSkips(r record.Result, log *actions.Log, g *gitopsResult) error {
+	for _, w := range r.Warnings {
+		g.say("record: %s", w)
+		log.Annotate(actions.Annotation{Level: "warning", Title: "drift-action: record", Msg: w})
+	}
+	var errs []error
+	for _, s := range r.Skipped {
+		msg := fmt.Sprintf("%s (%s) was not recorded: %s", s.Root, s.Target, s.Reason)
+		if len(s.Lost) > 0 {
+			kinds := make([]string, len(s.Lost))
+			for i, k := range s.Lost {
+				kinds[i] = string(k)
+			}
+			msg += "; its " + strings.Join(kinds, ", ") + " event(s) are not in the log"
+		}
+		g.say("%s", msg)
+		log.Printf("drift-action: record: %s\n", msg)
+		if s.LosesHealOrRecovery() {
+			errs = append(errs, errors.New(msg+": check the runners' clocks and the order of runs, then record again"))
+			continue
+		}
+		log.Annotate(actions.Annotation{Level: "warning", Title: "drift-action: record", Msg: msg})
+	}
+	return errors.Join(errs...)
 }
 
 // recordPR opens the pull request for a record whose push was refused.
@@ -370,7 +441,7 @@ func driftAges(path string, logBytes []byte, targets []record.Target, now time.T
 // withSnoozeNotes adds a snoozed note for each snooze holding drift, and a
 // snooze-expired note for each that ran out, unless prev already logged the
 // same one for that target.
-func withSnoozeNotes(targets []record.Target, doc report.Document, prev record.Log) []record.Target {
+func withSnoozeNotes(targets []record.Target, verdicts []report.Root, prev record.Log) []record.Target {
 	logged := map[string]bool{}
 	for _, ev := range prev.Events {
 		if ev.Event == record.Snoozed || ev.Event == record.SnoozeExpired {
@@ -386,7 +457,7 @@ func withSnoozeNotes(targets []record.Target, doc report.Document, prev record.L
 	}
 	out := make([]record.Target, len(targets))
 	copy(out, targets)
-	for i, r := range doc.Roots {
+	for i, r := range verdicts {
 		if i >= len(out) || out[i].Root != r.Dir || out[i].Target != r.Target {
 			continue // recordTargets keeps the report's order; anything else is not ours to annotate
 		}

@@ -146,7 +146,7 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 			}
 		}
 		if n := len(keep) - len(unrecorded); n > 0 {
-			doc.Activity = append(doc.Activity, fmt.Sprintf("%d shard(s) recorded their own targets (mode remediate or record); the record here holds the other %d", n, len(unrecorded)))
+			g.say("%d shard(s) recorded their own targets (mode remediate or record); the record here holds the other %d", n, len(unrecorded))
 		}
 		toRecord, err := report.Merge(unrecorded)
 		switch {
@@ -156,13 +156,11 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		case ev.ReadsOnly():
 			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
 		default:
-			toRecord.Origin = doc.Origin
-			if path, err := commitRecord(ctx, a, ev, toRecord, nil, nil, time.Now(), log, &doc.Activity, new(string)); err != nil {
-				g.errs = append(g.errs, fmt.Errorf("record: %w", err))
-			} else if path != "" {
-				g.reportPath = path
-				doc.Activity = append(doc.Activity, fmt.Sprintf("recorded %s and %s", a.ReportPath, a.LogPath))
-			}
+			// Each target is recorded at the time its shard planned it, not
+			// at this job's time: an older plan never overwrites a newer
+			// state.
+			path, err := commitRecord(ctx, a, ev, toRecord.Roots, nil, nil, time.Now(), log, &g)
+			g.sayRecorded(a, path, err)
 		}
 	}
 	return publish(ctx, a, ev, doc, log, g)

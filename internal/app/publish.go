@@ -66,6 +66,9 @@ var sinks = []sink{
 // publish writes everything a run reports. Every sink runs; each failure
 // becomes an error annotation, the summary lists them, and the run exits 1.
 func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitopsResult) error {
+	// What the run did is shown beside the verdicts, never written into them.
+	doc.Activity = append(doc.Activity, g.activity...)
+	doc.Recorded = doc.Recorded || g.recorded
 	p := &publication{a: a, ev: ev, doc: doc, log: log, gitops: g}
 	// What heal, remediation PRs or the record could not do fails the run
 	// like a sink, after everything else is published.

@@ -10,11 +10,11 @@ import (
 // recordTargets narrows a run's report to what the GitOps record keeps:
 // addresses, actions, attribute paths and causes, never values. notes are
 // what the run did for a target (self-healed, remediation PRs, snoozes).
-func recordTargets(doc report.Document, notes map[report.Key][]record.Note) []record.Target {
-	out := make([]record.Target, 0, len(doc.Roots))
-	for _, r := range doc.Roots {
+func recordTargets(verdicts []report.Root, notes map[report.Key][]record.Note) []record.Target {
+	out := make([]record.Target, 0, len(verdicts))
+	for _, r := range verdicts {
 		t := record.Target{
-			Root: r.Dir, Target: r.Target, Workspace: r.Workspace,
+			Root: r.Dir, Target: r.Target, Workspace: r.Workspace, PlannedAt: r.PlannedAt,
 			Status: string(r.Status), Error: r.Error,
 			Drift:   recordResources(r.Drift),
 			Changes: recordResources(r.Changes),

@@ -77,9 +77,6 @@ func ParseDemo(env Env) Demo {
 
 // Detect is everything one `detect` run needs.
 type Detect struct {
-	// Started is when the run began: snoozes expire against it, in the
-	// verdict policies see and in the report alike (zero: when Detect starts).
-	Started        time.Time
 	Format         string
 	Parallelism    int
 	Timeout        time.Duration

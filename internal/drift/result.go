@@ -134,7 +134,12 @@ type Result struct {
 	// matched is still here (reported in Drift again).
 	ExpiredSnoozes []ExpiredSnooze `json:"expired_snoozes,omitempty"`
 	Error          string          `json:"error,omitempty"`
-	Duration       time.Duration   `json:"-"`
+	// PlannedAt is when terraform was started for this verdict's plan (the
+	// cloud was read after it): snoozes expire against it, and the record
+	// orders verdicts by it, also when a matrix aggregate records them
+	// later.
+	PlannedAt time.Time     `json:"planned_at,omitzero"`
+	Duration  time.Duration `json:"-"`
 	// PlanFile is the saved plan the verdict was made from; later stages apply
 	// exactly this file. It is local to the run and never rendered.
 	PlanFile string `json:"-"`

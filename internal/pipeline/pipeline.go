@@ -97,9 +97,6 @@ type ManifestChecker func(ctx context.Context, globs []string) ([]policy.Result,
 // are reported. Policies compile, and manifests are checked, before any
 // terraform runs. The caller closes the returned Run, also on error.
 func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests ManifestChecker) (Run, error) {
-	if c.Started.IsZero() {
-		c.Started = time.Now()
-	}
 	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
 	if err != nil {
 		return Run{}, err
@@ -202,8 +199,9 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		o.Result = cancelled(t)
 		return o
 	}
+	plannedAt := time.Now()
 	if t.Unset != nil {
-		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace}
+		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace, PlannedAt: plannedAt}
 		r.Fail("config: " + t.Unset.Error())
 		o.Result = r
 		return o
@@ -222,7 +220,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		bin, err = binaries.Choose(ctx, t.AbsDir)
 	}
 	if err != nil {
-		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace, Duration: time.Since(start)}
+		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace, Duration: time.Since(start), PlannedAt: plannedAt}
 		r.Fail("choose terraform: " + err.Error())
 		o.Result = r
 		return o
@@ -231,6 +229,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		logf("%s (%s): terraform %s, installed for %s\n", t.Dir, t.Name, bin.Version, bin.Why)
 	}
 	o.Terraform = bin.Path
+	plannedAt = time.Now()
 	out, err := tf.Run(ctx, tf.Target{
 		Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile,
 		BackendConfig: t.BackendConfig, Vars: t.Vars, Env: t.Env,
@@ -255,7 +254,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 	}
 	finish := func(r drift.Result) Outcome {
 		r.Dir, r.Target, r.Workspace = t.Dir, t.Name, t.Workspace
-		r.Duration = time.Since(start)
+		r.Duration, r.PlannedAt = time.Since(start), plannedAt
 		o.Result = r
 		return o
 	}
@@ -279,12 +278,16 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		r.PlanFile = planFile
 		o.PlanFile, o.PlanJSONFile = planFile, out.PlanJSONFile
 		o = finish(r)
-		// Snoozed drift is not drift to the policies either (the report
-		// applies the same snoozes at the same time again; that is a no-op).
-		o.Result.ApplySnoozes(Snoozes(c.File), c.Started)
+		// Snoozes apply at the time the plan was made, once, here: snoozed
+		// drift is not drift to the policies, the report, heal or record.
+		o.Result.ApplySnoozes(Snoozes(c.File), plannedAt)
 		if engine != nil {
 			o.Policy = evaluateFile(ctx, engine, c, t, out.PlanJSONFile, &o.Result, opts)
 		}
+		// The checks level is part of the verdict: policies judged the plan's
+		// checks as terraform reported them, every later stage sees the level
+		// applied.
+		o.Result.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
 	})
 	if o.PlanFile == "" {
 		return o

@@ -30,12 +30,25 @@ type Result struct {
 	// Skipped lists the targets left alone because their record is from a
 	// newer run (or from this one).
 	Skipped []Skip
+	// Warnings are things recorded that a reader should hear of (a record
+	// stamped in this runner's future, recorded over).
+	Warnings []string
 }
 
 // Skip is a target Record left alone.
 type Skip struct {
 	Root, Target string
 	Reason       string
+	// Lost are the events recording it would have logged that matter to a
+	// reader of the history (self-healed, recovered, remediation PRs): the
+	// caller must not call such a skip "recorded".
+	Lost []EventKind
+}
+
+// LosesHealOrRecovery says the skip drops a heal or a recovery from the
+// history.
+func (s Skip) LosesHealOrRecovery() bool {
+	return slices.Contains(s.Lost, SelfHealed) || slices.Contains(s.Lost, Recovered)
 }
 
 // Record computes the new report file and the log events of a run. It
@@ -83,17 +96,39 @@ func Record(prev Files, run Run, targets []Target) (Result, error) {
 		}
 		return ts[i].Target < ts[j].Target
 	})
-	now := NewTime(run.Time)
 	var res Result
 	for _, t := range ts {
+		// Each target's events carry the time of the plan they come from.
+		now := NewTime(run.Time)
+		if !t.PlannedAt.IsZero() {
+			now = NewTime(t.PlannedAt)
+		}
 		k := key{t.Root, t.Target}
 		st := states[k]
 		if st == nil {
 			st = &state{}
 		}
 		d := byID[k]
-		if why := newer(st, d, now.Time, run.Commit); why != "" {
-			res.Skipped = append(res.Skipped, Skip{Root: t.Root, Target: t.Target, Reason: why})
+		if at := lastTime(st, d); !run.Now.IsZero() && at.After(run.Now.Add(clockSkew)) {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s (%s): the record says %s, later than this runner's clock (%s): a runner's clock is ahead (fix it with NTP); recorded over it", t.Root, t.Target, at.Format(time.RFC3339), run.Now.UTC().Format(time.RFC3339)))
+		}
+		if why := newer(st, d, now.Time, run.Commit, run.Now); why != "" {
+			skip := Skip{Root: t.Root, Target: t.Target, Reason: why}
+			// What recording would have said (derive reads the state only):
+			// the caller decides whether losing it is an error.
+			var prevReport *Report
+			if d != nil {
+				prevReport = &d.r
+			}
+			for _, e := range derive(t, run, now, st, prevReport) {
+				switch e.Event {
+				case SelfHealed, Recovered, RemediationPROpened, RemediationPRClosed:
+					if !slices.Contains(skip.Lost, e.Event) {
+						skip.Lost = append(skip.Lost, e.Event)
+					}
+				}
+			}
+			res.Skipped = append(res.Skipped, skip)
 			continue
 		}
 		var prevReport *Report
@@ -176,8 +211,9 @@ func checkTargets(targets []Target) error {
 	return nil
 }
 
-// newer says why root/target's record is not older than this run, or "".
-func newer(st *state, d *reportDoc, at time.Time, commit string) string {
+// lastRun is the time and commit of the latest record of a target, from
+// the log and its report.
+func lastRun(st *state, d *reportDoc) (time.Time, string) {
 	last, lastCommit := st.last, st.commit
 	if d != nil {
 		rt := d.r.Spec.LastRun.Time.Time
@@ -185,11 +221,31 @@ func newer(st *state, d *reportDoc, at time.Time, commit string) string {
 			last, lastCommit = rt, d.r.Spec.LastRun.Commit
 		}
 	}
+	return last, lastCommit
+}
+
+func lastTime(st *state, d *reportDoc) time.Time {
+	t, _ := lastRun(st, d)
+	return t
+}
+
+// clockSkew is how far a recorded time may lie ahead of this runner's clock
+// before it is called a clock problem rather than a later run.
+const clockSkew = time.Minute
+
+// newer says why root/target's record is not older than this run, or "".
+func newer(st *state, d *reportDoc, at time.Time, commit string, clock time.Time) string {
+	last, lastCommit := lastRun(st, d)
 	switch {
 	case last.IsZero():
 		return ""
+	case last.After(at) && !clock.IsZero() && last.After(clock.Add(clockSkew)):
+		// No real plan can be later than now: the runner that wrote it had
+		// a clock ahead. Letting it win would silence every later run
+		// until that time comes, so it is recorded over, and said.
+		return ""
 	case last.After(at):
-		return fmt.Sprintf("recorded by a later run (%s)", last.Format(time.RFC3339))
+		return fmt.Sprintf("recorded by a later plan (%s; this plan was made at %s)", last.Format(time.RFC3339), at.Format(time.RFC3339))
 	case last.Equal(at) && lastCommit == commit:
 		return "already recorded by this run"
 	case last.Equal(at) && lastCommit > commit:

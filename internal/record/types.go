@@ -37,11 +37,17 @@ const (
 
 // Run is the run being recorded.
 type Run struct {
-	Time       time.Time // when the run planned; compared to the record's
+	// Time is when the run planned: the time of every target that does not
+	// carry its own PlannedAt.
+	Time       time.Time
 	RunURL     string    // link to the workflow run
 	Commit     string    // commit the run planned
 	Repository string    // owner/name
 	Group      string    // API group of DriftReport; DefaultGroup when empty
+	// Now is the recording process's clock, when known: a record later
+	// than it was written by a runner whose clock is ahead, and a skip
+	// says so.
+	Now time.Time
 }
 
 // Target is one planned root and target, narrowed to what the record keeps.
@@ -55,6 +61,11 @@ type Target struct {
 	Policy    []PolicyResult
 	Error     string // why the plan failed, when Status is error
 	Notes     []Note // what the caller did or learned for this target
+	// PlannedAt is when the plan behind this target was made; its events
+	// carry this time and ordering against the record uses it, so an older
+	// plan (a slow shard, a re-run) never overwrites a newer state. Zero
+	// means Run.Time.
+	PlannedAt time.Time
 }
 
 // Resource is a drifted or changed resource. It never carries values.
