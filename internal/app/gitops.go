@@ -304,7 +304,7 @@ func commitRecord(ctx context.Context, a config.Action, ev config.Event, verdict
 	allowed, why := gitrepo.WriteAllowed(ev.Name, ev.Fork)
 	repo := gitrepo.New(a.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{a.Token},
 		Logf: func(format string, args ...any) { log.Printf("drift-action: "+format+"\n", args...) }})
-	var lastLog []byte // the log as last regenerated, for drift ages
+	var lastLog []byte     // the log as last regenerated, for drift ages
 	var last record.Result // what the last regeneration recorded and left alone
 	res, err := repo.Commit(ctx, gitrepo.Change{
 		Files: []string{a.ReportPath, a.LogPath},

@@ -40,10 +40,10 @@ type Run struct {
 	// Time is when the run planned: the time of every target that does not
 	// carry its own PlannedAt.
 	Time       time.Time
-	RunURL     string    // link to the workflow run
-	Commit     string    // commit the run planned
-	Repository string    // owner/name
-	Group      string    // API group of DriftReport; DefaultGroup when empty
+	RunURL     string // link to the workflow run
+	Commit     string // commit the run planned
+	Repository string // owner/name
+	Group      string // API group of DriftReport; DefaultGroup when empty
 	// Now is the recording process's clock, when known: a record later
 	// than it was written by a runner whose clock is ahead, and a skip
 	// says so.
