@@ -17,6 +17,7 @@ import (
 // actions/checkout leaves it, and returns the remote's path.
 func gitWorkspace(t *testing.T, ws string) string {
 	t.Helper()
+	tftest.Long(t)
 	remote := filepath.Join(t.TempDir(), "remote.git")
 	git := func(dir string, args ...string) string {
 		t.Helper()

@@ -204,6 +204,7 @@ func mustContain(t *testing.T, s, want string) {
 }
 
 func TestPolicyTestCommand(t *testing.T) {
+	tftest.Long(t) // compiles and runs every bundled policy test or the companion binary
 	t.Parallel()
 	c := cli{t: t, dir: t.TempDir()}
 	c.write("p/p.rego", "package p\n\ndeny contains \"x\" if { input.x }\n")
@@ -222,6 +223,7 @@ func TestPolicyTestCommand(t *testing.T) {
 }
 
 func TestGatekeeperVerifyBundledSuite(t *testing.T) {
+	tftest.Long(t) // compiles and runs every bundled policy test or the companion binary
 	t.Parallel()
 	repo := repoRoot()
 	c := cli{t: t, dir: repo}

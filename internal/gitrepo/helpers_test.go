@@ -15,6 +15,9 @@ import (
 // saying why, elsewhere.
 func requireGit(tb testing.TB) {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("runs real git; run without -short")
+	}
 	if _, err := exec.LookPath("git"); err != nil {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("git is not installed: %v", err)

@@ -42,11 +42,21 @@ var (
 // missing terraform fails the test: these tests never skip silently.
 func Setup(t testing.TB) *Env {
 	t.Helper()
+	Long(t)
 	once.Do(func() { shared, initErr = build() })
 	if initErr != nil {
 		t.Fatalf("tftest: %v", initErr)
 	}
 	return shared
+}
+
+// Long skips a test that runs real terraform, git or a stress load when the
+// unit tests alone were asked for (go test -short); CI runs everything.
+func Long(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs real terraform, git or a load; run without -short")
+	}
 }
 
 // FakeCloud is the test provider; its source hash names its mirror so a
