@@ -249,10 +249,8 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 			}
 		},
 	})
-	opts := classifyOptions(c.File)
-	for _, rule := range t.Ignore {
-		opts.Ignore = append(opts.Ignore, drift.IgnoreRule{Type: rule.Type, Paths: rule.Paths})
-	}
+	j := NewJudge(c.File, c.Policy, t, c.Event)
+	opts := j.Classify
 	finish := func(r drift.Result) Outcome {
 		r.Dir, r.Target, r.Workspace = t.Dir, t.Name, t.Workspace
 		r.Duration = time.Since(start)
@@ -281,9 +279,9 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		o = finish(r)
 		// Snoozed drift is not drift to the policies either (the report
 		// applies the same snoozes at the same time again; that is a no-op).
-		o.Result.ApplySnoozes(Snoozes(c.File), c.Started)
+		j.Verdict(&o.Result, c.Started)
 		if engine != nil {
-			o.Policy = evaluateFile(ctx, engine, c, t, out.PlanJSONFile, &o.Result, opts)
+			o.Policy = evaluateFile(ctx, engine, j, out.PlanJSONFile, &o.Result, opts)
 		}
 	})
 	if o.PlanFile == "" {
@@ -296,14 +294,13 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 // evaluateFile evaluates the policies over the plan JSON at path and the
 // verdict r; a plan that does not parse or an evaluation that fails puts r
 // in error (never a pass), its drift still reported.
-func evaluateFile(ctx context.Context, engine *policy.Engine, c config.Detect, t discover.Target, path string, r *drift.Result, opts drift.Options) []policy.Result {
+func evaluateFile(ctx context.Context, engine *policy.Engine, j Judge, path string, r *drift.Result, opts drift.Options) []policy.Result {
 	raw, err := rawFile(path, engine.RawReads())
 	if err != nil {
 		r.Fail(opts.Redact("show: " + err.Error()))
 		return nil
 	}
-	rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
-	prs, err := evaluate(ctx, engine, PolicyInput(Plan{Raw: raw}, *r, rc, Masks(c.File)), c.Policy)
+	prs, err := j.Evaluate(ctx, engine, raw, *r)
 	if err != nil {
 		r.Fail(opts.Redact("policy: " + err.Error()))
 	}
