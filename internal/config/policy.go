@@ -164,22 +164,29 @@ type PolicyCheck struct {
 	RepoRoot string
 }
 
-// ParsePolicyCheck reads `policy check` flags.
-func ParsePolicyCheck(args []string, env Env, usage io.Writer) (PolicyCheck, error) {
-	c := PolicyCheck{Cwd: env.Cwd, RepoRoot: RepoRoot(env.Cwd)}
+// policyCheckCommand declares the policy check flags, writing into c. The
+// config file path is returned apart: it is read once the flags are.
+func policyCheckCommand(c *PolicyCheck) (Command, *string) {
 	fset := flag.NewFlagSet("policy check", flag.ContinueOnError)
 	fset.StringVar(&c.Plan, "plan", "", "plan JSON `FILE`, as terraform show -json PLANFILE prints it (required)")
-	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: text or json")
-	fset.StringVar(&c.Root, "root", "", "root module `DIR` the plan was made for, one detect plans; its drift.yaml settings (ignore rules, snoozes) apply (default: the plan file's directory when it is such a root, else drift.yaml's global settings only)")
+	fset.StringVar(&c.Root, "root", "", "root module `DIR` the plan was made for, one detect plans with no arguments; its drift.yaml settings (ignore rules, snoozes) apply (default: the plan file's directory when it is such a root, else drift.yaml's global settings only)")
 	fset.StringVar(&c.Target, "target", "", "the root's target `NAME`, needed when the root has several")
-	configPath := fset.String("config", "", "config `FILE` for masks and policy settings (default: "+DefaultFile+" in the repository root, if present)")
+	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: text or json")
+	configPath := fset.String("config", "", "config `FILE` (default: "+DefaultFile+" in the repository root, if present)")
 	policyFlags(fset, &c.Policy)
-	cmd := Command{Flags: fset, Header: "usage: drift-action policy check --plan FILE [flags]\n\n" +
+	return Command{Flags: fset, Header: "usage: drift-action policy check --plan FILE [--root DIR [--target NAME]] [flags]\n\n" +
 		"Evaluates one terraform plan JSON file (terraform show -json) against policies,\n" +
 		"judged as detect judges the plan of that root: the config file's masks, ignore\n" +
 		"rules, snoozes and policy settings for the root (--root DIR, or the directory\n" +
 		"the plan file is in).\n\n" +
-		"Exit codes: 0 nothing mandatory failed, 1 error, 3 a mandatory policy failed.\n"}
+		"Exit codes: 0 nothing mandatory failed, 1 error, 3 a mandatory policy failed.\n"}, configPath
+}
+
+// ParsePolicyCheck reads `policy check` flags.
+func ParsePolicyCheck(args []string, env Env, usage io.Writer) (PolicyCheck, error) {
+	c := PolicyCheck{Cwd: env.Cwd, RepoRoot: RepoRoot(env.Cwd)}
+	cmd, configPath := policyCheckCommand(&c)
+	fset := cmd.Flags
 	args, err := cmd.Parse(args, usage)
 	if err != nil {
 		return c, err
