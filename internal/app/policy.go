@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/myorg/drift-action/internal/config"
@@ -81,6 +80,15 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	if err != nil {
 		return err
 	}
+	// Which root the plan is for is settled first: a wrong --root fails
+	// before policies compile.
+	target, note, err := pipeline.CheckTarget(pipeline.CheckRequest{Cwd: c.Cwd, RepoRoot: c.RepoRoot, File: c.File, Root: c.Root, Target: c.Target, Plan: c.Plan})
+	if err != nil {
+		return fmt.Errorf("policy check: %w", err)
+	}
+	if note != "" {
+		fmt.Fprintf(stderr, "policy check: %s\n", note)
+	}
 	planPath := absAll(env.Cwd, []string{c.Plan})[0]
 	data, err := os.ReadFile(planPath)
 	if err != nil {
@@ -95,7 +103,10 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 		return fmt.Errorf("policy check: %s: %w (pass the output of terraform show -json PLANFILE)", c.Plan, err)
 	}
 	data = nil // the parsed plan is all we keep: plans can be tens of megabytes
-	checked, err := pipeline.Check(ctx, engine, plan, policy.RunContext{Event: "cli", Root: filepath.Dir(c.Plan), Target: "default"}, c.Policy, c.File)
+	// The judge detect builds for the same target: its ignore rules,
+	// snoozes, masks and policy settings.
+	judge := pipeline.NewJudge(c.File, c.Policy, target, "cli")
+	checked, err := pipeline.Check(ctx, engine, plan, judge, time.Now())
 	if err != nil {
 		return fmt.Errorf("policy check: %w", err)
 	}

@@ -151,22 +151,42 @@ type PolicyCheck struct {
 	Plan   string
 	Format string
 	Policy Policy
-	File   File // drift.yaml: its masks and policy settings apply as in detect
-	Cwd    string
+	// File is drift.yaml, its targets expanded as detect expands them (so
+	// their sensitive values are masked): its masks, ignore rules, snoozes
+	// and policy settings apply as in detect.
+	File File
+	// Root is the root module directory (relative to Cwd) the plan was made
+	// for, whose settings judge it; "" infers it from where the plan file is.
+	Root string
+	// Target names the root's target when it has several.
+	Target   string
+	Cwd      string
+	RepoRoot string
+}
+
+// policyCheckCommand declares the policy check flags, writing into c. The
+// config file path is returned apart: it is read once the flags are.
+func policyCheckCommand(c *PolicyCheck) (Command, *string) {
+	fset := flag.NewFlagSet("policy check", flag.ContinueOnError)
+	fset.StringVar(&c.Plan, "plan", "", "plan JSON `FILE`, as terraform show -json PLANFILE prints it (required)")
+	fset.StringVar(&c.Root, "root", "", "root module `DIR` the plan was made for, one detect plans with no arguments; its drift.yaml settings (ignore rules, snoozes) apply (default: the plan file's directory when it is such a root, else drift.yaml's global settings only)")
+	fset.StringVar(&c.Target, "target", "", "the root's target `NAME`, needed when the root has several")
+	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: text or json")
+	configPath := fset.String("config", "", "config `FILE` (default: "+DefaultFile+" in the repository root, if present)")
+	policyFlags(fset, &c.Policy)
+	return Command{Flags: fset, Header: "usage: drift-action policy check --plan FILE [--root DIR [--target NAME]] [flags]\n\n" +
+		"Evaluates one terraform plan JSON file (terraform show -json) against policies,\n" +
+		"judged as detect judges the plan of that root: the config file's masks, ignore\n" +
+		"rules, snoozes and policy settings for the root (--root DIR, or the directory\n" +
+		"the plan file is in).\n\n" +
+		"Exit codes: 0 nothing mandatory failed, 1 error, 3 a mandatory policy failed.\n"}, configPath
 }
 
 // ParsePolicyCheck reads `policy check` flags.
 func ParsePolicyCheck(args []string, env Env, usage io.Writer) (PolicyCheck, error) {
-	c := PolicyCheck{Cwd: env.Cwd}
-	fset := flag.NewFlagSet("policy check", flag.ContinueOnError)
-	fset.StringVar(&c.Plan, "plan", "", "plan JSON `FILE`, as terraform show -json PLANFILE prints it (required)")
-	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: text or json")
-	configPath := fset.String("config", "", "config `FILE` for masks and policy settings (default: "+DefaultFile+" in the repository root, if present)")
-	policyFlags(fset, &c.Policy)
-	cmd := Command{Flags: fset, Header: "usage: drift-action policy check --plan FILE [flags]\n\n" +
-		"Evaluates one terraform plan JSON file (terraform show -json) against policies,\n" +
-		"with the masks and policy settings of the config file as detect has them.\n\n" +
-		"Exit codes: 0 nothing mandatory failed, 1 error, 3 a mandatory policy failed.\n"}
+	c := PolicyCheck{Cwd: env.Cwd, RepoRoot: RepoRoot(env.Cwd)}
+	cmd, configPath := policyCheckCommand(&c)
+	fset := cmd.Flags
 	args, err := cmd.Parse(args, usage)
 	if err != nil {
 		return c, err
@@ -184,8 +204,13 @@ func ParsePolicyCheck(args []string, env Env, usage io.Writer) (PolicyCheck, err
 	if c.Format != "text" && c.Format != "json" {
 		return c, fmt.Errorf("--format %q is not supported by policy check: use text or json", c.Format)
 	}
-	f, err := loadFile(*configPath, RepoRoot(env.Cwd), env.Cwd)
+	f, err := loadFile(*configPath, c.RepoRoot, env.Cwd)
 	if err != nil {
+		return c, err
+	}
+	// As detect does: a target's sensitive values join the masks, so they
+	// are hidden from policies and their messages here too.
+	if err := f.ExpandTargets(Lookup(env.Environ)); err != nil {
 		return c, err
 	}
 	c.File = f

@@ -10,19 +10,29 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// readmeDetectSection is README.md's `drift-action detect` section.
-func readmeDetectSection(t *testing.T) string {
+// readmeSection is README.md's section under heading (## or ###), up to
+// the next heading of its level or above.
+func readmeSection(t *testing.T, heading string) string {
 	t.Helper()
 	data, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(data), "## `drift-action detect`")
+	_, rest, ok := strings.Cut(string(data), "\n"+heading+"\n")
 	if !ok {
-		t.Fatal("README.md has no \"## `drift-action detect`\" section")
+		t.Fatalf("README.md has no %q section", heading)
 	}
-	section, _, _ := strings.Cut(rest, "\n## ")
+	// The README has one title; sections are ## and ###.
+	level, _, _ := strings.Cut(heading, " ")
+	rest, _, _ = strings.Cut(rest, "\n## ")
+	section, _, _ := strings.Cut(rest, "\n"+level+" ")
 	return section
+}
+
+// readmeDetectSection is README.md's `drift-action detect` section.
+func readmeDetectSection(t *testing.T) string {
+	t.Helper()
+	return readmeSection(t, "## `drift-action detect`")
 }
 
 type readmeFlag struct {
@@ -32,11 +42,11 @@ type readmeFlag struct {
 
 var readmeFlagRow = regexp.MustCompile("^\\| `--([a-z-]+)( [A-Z]+)?` \\|([^|]*)\\|")
 
-// readmeDetectFlags reads the `| flag | default | meaning |` table.
-func readmeDetectFlags(t *testing.T) map[string]readmeFlag {
+// readmeFlags reads the `| flag | default | meaning |` table of a section.
+func readmeFlags(t *testing.T, section string) map[string]readmeFlag {
 	t.Helper()
 	flags := map[string]readmeFlag{}
-	for _, line := range strings.Split(readmeDetectSection(t), "\n") {
+	for _, line := range strings.Split(section, "\n") {
 		m := readmeFlagRow.FindStringSubmatch(line)
 		if m == nil {
 			continue
@@ -47,21 +57,17 @@ func readmeDetectFlags(t *testing.T) map[string]readmeFlag {
 		}
 	}
 	if len(flags) == 0 {
-		t.Fatal("no | `--flag` | default | meaning | rows in README.md's detect section")
+		t.Fatal("no | `--flag` | default | meaning | rows in the README.md section")
 	}
 	return flags
 }
 
-// TestReadmeDetectFlags keeps README.md's detect flag table and the flags
-// detect parses in agreement: the same flags, the same defaults as -h shows
-// them, the same placeholders where the README names one.
-func TestReadmeDetectFlags(t *testing.T) {
-	t.Parallel()
-	readme := readmeDetectFlags(t)
-	var c Detect
-	cmd, _ := detectCommand(&c)
+// checkReadmeFlags compares a README flag table with a command's flags:
+// the same flags, the same defaults as -h shows them, the same
+// placeholders where the README names one.
+func checkReadmeFlags(t *testing.T, name string, readme map[string]readmeFlag, cmd Command) {
+	t.Helper()
 	help := cmd.Usage()
-
 	got := map[string]readmeFlag{}
 	cmd.Flags.VisitAll(func(f *flag.Flag) {
 		placeholder, _ := flag.UnquoteUsage(f)
@@ -72,16 +78,34 @@ func TestReadmeDetectFlags(t *testing.T) {
 		got[f.Name] = r
 	})
 	if diff := cmp.Diff(readme, got); diff != "" {
-		t.Errorf("README.md detect flags (-want +got, got from detect's FlagSet):\n%s", diff)
+		t.Errorf("README.md %s flags (-want +got, got from its FlagSet):\n%s", name, diff)
 	}
-	for name, f := range readme {
-		if f.Default == "" || zeroDefault(cmd.Flags.Lookup(name)) {
+	for flagName, f := range readme {
+		if f.Default == "" || zeroDefault(cmd.Flags.Lookup(flagName)) {
 			continue
 		}
 		if !strings.Contains(help, f.Default) {
-			t.Errorf("detect -h does not show the default of --%s, %q", name, f.Default)
+			t.Errorf("%s -h does not show the default of --%s, %q", name, flagName, f.Default)
 		}
 	}
+}
+
+// TestReadmeDetectFlags keeps README.md's detect flag table and the flags
+// detect parses in agreement.
+func TestReadmeDetectFlags(t *testing.T) {
+	t.Parallel()
+	var c Detect
+	cmd, _ := detectCommand(&c)
+	checkReadmeFlags(t, "detect", readmeFlags(t, readmeDetectSection(t)), cmd)
+}
+
+// TestReadmePolicyCheckFlags keeps README.md's policy check flag table and
+// the flags policy check parses in agreement.
+func TestReadmePolicyCheckFlags(t *testing.T) {
+	t.Parallel()
+	var c PolicyCheck
+	cmd, _ := policyCheckCommand(&c)
+	checkReadmeFlags(t, "policy check", readmeFlags(t, readmeSection(t, "### `drift-action policy check`")), cmd)
 }
 
 // TestReadmeDetectExitCodes keeps the exit codes README.md gives for detect

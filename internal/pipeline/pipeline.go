@@ -248,10 +248,8 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 			}
 		},
 	})
-	opts := classifyOptions(c.File)
-	for _, rule := range t.Ignore {
-		opts.Ignore = append(opts.Ignore, drift.IgnoreRule{Type: rule.Type, Paths: rule.Paths})
-	}
+	j := NewJudge(c.File, c.Policy, t, c.Event)
+	opts := j.Classify
 	finish := func(r drift.Result) Outcome {
 		r.Dir, r.Target, r.Workspace = t.Dir, t.Name, t.Workspace
 		r.Duration, r.PlannedAt = time.Since(start), plannedAt
@@ -280,9 +278,9 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		o = finish(r)
 		// Snoozes apply at the time the plan was made, once, here: snoozed
 		// drift is not drift to the policies, the report, heal or record.
-		o.Result.ApplySnoozes(Snoozes(c.File), plannedAt)
+		j.Verdict(&o.Result, plannedAt)
 		if engine != nil {
-			o.Policy = evaluateFile(ctx, engine, c, t, out.PlanJSONFile, &o.Result, opts)
+			o.Policy = evaluateFile(ctx, engine, j, out.PlanJSONFile, &o.Result, opts)
 		}
 		// The checks level is part of the verdict: policies judged the plan's
 		// checks as terraform reported them, every later stage sees the level
@@ -299,14 +297,13 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 // evaluateFile evaluates the policies over the plan JSON at path and the
 // verdict r; a plan that does not parse or an evaluation that fails puts r
 // in error (never a pass), its drift still reported.
-func evaluateFile(ctx context.Context, engine *policy.Engine, c config.Detect, t discover.Target, path string, r *drift.Result, opts drift.Options) []policy.Result {
+func evaluateFile(ctx context.Context, engine *policy.Engine, j Judge, path string, r *drift.Result, opts drift.Options) []policy.Result {
 	raw, err := rawFile(path, engine.RawReads())
 	if err != nil {
 		r.Fail(opts.Redact("show: " + err.Error()))
 		return nil
 	}
-	rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
-	prs, err := evaluate(ctx, engine, PolicyInput(Plan{Raw: raw}, *r, rc, Masks(c.File)), c.Policy)
+	prs, err := j.Evaluate(ctx, engine, raw, *r)
 	if err != nil {
 		r.Fail(opts.Redact("policy: " + err.Error()))
 	}

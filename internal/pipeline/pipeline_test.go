@@ -15,7 +15,6 @@ import (
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
-	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/tfsource"
 	"github.com/myorg/drift-action/internal/tftest"
 )
@@ -168,7 +167,7 @@ func TestDetectAndCheckSeeSameInput(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ReadPlan: %v", err)
 	}
-	checked, err := Check(context.Background(), e, plan, policy.RunContext{Event: "cli", Root: ".", Target: "default"}, c.Policy, c.File)
+	checked, err := Check(context.Background(), e, plan, NewJudge(c.File, c.Policy, o.Target, c.Event), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

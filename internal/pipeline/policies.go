@@ -109,25 +109,6 @@ func evaluate(ctx context.Context, e *policy.Engine, in policy.Input, p config.P
 	return e.Eval(ctx, in, Overrides(p.Overrides))
 }
 
-// Checked is one plan evaluated by `policy check`.
-type Checked struct {
-	Result drift.Result
-	Policy []policy.Result
-}
-
-// Check evaluates policies over a plan given by the user (read with
-// ReadPlan) exactly as detect evaluates the plans it makes: the same verdict
-// (Plan.Classify) and the same input (PolicyInput). Masks are the config
-// file's.
-func Check(ctx context.Context, e *policy.Engine, plan Plan, rc policy.RunContext, p config.Policy, f config.File) (Checked, error) {
-	r := plan.Classify(classifyOptions(f))
-	results, err := evaluate(ctx, e, PolicyInput(plan, r, rc, Masks(f)), p)
-	if err != nil {
-		return Checked{}, err
-	}
-	return Checked{Result: r, Policy: results}, nil
-}
-
 // Snoozes are the config file's snooze entries as the verdict applies
 // them, each naming the file and line it comes from.
 func Snoozes(f config.File) []drift.Snooze {

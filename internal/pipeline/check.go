@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Judge is how drift.yaml has one target's plan judged: what the
+// classifier drops and hides, which snoozes apply, what policies see and
+// how they are enforced. Detect and `policy check` both build it with
+// NewJudge and judge through it, so the same plan of the same target gets
+// the same verdict and the same policy results from either.
+type Judge struct {
+	// Classify are the classifier's options: drift.yaml's masks and the
+	// target's ignore rules (the global ones, then its root's).
+	Classify drift.Options
+	// Snoozes are drift.yaml's snoozes; none for a plan of no known root,
+	// since every snooze names the roots it is for.
+	Snoozes []drift.Snooze
+	Masks   policy.Masks
+	// Context is input.context: the event and the target.
+	Context policy.RunContext
+	// Policy are the resolved policy settings: overrides, time limit.
+	Policy config.Policy
+}
+
+// NewJudge is the one place a target's settings are gathered from the
+// config file (f), the resolved policy settings (p) and the event that
+// started the run.
+func NewJudge(f config.File, p config.Policy, t discover.Target, event string) Judge {
+	j := Judge{
+		Classify: classifyOptions(f),
+		Masks:    Masks(f),
+		Context:  policy.RunContext{Event: event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace},
+		Policy:   p,
+	}
+	for _, rule := range t.Ignore {
+		j.Classify.Ignore = append(j.Classify.Ignore, drift.IgnoreRule{Type: rule.Type, Paths: rule.Paths})
+	}
+	if t.AbsDir != "" {
+		j.Snoozes = Snoozes(f)
+	}
+	return j
+}
+
+// Verdict completes a classified plan's verdict r for the target: named
+// after it, with the snoozes active at now applied, as policies then see it.
+func (j Judge) Verdict(r *drift.Result, now time.Time) {
+	r.Dir, r.Target, r.Workspace = j.Context.Root, j.Context.Target, j.Context.Workspace
+	r.ApplySnoozes(j.Snoozes, now)
+}
+
+// Evaluate runs the policies over the plan (raw: its policies' reading)
+// and its verdict r, within the configured time limit; the results come
+// back redacted.
+func (j Judge) Evaluate(ctx context.Context, e *policy.Engine, raw ast.Value, r drift.Result) ([]policy.Result, error) {
+	return evaluate(ctx, e, PolicyInput(Plan{Raw: raw}, r, j.Context, j.Masks), j.Policy)
+}
+
+// Checked is one plan evaluated by `policy check`.
+type Checked struct {
+	Result drift.Result
+	Policy []policy.Result
+}
+
+// Check judges a plan given by the user (read with ReadPlan) exactly as
+// detect judges the plans it makes: the same verdict (Plan.Classify, then
+// j.Verdict at now) and the same input (j.Evaluate).
+func Check(ctx context.Context, e *policy.Engine, plan Plan, j Judge, now time.Time) (Checked, error) {
+	r := plan.Classify(j.Classify)
+	j.Verdict(&r, now)
+	results, err := j.Evaluate(ctx, e, plan.Raw, r)
+	if err != nil {
+		return Checked{}, err
+	}
+	return Checked{Result: r, Policy: results}, nil
+}
+
+// CheckRequest says which target's settings judge a plan given to
+// `policy check`.
+type CheckRequest struct {
+	Cwd, RepoRoot string
+	File          config.File
+	Root          string // --root: a directory relative to Cwd; "" infers it from Plan
+	Target        string // --target: the root's target, needed when it has several
+	Plan          string // the plan file, relative to Cwd
+}
+
+// CheckTarget is the target whose settings judge a plan given to `policy
+// check`: one of those detect plans with no arguments (discover.Targets:
+// drift.yaml's roots, else the repository's), in the directory req.Root
+// names or, without one, in the directory holding the plan file. Without
+// either, the target stands for no root, with drift.yaml's global settings
+// only. note says which root was inferred, or that none applies; it is ""
+// when req.Root named it.
+func CheckTarget(req CheckRequest) (t discover.Target, note string, err error) {
+	known, derr := discover.Targets(discover.Request{Cwd: req.Cwd, RepoRoot: req.RepoRoot, File: req.File})
+	var dir string
+	if req.Root != "" {
+		if derr != nil {
+			return t, "", fmt.Errorf("--root %q: finding the roots detect plans: %w", req.Root, derr)
+		}
+		dir = filepath.Clean(Abs(req.Cwd, req.Root))
+		if !hasDir(known, dir) {
+			return t, "", fmt.Errorf("--root %q is not a root detect plans here; the roots are: %s (pass one, or leave --root out to use drift.yaml's global settings only)", req.Root, rootList(known))
+		}
+	} else {
+		dir = filepath.Dir(filepath.Clean(Abs(req.Cwd, req.Plan)))
+		if derr != nil || !hasDir(known, dir) {
+			if req.Target != "" {
+				return t, "", fmt.Errorf("--target %q needs a root: the plan file %s is not in a root directory detect plans; pass --root DIR (the roots are: %s)", req.Target, req.Plan, rootList(known))
+			}
+			return discover.Target{Name: discover.DefaultTarget, Ignore: req.File.Ignore},
+				fmt.Sprintf("the plan file %s is not in a root directory detect plans, so only drift.yaml's global settings apply (pass --root DIR to judge it with a root's ignore rules and snoozes)", req.Plan), nil
+		}
+	}
+	var here []discover.Target
+	for _, k := range known {
+		if filepath.Clean(k.AbsDir) == dir {
+			here = append(here, k)
+		}
+	}
+	show := here[0].Dir
+	t, err = pickTarget(here, req.Target)
+	if err != nil {
+		return t, "", fmt.Errorf("root %s: %w", show, err)
+	}
+	if req.Root == "" {
+		note = fmt.Sprintf("judging the plan with the settings of root %s (target %s), the directory the plan file is in", show, t.Name)
+	}
+	return t, note, nil
+}
+
+// pickTarget is the root's target named name, or its only one.
+func pickTarget(here []discover.Target, name string) (discover.Target, error) {
+	names := make([]string, len(here))
+	for i, t := range here {
+		if t.Name == name || name == "" && len(here) == 1 {
+			return t, nil
+		}
+		names[i] = t.Name
+	}
+	if name == "" {
+		return discover.Target{}, fmt.Errorf("it has targets %s: pass --target NAME", strings.Join(names, ", "))
+	}
+	return discover.Target{}, fmt.Errorf("--target %q is not one of its targets: %s", name, strings.Join(names, ", "))
+}
+
+func hasDir(targets []discover.Target, dir string) bool {
+	for _, t := range targets {
+		if filepath.Clean(t.AbsDir) == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// rootList names the roots of targets, each once, with their targets when
+// they have more than the default one.
+func rootList(targets []discover.Target) string {
+	if len(targets) == 0 {
+		return "none"
+	}
+	var out []string
+	names := map[string][]string{}
+	for _, t := range targets {
+		if _, seen := names[t.Dir]; !seen {
+			out = append(out, t.Dir)
+		}
+		names[t.Dir] = append(names[t.Dir], t.Name)
+	}
+	for i, d := range out {
+		if n := names[d]; len(n) > 1 || n[0] != discover.DefaultTarget {
+			out[i] += " (targets " + strings.Join(n, ", ") + ")"
+		}
+	}
+	return strings.Join(out, ", ")
+}
