@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -701,6 +702,91 @@ func TestWorkflowsUploadHiddenFiles(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string(nil), bad); diff != "" {
 			t.Errorf("%s: upload-artifact paths with hidden segments need include-hidden-files: true (-want +got):\n%s", filepath.ToSlash(file), diff)
+		}
+	}
+}
+
+// docs/ARCHITECTURE.md's package table is the map a new maintainer reads
+// first: every package of the module is in it, nothing else is, and each
+// row's imports are the internal packages the code imports (tests aside).
+func TestArchitecturePackageTable(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("docs/ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(doc), "\n## Packages\n")
+	if !ok {
+		t.Fatal("docs/ARCHITECTURE.md has no ## Packages section")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	documented := map[string][]string{} // package -> imports as listed; nil: not checked
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		imports := strings.TrimSpace(cells[len(cells)-2])
+		switch imports {
+		case "all below":
+			documented[name] = nil
+		case "—", "-", "":
+			documented[name] = []string{}
+		default:
+			var names []string
+			for _, n := range strings.Split(imports, ",") {
+				names = append(names, strings.TrimSpace(n))
+			}
+			sort.Strings(names)
+			documented[name] = names
+		}
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const module = "github.com/myorg/drift-action"
+	actual := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
+		if pkg == "" {
+			pkg = "main"
+		}
+		if strings.HasPrefix(pkg, "internal/") && strings.Contains(pkg, "/cmd/") || strings.HasPrefix(pkg, "deploy") {
+			continue // a companion binary's main and the deploy checks: described with their package
+		}
+		imports := []string{}
+		for _, imp := range fields[1:] {
+			if rest, ok := strings.CutPrefix(imp, module+"/"); ok {
+				if p := strings.TrimPrefix(rest, "internal/"); p != rest {
+					rest = p
+				}
+				imports = append(imports, rest[strings.LastIndex(rest, "/")+1:])
+			}
+		}
+		sort.Strings(imports)
+		actual[pkg] = imports
+	}
+	for pkg, imports := range actual {
+		want, ok := documented[pkg]
+		switch {
+		case !ok:
+			t.Errorf("package %s is not in docs/ARCHITECTURE.md's package table", pkg)
+		case want != nil:
+			if diff := cmp.Diff(want, imports); diff != "" {
+				t.Errorf("package %s: imports in docs/ARCHITECTURE.md (-want +got):\n%s", pkg, diff)
+			}
+		}
+	}
+	for pkg := range documented {
+		if _, ok := actual[pkg]; !ok {
+			if _, err := os.Stat(pkg); err != nil || pkg == "testdata/fakecloud" {
+				if err != nil {
+					t.Errorf("docs/ARCHITECTURE.md lists %s, which does not exist", pkg)
+				}
+			}
 		}
 	}
 }
