@@ -3,6 +3,9 @@ package app
 import (
 	"context"
 	"io"
+	"path"
+	"path/filepath"
+	"strings"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/pipeline"
@@ -33,6 +36,24 @@ func document(run pipeline.Run) report.Document {
 			pols.ByTarget[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}] = o.Policy
 		}
 		doc = report.WithPolicies(results, pols)
+	}
+	declared := map[report.Key]map[string]report.Location{}
+	for _, o := range run.Outcomes {
+		if len(o.Source) == 0 {
+			continue
+		}
+		m := map[string]report.Location{}
+		for addr, pos := range o.Source {
+			rel, err := filepath.Rel(o.Target.AbsDir, pos.File)
+			if err != nil || strings.HasPrefix(rel, "..") {
+				continue
+			}
+			m[addr] = report.Location{File: path.Join(o.Result.Dir, filepath.ToSlash(rel)), Line: pos.Line}
+		}
+		declared[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}] = m
+	}
+	for i, r := range doc.Roots {
+		doc.Roots[i].Declared = declared[report.Key{Dir: r.Dir, Target: r.Target}]
 	}
 	doc.Selection = selectionReport(run.Selection)
 	return doc

@@ -15,7 +15,6 @@ import (
 	"github.com/myorg/drift-action/internal/github"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
-	"github.com/myorg/drift-action/internal/tfsource"
 	"github.com/myorg/drift-action/internal/wsfile"
 )
 
@@ -141,16 +140,14 @@ const maxAnnotations = 10
 // Errors come first, and past maxAnnotations of a level the rest are told
 // as one annotation pointing at the job summary.
 func (p *publication) annotate(context.Context) error {
-	workspace := p.a.Workspace
 	var errs []error
 	var all []actions.Annotation
 	for _, root := range p.doc.Roots {
-		ix := tfsource.Load(filepath.Join(workspace, filepath.FromSlash(root.Dir)))
+		// Where the pipeline found each address declared; the code is not
+		// read again here.
 		at := func(a actions.Annotation, address string) actions.Annotation {
-			if pos, ok := ix.Find(address); ok {
-				if rel, err := filepath.Rel(workspace, pos.File); err == nil {
-					a.File, a.Line = filepath.ToSlash(rel), pos.Line
-				}
+			if loc, ok := root.Declared[address]; ok {
+				a.File, a.Line = loc.File, loc.Line
 			}
 			return a
 		}

@@ -69,6 +69,17 @@ func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 type Root struct {
 	drift.Result
 	Policy []policy.Result `json:"policy,omitempty"`
+	// Declared says where each address the verdict names is declared in
+	// the root module, as the pipeline found it: annotations point there
+	// without reading the code again, also in an aggregate job.
+	Declared map[string]Location `json:"declared,omitempty"`
+}
+
+// Location is a file (slash-separated, relative to the directory the run
+// was started in, like Dir) and a 1-based line.
+type Location struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // Key names a target.
