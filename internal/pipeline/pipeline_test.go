@@ -240,3 +240,57 @@ func TestPlanTargetAfterCancel(t *testing.T) {
 		t.Errorf("a target that never ran has plan %q / plan JSON %q", o.PlanFile, o.PlanJSONFile)
 	}
 }
+
+// The pipeline builds a target's verdict whole, once: snoozes applied at
+// the plan's time and the checks level applied, so every consumer (the
+// report, heal, a re-plan before a heal, the record) sees the same verdict
+// and none applies either again. A re-plan goes through Detect too, so a
+// re-planned target can never pass `checks: error`.
+func TestDetectBuildsTheWholeVerdict(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	dir := t.TempDir()
+	root := changedRoot(t, env, dir)
+	check := "\ncheck \"small\" {\n  assert {\n    condition     = fakecloud_instance.web.instance_type == \"tiny\"\n    error_message = \"web must be tiny\"\n  }\n}\n"
+	f, err := os.OpenFile(filepath.Join(root, "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(check)
+	f.Close()
+	tests := []struct {
+		name       string
+		checks     string
+		wantStatus drift.Status
+	}{
+		{name: "checks warn", checks: "warn", wantStatus: drift.StatusDrifted},
+		{name: "checks error", checks: "error", wantStatus: drift.StatusError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := detectConfig(env, dir, nil, "infra/app")
+			c.File = config.File{Checks: tc.checks, Snoozes: []config.Snooze{{Root: "infra/app", Address: "fakecloud_instance.gone", Until: time.Now().Add(24 * time.Hour), Reason: "decommissioning"}}}
+			before := time.Now()
+			var progress bytes.Buffer
+			run, err := Detect(context.Background(), c, &progress, nil)
+			defer run.Close()
+			if err != nil {
+				t.Fatalf("Detect: %v\n%s", err, progress.String())
+			}
+			r := run.Outcomes[0].Result
+			if r.Status != tc.wantStatus {
+				t.Errorf("status %s (error %q), want %s", r.Status, r.Error, tc.wantStatus)
+			}
+			if r.PlannedAt.Before(before) || r.PlannedAt.After(time.Now()) {
+				t.Errorf("planned at %s, not within the run", r.PlannedAt)
+			}
+			var snoozed []string
+			for _, s := range r.Snoozed {
+				snoozed = append(snoozed, s.Address)
+			}
+			if diff := cmp.Diff([]string{"fakecloud_instance.gone"}, snoozed); diff != "" {
+				t.Errorf("snoozed (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
