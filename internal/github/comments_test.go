@@ -429,7 +429,7 @@ func TestUpsertStickyCommentErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.retry.sleep = (&sleeps{}).sleep
+			c.retry.policy.Sleep = (&sleeps{}).sleep
 
 			_, err = c.UpsertStickyComment(t.Context(), owner, repo, prNum, "plan", []string{"new"})
 			var apiErr *APIError
