@@ -333,7 +333,7 @@ func (p *publication) comment(ctx context.Context) error {
 	if a.Shard.IsSet() {
 		marker = "report-" + a.Shard.String()
 	}
-	urls, err := cm.UpsertStickyComment(ctx, owner, repo, ev.PR, marker, github.Split(body.String(), github.CommentPartLimit))
+	urls, err := cm.UpsertStickyComment(ctx, owner, repo, ev.PR, marker, report.SplitMarkdown(body.String(), github.CommentPartLimit))
 	if err != nil {
 		return err
 	}

@@ -9,13 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	gh "github.com/google/go-github/v78/github"
+
+	"github.com/myorg/drift-action/internal/retry"
 )
 
 const (
@@ -139,7 +140,7 @@ func newClient(src tokenSource, apiURL string, httpClient *http.Client, opts ...
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	rt := &retryTransport{base: base, sleep: sleepContext}
+	rt := &retryTransport{base: base, policy: clientRetry}
 	// Not go-github's WithAuthToken: it sets the token on every request,
 	// redirects to other hosts included.
 	_, renewable := src.(*appTokens)
@@ -271,106 +272,98 @@ func origin(u *url.URL) string {
 // retryTransport retries a request once on 502/503/504 and on secondary rate
 // limits (403/429 with Retry-After up to MaxRetryAfter).
 type retryTransport struct {
-	base  http.RoundTripper
-	sleep func(ctx context.Context, d time.Duration) error // injectable for tests
+	base   http.RoundTripper
+	policy retry.Policy // its Sleep is injectable for tests
 }
+
+// clientRetry is the client's policy: one retry, after the Retry-After
+// GitHub asked for or a fixed pause.
+var clientRetry = retry.Policy{
+	Attempts: 2,
+	Base:     serverErrorBackoff,
+	Max:      serverErrorBackoff,
+	NoJitter: true,
+	MaxWait:  MaxRetryAfter,
+}
+
+// errRetryable marks an answer worth another try; the answer itself is
+// what the transport hands back if there is none.
+var errRetryable = errors.New("github: retryable answer")
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
-	if err != nil || req.Context().Value(noRetryKey{}) != nil {
-		return resp, err
+	if req.Context().Value(noRetryKey{}) != nil {
+		return t.base.RoundTrip(req)
 	}
-	wait, retry := retryDelay(resp, time.Now())
-	if !retry || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
-		return resp, nil
-	}
-	var body io.ReadCloser
-	if req.GetBody != nil {
-		if body, err = req.GetBody(); err != nil {
-			return resp, nil // cannot replay the body: hand back the first answer
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	var (
+		last *http.Response // the latest answer
+		body io.ReadCloser  // the body for the next try
+	)
+	p := t.policy
+	p.OnRetry = func(int, error, time.Duration) {
+		if req.Method == http.MethodPost && last.StatusCode >= 500 {
+			// A server error does not say whether the POST was carried out.
+			if l, ok := req.Context().Value(retryLogKey{}).(*retryLog); ok {
+				l.ambiguous.Store(true)
+			}
 		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(last.Body, 1<<16))
+		_ = last.Body.Close()
 	}
-	if req.Method == http.MethodPost && resp.StatusCode >= 500 {
-		// A server error does not say whether the POST was carried out.
-		if l, ok := req.Context().Value(retryLogKey{}).(*retryLog); ok {
-			l.ambiguous.Store(true)
+	err := retry.Do(req.Context(), p, func(ctx context.Context, attempt int) error {
+		r := req
+		if attempt > 1 {
+			r = req.Clone(ctx)
+			if body != nil {
+				r.Body, body = body, nil
+			}
 		}
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	_ = resp.Body.Close()
-	if err := t.sleep(req.Context(), wait); err != nil {
-		if body != nil {
-			_ = body.Close()
+		resp, err := t.base.RoundTrip(r)
+		if err != nil {
+			return retry.Permanent(err)
 		}
-		return nil, err
-	}
-	again := req.Clone(req.Context())
+		last = resp
+		after, asked, again := answerRetry(resp, time.Now())
+		if !again || !replayable {
+			return nil
+		}
+		if req.GetBody != nil {
+			if body, err = req.GetBody(); err != nil {
+				return nil // cannot replay the body: hand back this answer
+			}
+		}
+		if asked {
+			return retry.After(errRetryable, after)
+		}
+		return errRetryable
+	})
 	if body != nil {
-		again.Body = body
+		_ = body.Close()
 	}
-	return t.base.RoundTrip(again)
+	var gaveUp *retry.GaveUpError
+	switch {
+	case err == nil, errors.Is(err, retry.ErrExhausted), errors.Is(err, retry.ErrWaitTooLong):
+		return last, nil
+	case errors.As(err, &gaveUp): // the wait was cut short: last is closed
+		return nil, gaveUp.Reason
+	}
+	return nil, err
 }
 
-// retryDelay says whether resp is worth one more try, and after how long.
-func retryDelay(resp *http.Response, now time.Time) (time.Duration, bool) {
-	after, hasAfter := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+// answerRetry says whether resp is worth another try, and whether GitHub
+// said after how long (Retry-After; whether that is too long to wait is
+// the policy's MaxWait).
+func answerRetry(resp *http.Response, now time.Time) (after time.Duration, asked, again bool) {
+	after, asked = retry.ParseRetryAfter(resp.Header.Get("Retry-After"), now)
 	switch resp.StatusCode {
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if !hasAfter {
-			return serverErrorBackoff, true
-		}
+		return after, asked, true
 	case http.StatusForbidden, http.StatusTooManyRequests:
 		// A secondary rate limit. (A primary one, X-RateLimit-Remaining: 0,
 		// comes without Retry-After and resets too late to wait for.)
-		if !hasAfter {
-			return 0, false
-		}
-	default:
-		return 0, false
+		return after, asked, asked
 	}
-	if after > MaxRetryAfter {
-		return 0, false
-	}
-	return after, true
-}
-
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(MaxRetryAfter/time.Second)+1 {
-			return MaxRetryAfter + time.Second, true // too long; avoids overflow
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if when, err := http.ParseTime(v); err == nil {
-		d := when.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
+	return 0, false, false
 }
 
 // retryLog lets a caller learn that a POST was retried after a server

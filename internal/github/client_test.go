@@ -1,6 +1,7 @@
 package github
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,12 +11,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/myorg/drift-action/internal/github/githubtest"
+	"github.com/myorg/drift-action/internal/retry"
 )
 
 func TestNewClientURLs(t *testing.T) {
@@ -115,36 +118,34 @@ func TestClientNeverPrintsToken(t *testing.T) {
 	}
 }
 
-func TestRetryDelay(t *testing.T) {
+func TestAnswerRetry(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name       string
 		status     int
 		retryAfter string
-		wantWait   time.Duration
+		wantAfter  time.Duration
+		wantAsked  bool
 		wantRetry  bool
 	}{
-		{"200", 200, "", 0, false},
-		{"500 is not retried", 500, "", 0, false},
-		{"502", 502, "", serverErrorBackoff, true},
-		{"503", 503, "", serverErrorBackoff, true},
-		{"504", 504, "", serverErrorBackoff, true},
-		{"503 with Retry-After", 503, "5", 5 * time.Second, true},
-		{"503 with a long Retry-After", 503, "3600", 0, false},
-		{"403 without Retry-After is a permission problem", 403, "", 0, false},
-		{"403 with Retry-After", 403, "30", 30 * time.Second, true},
-		{"429 with Retry-After", 429, "1", time.Second, true},
-		{"429 with Retry-After 0", 429, "0", 0, true},
-		{"429 with Retry-After at the limit", 429, "60", time.Minute, true},
-		{"429 with Retry-After over the limit", 429, "61", 0, false},
-		{"429 with a huge Retry-After", 429, "99999999999999999", 0, false},
-		{"429 without Retry-After", 429, "", 0, false},
-		{"429 with an HTTP date", 429, now.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second, true},
-		{"429 with a past HTTP date", 429, now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
-		{"429 with garbage", 429, "soon", 0, false},
-		{"429 with a negative number", 429, "-5", 0, false},
-		{"404", 404, "1", 0, false},
+		{"200", 200, "", 0, false, false},
+		{"500 is not retried", 500, "", 0, false, false},
+		{"502", 502, "", 0, false, true},
+		{"503", 503, "", 0, false, true},
+		{"504", 504, "", 0, false, true},
+		{"503 with Retry-After", 503, "5", 5 * time.Second, true, true},
+		{"503 with a long Retry-After (the policy bounds it)", 503, "3600", time.Hour, true, true},
+		{"403 without Retry-After is a permission problem", 403, "", 0, false, false},
+		{"403 with Retry-After", 403, "30", 30 * time.Second, true, true},
+		{"429 with Retry-After", 429, "1", time.Second, true, true},
+		{"429 with Retry-After 0", 429, "0", 0, true, true},
+		{"429 without Retry-After", 429, "", 0, false, false},
+		{"429 with an HTTP date", 429, now.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second, true, true},
+		{"429 with a past HTTP date", 429, now.Add(-time.Hour).Format(http.TimeFormat), 0, true, true},
+		{"429 with garbage", 429, "soon", 0, false, false},
+		{"429 with a negative number", 429, "-5", 0, false, false},
+		{"404", 404, "1", 0, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,9 +154,9 @@ func TestRetryDelay(t *testing.T) {
 			if tt.retryAfter != "" {
 				resp.Header.Set("Retry-After", tt.retryAfter)
 			}
-			wait, retry := retryDelay(resp, now)
-			if diff := cmp.Diff([]any{tt.wantWait, tt.wantRetry}, []any{wait, retry}); diff != "" {
-				t.Errorf("retryDelay (-want +got):\n%s", diff)
+			after, asked, again := answerRetry(resp, now)
+			if diff := cmp.Diff([]any{tt.wantAfter, tt.wantAsked, tt.wantRetry}, []any{after, asked, again}); diff != "" {
+				t.Errorf("answerRetry [after, asked, retry] (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -362,5 +363,41 @@ func TestOrigin(t *testing.T) {
 				t.Errorf("origin(%q) (-want +got):\n%s", tt.url, diff)
 			}
 		})
+	}
+}
+
+// TestRetryCutShortByCancel cancels the request while the transport waits
+// to retry a 503: it returns the context's error, not the answer, and
+// sends nothing more.
+func TestRetryCutShortByCancel(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	p := clientRetry
+	p.Sleep = func(ctx context.Context, d time.Duration) error {
+		cancel()
+		return retry.Sleep(ctx, d)
+	}
+	rt := &retryTransport{base: srv.Client().Transport, policy: p}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := rt.RoundTrip(req)
+	if resp != nil {
+		resp.Body.Close()
+		t.Errorf("got an answer (%d), want none", resp.StatusCode)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want context.Canceled", err)
+	}
+	if got := calls.Load(); got != 1 {
+		t.Errorf("requests = %d, want 1", got)
 	}
 }

@@ -17,8 +17,9 @@ import (
 const (
 	// MaxCommentLength is GitHub's limit on a comment body, in characters.
 	MaxCommentLength = 65536
-	// CommentPartLimit is the limit to pass to [Split] for bodies that go to
-	// [Client.UpsertStickyComment]: it leaves room for the hidden marker.
+	// CommentPartLimit is the limit to cut bodies for
+	// [Client.UpsertStickyComment] to (report.SplitMarkdown does the
+	// cutting): it leaves room for the hidden marker.
 	CommentPartLimit = MaxCommentLength - 200
 	// MaxMarkerLength bounds the marker key so the marker fits that headroom.
 	MaxMarkerLength = 100
@@ -99,8 +100,9 @@ func withMarker(part, key string, index int) string {
 // [WithCommentAuthor]). With no bodies, the sticky comment is removed. It
 // returns the html URLs of the parts, in order.
 //
-// Each part plus its marker must fit [MaxCommentLength]; cut long bodies with
-// Split(body, CommentPartLimit).
+// The bodies come already cut: each part plus its marker must fit
+// [MaxCommentLength] (cut long bodies with report.SplitMarkdown(body,
+// CommentPartLimit), a renderer's concern).
 func (c *Client) UpsertStickyComment(ctx context.Context, owner, repo string, pr int, marker string, bodies []string) ([]string, error) {
 	if owner == "" || repo == "" || strings.Contains(owner, "/") || strings.Contains(repo, "/") {
 		return nil, fmt.Errorf("github: invalid repository %q/%q", owner, repo)
@@ -115,7 +117,7 @@ func (c *Client) UpsertStickyComment(ctx context.Context, owner, repo string, pr
 	for i, b := range bodies {
 		want[i] = withMarker(b, marker, i)
 		if n := utf8.RuneCountInString(want[i]); n > MaxCommentLength {
-			return nil, fmt.Errorf("github: sticky comment part %d is %d characters with its marker, over GitHub's limit of %d; cut it with Split(body, CommentPartLimit)", i+1, n, MaxCommentLength)
+			return nil, fmt.Errorf("github: sticky comment part %d is %d characters with its marker, over GitHub's limit of %d; cut it with report.SplitMarkdown(body, CommentPartLimit)", i+1, n, MaxCommentLength)
 		}
 	}
 

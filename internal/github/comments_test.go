@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/myorg/drift-action/internal/github/githubtest"
+	"github.com/myorg/drift-action/internal/report"
 )
 
 const (
@@ -234,7 +235,7 @@ func TestUpsertStickyComment(t *testing.T) {
 }
 
 // TestUpsertStickyCommentRerun runs the same sticky comment several times,
-// the way successive workflow runs would, with Split in between.
+// the way successive workflow runs would, with report.SplitMarkdown in between.
 func TestUpsertStickyCommentRerun(t *testing.T) {
 	t.Parallel()
 	srv := githubtest.NewServer(t)
@@ -253,9 +254,9 @@ func TestUpsertStickyCommentRerun(t *testing.T) {
 		{"short, unchanged", "Drift fixed.", 1},
 	}
 	for _, run := range runs {
-		parts := Split(run.markdown, CommentPartLimit)
+		parts := report.SplitMarkdown(run.markdown, CommentPartLimit)
 		if len(parts) != run.wantParts {
-			t.Fatalf("%s: Split gave %d parts, want %d", run.name, len(parts), run.wantParts)
+			t.Fatalf("%s: SplitMarkdown gave %d parts, want %d", run.name, len(parts), run.wantParts)
 		}
 		urls, err := c.UpsertStickyComment(t.Context(), owner, repo, prNum, "plan", parts)
 		if err != nil {
@@ -428,7 +429,7 @@ func TestUpsertStickyCommentErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.retry.sleep = (&sleeps{}).sleep
+			c.retry.policy.Sleep = (&sleeps{}).sleep
 
 			_, err = c.UpsertStickyComment(t.Context(), owner, repo, prNum, "plan", []string{"new"})
 			var apiErr *APIError

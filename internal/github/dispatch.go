@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v78/github"
+
+	"github.com/myorg/drift-action/internal/retry"
 )
 
 // Limits GitHub puts on POST /repos/{owner}/{repo}/dispatches.
@@ -20,8 +22,9 @@ const (
 	MaxClientPayloadKeys = 10
 )
 
-// noRetryKey marks a request whose caller retries by itself: the client's
-// one built-in retry is skipped.
+// noRetryKey marks a request whose caller retries by itself (with
+// internal/retry, as the receiver does): the client's one built-in retry is
+// skipped.
 type noRetryKey struct{}
 
 // Dispatch sends a repository_dispatch event of eventType to owner/repo
@@ -97,13 +100,8 @@ func RetryAfter(err error, now time.Time) (time.Duration, bool) {
 }
 
 func retryAfterHeaders(h http.Header, now time.Time) (time.Duration, bool) {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
-			return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second, true
-		}
-		if when, err := http.ParseTime(v); err == nil {
-			return max(when.Sub(now), 0), true
-		}
+	if d, ok := retry.ParseRetryAfter(h.Get("Retry-After"), now); ok {
+		return d, true
 	}
 	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
 		if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs > 0 {

@@ -12,8 +12,9 @@
 //     pull request up to date, spread over as many parts as needed. It only
 //     edits or deletes comments the token itself wrote; [WithCommentAuthor]
 //     names the login of a GitHub App token.
-//   - [Split] cuts a long markdown body into parts that fit GitHub's comment
-//     limit without breaking tables, code fences or <details> blocks.
+//     The parts come already cut ([CommentPartLimit]; the renderers'
+//     report.SplitMarkdown cuts without breaking tables, code fences or
+//     <details> blocks).
 //   - Remediation pull requests: [Client.OpenPullRequests],
 //     [Client.FindOpenPullRequest], [Client.CreatePullRequest] (a 422 "A pull
 //     request already exists" wraps [ErrPullRequestExists]),

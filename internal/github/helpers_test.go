@@ -43,7 +43,7 @@ func newTestClient(t *testing.T, srv *githubtest.Server, apiPath string) (*Clien
 		t.Fatalf("NewClient: %v", err)
 	}
 	s := &sleeps{}
-	c.retry.sleep = s.sleep
+	c.retry.policy.Sleep = s.sleep
 	return c, s
 }
 

@@ -221,6 +221,49 @@ func TestCommitGivesUpAfterAttempts(t *testing.T) {
 	}
 }
 
+// TestCommitCancelledWhileWaiting cancels the run while Commit waits to
+// regenerate after a rejected push: it stops at once with the context's
+// error, not a conflict, and pushes nothing more.
+func TestCommitCancelledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	dir, rival := clone(t, bare), clone(t, bare)
+	// The deadline only keeps a broken cancel from hanging the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pushes := 0
+	rec := &recorder{inner: testRunner, before: func(c Cmd) {
+		if c.Args[0] != "push" {
+			return
+		}
+		pushes++
+		writeFile(t, filepath.Join(rival, "rival"), "r")
+		git(t, rival, "add", "rival")
+		git(t, rival, "commit", "--quiet", "-m", "rival")
+		git(t, rival, "push", "--quiet", "origin", "HEAD:main")
+	}}
+	opts := testOptions(nil)
+	opts.Runner = rec
+	opts.BaseDelay, opts.MaxDelay = time.Hour, time.Hour
+	opts.Sleep = nil // the real wait, which must honour ctx
+	opts.Logf = func(format string, args ...any) {
+		if strings.Contains(fmt.Sprintf(format, args...), "rejected") {
+			cancel() // the retry is announced: cancel during its wait
+		}
+	}
+	start := time.Now()
+	res, err := New(dir, opts).Commit(ctx, Change{Files: []string{"log"}, Regenerate: appendLine("log", "x", nil)})
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "waiting to retry") {
+		t.Errorf("error = %v, want context.Canceled while waiting to retry, not ErrConflict", err)
+	}
+	if waited := time.Since(start); waited > time.Minute {
+		t.Errorf("Commit returned %s after the cancel", waited)
+	}
+	if diff := cmp.Diff([]int{1, 1}, []int{res.Attempts, pushes}); diff != "" {
+		t.Errorf("[attempts, pushes] (-want +got):\n%s", diff)
+	}
+}
+
 func TestPushNeverForces(t *testing.T) {
 	t.Parallel()
 	bare := newRemote(t)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"path"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/myorg/drift-action/internal/retry"
 )
 
 // Defaults for [Options].
@@ -65,7 +66,8 @@ type Options struct {
 	// each further one up to MaxDelay, with jitter (0: the defaults).
 	BaseDelay time.Duration
 	MaxDelay  time.Duration
-	// Sleep waits between attempts; nil means a timer that honours ctx.
+	// Sleep waits between attempts; nil means a timer that honours ctx
+	// (retry.Sleep).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand returns a number in [0, 1) for the jitter; nil means math/rand.
 	Rand func() float64
@@ -140,12 +142,6 @@ func New(dir string, opts Options) *Repo {
 	}
 	if opts.MaxDelay <= 0 {
 		opts.MaxDelay = max(DefaultMaxDelay, opts.BaseDelay)
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleepContext
-	}
-	if opts.Rand == nil {
-		opts.Rand = rand.Float64
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
@@ -455,65 +451,84 @@ func (r *Repo) Commit(ctx context.Context, ch Change) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Branch: t.branch}
-	for attempt := 1; ; attempt++ {
+	var rejected string // why the last push was rejected
+	policy := retry.Policy{
+		Attempts: r.opts.Attempts,
+		Base:     r.opts.BaseDelay,
+		Max:      r.opts.MaxDelay,
+		Sleep:    r.opts.Sleep,
+		Rand:     r.opts.Rand,
+		OnRetry: func(attempt int, _ error, wait time.Duration) {
+			r.logf("gitrepo: push to %s rejected (%s), regenerating on the new tip in %s (attempt %d of %d)",
+				t.branch, rejected, wait.Round(time.Millisecond), attempt+1, r.opts.Attempts)
+		},
+	}
+	err = retry.Do(ctx, policy, func(ctx context.Context, attempt int) error {
 		res.Attempts = attempt
 		base, err := r.base(ctx, t, attempt)
 		if err != nil {
-			return res, err
+			return retry.Permanent(err)
 		}
 		current, err := r.readFiles(ctx, base, paths)
 		if err != nil {
-			return res, err
+			return retry.Permanent(err)
 		}
 		next, message, err := ch.Regenerate(cloneFiles(current))
 		if err != nil {
-			return res, fmt.Errorf("gitrepo: commit: regenerate on %s: %w", short(base), err)
+			return retry.Permanent(fmt.Errorf("gitrepo: commit: regenerate on %s: %w", short(base), err))
 		}
 		edits, err := changes(paths, current, next)
 		if err != nil {
-			return res, err
+			return retry.Permanent(err)
 		}
 		if len(edits) == 0 {
 			r.logf("gitrepo: nothing to record on %s (%s)", t.branch, short(base))
-			return res, nil
+			return nil
 		}
 		if strings.TrimSpace(message) == "" {
-			return res, errors.New("gitrepo: commit: regenerate returned an empty commit message")
+			return retry.Permanent(errors.New("gitrepo: commit: regenerate returned an empty commit message"))
 		}
 		commit, err := r.makeCommit(ctx, base, edits, message, ident)
 		if err != nil {
-			return res, err
+			return retry.Permanent(err)
 		}
 		outcome, st, out, err := r.push(ctx, "push", commit, t.branch)
 		switch {
 		case err != nil:
-			return res, err
+			return retry.Permanent(err)
 		case outcome == pushOK:
 			res.Changed, res.Commit = true, commit
 			res.Synced = r.sync(ctx, t, commit)
 			r.logf("gitrepo: recorded %s on %s (attempt %d)", short(commit), t.branch, attempt)
-			return res, nil
+			return nil
 		case outcome == pushRefused:
-			return res, &PushRefusedError{
+			return retry.Permanent(&PushRefusedError{
 				Branch:   t.branch,
 				Reason:   r.redact(st.Reason),
 				Messages: redactAll(r, remoteMessages(string(out.Stderr))),
 				Commit:   commit,
-			}
+			})
 		}
-		// pushConflict: another run moved the branch first.
-		if attempt >= r.opts.Attempts {
-			return res, fmt.Errorf("gitrepo: push: %w: all %d pushes to %q were rejected (%s) because other runs pushed first: "+
-				"raise the attempts or the backoff, or serialise the recording jobs (a workflow `concurrency` group)",
-				ErrConflict, attempt, t.branch, r.redact(st.Reason))
+		// pushConflict: another run moved the branch first; regenerate on
+		// the new tip.
+		rejected = r.redact(st.Reason)
+		return ErrConflict
+	})
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.Is(err, retry.ErrExhausted):
+		return res, fmt.Errorf("gitrepo: push: %w: all %d pushes to %q were rejected (%s) because other runs pushed first: "+
+			"raise the attempts or the backoff, or serialise the recording jobs (a workflow `concurrency` group)",
+			ErrConflict, res.Attempts, t.branch, rejected)
+	case errors.Is(err, ErrConflict):
+		var gaveUp *retry.GaveUpError
+		if errors.As(err, &gaveUp) {
+			err = gaveUp.Reason
 		}
-		d := delay(attempt, r.opts.BaseDelay, r.opts.MaxDelay, r.opts.Rand())
-		r.logf("gitrepo: push to %s rejected (%s), regenerating on the new tip in %s (attempt %d of %d)",
-			t.branch, st.Reason, d.Round(time.Millisecond), attempt+1, r.opts.Attempts)
-		if err := r.opts.Sleep(ctx, d); err != nil {
-			return res, fmt.Errorf("gitrepo: push: waiting to retry: %w", err)
-		}
+		return res, fmt.Errorf("gitrepo: push: waiting to retry: %w", err)
 	}
+	return res, err
 }
 
 // base is the commit an attempt builds on: the remote branch's tip, fetched

@@ -1,8 +1,6 @@
 package gitrepo
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -107,40 +105,6 @@ func TestRedactOptionSecrets(t *testing.T) {
 	got := r.redact("header X-Token: s3cr3t-value; abc is too short to hide")
 	if diff := cmp.Diff("header X-Token: [REDACTED]; abc is too short to hide", got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-func TestDelay(t *testing.T) {
-	t.Parallel()
-	const base, maxDelay = 100 * time.Millisecond, time.Second
-	tests := []struct {
-		attempt int
-		random  float64
-		want    time.Duration
-	}{
-		{1, 0, 50 * time.Millisecond},
-		{1, 0.999999, 100 * time.Millisecond},
-		{2, 0.5, 150 * time.Millisecond},
-		{3, 0, 200 * time.Millisecond},
-		{4, 1, 800 * time.Millisecond},
-		{5, 0, 500 * time.Millisecond}, // capped at 1s, jittered
-		{60, 0.5, 750 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		got := delay(tt.attempt, base, maxDelay, tt.random)
-		// Float rounding may shave a nanosecond.
-		if diff := cmp.Diff(tt.want.Round(time.Millisecond), got.Round(time.Millisecond)); diff != "" {
-			t.Errorf("delay(%d, %v) (-want +got):\n%s", tt.attempt, tt.random, diff)
-		}
-	}
-}
-
-func TestSleepHonoursContext(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := sleepContext(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("error = %v, want context.Canceled", err)
 	}
 }
 

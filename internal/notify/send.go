@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/myorg/drift-action/internal/report"
+	"github.com/myorg/drift-action/internal/retry"
 	"github.com/slack-go/slack"
 )
 
@@ -35,7 +36,7 @@ const (
 type Options struct {
 	APIURL     string       // the Web API's base URL, ending in /; tests point it at a fake
 	HTTPClient *http.Client // nil: a client with a 30s timeout
-	// Sleep waits between retries; nil sleeps on the context.
+	// Sleep waits between retries; nil sleeps on the context (retry.Sleep).
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -44,20 +45,6 @@ func (o Options) client() *http.Client {
 		return o.HTTPClient
 	}
 	return &http.Client{Timeout: 30 * time.Second}
-}
-
-func (o Options) sleep(ctx context.Context, d time.Duration) error {
-	if o.Sleep != nil {
-		return o.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Webhook posts through an incoming webhook: one message per event, no
@@ -76,7 +63,7 @@ func (w *Webhook) Threads() bool { return false }
 // Post sends one message.
 func (w *Webhook) Post(ctx context.Context, threadTS string, m Message) (string, string, error) {
 	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &slack.Blocks{BlockSet: m.Blocks}, ThreadTimestamp: threadTS}
-	err := retry(ctx, w.opts, func() error { return slack.PostWebhookCustomHTTPContext(ctx, w.url, w.opts.client(), msg) })
+	err := withRetry(ctx, w.opts, func() error { return slack.PostWebhookCustomHTTPContext(ctx, w.url, w.opts.client(), msg) })
 	return "", "", describe(err, "webhook", w.url)
 }
 
@@ -112,7 +99,7 @@ func (b *Bot) Post(ctx context.Context, threadTS string, m Message) (string, str
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
 	var ch, ts string
-	err := retry(ctx, b.opts, func() error {
+	err := withRetry(ctx, b.opts, func() error {
 		var err error
 		ch, ts, err = b.api.PostMessageContext(ctx, b.channel, opts...)
 		return err
@@ -122,31 +109,35 @@ func (b *Bot) Post(ctx context.Context, threadTS string, m Message) (string, str
 
 // Update rewrites a message the same token posted.
 func (b *Bot) Update(ctx context.Context, channel, ts string, m Message) error {
-	err := retry(ctx, b.opts, func() error {
+	err := withRetry(ctx, b.opts, func() error {
 		_, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
 		return err
 	})
 	return describe(err, "chat.update", b.token)
 }
 
-// retry calls f again after a 429's Retry-After, within the bounds.
-func retry(ctx context.Context, o Options, f func() error) error {
-	for attempt := 0; ; attempt++ {
+// withRetry calls f again after a 429's Retry-After, within the bounds; any
+// other answer is final.
+func withRetry(ctx context.Context, o Options, f func() error) error {
+	p := retry.Policy{Attempts: MaxRetries + 1, MaxWait: MaxRetryAfter, Sleep: o.Sleep}
+	err := retry.Do(ctx, p, func(context.Context, int) error {
 		err := f()
 		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) {
-			return err
+		if errors.As(err, &rl) {
+			return retry.After(err, rl.RetryAfter)
 		}
-		if attempt == MaxRetries {
-			return fmt.Errorf("rate limited by Slack %d times in a row: %w", attempt+1, err)
-		}
-		if rl.RetryAfter > MaxRetryAfter {
-			return fmt.Errorf("rate limited by Slack for %s, longer than the %s drift-action waits: %w", rl.RetryAfter, MaxRetryAfter, err)
-		}
-		if err := o.sleep(ctx, rl.RetryAfter); err != nil {
-			return err
-		}
+		return retry.Permanent(err)
+	})
+	var gaveUp *retry.GaveUpError
+	switch {
+	case !errors.As(err, &gaveUp):
+		return err
+	case errors.Is(err, retry.ErrExhausted):
+		return fmt.Errorf("rate limited by Slack %d times in a row: %w", gaveUp.Attempts, gaveUp.Err)
+	case errors.Is(err, retry.ErrWaitTooLong):
+		return fmt.Errorf("rate limited by Slack for %s, longer than the %s drift-action waits: %w", gaveUp.Wait, MaxRetryAfter, gaveUp.Err)
 	}
+	return err // the wait was cut short
 }
 
 // ErrRevoked is a webhook Slack no longer knows.

@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Files are the record's previous contents (nil when a file does not exist
@@ -167,7 +165,7 @@ func checkRun(run Run) error {
 	if run.Time.IsZero() {
 		return fmt.Errorf("run has no time")
 	}
-	if errs := validation.IsDNS1123Subdomain(run.Group); len(errs) > 0 || !strings.Contains(run.Group, ".") {
+	if errs := subdomainProblems(run.Group); len(errs) > 0 || !strings.Contains(run.Group, ".") {
 		return fmt.Errorf("group %q is not a DNS subdomain with a dot, such as %s", run.Group, DefaultGroup)
 	}
 	return nil

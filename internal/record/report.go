@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // reportHeader opens a new report file.
@@ -157,7 +155,7 @@ func (r Report) check(group string) error {
 	case r.Spec.Root == "" || r.Spec.Target == "":
 		return fmt.Errorf("report has no spec.root or spec.target; add both")
 	}
-	if errs := validation.IsDNS1123Subdomain(r.Metadata.Name); len(errs) > 0 {
+	if errs := subdomainProblems(r.Metadata.Name); len(errs) > 0 {
 		return fmt.Errorf("metadata.name %q is not a DNS subdomain (%s); fix or remove the document", r.Metadata.Name, strings.Join(errs, "; "))
 	}
 	return nil

@@ -17,13 +17,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/myorg/drift-action/internal/github"
+	"github.com/myorg/drift-action/internal/retry"
 )
 
 // Path is where webhooks are received.
@@ -83,7 +83,7 @@ type Config struct {
 
 	BackoffBase     time.Duration // first pause after a 5xx; doubles, with jitter
 	BackoffMax      time.Duration
-	MaxAttempts     int           // attempts per event on 5xx and network errors
+	MaxAttempts     int           // attempts per event, rate-limited ones included
 	MaxWait         time.Duration // longest Retry-After / rate limit reset waited for
 	DispatchTimeout time.Duration // per attempt
 
@@ -256,8 +256,9 @@ func (s *Server) work(ctx context.Context) {
 }
 
 // deliver dispatches one event, retrying server errors and network errors
-// with jittered exponential backoff and waiting out rate limits; 401, 404,
-// 422 and other client errors are never retried.
+// with jittered exponential backoff and waiting out rate limits, within
+// MaxAttempts tries in all; 401, 404, 422 and other client errors are never
+// retried.
 func (s *Server) deliver(ctx context.Context, j job) {
 	owner, repo, err := SplitRepo(j.target.Repo)
 	if err != nil {
@@ -266,79 +267,59 @@ func (s *Server) deliver(ctx context.Context, j job) {
 		return
 	}
 	payload := ClientPayload(j.ev, j.target)
-	backoff := s.cfg.BackoffBase
-	for attempt := 1; ; attempt++ {
+	policy := retry.Policy{
+		Attempts:    s.cfg.MaxAttempts,
+		Base:        s.cfg.BackoffBase,
+		Max:         s.cfg.BackoffMax,
+		MaxWait:     s.cfg.MaxWait,
+		AfterJitter: time.Second, // servers told the same reset do not return at one instant
+		OnRetry: func(attempt int, err error, wait time.Duration) {
+			s.metrics.retries.Add(1)
+			s.log.Warn("dispatch failed; retrying", "repo", j.target.Repo, "attempt", attempt, "wait", wait, "error", err)
+		},
+	}
+	err = retry.Do(ctx, policy, func(ctx context.Context, _ int) error {
 		actx, cancel := context.WithTimeout(ctx, s.cfg.DispatchTimeout)
-		err := s.cfg.Dispatcher.Dispatch(actx, owner, repo, EventType, payload)
-		cancel()
-		if err == nil {
-			s.metrics.dispatched.Add(1)
-			s.log.Info("dispatched", "repo", j.target.Repo, "source", j.ev.Source, "trigger", j.ev.Trigger, "roots", j.target.Roots)
-			return
-		}
-		if ctx.Err() != nil {
-			s.metrics.fail(FailShutdown)
-			s.log.Error("not dispatched before the drain deadline", "repo", j.target.Repo, "error", err)
-			return
-		}
-		wait, retry := s.retryAfter(err, attempt, &backoff)
-		if !retry {
-			s.metrics.fail(FailPermanent)
-			s.log.Error("not dispatched", "repo", j.target.Repo, "status", github.StatusOf(err), "error", err)
-			return
-		}
-		if wait < 0 {
-			s.metrics.fail(FailGaveUp)
-			s.log.Error("not dispatched: giving up", "repo", j.target.Repo, "attempts", attempt, "error", err)
-			return
-		}
-		s.metrics.retries.Add(1)
-		s.log.Warn("dispatch failed; retrying", "repo", j.target.Repo, "attempt", attempt, "wait", wait, "error", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			s.metrics.fail(FailShutdown)
-			s.log.Error("not dispatched before the drain deadline", "repo", j.target.Repo, "error", err)
-			return
-		case <-t.C:
-		}
+		defer cancel()
+		return s.classify(s.cfg.Dispatcher.Dispatch(actx, owner, repo, EventType, payload))
+	})
+	var gaveUp *retry.GaveUpError
+	switch {
+	case err == nil:
+		s.metrics.dispatched.Add(1)
+		s.log.Info("dispatched", "repo", j.target.Repo, "source", j.ev.Source, "trigger", j.ev.Trigger, "roots", j.target.Roots)
+	case ctx.Err() != nil:
+		s.metrics.fail(FailShutdown)
+		s.log.Error("not dispatched before the drain deadline", "repo", j.target.Repo, "error", err)
+	case errors.As(err, &gaveUp):
+		s.metrics.fail(FailGaveUp)
+		s.log.Error("not dispatched: giving up", "repo", j.target.Repo, "attempts", gaveUp.Attempts, "error", err)
+	default:
+		s.metrics.fail(FailPermanent)
+		s.log.Error("not dispatched", "repo", j.target.Repo, "status", github.StatusOf(err), "error", err)
 	}
 }
 
-// retryAfter classifies a failed attempt: whether to retry, and after how
-// long (negative: retries are exhausted or the wait is too long).
-func (s *Server) retryAfter(err error, attempt int, backoff *time.Duration) (time.Duration, bool) {
+// classify marks a failed dispatch for the retry policy: permanent, a rate
+// limit to wait out, or worth another try after the backoff.
+func (s *Server) classify(err error) error {
+	if err == nil {
+		return nil
+	}
 	status := github.StatusOf(err)
 	switch {
 	case status == http.StatusUnauthorized, status == http.StatusNotFound, status == http.StatusUnprocessableEntity:
-		return 0, false
+		return retry.Permanent(err)
 	case status == http.StatusForbidden || status == http.StatusTooManyRequests:
 		if d, ok := github.RetryAfter(err, s.now()); ok {
-			if d > s.cfg.MaxWait {
-				return -1, true
-			}
-			return d + jitter(time.Second), true
+			return retry.After(err, d)
 		}
 		if status == http.StatusForbidden {
-			return 0, false // a permission problem, not a rate limit
+			return retry.Permanent(err) // a permission problem, not a rate limit
 		}
 	case status >= 500, status == 0:
 	default:
-		return 0, false
+		return retry.Permanent(err)
 	}
-	if attempt >= s.cfg.MaxAttempts {
-		return -1, true
-	}
-	// Equal jitter: between half the current step and all of it.
-	d := jitter(*backoff)
-	*backoff = min(*backoff*2, s.cfg.BackoffMax)
-	return d, true
-}
-
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return d/2 + rand.N(d/2+1)
+	return err
 }

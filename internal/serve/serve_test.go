@@ -290,6 +290,11 @@ func TestDispatchRetries(t *testing.T) {
 			wantRequests: 1, wantMetrics: []string{`drift_serve_dispatch_failures_total{reason="permanent"} 1`}},
 		{name: "gives up after max attempts", failures: []githubtest.Failure{{Status: 503}}, maxAttempts: 3,
 			wantRequests: 3, wantMetrics: []string{"drift_serve_retries_total 2", `drift_serve_dispatch_failures_total{reason="gave_up"} 1`}},
+		// A GitHub that keeps rate limiting is not asked forever.
+		{name: "rate limits count toward max attempts", failures: []githubtest.Failure{{Status: 429, RetryAfter: "0"}}, maxAttempts: 3,
+			wantRequests: 3, wantMetrics: []string{"drift_serve_retries_total 2", `drift_serve_dispatch_failures_total{reason="gave_up"} 1`}},
+		{name: "a rate limit longer than max wait is not waited", failures: []githubtest.Failure{{Status: 429, RetryAfter: "7200", Times: 1}},
+			wantRequests: 1, wantMetrics: []string{"drift_serve_retries_total 0", `drift_serve_dispatch_failures_total{reason="gave_up"} 1`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package github
+package report
 
 import (
 	"fmt"
@@ -63,7 +63,7 @@ func fenceOpenAtEnd(md string) bool {
 }
 
 // reconstruct puts the input back together from split parts, leaving out
-// the lines Split added and joining lines it cut.
+// the lines SplitMarkdown added and joining lines it cut.
 func reconstruct(parts [][]outLine) string {
 	var b strings.Builder
 	first, join := true, false
@@ -82,11 +82,14 @@ func reconstruct(parts [][]outLine) string {
 	return b.String()
 }
 
-// checkSplit checks what must hold for every Split result.
+// checkSplit checks what must hold for every SplitMarkdown result.
 func checkSplit(t *testing.T, markdown string, limit int, parts []string) {
 	t.Helper()
 	if limit <= 0 {
-		limit = CommentPartLimit
+		if diff := cmp.Diff([]string{markdown}, parts); diff != "" {
+			t.Errorf("a limit <= 0 cut the body (-want +got):\n%s", diff)
+		}
+		return
 	}
 	limit = max(limit, MinSplitLimit)
 	if len(parts) == 0 {
@@ -128,13 +131,13 @@ func checkSplit(t *testing.T, markdown string, limit int, parts []string) {
 		}
 		j++
 	}
-	// Exactly: leaving out what Split added gives back the input.
+	// Exactly: leaving out what SplitMarkdown added gives back the input.
 	if got := reconstruct(splitParts(markdown, limit)); got != markdown {
 		t.Errorf("round trip differs (-want +got):\n%s", cmp.Diff(markdown, got))
 	}
 }
 
-func TestSplit(t *testing.T) {
+func TestSplitMarkdown(t *testing.T) {
 	t.Parallel()
 	para := repeat(5, func(i int) string { return line(fmt.Sprintf("paragraph %d ", i), 45) }) // 230 of 257
 	table := []string{"| a | b |", "|---|---|", "| 1 | 2 |", "| 3 | 4 |", "| 5 | 6 |"}         // 50
@@ -166,14 +169,10 @@ func TestSplit(t *testing.T) {
 			want:     []string{""},
 		},
 		{
-			name:     "zero limit means the comment limit",
+			name:     "zero limit leaves the body whole",
 			markdown: strings.Repeat(line("y", 99)+"\n", 1000), // 100,000 runes
 			limit:    0,
-			check: func(t *testing.T, parts []string) {
-				if len(parts) != 2 {
-					t.Errorf("got %d parts, want 2", len(parts))
-				}
-			},
+			want:     []string{strings.Repeat(line("y", 99)+"\n", 1000)},
 		},
 		{
 			name:     "small limits are raised to the minimum",
@@ -372,11 +371,11 @@ func TestSplit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			parts := Split(tt.markdown, tt.limit)
+			parts := SplitMarkdown(tt.markdown, tt.limit)
 			checkSplit(t, tt.markdown, tt.limit, parts)
 			if tt.want != nil {
 				if diff := cmp.Diff(tt.want, parts); diff != "" {
-					t.Errorf("Split (-want +got):\n%s", diff)
+					t.Errorf("SplitMarkdown (-want +got):\n%s", diff)
 				}
 			}
 			if tt.check != nil {
@@ -386,7 +385,7 @@ func TestSplit(t *testing.T) {
 	}
 }
 
-func FuzzSplit(f *testing.F) {
+func FuzzSplitMarkdown(f *testing.F) {
 	seeds := []string{
 		"",
 		"plain text",
@@ -405,7 +404,7 @@ func FuzzSplit(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, markdown string, l uint16) {
 		limit := MinSplitLimit + int(l%1024)
-		parts := Split(markdown, limit)
+		parts := SplitMarkdown(markdown, limit)
 		for i, p := range parts {
 			if n := utf8.RuneCountInString(p); n > limit {
 				t.Fatalf("part %d has %d runes, limit %d", i+1, n, limit)

@@ -1,4 +1,4 @@
-package github
+package report
 
 import (
 	"fmt"
@@ -8,17 +8,18 @@ import (
 )
 
 const (
-	// MinSplitLimit is the smallest limit Split works with; smaller positive
+	// MinSplitLimit is the smallest limit SplitMarkdown works with; smaller positive
 	// limits are raised to it.
 	MinSplitLimit = 256
 
 	continuedFormat = "_(continued, part %d of %d)_"
 )
 
-// Split cuts a markdown body into parts of at most limit characters (runes,
-// as GitHub counts them). A limit <= 0 means [CommentPartLimit]; a positive
-// limit below [MinSplitLimit] is raised to it. A body that fits is returned
-// unchanged as the only part.
+// SplitMarkdown cuts a markdown body into parts of at most limit characters
+// (runes, as GitHub and Slack count them), for destinations that take a
+// bounded body per message, such as GitHub comments. A limit <= 0 leaves the
+// body whole; a positive limit below [MinSplitLimit] is raised to it. A body
+// that fits is returned unchanged as the only part.
 //
 // Cuts fall between lines, and never inside a table (consecutive lines
 // starting with "|"), a ``` or ~~~ fenced block or a <details> … </details>
@@ -31,9 +32,9 @@ const (
 //
 // Only top-level fences count: fences inside list items or block quotes are
 // treated as ordinary lines.
-func Split(markdown string, limit int) []string {
+func SplitMarkdown(markdown string, limit int) []string {
 	if limit <= 0 {
-		limit = CommentPartLimit
+		return []string{markdown}
 	}
 	limit = max(limit, MinSplitLimit)
 	if utf8.RuneCountInString(markdown) <= limit {
@@ -54,12 +55,12 @@ func Split(markdown string, limit int) []string {
 // outLine is one line of a part.
 type outLine struct {
 	text      string
-	synthetic bool // added by Split: continuation note, repeated header, reopened or closed block
+	synthetic bool // added by SplitMarkdown: continuation note, repeated header, reopened or closed block
 	joinNext  bool // cut mid-line: this piece and the next one were one input line
 	note      bool // the continuation note, filled in once the number of parts is known
 }
 
-// splitParts does the work of Split for a body that does not fit in limit.
+// splitParts does the work of SplitMarkdown for a body that does not fit in limit.
 // It packs assuming part numbers of w digits and retries with more digits
 // if there turn out to be more parts than that.
 func splitParts(markdown string, limit int) [][]outLine {
@@ -135,7 +136,7 @@ const (
 	kindDetails
 )
 
-// block is a unit that Split keeps in one part when it can.
+// block is a unit that SplitMarkdown keeps in one part when it can.
 type block struct {
 	kind      blockKind
 	lines     []string // kindLine: one line; kindTable: rows; kindFence: opener … closer
@@ -264,7 +265,7 @@ func (f *fence) closedBy(line string) bool {
 	return len(s) >= f.n && strings.Trim(s, string(f.char)) == ""
 }
 
-// closingLine is the line Split adds to close f at the end of a part.
+// closingLine is the line SplitMarkdown adds to close f at the end of a part.
 func (f *fence) closingLine() string { return strings.Repeat(string(f.char), f.n) }
 
 // next is the fence state after line, starting from f (nil: outside fences).
