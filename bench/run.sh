@@ -562,13 +562,13 @@ row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL [WALL_GOAL]
 		echo
 		echo "Raw (KiB, in order): drift-action own $(paste -sd' ' "$RUN/drift_da.own.m"); terraform show $(paste -sd' ' "$RUN/drift_show.rss.m"). Plan JSON written by show: $(($(stat -c %s "$RUN/drift-plan.json") / 1024)) KiB."
 	fi
-	echo
-	echo "Raw runs (wall s / peak RSS KiB / CPU s), in the order they ran per side:"
-	echo
 	if want b && [ -n "$DA_BEFORE" ]; then
 		echo
 		echo "b, after / before (this tree / $BEFORE_REV, medians of the same run): wall $(ratio "$(median 1 "$RUN/small_da.times")" "$(median 1 "$RUN/small_before.times")"), CPU $(ratio "$(median 3 "$RUN/small_da.times")" "$(median 3 "$RUN/small_before.times")")."
 	fi
+	echo
+	echo "Raw runs (wall s / peak RSS KiB / CPU s), in the order they ran per side:"
+	echo
 	for n in big_da big_tf small_da small_tf small_before drift_da drift_tf; do
 		if [ -s "$RUN/$n.times" ]; then
 			printf -- '- %s: %s\n' "$n" "$(awk '{printf "%s%s / %s / %s", (NR>1?", ":""), $1, $2, $3}' "$RUN/$n.times")"
