@@ -22,6 +22,9 @@
 #   BENCHES="a b c"   which benchmarks to run
 #   DRIFT_COUNT=$BIG_COUNT  resources in the drifted root (benchmark c)
 #   DRIFT_REPS=$BIG_REPS    measured repetitions per side, benchmark c
+#   BEFORE=REV        also build drift-action from git revision REV and
+#                     measure it as a third side of benchmark b (before and
+#                     after a change, against the same baseline, in one run)
 set -euo pipefail
 
 REPS=${REPS:-3}
@@ -39,6 +42,8 @@ BENCHES=${BENCHES:-a b c}
 DRIFT_COUNT=${DRIFT_COUNT:-$BIG_COUNT}
 DRIFT_REPS=${DRIFT_REPS:-$BIG_REPS}
 GOAL=1.05
+GOAL_B=1.00 # benchmark b: no slower than the xargs loop
+BEFORE=${BEFORE:-}
 RSS_GOAL_C=0.5
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -111,6 +116,16 @@ SRC_HASH=$(src_hash)
 DA="$WORK/drift-action"
 if [ "$(src_hash)" != "$SRC_HASH" ]; then SRC_HASH="$SRC_HASH (changed during the build)"; fi
 DA_SIZE=$(($(stat -c %s "$DA") / 1024 / 1024))
+DA_BEFORE=
+if [ -n "$BEFORE" ]; then
+	BEFORE_REV=$(cd "$REPO" && git rev-parse --short "$BEFORE")
+	log "building drift-action from revision $BEFORE_REV (BEFORE)"
+	rm -rf "$WORK/before-src"
+	mkdir -p "$WORK/before-src"
+	(cd "$REPO" && git archive "$BEFORE_REV") | tar -x -C "$WORK/before-src"
+	(cd "$WORK/before-src" && go build -o "$WORK/drift-action-before" .)
+	DA_BEFORE="$WORK/drift-action-before"
+fi
 
 # --- fixtures ----------------------------------------------------------------------
 BIG="$WORK/big"
@@ -234,21 +249,24 @@ median() { # median of column $1 of file $2
 		if (NR % 2) printf "%.3f\n", v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2] + v[NR/2+1]) / 2 }'
 }
 mib() { local k=${1%.*}; echo $((k / 1024)); }
-verdict() { awk -v r="$1" -v g="$GOAL" 'BEGIN { print (r <= g) ? "yes" : "**no**" }'; }
+verdict() { awk -v r="$1" -v g="${2:-$GOAL}" 'BEGIN { print (r <= g) ? "yes" : "**no**" }'; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.3f", x / y }'; }
 
-# compare REPS A B: warm-up, then REPS repetitions alternating the order.
+# compare REPS SIDE...: warm-up, then REPS repetitions, the side that goes
+# first rotating each repetition (with two sides: alternating).
 compare() {
-	local n=$1 a=$2 b=$3 i
+	local n=$1 i j k
+	shift
+	local -a sides=("$@")
+	k=${#sides[@]}
 	for ((i = 1; i <= WARMUP; i++)); do
 		log "warm-up $i/$WARMUP"
-		run_"$a"
-		run_"$b"
+		for s in "${sides[@]}"; do run_"$s"; done
 	done
-	rm -f "$RUN/$a.times" "$RUN/$b.times"
+	for s in "${sides[@]}"; do rm -f "$RUN/$s.times"; done
 	for ((i = 1; i <= n; i++)); do
 		log "repetition $i/$n"
-		if ((i % 2)); then run_"$b"; run_"$a"; else run_"$a"; run_"$b"; fi
+		for ((j = 0; j < k; j++)); do run_"${sides[$(((i + j) % k))]}"; done
 	done
 }
 
@@ -264,6 +282,7 @@ xargs_script() { printf 'cd "$1" && ls -d roots/* | xargs -P"$2" -I{} sh -c %s "
 XARGS_SCRIPT=$(xargs_script '"$0" init -input=false >/dev/null && "$0" plan -input=false -out=tfplan >/dev/null')
 run_small_da() { measure small_da 0 "$DA" detect --parallelism "$PAR" --format json "$SMALL/roots"; }
 run_small_tf() { measure small_tf 0 sh -c "$XARGS_SCRIPT" sh "$SMALL" "$PAR" "$TF"; }
+run_small_before() { measure small_before 0 "$DA_BEFORE" detect --parallelism "$PAR" --format json "$SMALL/roots"; }
 
 # (c) the drifted root: drift-action (init, plan -json -out, show -json,
 # policy, report; exit 2 = changes found) vs what a user would run to get the
@@ -313,7 +332,7 @@ if want a; then
 fi
 if want b; then
 	log "benchmark b: $ROOTS roots x $ROOT_COUNT resources, parallelism $PAR, $REPS repetitions"
-	compare "$REPS" small_da small_tf
+	if [ -n "$DA_BEFORE" ]; then compare "$REPS" small_da small_tf small_before; else compare "$REPS" small_da small_tf; fi
 fi
 if want c; then
 	log "benchmark c: 1 drifted root x $DRIFT_COUNT resources, $DRIFT_REPS repetitions"
@@ -505,8 +524,8 @@ if [ "$BREAKDOWN" = 1 ] && want a && want b; then
 fi
 
 # --- report ----------------------------------------------------------------------------
-row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
-	local l=$1 a=$2 b=$3 rssgoal=$4
+row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL [WALL_GOAL]
+	local l=$1 a=$2 b=$3 rssgoal=$4 wgoal=${5:-$GOAL}
 	local wa wb ra rb ca cb rw rr rc rv
 	wa=$(median 1 "$RUN/$a.times") wb=$(median 1 "$RUN/$b.times")
 	ra=$(median 2 "$RUN/$a.times") rb=$(median 2 "$RUN/$b.times")
@@ -514,13 +533,13 @@ row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
 	rw=$(ratio "$wa" "$wb") rr=$(ratio "$ra" "$rb") rc=$(ratio "$ca" "$cb")
 	if [ "$rssgoal" = 1 ]; then rv=$(verdict "$rr"); else rv="(no goal)"; fi
 	printf '| %s | %.2f | %.2f | **%s** | %s | %d | %d | **%s** | %s | %.2f | %.2f | %s |\n' \
-		"$l" "$wa" "$wb" "$rw" "$(verdict "$rw")" "$(mib "$ra")" "$(mib "$rb")" "$rr" "$rv" "$ca" "$cb" "$rc"
+		"$l" "$wa" "$wb" "$rw" "$(verdict "$rw" "$wgoal")" "$(mib "$ra")" "$(mib "$rb")" "$rr" "$rv" "$ca" "$cb" "$rc"
 }
 
 {
 	echo "## Results"
 	echo
-	echo "$(nproc) CPUs, $("$TF" version | head -n1), $(go version | awk '{print $3}'), repetitions: a $BIG_REPS, b $REPS, c $DRIFT_REPS (+$WARMUP warm-up each; benchmarks run: $BENCHES), medians; goal: ratio <= $GOAL."
+	echo "$(nproc) CPUs, $("$TF" version | head -n1), $(go version | awk '{print $3}'), repetitions: a $BIG_REPS, b $REPS, c $DRIFT_REPS (+$WARMUP warm-up each; benchmarks run: $BENCHES), medians; goal: wall ratio <= $GOAL (b: <= $GOAL_B)."
 	echo "drift-action built from source fingerprint $SRC_HASH (sha256 over Go files, go.mod/go.sum, policies/), binary $DA_SIZE MiB, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Load average (1/5/15 min) at start: ${uptime_start% * *}; at end of the measured runs: ${uptime_end% * *};"
 	echo "1-minute load before each measured run: $(sort -g "$RUN/load.txt" | head -n1) to $(sort -g "$RUN/load.txt" | tail -n1)."
@@ -528,7 +547,8 @@ row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
 	echo "| benchmark | drift-action wall s | baseline wall s | wall ratio | wall goal met | drift-action peak RSS MiB | baseline peak RSS MiB | RSS ratio | RSS goal met | drift-action CPU s | baseline CPU s | CPU ratio |"
 	echo "|---|---:|---:|---:|:---:|---:|---:|---:|:---:|---:|---:|---:|"
 	if want a; then row "a: 1 root x $BIG_COUNT, \`detect --format json\` vs \`plan -out\`" big_da big_tf 1; fi
-	if want b; then row "b: $ROOTS roots x $ROOT_COUNT, P=$PAR, \`detect --parallelism $PAR\` vs xargs init+plan" small_da small_tf 0; fi
+	if want b; then row "b: $ROOTS roots x $ROOT_COUNT, P=$PAR, \`detect --parallelism $PAR\` vs xargs init+plan" small_da small_tf 0 "$GOAL_B"; fi
+	if want b && [ -n "$DA_BEFORE" ]; then row "b, BEFORE=$BEFORE_REV: the same, drift-action built from that revision" small_before small_tf 0 "$GOAL_B"; fi
 	if want c; then row "c: 1 drifted root x $DRIFT_COUNT, \`detect --format json\` vs \`plan -out\` + \`show -json\`" drift_da drift_tf 0; fi
 	if want c; then
 		own=$(median 1 "$RUN/drift_da.own.m") show=$(median 1 "$RUN/drift_show.rss.m")
@@ -542,10 +562,14 @@ row() { # LABEL DA_NAME TF_NAME RSS_IS_GOAL
 		echo
 		echo "Raw (KiB, in order): drift-action own $(paste -sd' ' "$RUN/drift_da.own.m"); terraform show $(paste -sd' ' "$RUN/drift_show.rss.m"). Plan JSON written by show: $(($(stat -c %s "$RUN/drift-plan.json") / 1024)) KiB."
 	fi
+	if want b && [ -n "$DA_BEFORE" ]; then
+		echo
+		echo "b, after / before (this tree / $BEFORE_REV, medians of the same run): wall $(ratio "$(median 1 "$RUN/small_da.times")" "$(median 1 "$RUN/small_before.times")"), CPU $(ratio "$(median 3 "$RUN/small_da.times")" "$(median 3 "$RUN/small_before.times")")."
+	fi
 	echo
 	echo "Raw runs (wall s / peak RSS KiB / CPU s), in the order they ran per side:"
 	echo
-	for n in big_da big_tf small_da small_tf drift_da drift_tf; do
+	for n in big_da big_tf small_da small_tf small_before drift_da drift_tf; do
 		if [ -s "$RUN/$n.times" ]; then
 			printf -- '- %s: %s\n' "$n" "$(awk '{printf "%s%s / %s / %s", (NR>1?", ":""), $1, $2, $3}' "$RUN/$n.times")"
 		fi

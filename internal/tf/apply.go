@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-
-	"github.com/hashicorp/terraform-exec/tfexec"
 )
 
 // ApplyTarget is a saved plan to apply: exactly the file that was planned
@@ -61,21 +58,23 @@ func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) 
 	}
 	ctx, cancel := withTimeout(ctx, o)
 	defer cancel()
-	tfx, _, _, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o, false)
+	tf, _, err := newCommand(t.Dir, t.DataDir, t.Env, o, false)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
 	wrap := wrapper(ctx, o)
+	if err := checkVersion(ctx, tf); err != nil {
+		return out, wrap("version", err, "")
+	}
 	if t.Workspace != "" {
 		// The saved plan names its workspace and terraform refuses to apply
 		// it in another; select it again in the target's data directory.
-		if err := tfx.WorkspaceSelect(ctx, t.Workspace); err != nil {
+		if err := tf.run(ctx, nil, "workspace", "select", "-no-color", t.Workspace); err != nil {
 			return out, wrap("workspace", err, "")
 		}
 	}
 	ap := &applyParser{}
-	err = tfx.ApplyJSON(ctx, ap, applyOptions(t, o)...)
-	tfx.SetStdout(io.Discard)
+	err = tf.run(ctx, ap, applyArgs(t, o)...)
 	_ = ap.Close()
 	out = ap.out
 	if err != nil {
@@ -99,14 +98,13 @@ func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) 
 	return out, nil
 }
 
-// applyOptions builds `terraform apply` for a saved plan: the plan file
+// applyArgs builds `terraform apply -json` for a saved plan: the plan file
 // alone decides what changes (no -var, -var-file, -target or -replace,
-// which would ask for a new plan), with the state lock waited for.
-func applyOptions(t ApplyTarget, o Options) []tfexec.ApplyOption {
-	return []tfexec.ApplyOption{
-		tfexec.DirOrPlan(t.PlanFile),
-		tfexec.LockTimeout(o.LockTimeout.String()),
-	}
+// which would ask for a new plan), with the state lock waited for. The
+// flags and their order are terraform-exec's for ApplyJSON.
+func applyArgs(t ApplyTarget, o Options) []string {
+	return []string{"apply", "-no-color", "-auto-approve", "-input=false", "-lock-timeout=" + o.LockTimeout.String(),
+		"-lock=true", "-parallelism=10", "-refresh=true", "-json", t.PlanFile}
 }
 
 // staleSummary is terraform's diagnostic summary for a plan made against

@@ -10,27 +10,18 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/hashicorp/terraform-exec/tfexec"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
-func TestApplyOptions(t *testing.T) {
+func TestApplyArgs(t *testing.T) {
 	t.Parallel()
-	var args []string
-	// Only what the options build is compared: the saved plan is the last
-	// argument, and nothing that would make terraform plan anew is passed.
-	for _, o := range applyOptions(ApplyTarget{Dir: "/repo/infra", PlanFile: "/plans/0.tfplan"}, Options{LockTimeout: 90 * time.Second}) {
-		switch o := o.(type) {
-		case *tfexec.DirOrPlanOption:
-			args = append(args, "plan")
-		case *tfexec.LockTimeoutOption:
-			args = append(args, "lock-timeout")
-		default:
-			t.Errorf("unexpected apply option %T", o)
-		}
-	}
-	if diff := cmp.Diff([]string{"plan", "lock-timeout"}, args); diff != "" {
-		t.Errorf("apply options (-want +got):\n%s", diff)
+	// The saved plan is the last argument, and nothing that would make
+	// terraform plan anew (-var, -var-file, -target, -replace) is passed.
+	got := applyArgs(ApplyTarget{Dir: "/repo/infra", PlanFile: "/plans/0.tfplan"}, Options{LockTimeout: 90 * time.Second})
+	want := []string{"apply", "-no-color", "-auto-approve", "-input=false", "-lock-timeout=1m30s",
+		"-lock=true", "-parallelism=10", "-refresh=true", "-json", "/plans/0.tfplan"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("apply arguments (-want +got):\n%s", diff)
 	}
 }
 

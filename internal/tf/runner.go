@@ -1,8 +1,11 @@
-// Package tf runs terraform for one target through hashicorp/terraform-exec:
-// init, one saved plan whose `-json` stream is read as it is written, and
-// `show -json` only when the stream says there is something to detail,
-// written by terraform straight to a file next to the plan, exactly as
-// terraform printed it and never held in this process's memory.
+// Package tf runs terraform for one target: init, one saved plan whose
+// `-json` stream is read as it is written, and `show -json` only when the
+// stream says there is something to detail, written by terraform straight
+// to a file next to the plan, exactly as terraform printed it and never
+// held in this process's memory. Commands are started as
+// hashicorp/terraform-exec starts them (its environment rules, a process
+// group, interrupt then kill), but by this package, so the version is
+// probed once per executable rather than once per target (version.go).
 package tf
 
 import (
@@ -10,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -79,7 +83,7 @@ var ErrIncompletePlan = errors.New("incomplete plan")
 
 // StepError says which terraform step failed and carries terraform's words.
 type StepError struct {
-	Step string // init, workspace, plan, show
+	Step string // setup, version, init, workspace, plan, show, apply
 	Msg  string
 	Err  error
 }
@@ -88,8 +92,7 @@ func (e *StepError) Error() string { return e.Step + ": " + e.Msg }
 func (e *StepError) Unwrap() error { return e.Err }
 
 // withTimeout bounds a target's whole session by o.Timeout. The cause tells
-// our timeout from the caller's cancellation: terraform-exec's errors match
-// both context.Canceled and context.DeadlineExceeded whichever happened.
+// our timeout from the caller's cancellation.
 func withTimeout(ctx context.Context, o Options) (context.Context, context.CancelFunc) {
 	if o.Timeout <= 0 {
 		return ctx, func() {}
@@ -122,13 +125,15 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	out := Outcome{PlanFile: t.PlanFile}
 	ctx, cancel := withTimeout(ctx, o)
 	defer cancel()
-	tfx, env, cache, err := newTerraform(ctx, t.Dir, t.DataDir, t.Env, o, true)
+	tf, cache, err := newCommand(t.Dir, t.DataDir, t.Env, o, true)
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
 	wrap := wrapper(ctx, o)
-
-	err = initTarget(ctx, tfx, t, wrap)
+	if err := checkVersion(ctx, tf); err != nil {
+		return out, wrap("version", err, "")
+	}
+	err = initTarget(ctx, tf, t, wrap)
 	if cache.view != "" {
 		publish(cache.view, cache.shared)
 	}
@@ -136,9 +141,14 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 		return out, err
 	}
 	sp := &streamParser{onProgress: o.Progress}
-	hasChanges, err := tfx.PlanJSON(ctx, sp, planOptions(t, o)...)
+	err = tf.run(ctx, sp, planArgs(t, o)...)
 	_ = sp.Close()
 	out.Events = sp.ev
+	// -detailed-exitcode: 2 is a finished plan with changes.
+	hasChanges := exitCode(err) == 2
+	if hasChanges {
+		err = nil
+	}
 	if err != nil {
 		return out, wrap("plan", err, sp.ev.ErrorText())
 	}
@@ -157,7 +167,7 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	// and decoding then encoding again would change it (a delete's
 	// "after": null, fields terraform-json does not know).
 	jsonFile := t.PlanFile + ".json"
-	if err := showJSON(ctx, t.Dir, t.PlanFile, jsonFile, env, o); err != nil {
+	if err := showJSON(ctx, tf, t.PlanFile, jsonFile); err != nil {
 		return out, wrap("show", err, "")
 	}
 	out.PlanJSONFile = jsonFile
@@ -165,73 +175,108 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 }
 
 // initTarget runs init and selects the workspace, holding t.InitLock.
-func initTarget(ctx context.Context, tfx *tfexec.Terraform, t Target, wrap func(string, error, string) error) error {
+func initTarget(ctx context.Context, tf command, t Target, wrap func(string, error, string) error) error {
 	if t.InitLock != nil {
 		t.InitLock.Lock()
 		defer t.InitLock.Unlock()
 	}
-	if err := tfx.Init(ctx, initOptions(t)...); err != nil {
+	if err := tf.run(ctx, nil, initArgs(t)...); err != nil {
 		return wrap("init", err, "")
 	}
 	if t.Workspace != "" {
-		if err := tfx.WorkspaceSelect(ctx, t.Workspace); err != nil {
+		if err := tf.run(ctx, nil, "workspace", "select", "-no-color", t.Workspace); err != nil {
 			return wrap("workspace", err, "")
 		}
 	}
 	return nil
 }
 
-// initOptions builds `terraform init` for a target: providers as locked,
-// with the target's backend settings.
-func initOptions(t Target) []tfexec.InitOption {
-	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
+// initArgs builds `terraform init` for a target: providers as locked, with
+// the target's backend settings. The flags are terraform-exec's for Init.
+func initArgs(t Target) []string {
+	args := []string{"init", "-no-color", "-input=false", "-backend=true", "-get=true", "-upgrade=false"}
 	for _, bc := range t.BackendConfig {
-		opts = append(opts, tfexec.BackendConfig(bc))
+		args = append(args, "-backend-config="+bc)
 	}
-	return opts
+	return args
 }
 
-// planOptions builds `terraform plan` for a target: the saved plan, the
-// state lock waited for, the var-files then the vars (later wins).
-func planOptions(t Target, o Options) []tfexec.PlanOption {
-	opts := []tfexec.PlanOption{tfexec.Out(t.PlanFile), tfexec.LockTimeout(o.LockTimeout.String())}
+// planArgs builds `terraform plan -json` for a target: the saved plan, the
+// state lock waited for, the var-files then the vars (later wins). The
+// flags and their order are terraform-exec's for PlanJSON.
+func planArgs(t Target, o Options) []string {
+	args := []string{"plan", "-no-color", "-input=false", "-detailed-exitcode",
+		"-lock-timeout=" + o.LockTimeout.String(), "-out=" + t.PlanFile}
 	for _, vf := range t.VarFiles {
-		opts = append(opts, tfexec.VarFile(vf))
+		args = append(args, "-var-file="+vf)
 	}
+	args = append(args, "-lock=true", "-parallelism=10", "-refresh=true")
 	for _, v := range t.Vars {
-		opts = append(opts, tfexec.Var(v))
+		args = append(args, "-var", v)
 	}
-	return opts
+	return append(args, "-json")
 }
 
 // showJSON runs `terraform show -json PLANFILE` with its stdout being the
 // file to: terraform writes the plan there itself, so a plan of any size
-// costs this process nothing. terraform-exec cannot do this (its
-// ShowPlanFile and ShowPlanFileRaw buffer all of stdout, then decode it), so
-// the command is started as terraform-exec starts its own: the same
-// environment, its own process group, interrupted (then killed after Grace)
-// when ctx ends, and killed if this process dies.
-func showJSON(ctx context.Context, dir, planFile, to string, env []string, o Options) error {
+// costs this process nothing.
+func showJSON(ctx context.Context, tf command, planFile, to string) error {
 	f, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("plan json file: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, binary(o), "show", "-json", "-no-color", planFile)
-	cmd.Dir, cmd.Env, cmd.Stdout = dir, env, f
+	err = tf.run(ctx, f, "show", "-json", "-no-color", planFile)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		return fmt.Errorf("plan json file: %w", cerr)
+	}
+	return err
+}
+
+// command is how every terraform step of one target is started.
+type command struct {
+	bin, dir string
+	env      []string
+	grace    time.Duration
+}
+
+// defaultGrace is terraform-exec's wait after the interrupt when Options
+// gives none.
+const defaultGrace = 60 * time.Second
+
+// run runs terraform with args in c.dir, stdout to stdout (nil discards
+// it), as terraform-exec runs a command: its own process group, killed if
+// this process dies, interrupted when ctx ends and killed c.grace later. A
+// failed command's error is exec's, then terraform's stderr. A command that
+// started is always waited for, so a stopped one's error is an
+// *exec.ExitError (see stopped).
+func (c command) run(ctx context.Context, stdout io.Writer, args ...string) error {
+	cmd := exec.CommandContext(ctx, c.bin, args...)
+	cmd.Dir, cmd.Env, cmd.Stdout = c.dir, c.env, stdout
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = o.Grace
-	err = cmd.Run()
-	if cerr := f.Close(); err == nil && cerr != nil {
-		return fmt.Errorf("plan json file: %w", cerr)
+	cmd.WaitDelay = c.grace
+	err := cmd.Run()
+	if err == nil {
+		return nil
 	}
-	if err != nil {
-		// As terraform-exec reports a failed command: the error, then stderr.
-		return fmt.Errorf("%w\n%s", err, stderr.String())
+	var exit *exec.ExitError
+	if cmd.ProcessState != nil && !errors.As(err, &exit) {
+		// It exited 0 once interrupted, or its output outlived it (exec
+		// then reports the context or ErrWaitDelay): it still ran.
+		err = errors.Join(err, &exec.ExitError{ProcessState: cmd.ProcessState})
 	}
-	return nil
+	return fmt.Errorf("%w\n%s", err, stderr.String())
+}
+
+// exitCode is the exit code in err, or -1.
+func exitCode(err error) int {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	return -1
 }
 
 func binary(o Options) string {
@@ -242,13 +287,11 @@ func binary(o Options) string {
 }
 
 // stopped reports a step cut off by the timeout (cause ErrTimeout) or by the
-// caller cancelling. Its error matches the cause and not terraform-exec's
-// error, which would claim both context.Canceled and DeadlineExceeded.
+// caller cancelling. Its error matches the cause, and exec's error when
+// terraform ran.
 func stopped(step string, cause, err error, diag string, o Options) error {
 	var exit *exec.ExitError
 	ran := errors.As(err, &exit)
-	// Not err.Error(): terraform-exec's error for a process that exited 0
-	// after its context ended has no message and panics when asked.
 	killed := ran && strings.Contains(exit.Error(), "signal: killed")
 	var msg string
 	switch {
@@ -256,8 +299,6 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 		msg = fmt.Sprintf("timed out after %s (terraform was interrupted and given %s to release the state lock)", o.Timeout, o.Grace)
 	case ran:
 		msg = "cancelled: the run was interrupted before terraform " + step + " finished"
-	case startedUnwaited(err):
-		msg = fmt.Sprintf("cancelled: the run was interrupted as terraform %s was starting (terraform was interrupted, and is killed if it has not stopped within %s)", step, o.Grace)
 	default:
 		msg = "cancelled: the run was interrupted before terraform " + step + " started"
 	}
@@ -283,43 +324,20 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 // cache every target uses, view the target's own view of it (cache.go).
 type pluginCache struct{ shared, view string }
 
-// startedUnwaited reports terraform-exec's error for a command it started
-// just as the context ended: it returns without waiting, so there is no
-// exit status, but the process was started (and is interrupted, then
-// killed after the grace period, by exec's context handling). Its error
-// matches the context's without being it, and wraps nothing; a command
-// that never started wraps why, and the early check returns the context's
-// error itself.
-func startedUnwaited(err error) bool {
-	if err == nil {
-		return false
-	}
-	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
-		err = next
-	}
-	if err == context.Canceled || err == context.DeadlineExceeded {
-		return false
-	}
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// newTerraform sets up terraform-exec for dir with a target's data
-// directory and extra environment, and returns the environment a command
-// it does not run itself (showJSON) needs to match its own. With forInit,
-// init will run and is given a view of the shared plugin cache.
-func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, o Options, forInit bool) (*tfexec.Terraform, []string, pluginCache, error) {
+// newCommand sets up terraform for dir with a target's data directory and
+// extra environment. With forInit, init will run and is given a view of
+// the shared plugin cache.
+func newCommand(dir, dataDir string, targetEnv []string, o Options, forInit bool) (command, pluginCache, error) {
 	var cache pluginCache
-	bin := binary(o)
-	tfx, err := tfexec.NewTerraform(dir, bin)
-	if err != nil {
-		return nil, nil, cache, err
+	if _, err := os.Stat(dir); err != nil {
+		return command{}, cache, fmt.Errorf("root directory: %w", err)
 	}
 	env, vars, err := environment(o.Env, targetEnv, dataDir)
 	if err != nil {
-		return nil, nil, cache, err
+		return command{}, cache, err
 	}
-	// terraform-exec runs `terraform version` (once per executable per
-	// process, see shareVersion); with checkpoint on, that call asks
+	// `terraform version` runs once per executable per process (see
+	// checkVersion); with checkpoint on, that call asks
 	// HashiCorp's server for news and can stall for seconds where the
 	// network is slow or closed. Automation has no use for it; a user who
 	// sets CHECKPOINT_DISABLE keeps their value.
@@ -328,7 +346,7 @@ func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, 
 	}
 	if o.PluginCacheDir != "" && env["TF_PLUGIN_CACHE_DIR"] == "" {
 		if err := os.MkdirAll(o.PluginCacheDir, 0o755); err != nil {
-			return nil, nil, cache, fmt.Errorf("plugin cache: %w", err)
+			return command{}, cache, fmt.Errorf("plugin cache: %w", err)
 		}
 		env["TF_PLUGIN_CACHE_DIR"] = o.PluginCacheDir
 	}
@@ -345,33 +363,26 @@ func newTerraform(ctx context.Context, dir, dataDir string, targetEnv []string, 
 		}
 		cache.view = filepath.Join(data, viewName)
 		if err := makeView(cache.shared, cache.view); err != nil {
-			return nil, nil, cache, err
+			return command{}, cache, err
 		}
 		env["TF_PLUGIN_CACHE_DIR"] = cache.view
 	}
-	if err := tfx.SetEnv(env); err != nil {
-		return nil, nil, cache, err
-	}
-	// terraform-exec refuses TF_VAR_* in SetEnv (it wants -var) but keeps
-	// the map it was given and copies it into every command's environment:
-	// variables from the environment keep their own precedence (below
+	// Variables from the environment keep their own precedence (below
 	// terraform.tfvars and var-files) and may name variables a root does
 	// not declare, which -var may not. Tests check they reach terraform.
 	maps.Copy(env, vars)
-	if o.Grace > 0 {
-		if err := tfx.SetWaitDelay(o.Grace); err != nil {
-			return nil, nil, cache, err
-		}
+	grace := o.Grace
+	if grace <= 0 {
+		grace = defaultGrace
 	}
-	// Last, so a probe runs with the environment and output set above.
-	shareVersion(ctx, tfx, bin)
-	return tfx, commandEnv(env), cache, nil
+	return command{bin: binary(o), dir: dir, env: commandEnv(env), grace: grace}, cache, nil
 }
 
 // environment is terraform's environment: the run's, then the target's
 // over it, then the target's data directory. TF_VAR_* entries come back
-// apart (see newTerraform); the variables terraform-exec sets itself are
-// dropped from the run's environment. Errors name keys, never values.
+// apart (see newCommand); the variables terraform-exec reserves to itself
+// are dropped from the run's environment, but for a user agent suffix,
+// which terraform-exec passed on too. Errors name keys, never values.
 func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[string]string, err error) {
 	env, vars = map[string]string{}, map[string]string{}
 	for _, kv := range runEnv {
@@ -390,7 +401,11 @@ func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[stri
 			vars[k] = v
 		}
 	}
+	ua, hasUA := env["TF_APPEND_USER_AGENT"]
 	env = tfexec.CleanEnv(env)
+	if hasUA {
+		env["TF_APPEND_USER_AGENT"] = ua // the run's: a target may not set it
+	}
 	if dataDir != "" {
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, nil, fmt.Errorf("data directory: %w", err)
@@ -402,7 +417,7 @@ func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[stri
 
 const varPrefix = "TF_VAR_"
 
-// commandEnv is env as terraform-exec passes it to every terraform it runs:
+// commandEnv is env as terraform-exec passed it to every terraform it ran:
 // logging off (so TF_LOG cannot flood stderr), TF_IN_AUTOMATION set, and
 // TF_WORKSPACE dropped (workspaces are selected, not inherited).
 func commandEnv(env map[string]string) []string {

@@ -217,8 +217,7 @@ func showWrapper(t *testing.T, env *tftest.Env, started, script string) string {
 	return p
 }
 
-// `show -json` runs outside terraform-exec (its output goes straight to a
-// file): a failure, a cancellation and a terraform that ignores the
+// `show -json` writes straight to a file: a failure, a cancellation and a terraform that ignores the
 // interrupt are reported as for the other steps, and no plan JSON is handed on.
 func TestRunShowStep(t *testing.T) {
 	t.Parallel()
@@ -295,12 +294,9 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 		// set, so the interrupt never arrives before terraform ignores it.
 		stops   = ":"
 		ignores = "trap '' INT" // ignoring is inherited across exec
-		// terraform-exec reads a command's stderr only once it has checked
-		// the context after starting the command; a cancel before that
-		// check returns at once, neither waiting for the process nor
-		// saying how it ended. Writing more than a pipe holds blocks until
-		// that reading begins, so the marker after it is a plan that
-		// terraform-exec is waiting on.
+		// Writing more than a pipe holds blocks until this process reads
+		// the command's stderr, so the marker after it is a plan that is
+		// being waited on.
 		awaitReader = "yes | head -c 262144 >&2"
 	)
 	tests := []struct {
@@ -372,14 +368,6 @@ func TestRunCancelledOrTimedOut(t *testing.T) {
 	}
 }
 
-// unwaited is terraform-exec's error for a command started just as the
-// context ended: it matches the context's error and wraps nothing.
-type unwaited struct{ ctxErr error }
-
-func (e unwaited) Is(target error) bool { return target == e.ctxErr }
-func (e unwaited) Unwrap() error        { return nil }
-func (e unwaited) Error() string        { panic("terraform-exec's error has no message here") }
-
 // What a cancelled step says depends on how far terraform got.
 func TestStoppedSaysHowFarTerraformGot(t *testing.T) {
 	t.Parallel()
@@ -391,9 +379,9 @@ func TestStoppedSaysHowFarTerraformGot(t *testing.T) {
 	}{
 		{"before start", context.Canceled, "cancelled: the run was interrupted before terraform plan started"},
 		{"start failed", fmt.Errorf("start: %w", os.ErrNotExist), "cancelled: the run was interrupted before terraform plan started"},
-		{"started, not waited for", unwaited{context.Canceled}, "cancelled: the run was interrupted as terraform plan was starting (terraform was interrupted, and is killed if it has not stopped within 3s)"},
-		{"wrapped, started, not waited for", fmt.Errorf("plan: %w", unwaited{context.Canceled}), "cancelled: the run was interrupted as terraform plan was starting"},
 		{"ran", &exec.ExitError{ProcessState: &os.ProcessState{}}, "cancelled: the run was interrupted before terraform plan finished"},
+		// command.run's error for a terraform that exited 0 once interrupted.
+		{"ran, exited 0 when interrupted", fmt.Errorf("%w\n", errors.Join(context.Canceled, &exec.ExitError{ProcessState: &os.ProcessState{}})), "cancelled: the run was interrupted before terraform plan finished"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -175,6 +175,12 @@ func TestEnvironment(t *testing.T) {
 			wantEnv: map[string]string{"KEEP": "1"}, wantVars: map[string]string{},
 		},
 		{
+			// terraform-exec passed the process's suffix on (with its own after it).
+			name: "the run's user agent suffix kept", run: []string{"TF_APPEND_USER_AGENT=ci/1", "TF_LOG=trace"},
+			wantEnv: map[string]string{"TF_APPEND_USER_AGENT": "ci/1"}, wantVars: map[string]string{},
+		},
+		{name: "target may not set the user agent", target: []string{"TF_APPEND_USER_AGENT=x"}, wantErr: "target environment: TF_APPEND_USER_AGENT is set by drift-action, not by a target"},
+		{
 			name: "data directory wins", run: []string{"TF_DATA_DIR=/shared"}, dataDir: true,
 			wantEnv: map[string]string{"TF_DATA_DIR": "DATA"}, wantVars: map[string]string{},
 		},

@@ -1,35 +1,33 @@
 package tf
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
-	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
-	"unsafe"
-
-	"github.com/hashicorp/terraform-exec/tfexec"
 )
 
-// terraform-exec learns the terraform version by running `terraform version
-// -json` once per *tfexec.Terraform, and Run needs one instance per target,
-// so without help every target starts one more terraform process (about as
-// much CPU as its init). The version is a property of the executable, so it
-// is probed once per executable per process and handed to later instances.
+// Every argument Run and Apply pass exists, with the same meaning, in every
+// terraform from 0.15.3 on (`plan -json` arrived then), so the version only
+// has to be that old or newer. It is a property of the executable: it is
+// probed once per executable per process (`terraform version -json`, as
+// terraform-exec did once per target, about as much CPU as a target's init)
+// and the answer is reused by every later target.
 //
-// What the handed-on version decides is safe to share even when the
-// executable is a version manager's shim (tfenv, asdf) that starts a
-// different terraform per directory: for the calls Run makes (Init with
-// Upgrade, WorkspaceSelect, PlanJSON with Out/LockTimeout/VarFile,
-// ShowPlanFile), terraform-exec builds the same arguments for every version
-// from 0.15.3 on and refuses anything older. Only versions from 0.15.3 on
-// are shared, so a directory whose shim runs an older terraform gets
-// terraform's own error about -json instead of terraform-exec's; it never
-// gets a plan it would not have had.
+// Only a version from 0.15.3 on is reused. A version manager's shim (tfenv,
+// asdf) may start a different terraform per directory; a too-old answer from
+// one directory says nothing about the next, so each target that meets one
+// probes for itself and is refused alone.
 
-// minShared is the oldest version handed on; see above.
-var minShared = [3]int64{0, 15, 3}
+// minVersion is the oldest terraform Run and Apply support; see above.
+var minVersion = [3]int64{0, 15, 3}
 
 // binaryKey identifies an executable: where exec finds it, and its size and
 // modification time so a binary replaced in place is probed again.
@@ -40,8 +38,8 @@ type binaryKey struct {
 }
 
 type versionProbe struct {
-	done    chan struct{}
-	version any // *version.Version from terraform-exec; nil if the probe failed or was too old
+	done chan struct{}
+	ok   bool // the version was new enough; false if the probe failed or was too old
 }
 
 var versions = struct {
@@ -49,15 +47,14 @@ var versions = struct {
 	m map[binaryKey]*versionProbe
 }{m: map[binaryKey]*versionProbe{}}
 
-// shareVersion gives tfx the version of its executable: the first instance
-// for an executable runs the probe (filling its own cache), later ones are
-// seeded with the result. Concurrent first uses wait for one probe. Any
-// failure leaves tfx as it was, and terraform-exec probes for itself (and
-// reports a failure at the step that needed it, as it always did).
-func shareVersion(ctx context.Context, tfx *tfexec.Terraform, bin string) {
-	key, ok := keyOf(bin)
+// checkVersion returns nil when c's executable is known to be new enough,
+// probing it in c's directory and environment the first time. Concurrent
+// first uses wait for one probe. A probe that failed or found an older
+// version is not remembered: the next target probes again.
+func checkVersion(ctx context.Context, c command) error {
+	key, ok := keyOf(c.bin)
 	if !ok {
-		return
+		return probeVersion(ctx, c) // says why exec cannot run it
 	}
 	versions.Lock()
 	p, found := versions.m[key]
@@ -66,34 +63,76 @@ func shareVersion(ctx context.Context, tfx *tfexec.Terraform, bin string) {
 		versions.m[key] = p
 	}
 	versions.Unlock()
-	if !found {
-		p.version = probe(ctx, tfx)
-		if p.version == nil {
-			versions.Lock()
-			delete(versions.m, key) // a later target tries again
-			versions.Unlock()
+	if found {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return context.Cause(ctx)
 		}
-		close(p.done)
-		return
+		if p.ok {
+			return nil
+		}
+		return probeVersion(ctx, c)
 	}
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		return
+	err := probeVersion(ctx, c)
+	p.ok = err == nil
+	if !p.ok {
+		versions.Lock()
+		delete(versions.m, key) // a later target tries again
+		versions.Unlock()
 	}
-	if p.version != nil {
-		seedVersion(tfx, p.version)
-	}
+	close(p.done)
+	return err
 }
 
-// probe runs `terraform version` through tfx, which caches the answer in
-// tfx, and returns the version if it may be shared.
-func probe(ctx context.Context, tfx *tfexec.Terraform) any {
-	v, _, err := tfx.Version(ctx, false)
-	if err != nil || v == nil || !atLeast(v.Segments64(), v.Prerelease(), minShared) {
-		return nil
+// probeVersion runs `terraform version -json` and refuses a terraform older
+// than minVersion.
+func probeVersion(ctx context.Context, c command) error {
+	var out bytes.Buffer
+	if err := c.run(ctx, &out, "version", "-json"); err != nil {
+		return err
 	}
-	return v
+	v, err := parseVersion(out.Bytes())
+	if err != nil {
+		return err
+	}
+	seg, pre := versionParts(v)
+	if !atLeast(seg, pre, minVersion) {
+		return fmt.Errorf("terraform plan -json was added in 0.15.3 and %s is terraform %s: use terraform 0.15.3 or later", c.bin, v)
+	}
+	return nil
+}
+
+// plainVersion is the first line of `terraform version` before 0.13, which
+// printed no JSON.
+var plainVersion = regexp.MustCompile(`^Terraform v(\S+)`)
+
+// parseVersion reads the version from `terraform version -json`'s output.
+func parseVersion(out []byte) (string, error) {
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err == nil && v.Version != "" {
+		return v.Version, nil
+	}
+	if m := plainVersion.FindSubmatch(bytes.TrimSpace(out)); m != nil {
+		return string(m[1]), nil
+	}
+	first, _, _ := strings.Cut(string(out), "\n")
+	return "", fmt.Errorf("terraform version -json printed no version (first line %q): is this terraform?", first)
+}
+
+// versionParts splits "1.11.4", "0.15.3-beta1" or "1.6.0-dev+local" into
+// its numbers and its prerelease; a part that is not a number counts as 0.
+func versionParts(v string) ([]int64, string) {
+	v, _, _ = strings.Cut(v, "+")
+	v, pre, _ := strings.Cut(v, "-")
+	var seg []int64
+	for _, s := range strings.Split(v, ".") {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		seg = append(seg, n)
+	}
+	return seg, pre
 }
 
 // atLeast reports whether the version with these segments and prerelease
@@ -121,18 +160,4 @@ func keyOf(bin string) (binaryKey, bool) {
 		return binaryKey{}, false
 	}
 	return binaryKey{path: path, size: fi.Size(), mod: fi.ModTime()}, true
-}
-
-// seedVersion stores v in tfx's version cache, which terraform-exec keeps in
-// unexported fields and offers no way to fill. tfx must be new and not yet
-// shared with another goroutine. If the field is not there or not of v's
-// type (a terraform-exec upgrade changed it), tfx is left alone and
-// terraform-exec probes as before; TestVersionProbedOncePerBinary notices.
-func seedVersion(tfx *tfexec.Terraform, v any) bool {
-	f := reflect.ValueOf(tfx).Elem().FieldByName("execVersion")
-	if !f.IsValid() || f.Type() != reflect.TypeOf(v) || !f.CanAddr() {
-		return false
-	}
-	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(v))
-	return true
 }

@@ -3,8 +3,11 @@ package tf
 import (
 	"context"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,8 +17,8 @@ import (
 )
 
 // TestVersionProbedOncePerBinary runs several targets at once through a
-// terraform stand-in that logs every subcommand, and counts the `terraform
-// version` calls terraform-exec makes.
+// terraform stand-in that logs every subcommand, and counts the terraform
+// commands Run starts.
 func TestVersionProbedOncePerBinary(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
@@ -31,12 +34,25 @@ func TestVersionProbedOncePerBinary(t *testing.T) {
 			want: map[string]int{"version": 1, "init": targets, "plan": targets},
 		},
 		{
-			// Too old to share: every target probes and is refused by
-			// terraform-exec, as without sharing.
-			name:    "terraform older than 0.15.3: probed per target",
+			// Too old to share: every target probes and is refused before
+			// init (a shim may run another terraform in another directory).
+			name:    "terraform older than 0.15.3: probed per target, refused before init",
 			version: `echo '{"terraform_version":"0.15.2","platform":"linux_amd64","provider_selections":{}}'; exit 0`,
-			want:    map[string]int{"version": targets, "init": targets},
-			wantErr: "plan -json was added in 0.15.3",
+			want:    map[string]int{"version": targets},
+			wantErr: "version: terraform plan -json was added in 0.15.3 and",
+		},
+		{
+			// Before 0.13 `version -json` printed plain text.
+			name:    "terraform 0.12 printing no JSON: refused",
+			version: `echo 'Terraform v0.12.31'; exit 0`,
+			want:    map[string]int{"version": targets},
+			wantErr: "is terraform 0.12.31: use terraform 0.15.3 or later",
+		},
+		{
+			name:    "failing probe: not remembered, each target says why",
+			version: `echo 'boom: no version today' >&2; exit 1`,
+			want:    map[string]int{"version": targets},
+			wantErr: "version: boom: no version today",
 		},
 	}
 	for _, tc := range tests {
@@ -89,6 +105,49 @@ func TestVersionProbedOncePerBinary(t *testing.T) {
 	}
 }
 
+func TestParseVersion(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		out     string
+		want    string
+		wantSeg []int64
+		wantPre string
+		wantErr string
+	}{
+		{name: "json", out: `{"terraform_version":"1.11.4","platform":"linux_amd64"}`, want: "1.11.4", wantSeg: []int64{1, 11, 4}},
+		{name: "prerelease", out: `{"terraform_version":"0.15.3-beta1"}`, want: "0.15.3-beta1", wantSeg: []int64{0, 15, 3}, wantPre: "beta1"},
+		{name: "build metadata", out: `{"terraform_version":"1.6.0-dev+local"}`, want: "1.6.0-dev+local", wantSeg: []int64{1, 6, 0}, wantPre: "dev"},
+		{name: "plain text before 0.13", out: "Terraform v0.12.31\n\nYour version is out of date\n", want: "0.12.31", wantSeg: []int64{0, 12, 31}},
+		{name: "not terraform", out: "hello\nworld\n", wantErr: `terraform version -json printed no version (first line "hello"): is this terraform?`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseVersion([]byte(tc.out))
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("version (-want +got):\n%s", diff)
+			}
+			seg, pre := versionParts(got)
+			if diff := cmp.Diff(tc.wantSeg, seg); diff != "" {
+				t.Errorf("segments (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantPre, pre); diff != "" {
+				t.Errorf("prerelease (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestAtLeast(t *testing.T) {
 	t.Parallel()
 	min := [3]int64{0, 15, 3}
@@ -118,3 +177,29 @@ func TestAtLeast(t *testing.T) {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// TestNoPrivateFieldAccess keeps this package to other modules' public API:
+// no reflect or unsafe, with which it once wrote terraform-exec's private
+// version cache.
+func TestNoPrivateFieldAccess(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range file.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); p == "reflect" || p == "unsafe" {
+				t.Errorf("%s imports %s", fset.Position(imp.Pos()), p)
+			}
+		}
+	}
+}
