@@ -474,3 +474,70 @@ func TestRemediatorFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestHealDriftOnlyRefusesOutputChange plans real drift together with an
+// output change in the code: with guardrails.causes at drift alone the
+// saved plan is not applied (it would write the output too) and the reason
+// names the output; with code allowed it is applied and the result says the
+// output was written.
+func TestHealDriftOnlyRefusesOutputChange(t *testing.T) {
+	t.Parallel()
+	const output = "\noutput \"web_type\" {\n  value = %q\n}\n"
+	const refused = "not applied: the saved plan also writes output(s) web_type, a code change, and guardrails.causes allows only drift (add code to apply it)"
+	tests := []struct {
+		name       string
+		before     string // the code applied first
+		after      string // the code planned with the drift
+		rules      Rules
+		wantStatus Status
+		wantReason string
+		wantCloud  string
+		wantOut    []string
+	}{
+		{
+			name: "new output, drift only", before: webAndDB, after: webAndDB + fmt.Sprintf(output, "small"),
+			rules: Rules{Default: StrategyApply}, wantStatus: StatusPR, wantReason: refused, wantCloud: "xlarge",
+		},
+		{
+			name: "changed output, drift only", before: webAndDB + fmt.Sprintf(output, "small"), after: webAndDB + fmt.Sprintf(output, "large"),
+			rules: Rules{Default: StrategyApply}, wantStatus: StatusPR, wantReason: refused, wantCloud: "xlarge",
+		},
+		{
+			name: "new output, code allowed", before: webAndDB, after: webAndDB + fmt.Sprintf(output, "small"),
+			rules:      Rules{Default: StrategyApply, Guardrails: Guardrails{Causes: []string{"drift", "code"}}},
+			wantStatus: StatusApplied, wantCloud: "small", wantOut: []string{"web_type"},
+			wantReason: "all 1 change(s) are within guardrails and no mandatory policy failed; applied: 0 added, 1 changed, 0 destroyed; wrote output(s) web_type",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScenario(t, tc.before)
+			s.cloud.EditInstance(t, "web", func(i map[string]any) { i["instance_type"] = "xlarge" })
+			s.edit(tc.after)
+			target := s.mustDetect()
+			if diff := cmp.Diff([]string{"web_type"}, target.Result.Outputs); diff != "" {
+				t.Fatalf("the plan's output changes (-want +got):\n%s", diff)
+			}
+			ap := &recorder{Terraform: Terraform{s.options()}}
+			got := Remediator{Rules: tc.rules, Applier: ap, RunID: "5"}.Target(context.Background(), target)
+			if diff := cmp.Diff(tc.wantStatus, got.Status); diff != "" {
+				t.Errorf("status (-want +got):\n%s\nreason: %s", diff, got.Reason)
+			}
+			if diff := cmp.Diff(tc.wantReason, got.Reason); diff != "" {
+				t.Errorf("reason (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantOut, got.Outputs); diff != "" {
+				t.Errorf("outputs written (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantCloud, s.instanceType("web")); diff != "" {
+				t.Errorf("the cloud (-want +got):\n%s", diff)
+			}
+			if tc.wantStatus != StatusApplied && len(ap.plans) != 0 {
+				t.Errorf("terraform apply ran for %v", ap.plans)
+			}
+			if tc.wantOut != nil && !strings.Contains(got.String(), "wrote output(s) web_type") {
+				t.Errorf("the log line does not say the output was written: %s", got.String())
+			}
+		})
+	}
+}
