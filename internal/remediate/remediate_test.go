@@ -541,3 +541,63 @@ func TestHealDriftOnlyRefusesOutputChange(t *testing.T) {
 		})
 	}
 }
+
+// TestRemediatorApproved: with Approved set, a target no approval covers is
+// skipped whatever its plan, a covered target whose plan differs is
+// refused, and a re-plan after a stale plan is checked again.
+func TestRemediatorApproved(t *testing.T) {
+	t.Parallel()
+	stale := &tf.StepError{Step: "apply", Msg: "Error: Saved plan is stale", Err: tf.ErrStalePlan}
+	web := change("fakecloud_instance.web", "fakecloud_instance", drift.CauseDrift, "update")
+	db := change("fakecloud_instance.db", "fakecloud_instance", drift.CauseDrift, "update")
+	// approved covers infra/app and approves exactly web's change.
+	approved := func(t Target) (bool, error) {
+		if t.Result.Dir != "infra/app" {
+			return false, nil
+		}
+		if len(t.Result.Changes) != 1 || t.Result.Changes[0].Address != web.Address {
+			return true, errors.New("r.md approved other drift: it also changes fakecloud_instance.db, which the review did not cover")
+		}
+		return true, nil
+	}
+	const refused = "not applied: the new plan is not what was approved: r.md approved other drift: it also changes fakecloud_instance.db, which the review did not cover"
+	tests := []struct {
+		name       string
+		target     Target
+		rules      Rules
+		errs       []error
+		replan     Replan
+		wantStatus Status
+		wantReason string
+		wantCalls  int
+	}{
+		{name: "the approved plan is applied", target: drifted(web), rules: applyAll, errs: []error{nil},
+			wantStatus: StatusApplied, wantCalls: 1,
+			wantReason: "all 1 change(s) are within guardrails and no mandatory policy failed; applied: "},
+		{name: "another root is skipped", target: with(drifted(web), func(t *Target) { t.Result.Dir = "infra/other" }), rules: applyAll,
+			wantStatus: StatusSkipped,
+			wantReason: "not reviewed: this run applies only drift approved by a merged remediation pull request, and none names this target; it is left as it is"},
+		{name: "a plan that differs is refused", target: drifted(web, db), rules: applyAll, wantStatus: StatusRefused, wantReason: refused},
+		{name: "refused and outside the guardrails says both", target: drifted(web, db), rules: Rules{}, wantStatus: StatusRefused,
+			wantReason: refused + "; and no change is set to be applied: 2 to pr"},
+		{name: "a re-plan that differs is refused", target: drifted(web), rules: applyAll, errs: []error{stale}, wantCalls: 1,
+			replan:     func(context.Context, Target) (Target, error) { return drifted(web, db), nil },
+			wantStatus: StatusRefused, wantReason: "the saved plan was stale (the state changed after it was planned), so the target was planned and evaluated again: " + refused},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ap := &fakeApplier{errs: tc.errs}
+			got := Remediator{Rules: tc.rules, Applier: ap, Replan: tc.replan, Approved: approved}.Target(context.Background(), tc.target)
+			if diff := cmp.Diff(tc.wantStatus, got.Status); diff != "" {
+				t.Errorf("status (-want +got):\n%s\nreason: %s", diff, got.Reason)
+			}
+			if !strings.HasPrefix(got.Reason, tc.wantReason) {
+				t.Errorf("reason %q, want it to start %q", got.Reason, tc.wantReason)
+			}
+			if diff := cmp.Diff(tc.wantCalls, ap.calls); diff != "" {
+				t.Errorf("apply calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
