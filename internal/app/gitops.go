@@ -62,13 +62,11 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		// A push that merged remediation records is their approval: this
 		// run applies that reviewed drift and nothing else.
 		approvals, err := mergedApprovals(a, ev, c)
-		if err != nil {
-			g.errs = append(g.errs, fmt.Errorf("heal: %w", err))
-			doc.Activity = append(doc.Activity, "mode remediate healed nothing: the merged remediation records could not be read, so nothing approved is known")
-		}
 		var results []remediate.Result
 		var prTargets map[report.Key][]remedypr.Handover
-		if err == nil {
+		if err != nil {
+			doc.Activity = append(doc.Activity, "mode remediate healed nothing: the merged remediation records could not be read, so nothing approved is known")
+		} else {
 			results, prTargets, err = heal(ctx, a, c, run, *doc, log, &extra, approvals)
 		}
 		if err != nil {
@@ -264,11 +262,11 @@ func approvalNotes(approvals remedypr.Approvals, roots []report.Root) []string {
 			}
 		}
 		if !planned {
-			notes = append(notes, fmt.Sprintf("%s approves drift in %s (%s), which this run did not plan: nothing was applied for it", r.Path, r.Root, r.Target))
+			notes = append(notes, fmt.Sprintf("%s approves drift in %s, which this run did not plan: nothing was applied for it", r.Path, strings.TrimSpace(r.Root+" "+r.Target)))
 		}
 	}
 	return append([]string{"this run follows the merge of " + strings.Join(paths, ", ") +
-		": it applies only the drift reviewed there, in that target, and leaves other targets and remediation pull requests as they are"}, notes...)
+		": it applies only the drift reviewed there, in the targets named there, and leaves other targets and remediation pull requests as they are"}, notes...)
 }
 
 // syncPRs keeps one remediation pull request per root up to date.

@@ -186,3 +186,35 @@ func TestMergedPRAppliesOnlyReviewedDrift(t *testing.T) {
 		})
 	}
 }
+
+// A merge whose record cannot be read approves nothing: the run fails and
+// applies nothing, though remediation is apply and the drift is healable.
+func TestMergedPRBadRecordAppliesNothing(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	ws := driftedWorkspace(t, env, "pw-merge-bad")
+	gitWorkspace(t, ws)
+	const record = "drift/remediation/infra/app.md"
+	if err := os.MkdirAll(filepath.Join(ws, "drift", "remediation", "infra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ws, filepath.FromSlash(record)), []byte("# edited by hand, front matter gone\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.NewServer(t, githubtest.WithToken("ghs_testtoken"))
+	res := runnerRun{t: t, env: env, workspace: ws, event: "push", vars: gitopsVars, apiURL: gh.URL(),
+		payload: `{"ref":"refs/heads/main","head_commit":{"added":["` + record + `"]}}`,
+		inputs:  map[string]string{"mode": "remediate", "remediation": "apply"}}.run()
+	if res.code == 0 {
+		t.Errorf("exit 0, want a failure: the approval could not be read")
+	}
+	if b, _ := os.ReadFile(filepath.Join(ws, "cloud.json")); !strings.Contains(string(b), "pwned") {
+		t.Errorf("the drift was applied though no approval could be read")
+	}
+	if !strings.Contains(res.summary, "mode remediate healed nothing: the merged remediation records could not be read") {
+		t.Errorf("the summary does not say why nothing was healed:\n%s", res.summary)
+	}
+	if !annotated(res.stdout, "error", "no front matter between --- lines") {
+		t.Errorf("no error names the bad record:\n%s", res.stdout)
+	}
+}
