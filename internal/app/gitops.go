@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -72,7 +74,17 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		g.say("mode remediate healed nothing: on a pull request the plan is of unmerged code; heal from a schedule or dispatch on the default branch")
 		log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: mode remediate does not heal on pull_request events; only the record is written"})
 	} else if a.Mode == "remediate" {
-		results, prTargets, replanned, err := heal(ctx, a, c, run, log, &extra)
+		// A push that merged remediation records is their approval: this
+		// run applies that reviewed drift and nothing else.
+		approvals, err := mergedApprovals(a, ev, c)
+		var results []remediate.Result
+		var prTargets map[report.Key][]remedypr.Handover
+		var replanned map[report.Key]report.Root
+		if err != nil {
+			g.say("mode remediate healed nothing: the merged remediation records could not be read, so nothing approved is known")
+		} else {
+			results, prTargets, replanned, err = heal(ctx, a, c, run, log, &extra, approvals)
+		}
 		if err != nil {
 			g.errs = append(g.errs, fmt.Errorf("heal: %w", err))
 		}
@@ -81,6 +93,7 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 				verdicts[i] = nv
 			}
 		}
+		g.activity = append(g.activity, approvalNotes(approvals, verdicts)...)
 		for _, r := range results {
 			k := report.Key{Dir: r.Dir, Target: r.Target}
 			switch r.Status {
@@ -95,6 +108,9 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 			case remediate.StatusFailed:
 				g.say("%s", r.String())
 				g.errs = append(g.errs, fmt.Errorf("heal %s (%s): %s", r.Dir, r.Target, r.Error))
+			case remediate.StatusRefused:
+				g.say("%s", r.String())
+				log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: " + r.String()})
 			case remediate.StatusPR, remediate.StatusSkipped:
 				// A clean target's "nothing to heal" is noise; anything with
 				// changes says why it was not applied.
@@ -103,10 +119,12 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 				}
 			}
 		}
-		url, err := syncPRs(ctx, a, c, verdicts, prTargets, notes)
-		g.prURL = url
-		if err != nil {
-			g.errs = append(g.errs, fmt.Errorf("remediation pull requests: %w", err))
+		if len(approvals) == 0 && prTargets != nil {
+			url, err := syncPRs(ctx, a, c, verdicts, prTargets, notes)
+			g.prURL = url
+			if err != nil {
+				g.errs = append(g.errs, fmt.Errorf("remediation pull requests: %w", err))
+			}
 		}
 		for _, n := range notes {
 			for _, note := range n {
@@ -155,7 +173,9 @@ func tfOptions(c config.Detect) tf.Options {
 
 // heal decides and applies per target, and returns the targets for the
 // pull request step with what each hands over.
-func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Run, log *actions.Log, extra *[]pipeline.Run) ([]remediate.Result, map[report.Key][]remedypr.Handover, map[report.Key]report.Root, error) {
+// With approvals (a merged remediation pull request), only the approved
+// targets are applied, and only when their plan is the reviewed drift.
+func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Run, log *actions.Log, extra *[]pipeline.Run, approvals remedypr.Approvals) ([]remediate.Result, map[report.Key][]remedypr.Handover, map[report.Key]report.Root, error) {
 	rules, err := remediate.NewRules(c.File.Remediation, a.Remediation)
 	if err != nil {
 		return nil, nil, nil, err
@@ -198,6 +218,9 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 			return t, fmt.Errorf("re-plan: %s (%s) was not planned again", t.Result.Dir, t.Result.Target)
 		},
 	}
+	if len(approvals) > 0 {
+		m.Approved = func(t remediate.Target) (bool, error) { return approvals.Check(t.Result) }
+	}
 	results := m.All(ctx, targets)
 	handover := map[report.Key][]remedypr.Handover{}
 	for _, r := range results {
@@ -218,6 +241,65 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 		}
 	}
 	return results, handover, replanned, nil
+}
+
+// mergedApprovals are the remediation records a push event added or
+// changed (a merged remediation pull request), read from the checkout;
+// none for any other event.
+func mergedApprovals(a config.Action, ev config.Event, c config.Detect) (remedypr.Approvals, error) {
+	if ev.Name != "push" || a.EventPath == "" {
+		return nil, nil
+	}
+	payload, err := os.ReadFile(a.EventPath)
+	if err != nil {
+		return nil, fmt.Errorf("approvals: read the push payload: %w", err)
+	}
+	paths, err := remedypr.PushedRecords(payload)
+	if err != nil {
+		return nil, fmt.Errorf("approvals: %w", err)
+	}
+	var out remedypr.Approvals
+	var errs []error
+	for _, p := range paths {
+		data, err := os.ReadFile(filepath.Join(c.RepoRoot, filepath.FromSlash(p)))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("approvals: the push changed %s but the checkout lacks it (check out the pushed commit): %w", p, err))
+			continue
+		}
+		r, err := remedypr.ParseRecord(p, data)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("approvals: %w", err))
+			continue
+		}
+		out = append(out, r)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// approvalNotes tell what a run after a merge limits itself to, and any
+// record naming a target this run did not plan.
+func approvalNotes(approvals remedypr.Approvals, roots []report.Root) []string {
+	if len(approvals) == 0 {
+		return nil
+	}
+	var paths, notes []string
+	for _, r := range approvals {
+		paths = append(paths, r.Path)
+		planned := false
+		for _, root := range roots {
+			if ok, _ := (remedypr.Approvals{r}).Check(root.Result); ok {
+				planned = true
+			}
+		}
+		if !planned {
+			notes = append(notes, fmt.Sprintf("%s approves drift in %s, which this run did not plan: nothing was applied for it", r.Path, strings.TrimSpace(r.Root+" "+r.Target)))
+		}
+	}
+	return append([]string{"this run follows the merge of " + strings.Join(paths, ", ") +
+		": it applies only the drift reviewed there, in the targets named there, and leaves other targets and remediation pull requests as they are"}, notes...)
 }
 
 // syncPRs keeps one remediation pull request per root up to date.

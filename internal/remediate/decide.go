@@ -202,6 +202,12 @@ func Decide(r Rules, t Target) Decision {
 	if failed := mandatoryFailures(t.Policy); len(failed) > 0 {
 		whole = append(whole, "mandatory policy failed: "+strings.Join(failed, "; "))
 	}
+	// Output values are written by any apply of the saved plan, yet they are
+	// no resource change: an output change is code, judged by causes too.
+	if len(res.Outputs) > 0 && !slices.Contains(g.Causes, drift.CauseCode) {
+		whole = append(whole, fmt.Sprintf("the saved plan also writes output(s) %s, a code change, and guardrails.causes allows only %s (add code to apply it)",
+			strings.Join(res.Outputs, ", "), strings.Join(g.Causes, ", ")))
+	}
 	if n := len(res.Changes); n > g.MaxResources {
 		whole = append(whole, fmt.Sprintf("the plan changes %d resources and guardrails.max-resources is %d", n, g.MaxResources))
 	}

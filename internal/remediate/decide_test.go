@@ -68,6 +68,19 @@ func TestDecide(t *testing.T) {
 				Resources: []string{"fakecloud_instance.web pr: held back: the saved plan would also undo snoozed drift on fakecloud_instance.db, which is not healed while its snooze lasts"}},
 		},
 		{
+			name: "an output change is code: not applied when only drift is allowed", rules: applyAll,
+			target: with(drifted(web), func(t *Target) { t.Result.Outputs = []string{"url"} }),
+			want: decided{Verdict: VerdictPR,
+				Reason:    "not applied: the saved plan also writes output(s) url, a code change, and guardrails.causes allows only drift (add code to apply it)",
+				Resources: []string{"fakecloud_instance.web pr: held back: the saved plan also writes output(s) url, a code change, and guardrails.causes allows only drift (add code to apply it)"}},
+		},
+		{
+			name: "an output change with code allowed", rules: Rules{Default: StrategyApply, Guardrails: Guardrails{Causes: []string{"drift", "code"}}},
+			target: with(drifted(web), func(t *Target) { t.Result.Outputs = []string{"url"} }),
+			want: decided{Verdict: VerdictApply, Reason: "all 1 change(s) are within guardrails and no mandatory policy failed",
+				Resources: []string{"fakecloud_instance.web apply: within guardrails"}},
+		},
+		{
 			name: "pr by default", rules: Rules{}, target: drifted(web),
 			want: decided{Verdict: VerdictPR, Reason: "no change is set to be applied: 1 to pr",
 				Resources: []string{"fakecloud_instance.web pr: strategy pr (the default)"}},

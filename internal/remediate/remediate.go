@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/myorg/drift-action/internal/pipeline"
@@ -50,6 +51,9 @@ const (
 	StatusPR      Status = "pr"      // handed to a pull request (pr or adopt), with why
 	StatusSkipped Status = "skipped" // nothing done, with why
 	StatusFailed  Status = "failed"  // terraform failed; Error says how
+	// StatusRefused: an approval covers the target, and its new plan is
+	// not what was approved; nothing applied, Reason says how it differs.
+	StatusRefused Status = "refused"
 )
 
 // MethodApply is Applied.Method for a saved plan applied with terraform.
@@ -74,6 +78,9 @@ type Result struct {
 	Reason    string     `json:"reason"`
 	Resources []Resource `json:"resources,omitempty"` // per change: route and why
 	Applied   *Applied   `json:"applied,omitempty"`   // StatusApplied only
+	// Outputs (StatusApplied only) are the root's output values the apply
+	// wrote: the plan changed them along with the resources.
+	Outputs []string `json:"outputs,omitempty"`
 	// Error is terraform's message, redacted (StatusFailed only).
 	Error string `json:"error,omitempty"`
 	// Partial are the resources terraform finished before a failed apply
@@ -95,6 +102,12 @@ type Remediator struct {
 	// Redact hides user-masked values in terraform's messages; nil leaves
 	// them (terraform hides values it knows are sensitive).
 	Redact func(string) string
+	// Approved, when set, limits the run to what people approved (the
+	// apply after a merged remediation pull request). covered is false for
+	// a target no approval names: it is skipped whatever its plan. err says
+	// how a covered target's plan differs from what was approved: it is
+	// refused. Asked again after a re-plan, of the new plan.
+	Approved func(t Target) (covered bool, err error)
 }
 
 // All remediates every target, in order.
@@ -110,9 +123,8 @@ func (m Remediator) All(ctx context.Context, ts []Target) []Result {
 // its saved plan. A stale plan is planned, evaluated and decided again
 // through Replan, once; the stale file is never applied.
 func (m Remediator) Target(ctx context.Context, t Target) Result {
-	d := Decide(m.Rules, t)
-	res := result(t, d)
-	if d.Verdict != VerdictApply {
+	res, ok := m.decide(t)
+	if !ok {
 		return res
 	}
 	out, err := m.Applier.Apply(ctx, t)
@@ -124,13 +136,13 @@ func (m Remediator) Target(ctx context.Context, t Target) Result {
 		if rerr != nil {
 			return m.failed(res, out, "the saved plan is stale (the state changed after it was planned); planning again failed, so nothing was applied", rerr)
 		}
-		d = Decide(m.Rules, t2)
-		res = result(t2, d)
+		res, ok = m.decide(t2)
 		res.Replanned = true
 		res.Reason = "the saved plan was stale (the state changed after it was planned), so the target was planned and evaluated again: " + res.Reason
-		if d.Verdict != VerdictApply {
+		if !ok {
 			return res
 		}
+		t = t2
 		out, err = m.Applier.Apply(ctx, t2)
 		if errors.Is(err, tf.ErrStalePlan) {
 			return m.failed(res, out, "the saved plan went stale again after planning anew (something else keeps changing this state); not retried a second time, nothing was applied: run again when the state is quiet", nil)
@@ -150,7 +162,34 @@ func (m Remediator) Target(ctx context.Context, t Target) Result {
 	res.Status = StatusApplied
 	res.Applied = &Applied{Method: MethodApply, RunID: m.RunID, At: now().UTC(), Resources: out.Applied, Summary: sum}
 	res.Reason = joinReason(res.Reason, "applied: "+out.String())
+	if len(t.Result.Outputs) > 0 {
+		res.Outputs = t.Result.Outputs
+		res.Reason += "; wrote output(s) " + strings.Join(res.Outputs, ", ")
+	}
 	return res
+}
+
+// decide is Decide, limited by Approved; ok says the plan may be applied.
+func (m Remediator) decide(t Target) (Result, bool) {
+	d := Decide(m.Rules, t)
+	res := result(t, d)
+	if m.Approved != nil {
+		covered, err := m.Approved(t)
+		switch {
+		case !covered:
+			res.Status = StatusSkipped
+			res.Reason = "not reviewed: this run applies only drift approved by a merged remediation pull request, and none names this target; it is left as it is"
+			return res, false
+		case err != nil && d.Verdict != VerdictSkip:
+			res.Status = StatusRefused
+			res.Reason = "not applied: the new plan is not what was approved: " + err.Error()
+			if d.Verdict == VerdictPR {
+				res.Reason += "; and " + d.Reason
+			}
+			return res, false
+		}
+	}
+	return res, d.Verdict == VerdictApply
 }
 
 func (m Remediator) failed(res Result, out tf.ApplyOutcome, why string, err error) Result {
@@ -185,7 +224,11 @@ func (r Result) String() string {
 		name += " (" + r.Target + ")"
 	}
 	if r.Status == StatusApplied && r.Applied != nil {
-		return fmt.Sprintf("%s: self-healed by %s in run %s: %d added, %d changed, %d destroyed", name, r.Applied.Method, r.Applied.RunID, r.Applied.Summary.Add, r.Applied.Summary.Change, r.Applied.Summary.Remove)
+		s := fmt.Sprintf("%s: self-healed by %s in run %s: %d added, %d changed, %d destroyed", name, r.Applied.Method, r.Applied.RunID, r.Applied.Summary.Add, r.Applied.Summary.Change, r.Applied.Summary.Remove)
+		if len(r.Outputs) > 0 {
+			s += "; wrote output(s) " + strings.Join(r.Outputs, ", ")
+		}
+		return s
 	}
 	return fmt.Sprintf("%s: %s: %s", name, r.Status, r.Reason)
 }

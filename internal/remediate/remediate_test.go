@@ -474,3 +474,130 @@ func TestRemediatorFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestHealDriftOnlyRefusesOutputChange plans real drift together with an
+// output change in the code: with guardrails.causes at drift alone the
+// saved plan is not applied (it would write the output too) and the reason
+// names the output; with code allowed it is applied and the result says the
+// output was written.
+func TestHealDriftOnlyRefusesOutputChange(t *testing.T) {
+	t.Parallel()
+	const output = "\noutput \"web_type\" {\n  value = %q\n}\n"
+	const refused = "not applied: the saved plan also writes output(s) web_type, a code change, and guardrails.causes allows only drift (add code to apply it)"
+	tests := []struct {
+		name       string
+		before     string // the code applied first
+		after      string // the code planned with the drift
+		rules      Rules
+		wantStatus Status
+		wantReason string
+		wantCloud  string
+		wantOut    []string
+	}{
+		{
+			name: "new output, drift only", before: webAndDB, after: webAndDB + fmt.Sprintf(output, "small"),
+			rules: Rules{Default: StrategyApply}, wantStatus: StatusPR, wantReason: refused, wantCloud: "xlarge",
+		},
+		{
+			name: "changed output, drift only", before: webAndDB + fmt.Sprintf(output, "small"), after: webAndDB + fmt.Sprintf(output, "large"),
+			rules: Rules{Default: StrategyApply}, wantStatus: StatusPR, wantReason: refused, wantCloud: "xlarge",
+		},
+		{
+			name: "new output, code allowed", before: webAndDB, after: webAndDB + fmt.Sprintf(output, "small"),
+			rules:      Rules{Default: StrategyApply, Guardrails: Guardrails{Causes: []string{"drift", "code"}}},
+			wantStatus: StatusApplied, wantCloud: "small", wantOut: []string{"web_type"},
+			wantReason: "all 1 change(s) are within guardrails and no mandatory policy failed; applied: 0 added, 1 changed, 0 destroyed; wrote output(s) web_type",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScenario(t, tc.before)
+			s.cloud.EditInstance(t, "web", func(i map[string]any) { i["instance_type"] = "xlarge" })
+			s.edit(tc.after)
+			target := s.mustDetect()
+			if diff := cmp.Diff([]string{"web_type"}, target.Result.Outputs); diff != "" {
+				t.Fatalf("the plan's output changes (-want +got):\n%s", diff)
+			}
+			ap := &recorder{Terraform: Terraform{s.options()}}
+			got := Remediator{Rules: tc.rules, Applier: ap, RunID: "5"}.Target(context.Background(), target)
+			if diff := cmp.Diff(tc.wantStatus, got.Status); diff != "" {
+				t.Errorf("status (-want +got):\n%s\nreason: %s", diff, got.Reason)
+			}
+			if diff := cmp.Diff(tc.wantReason, got.Reason); diff != "" {
+				t.Errorf("reason (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantOut, got.Outputs); diff != "" {
+				t.Errorf("outputs written (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantCloud, s.instanceType("web")); diff != "" {
+				t.Errorf("the cloud (-want +got):\n%s", diff)
+			}
+			if tc.wantStatus != StatusApplied && len(ap.plans) != 0 {
+				t.Errorf("terraform apply ran for %v", ap.plans)
+			}
+			if tc.wantOut != nil && !strings.Contains(got.String(), "wrote output(s) web_type") {
+				t.Errorf("the log line does not say the output was written: %s", got.String())
+			}
+		})
+	}
+}
+
+// TestRemediatorApproved: with Approved set, a target no approval covers is
+// skipped whatever its plan, a covered target whose plan differs is
+// refused, and a re-plan after a stale plan is checked again.
+func TestRemediatorApproved(t *testing.T) {
+	t.Parallel()
+	stale := &tf.StepError{Step: "apply", Msg: "Error: Saved plan is stale", Err: tf.ErrStalePlan}
+	web := change("fakecloud_instance.web", "fakecloud_instance", drift.CauseDrift, "update")
+	db := change("fakecloud_instance.db", "fakecloud_instance", drift.CauseDrift, "update")
+	// approved covers infra/app and approves exactly web's change.
+	approved := func(t Target) (bool, error) {
+		if t.Result.Dir != "infra/app" {
+			return false, nil
+		}
+		if len(t.Result.Changes) != 1 || t.Result.Changes[0].Address != web.Address {
+			return true, errors.New("r.md approved other drift: it also changes fakecloud_instance.db, which the review did not cover")
+		}
+		return true, nil
+	}
+	const refused = "not applied: the new plan is not what was approved: r.md approved other drift: it also changes fakecloud_instance.db, which the review did not cover"
+	tests := []struct {
+		name       string
+		target     Target
+		rules      Rules
+		errs       []error
+		replan     Replan
+		wantStatus Status
+		wantReason string
+		wantCalls  int
+	}{
+		{name: "the approved plan is applied", target: drifted(web), rules: applyAll, errs: []error{nil},
+			wantStatus: StatusApplied, wantCalls: 1,
+			wantReason: "all 1 change(s) are within guardrails and no mandatory policy failed; applied: "},
+		{name: "another root is skipped", target: with(drifted(web), func(t *Target) { t.Result.Dir = "infra/other" }), rules: applyAll,
+			wantStatus: StatusSkipped,
+			wantReason: "not reviewed: this run applies only drift approved by a merged remediation pull request, and none names this target; it is left as it is"},
+		{name: "a plan that differs is refused", target: drifted(web, db), rules: applyAll, wantStatus: StatusRefused, wantReason: refused},
+		{name: "refused and outside the guardrails says both", target: drifted(web, db), rules: Rules{}, wantStatus: StatusRefused,
+			wantReason: refused + "; and no change is set to be applied: 2 to pr"},
+		{name: "a re-plan that differs is refused", target: drifted(web), rules: applyAll, errs: []error{stale}, wantCalls: 1,
+			replan:     func(context.Context, Target) (Target, error) { return drifted(web, db), nil },
+			wantStatus: StatusRefused, wantReason: "the saved plan was stale (the state changed after it was planned), so the target was planned and evaluated again: " + refused},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ap := &fakeApplier{errs: tc.errs}
+			got := Remediator{Rules: tc.rules, Applier: ap, Replan: tc.replan, Approved: approved}.Target(context.Background(), tc.target)
+			if diff := cmp.Diff(tc.wantStatus, got.Status); diff != "" {
+				t.Errorf("status (-want +got):\n%s\nreason: %s", diff, got.Reason)
+			}
+			if !strings.HasPrefix(got.Reason, tc.wantReason) {
+				t.Errorf("reason %q, want it to start %q", got.Reason, tc.wantReason)
+			}
+			if diff := cmp.Diff(tc.wantCalls, ap.calls); diff != "" {
+				t.Errorf("apply calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -3,8 +3,6 @@ package remedypr
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -216,16 +214,8 @@ func writeApproval(bw *bufio.Writer, p Page) {
 // holds nothing run-specific, so a run that finds the same drift writes
 // the same file (and the branch is left alone).
 func WriteRecord(w io.Writer, p Page) error {
-	type front struct {
-		Root        string   `yaml:"root"`
-		Target      string   `yaml:"target,omitempty"`
-		Workspace   string   `yaml:"workspace,omitempty"`
-		Strategy    Strategy `yaml:"strategy"`
-		Fingerprint string   `yaml:"fingerprint"`
-		Resources   []string `yaml:"resources"`
-		Adopted     []string `yaml:"adopted,omitempty"`
-	}
-	f := front{Root: p.Target.Root, Target: p.Target.Name, Workspace: p.Target.Workspace, Strategy: p.Strategy, Fingerprint: Fingerprint(p.Resources)}
+	f := Record{Root: p.Target.Root, Target: p.Target.Name, Workspace: p.Target.Workspace, Strategy: p.Strategy,
+		Fingerprint: Fingerprint(p.Target.Root, p.Target.Name, p.Target.Workspace, p.Resources)}
 	for _, r := range p.Resources {
 		f.Resources = append(f.Resources, r.Address)
 	}
@@ -251,35 +241,6 @@ func WriteRecord(w io.Writer, p Page) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// Fingerprint identifies the reviewed drift: the addresses, actions,
-// attribute paths and values (sensitive ones as "(sensitive)").
-func Fingerprint(rs []drift.Resource) string {
-	type attr struct {
-		Path          string
-		Before, After any
-	}
-	type res struct {
-		Address string
-		Actions []string
-		Attrs   []attr
-	}
-	var all []res
-	for _, r := range rs {
-		x := res{Address: r.Address, Actions: r.Actions}
-		for _, a := range r.Attributes {
-			b, af := a.Before, a.After
-			if a.Sensitive {
-				b, af = drift.Sensitive, drift.Sensitive
-			}
-			x.Attrs = append(x.Attrs, attr{a.Path, b, af})
-		}
-		all = append(all, x)
-	}
-	data, _ := json.Marshal(all)
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // ---- escaping ----

@@ -7,9 +7,11 @@
 //
 //   - pr: the branch carries one commit adding a record of the drift under
 //     drift/remediation/ (see [RecordPath]). Merging it is the approval: the
-//     remediate workflow then re-plans the root and applies, putting the
-//     resources back to what the code says. docs/remediation-prs.md says
-//     how to set that workflow up.
+//     remediate workflow the merge's push starts re-plans, and applies only
+//     the target the record names, only when the new plan is the reviewed
+//     drift ([PushedRecords], [ParseRecord], [Approvals]). Resources go back
+//     to what the code says. docs/remediation-prs.md says how to set that
+//     workflow up.
 //   - adopt: where a drifted value is a literal in the root's .tf code, the
 //     commit also rewrites it (with tfsource.Rewrite) so the code matches
 //     the infrastructure; merging then keeps what is there now. Values that
