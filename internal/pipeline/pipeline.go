@@ -305,7 +305,8 @@ func evaluateFile(ctx context.Context, engine *policy.Engine, c config.Detect, t
 	rc := policy.RunContext{Event: c.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace}
 	prs, err := evaluate(ctx, engine, PolicyInput(Plan{Raw: raw}, *r, rc, Masks(c.File)), c.Policy)
 	if err != nil {
-		r.Fail(opts.Redact("policy: " + err.Error()))
+		// Redacted where it was made, with the input's secrets.
+		r.Fail("policy: " + err.Error())
 	}
 	return prs
 }

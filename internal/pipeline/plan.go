@@ -19,7 +19,7 @@ import (
 // again: the classifier reads TF, policies read Raw.
 type Plan struct {
 	TF  *tfjson.Plan // nil for a target with nothing to detail
-	Raw ast.Value    // an empty object when there is nothing to detail
+	Raw policy.Plan  // an empty object when there is nothing to detail
 }
 
 // ReadPlan parses plan JSON from any source (a file given to `policy check`):
@@ -80,13 +80,13 @@ func classifyFile(path string, o drift.Options) (drift.Result, error) {
 
 // rawFile is the policies' reading of the plan JSON at path ("": an empty
 // plan), terraform's JSON as printed, less what no policy reads (reads).
-func rawFile(path string, reads policy.RawReads) (ast.Value, error) {
+func rawFile(path string, reads policy.RawReads) (policy.Plan, error) {
 	if path == "" {
-		return ast.NewObject(), nil
+		return policy.Plan{Value: ast.NewObject()}, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read plan json: %w", err)
+		return policy.Plan{}, fmt.Errorf("read plan json: %w", err)
 	}
 	return policy.ParsePlanFor(data, reads)
 }

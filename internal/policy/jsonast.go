@@ -18,17 +18,29 @@ func parseJSON(data []byte) (ast.Value, error) {
 // parseJSONSkipping is parseJSON leaving out the members of the top-level
 // object named in skip.
 func parseJSONSkipping(data []byte, skip map[string]bool) (ast.Value, error) {
-	p := jsonParser{data: data, skipTop: skip}
+	v, _, err := parseJSONPruning(data, skip, nil)
+	return v, err
+}
+
+// keep names the members of an object to build, each with what to keep of
+// its value ("*": any member; a nil keep: the whole value).
+type keep map[string]keep
+
+// parseJSONPruning is parseJSONSkipping that still builds, of a skipped
+// top-level member named in prune, only what prune keeps of it: returned
+// apart, by member name, never in the value.
+func parseJSONPruning(data []byte, skip map[string]bool, prune map[string]keep) (ast.Value, map[string]*ast.Term, error) {
+	p := jsonParser{data: data, skipTop: skip, pruneTop: prune}
 	p.space()
 	v, err := p.value()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p.space()
 	if p.i != len(p.data) {
-		return nil, p.errorf("unexpected data after the JSON value")
+		return nil, nil, p.errorf("unexpected data after the JSON value")
 	}
-	return v, nil
+	return v, p.pruned, nil
 }
 
 type jsonParser struct {
@@ -43,6 +55,10 @@ type jsonParser struct {
 	// of the object or array being read, 1 at the top.
 	skipTop map[string]bool
 	depth   int
+	// pruneTop says what to build of a skipped member all the same, into
+	// pruned (see parseJSONPruning).
+	pruneTop map[string]keep
+	pruned   map[string]*ast.Term
 }
 
 // strTerm reads a string as a term, shared when short.
@@ -230,8 +246,17 @@ func (p *jsonParser) object() (ast.Value, error) {
 		}
 		p.i++
 		p.space()
-		if p.depth == 1 && p.skipTop[string(k.Value.(ast.String))] {
-			if err := p.skip(); err != nil {
+		if name := string(k.Value.(ast.String)); p.depth == 1 && p.skipTop[name] {
+			if kp, ok := p.pruneTop[name]; ok {
+				t, err := p.prunedTerm(kp)
+				if err != nil {
+					return nil, err
+				}
+				if p.pruned == nil {
+					p.pruned = map[string]*ast.Term{}
+				}
+				p.pruned[name] = t
+			} else if err := p.skip(); err != nil {
 				return nil, err
 			}
 		} else {
@@ -286,6 +311,64 @@ func (p *jsonParser) array() (ast.Value, error) {
 			return ast.NewArray(terms...), nil
 		default:
 			return nil, p.errorf("expected ',' or ']' in array")
+		}
+	}
+}
+
+// prunedTerm reads one value building only what kp keeps of it: an
+// object's members kp names, pruned in turn; anything else (kp nil, or not
+// an object, which the shape check then names) whole.
+func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
+	if kp == nil || p.i >= len(p.data) || p.data[p.i] != '{' {
+		return p.term()
+	}
+	p.i++ // {
+	var pairs [][2]*ast.Term
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == '}' {
+		p.i++
+		return ast.NewTerm(ast.NewObject()), nil
+	}
+	for {
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != '"' {
+			return nil, p.errorf("expected an object key")
+		}
+		k, err := p.strTerm()
+		if err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != ':' {
+			return nil, p.errorf("expected ':' after object key")
+		}
+		p.i++
+		p.space()
+		sub, ok := kp[string(k.Value.(ast.String))]
+		if !ok {
+			sub, ok = kp["*"]
+		}
+		if ok {
+			v, err := p.prunedTerm(sub)
+			if err != nil {
+				return nil, err
+			}
+			pairs = append(pairs, [2]*ast.Term{k, v})
+		} else if err := p.skip(); err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.data) {
+			return nil, p.errorf("unterminated object")
+		}
+		switch p.data[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return ast.NewTerm(ast.NewObject(pairs...)), nil
+		default:
+			return nil, p.errorf("expected ',' or '}' in object")
 		}
 	}
 }

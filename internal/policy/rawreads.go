@@ -80,7 +80,8 @@ func rawReads(modules map[string]*ast.Module) RawReads {
 
 // ParsePlanFor is ParsePlan for policies that read only what r says: the
 // members of the plan no policy can reach are read past without being
-// built. Anything else is as ParsePlan returns it.
-func ParsePlanFor(data []byte, r RawReads) (ast.Value, error) {
+// built (what redaction needs of them is read all the same). Anything else
+// is as ParsePlan returns it.
+func ParsePlanFor(data []byte, r RawReads) (Plan, error) {
 	return parsePlan(data, r.skipped())
 }

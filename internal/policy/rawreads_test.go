@@ -75,12 +75,20 @@ func TestParsePlanForLeavesOutOnlyUnread(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := ast.JSON(v)
+				got, err := ast.JSON(v.Value)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if diff := cmp.Diff(normalise(want), normalise(got)); diff != "" {
 					t.Errorf("reads %+v (-want +got):\n%s", r, diff)
+				}
+				// What redaction reads of configuration is read all the same.
+				whole, err := ParsePlan(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(whole.sensitiveVars, v.sensitiveVars); diff != "" {
+					t.Errorf("sensitive variables, reads %+v (-whole +parsed for reads):\n%s", r, diff)
 				}
 			})
 		}
@@ -118,7 +126,7 @@ warn contains sprintf("changes %d", [count(input.raw.resource_changes)]) if { tr
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := func(raw ast.Value) []Result {
+	results := func(raw Plan) []Result {
 		t.Helper()
 		rs, err := e.Eval(context.Background(), NewInput(raw, drift.Result{}, RunContext{}, Masks{}), nil)
 		if err != nil {
@@ -134,10 +142,10 @@ warn contains sprintf("changes %d", [count(input.raw.resource_changes)]) if { tr
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := part.(ast.Object).Get(ast.StringTerm("planned_values")); got != nil {
+	if got := part.Value.(ast.Object).Get(ast.StringTerm("planned_values")); got != nil {
 		t.Errorf("planned_values was built though no policy reads it")
 	}
-	if got := part.(ast.Object).Get(ast.StringTerm("prior_state")); got == nil {
+	if got := part.Value.(ast.Object).Get(ast.StringTerm("prior_state")); got == nil {
 		t.Errorf("prior_state was left out though a policy reads it")
 	}
 	want := results(whole)

@@ -29,6 +29,13 @@ func validatePlan(plan ast.Object) error {
 	v.optionalObject(plan, "variables", "variables", func(p string, o ast.Object) {
 		v.each(o, p, func(string, ast.Object) {})
 	})
+	v.configuration(plan)
+	return v.err
+}
+
+// configuration checks what redaction reads of the plan's configuration
+// (the variables' sensitivity), also when only that was read of it.
+func (v *shapeChecker) configuration(plan ast.Object) {
 	v.optionalObject(plan, "configuration", "configuration", func(p string, o ast.Object) {
 		v.optionalObject(o, "root_module", p+".root_module", func(p string, o ast.Object) {
 			v.optionalObject(o, "variables", p+".variables", func(p string, o ast.Object) {
@@ -38,7 +45,6 @@ func validatePlan(plan ast.Object) error {
 			})
 		})
 	})
-	return v.err
 }
 
 // shapeChecker keeps the first error; later checks are no-ops.
