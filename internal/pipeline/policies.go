@@ -111,16 +111,21 @@ func evaluate(ctx context.Context, e *policy.Engine, in policy.Input, p config.P
 
 // Checked is one plan evaluated by `policy check`.
 type Checked struct {
+	// Result is the verdict the policies read as input.drift; zero when
+	// the plan was read for policies none of which reads it (ReadPlanFor).
 	Result drift.Result
 	Policy []policy.Result
 }
 
 // Check evaluates policies over a plan given by the user (read with
-// ReadPlan) exactly as detect evaluates the plans it makes: the same verdict
-// (Plan.Classify) and the same input (PolicyInput). Masks are the config
-// file's.
+// ReadPlan or ReadPlanFor) exactly as detect evaluates the plans it makes:
+// the same verdict (Plan.Classify) and the same input (PolicyInput). Masks
+// are the config file's.
 func Check(ctx context.Context, e *policy.Engine, plan Plan, rc policy.RunContext, p config.Policy, f config.File) (Checked, error) {
-	r := plan.Classify(classifyOptions(f))
+	var r drift.Result
+	if !plan.noVerdict {
+		r = plan.Classify(classifyOptions(f))
+	}
 	results, err := evaluate(ctx, e, PolicyInput(plan, r, rc, Masks(f)), p)
 	if err != nil {
 		return Checked{}, err

@@ -80,9 +80,9 @@ func inputValue(raw ast.Value, sensitiveVars map[string]bool, res drift.Result, 
 		plan = ast.NewObject()
 	}
 	in := ast.NewObject(
-		[2]*ast.Term{ast.StringTerm("resource_changes"), ast.NewTerm(byAddress(plan.Get(ast.StringTerm("resource_changes"))))},
-		[2]*ast.Term{ast.StringTerm("resource_drift"), ast.NewTerm(byAddress(plan.Get(ast.StringTerm("resource_drift"))))},
-		[2]*ast.Term{ast.StringTerm("output_changes"), ast.NewTerm(outputs(plan.Get(ast.StringTerm("output_changes"))))},
+		[2]*ast.Term{ast.StringTerm("resource_changes"), ast.NewTerm(byAddress(plan.Get(keyResourceChanges)))},
+		[2]*ast.Term{ast.StringTerm("resource_drift"), ast.NewTerm(byAddress(plan.Get(keyResourceDrift)))},
+		[2]*ast.Term{ast.StringTerm("output_changes"), ast.NewTerm(outputs(plan.Get(keyOutputChanges)))},
 		[2]*ast.Term{ast.StringTerm("variables"), ast.NewTerm(variables(plan, sensitiveVars))},
 		[2]*ast.Term{ast.StringTerm("raw"), ast.NewTerm(plan)},
 		[2]*ast.Term{ast.StringTerm("drift"), ast.NewTerm(driftValue(res))},
@@ -107,7 +107,7 @@ func byAddress(t *ast.Term) ast.Object {
 		if !ok {
 			return
 		}
-		if addr := obj.Get(ast.StringTerm("address")); addr != nil {
+		if addr := obj.Get(keyAddress); addr != nil {
 			out.Insert(addr, e)
 		}
 	})
@@ -133,7 +133,7 @@ func outputs(t *ast.Term) ast.Object {
 		if !ok {
 			return
 		}
-		sens := isTrue(ch.Get(ast.StringTerm("before_sensitive"))) || isTrue(ch.Get(ast.StringTerm("after_sensitive")))
+		sens := isTrue(ch.Get(keyBeforeSensitive)) || isTrue(ch.Get(keyAfterSensitive))
 		entry := ast.NewObject([2]*ast.Term{ast.StringTerm("sensitive"), ast.BooleanTerm(sens)})
 		for _, k := range []string{"actions", "before", "after", "after_unknown"} {
 			val := ch.Get(ast.StringTerm(k))
@@ -153,7 +153,7 @@ func outputs(t *ast.Term) ast.Object {
 // variables hides values of variables declared sensitive.
 func variables(plan ast.Object, sensitive map[string]bool) ast.Object {
 	out := ast.NewObject()
-	vars, ok := termValue(plan.Get(ast.StringTerm("variables"))).(ast.Object)
+	vars, ok := termValue(plan.Get(keyVariables)).(ast.Object)
 	if !ok {
 		return out
 	}
@@ -171,7 +171,7 @@ func variables(plan ast.Object, sensitive map[string]bool) ast.Object {
 func sensitiveVariables(plan ast.Object) map[string]bool {
 	sensitive := map[string]bool{}
 	each(plan, []string{"configuration", "root_module", "variables"}, func(name string, decl ast.Object) {
-		if isTrue(decl.Get(ast.StringTerm("sensitive"))) {
+		if isTrue(decl.Get(keySensitive)) {
 			sensitive[name] = true
 		}
 	})
@@ -236,8 +236,8 @@ func secrets(pl Plan, found map[string]bool) {
 		return
 	}
 	change := func(ch ast.Object) {
-		collect(ch.Get(ast.StringTerm("before")), ch.Get(ast.StringTerm("before_sensitive")), false, found)
-		collect(ch.Get(ast.StringTerm("after")), ch.Get(ast.StringTerm("after_sensitive")), false, found)
+		collect(ch.Get(keyBefore), ch.Get(keyBeforeSensitive), false, found)
+		collect(ch.Get(keyAfter), ch.Get(keyAfterSensitive), false, found)
 	}
 	for _, key := range []string{"resource_changes", "resource_drift"} {
 		arr, ok := termValue(plan.Get(ast.StringTerm(key))).(*ast.Array)
@@ -246,7 +246,7 @@ func secrets(pl Plan, found map[string]bool) {
 		}
 		arr.Foreach(func(e *ast.Term) {
 			if obj, ok := e.Value.(ast.Object); ok {
-				if ch, ok := termValue(obj.Get(ast.StringTerm("change"))).(ast.Object); ok {
+				if ch, ok := termValue(obj.Get(keyChange)).(ast.Object); ok {
 					change(ch)
 				}
 			}
@@ -279,7 +279,7 @@ func secrets(pl Plan, found map[string]bool) {
 			module(rm)
 		}
 		each(vs, []string{"outputs"}, func(_ string, o ast.Object) {
-			collect(o.Get(ast.StringTerm("value")), o.Get(ast.StringTerm("sensitive")), false, found)
+			collect(o.Get(keyValue), o.Get(keySensitive), false, found)
 		})
 	}
 	if pv, ok := termValue(plan.Get(ast.StringTerm("planned_values"))).(ast.Object); ok {
@@ -293,7 +293,7 @@ func secrets(pl Plan, found map[string]bool) {
 	// input.variables shows these as (sensitive); their values stay in raw.
 	each(plan, []string{"variables"}, func(name string, v ast.Object) {
 		if pl.sensitiveVars[name] {
-			collect(v.Get(ast.StringTerm("value")), ast.BooleanTerm(true), false, found)
+			collect(v.Get(keyValue), ast.BooleanTerm(true), false, found)
 		}
 	})
 	each(plan, []string{"configuration", "root_module", "variables"}, func(name string, decl ast.Object) {

@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -167,24 +168,61 @@ func (p *jsonParser) literal(word string, v ast.Value) (ast.Value, error) {
 
 func (p *jsonParser) number() (ast.Value, error) {
 	start := p.i
+	if err := p.scanNumber(); err != nil {
+		return nil, err
+	}
+	return ast.Number(p.data[start:p.i]), nil
+}
+
+// scanNumber reads past a number as JSON writes it:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
+func (p *jsonParser) scanNumber() error {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.data) && p.data[p.i] >= '0' && p.data[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	bad := func() error {
+		end := p.i
+		for end < len(p.data) && strings.IndexByte("0123456789.eE+-", p.data[end]) >= 0 {
+			end++
+		}
+		lit := string(p.data[start:end])
+		p.i = start
+		return p.errorf("invalid number %q", lit)
+	}
 	if p.data[p.i] == '-' {
 		p.i++
 	}
-	digits := 0
-	for p.i < len(p.data) {
-		c := p.data[p.i]
-		if c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
-			p.i++
-			digits++
-			continue
+	if p.i < len(p.data) && p.data[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return bad()
+	}
+	if p.i < len(p.data) && p.data[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return bad()
 		}
-		break
 	}
-	lit := string(p.data[start:p.i])
-	if digits == 0 || !json.Valid([]byte(lit)) {
-		return nil, p.errorf("invalid number %q", lit)
+	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.data) && (p.data[p.i] == '+' || p.data[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return bad()
+		}
 	}
-	return ast.Number(lit), nil
+	// A number runs until a delimiter: "01" or "1.5.2" is one bad number.
+	if p.i < len(p.data) && strings.IndexByte("0123456789.eE+-", p.data[p.i]) >= 0 {
+		return bad()
+	}
+	return nil
 }
 
 func (p *jsonParser) str() (string, error) {
@@ -373,49 +411,137 @@ func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
 	}
 }
 
-// skip reads past one JSON value, building nothing: strings are scanned,
-// not decoded, and only nesting and string boundaries are tracked. The
-// plan's syntax is checked whole where it is decoded for the classifier.
+// skip reads past one JSON value, building nothing but checking its
+// syntax as value does, so a plan is refused or accepted alike whatever
+// members are left out (the classifier may not decode it at all).
 func (p *jsonParser) skip() error {
-	nest := 0
-	for p.i < len(p.data) {
-		switch c := p.data[p.i]; c {
-		case '"':
+	if p.i >= len(p.data) {
+		return p.errorf("unexpected end of input")
+	}
+	switch c := p.data[p.i]; {
+	case c == '{':
+		p.i++
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == '}' {
 			p.i++
-			for p.i < len(p.data) && p.data[p.i] != '"' {
-				if p.data[p.i] == '\\' {
-					p.i++
-				}
-				p.i++
+			return nil
+		}
+		for {
+			p.space()
+			if p.i >= len(p.data) || p.data[p.i] != '"' {
+				return p.errorf("expected an object key")
 			}
+			if err := p.skipString(); err != nil {
+				return err
+			}
+			p.space()
+			if p.i >= len(p.data) || p.data[p.i] != ':' {
+				return p.errorf("expected ':' after object key")
+			}
+			p.i++
+			p.space()
+			if err := p.skip(); err != nil {
+				return err
+			}
+			p.space()
 			if p.i >= len(p.data) {
+				return p.errorf("unterminated object")
+			}
+			switch p.data[p.i] {
+			case ',':
+				p.i++
+			case '}':
+				p.i++
+				return nil
+			default:
+				return p.errorf("expected ',' or '}' in object")
+			}
+		}
+	case c == '[':
+		p.i++
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == ']' {
+			p.i++
+			return nil
+		}
+		for {
+			p.space()
+			if err := p.skip(); err != nil {
+				return err
+			}
+			p.space()
+			if p.i >= len(p.data) {
+				return p.errorf("unterminated array")
+			}
+			switch p.data[p.i] {
+			case ',':
+				p.i++
+			case ']':
+				p.i++
+				return nil
+			default:
+				return p.errorf("expected ',' or ']' in array")
+			}
+		}
+	case c == '"':
+		return p.skipString()
+	case c == 't':
+		_, err := p.literal("true", nil)
+		return err
+	case c == 'f':
+		_, err := p.literal("false", nil)
+		return err
+	case c == 'n':
+		_, err := p.literal("null", nil)
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		return p.scanNumber()
+	default:
+		return p.errorf("unexpected character %q", c)
+	}
+}
+
+// skipString reads past a string, checking its escapes and that it holds
+// no control character, as str does.
+func (p *jsonParser) skipString() error {
+	start := p.i
+	p.i++ // opening quote
+	for p.i < len(p.data) {
+		switch c := p.data[p.i]; {
+		case c == '"':
+			p.i++
+			return nil
+		case c == '\\':
+			if p.i+1 >= len(p.data) {
 				return p.errorf("unterminated string")
 			}
-			p.i++
-		case '{', '[':
-			nest++
-			p.i++
-		case '}', ']':
-			if nest == 0 {
-				return nil // the end of the enclosing object
+			switch p.data[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if p.i+6 > len(p.data) || !isHex4(p.data[p.i+2:p.i+6]) {
+					p.i = start
+					return p.errorf("invalid string: invalid \\u escape")
+				}
+				p.i += 6
+			default:
+				p.i = start
+				return p.errorf("invalid string: invalid escape")
 			}
-			nest--
-			p.i++
-		case ',':
-			if nest == 0 {
-				return nil
-			}
-			p.i++
+		case c < 0x20:
+			return p.errorf("control character in string")
 		default:
 			p.i++
 		}
-		if nest == 0 && p.i < len(p.data) {
-			// A scalar ends at ',' or '}' (handled above); a string or a
-			// closed container ends here.
-			if c := p.data[p.i-1]; c == '"' || c == '}' || c == ']' {
-				return nil
-			}
+	}
+	return p.errorf("unterminated string")
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
 		}
 	}
-	return p.errorf("unexpected end of input")
+	return true
 }
