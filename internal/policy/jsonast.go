@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -60,6 +61,11 @@ type jsonParser struct {
 	// pruned (see parseJSONPruning).
 	pruneTop map[string]keep
 	pruned   map[string]*ast.Term
+	// pairs and elems are scratch stacks of the objects and arrays being
+	// read, nested ones above their parents': each value is built once
+	// from them at its end, without growing a slice of its own.
+	pairs [][2]*ast.Term
+	elems []*ast.Term
 }
 
 // strTerm reads a string as a term, shared when short.
@@ -263,7 +269,8 @@ func (p *jsonParser) object() (ast.Value, error) {
 	p.i++ // {
 	p.depth++
 	defer func() { p.depth-- }()
-	var pairs [][2]*ast.Term
+	mark := len(p.pairs)
+	defer func() { p.pairs = p.pairs[:mark] }()
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
 		p.i++
@@ -302,7 +309,7 @@ func (p *jsonParser) object() (ast.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			pairs = append(pairs, [2]*ast.Term{k, v})
+			p.pairs = append(p.pairs, [2]*ast.Term{k, v})
 		}
 		p.space()
 		if p.i >= len(p.data) {
@@ -313,7 +320,7 @@ func (p *jsonParser) object() (ast.Value, error) {
 			p.i++
 		case '}':
 			p.i++
-			return ast.NewObject(pairs...), nil
+			return ast.NewObject(p.pairs[mark:]...), nil // copies the pairs
 		default:
 			return nil, p.errorf("expected ',' or '}' in object")
 		}
@@ -324,7 +331,8 @@ func (p *jsonParser) array() (ast.Value, error) {
 	p.i++ // [
 	p.depth++
 	defer func() { p.depth-- }()
-	var terms []*ast.Term
+	mark := len(p.elems)
+	defer func() { p.elems = p.elems[:mark] }()
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
 		p.i++
@@ -336,7 +344,7 @@ func (p *jsonParser) array() (ast.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		terms = append(terms, v)
+		p.elems = append(p.elems, v)
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated array")
@@ -346,7 +354,8 @@ func (p *jsonParser) array() (ast.Value, error) {
 			p.i++
 		case ']':
 			p.i++
-			return ast.NewArray(terms...), nil
+			// The array keeps its slice: a copy of exactly its length.
+			return ast.NewArray(slices.Clone(p.elems[mark:])...), nil
 		default:
 			return nil, p.errorf("expected ',' or ']' in array")
 		}
