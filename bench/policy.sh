@@ -104,7 +104,7 @@ done
 printf '\n| ratio | wall | CPU | peak RSS | goal |\n|---|---:|---:|---:|---|\n'
 for base in opa conftest; do
 	rw=$(awk -v a="${MW[drift-action]}" -v b="${MW[$base]}" 'BEGIN {print a / b}')
-	rc=$(awk -v a="${MC[drift-action]}" -v b="${MC[$base]}" 'BEGIN {print b > 0 ? a / b : 0}')
+	rc=$(awk -v a="${MC[drift-action]}" -v b="${MC[$base]}" 'BEGIN {print (b > 0 ? a / b : 0)}')
 	rm=$(awk -v a="${MR[drift-action]}" -v b="${MR[$base]}" 'BEGIN {print a / b}')
 	goal="—"
 	[ "$base" = opa ] && goal="wall <= 0.5, RSS <= 0.6"
