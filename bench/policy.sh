@@ -58,12 +58,14 @@ deny contains msg if {
 }
 EOF
 
-measure() { # name cmd...; prints "wall_s rss_kb" of one run
+measure() { # name cmd...; prints "wall_s rss_kb cpu_s" of one run
 	local name=$1; shift
-	/usr/bin/time -f '%e %M' -o "$WORK/time" "$@" > "$WORK/out-$name" 2>&1 || true
+	/usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" > "$WORK/out-$name" 2>&1 || true
 	# GNU time puts "Command exited with non-zero status N" first when a tool
 	# exits non-zero (conftest does on a deny): the numbers are the last line.
-	tail -n 1 "$WORK/time"
+	# CPU (user + system) is reported too: on a shared machine it moves far
+	# less with other load than wall time does.
+	tail -n 1 "$WORK/time" | awk '{print $1, $2, $3 + $4}'
 }
 
 declare -A CMDS=(
@@ -77,30 +79,38 @@ for n in "${ORDER[@]}"; do
 	grep -q "10000 resources have pending changes\|$COUNT resources have pending changes" "$WORK/out-$n" ||
 		{ echo "policy-bench: $n did not report the expected deny:" >&2; head -20 "$WORK/out-$n" >&2; exit 1; }
 done
-declare -A WALL RSS
+declare -A WALL RSS CPU
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$REPS"); do
 	# Rotate the order so no tool always runs first.
 	for j in 0 1 2; do
 		n=${ORDER[$(((i + j) % 3))]}
-		read -r w m < <(measure "$n" ${CMDS[$n]})
+		read -r w m c < <(measure "$n" ${CMDS[$n]})
 		WALL[$n]+="$w "
 		RSS[$n]+="$m "
+		CPU[$n]+="$c "
 	done
 done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '\n| tool | median wall (s) | median peak RSS (MiB) |\n|---|---:|---:|\n'
-declare -A MW MR
+printf '\n| tool | median wall (s) | median CPU (s) | median peak RSS (MiB) |\n|---|---:|---:|---:|\n'
+declare -A MW MR MC
 for n in "${ORDER[@]}"; do
 	MW[$n]=$(echo "${WALL[$n]}" | median)
 	MR[$n]=$(echo "${RSS[$n]}" | median)
-	printf '| %s | %s | %.0f |\n' "$n" "${MW[$n]}" "$(awk -v r="${MR[$n]}" 'BEGIN {print r / 1024}')"
+	MC[$n]=$(echo "${CPU[$n]}" | median)
+	printf '| %s | %s | %s | %.0f |\n' "$n" "${MW[$n]}" "${MC[$n]}" "$(awk -v r="${MR[$n]}" 'BEGIN {print r / 1024}')"
 done
-printf '\n| ratio | wall | peak RSS | goal |\n|---|---:|---:|---|\n'
+printf '\n| ratio | wall | CPU | peak RSS | goal |\n|---|---:|---:|---:|---|\n'
 for base in opa conftest; do
 	rw=$(awk -v a="${MW[drift-action]}" -v b="${MW[$base]}" 'BEGIN {print a / b}')
+	rc=$(awk -v a="${MC[drift-action]}" -v b="${MC[$base]}" 'BEGIN {print (b > 0 ? a / b : 0)}')
 	rm=$(awk -v a="${MR[drift-action]}" -v b="${MR[$base]}" 'BEGIN {print a / b}')
 	goal="—"
 	[ "$base" = opa ] && goal="wall <= 0.5, RSS <= 0.6"
-	printf '| drift-action / %s | %.2f | %.2f | %s |\n' "$base" "$rw" "$rm" "$goal"
+	printf '| drift-action / %s | %.2f | %.2f | %.2f | %s |\n' "$base" "$rw" "$rc" "$rm" "$goal"
 done
-printf '\n%s resources, plan.json %s, %s runs each; %s, %s cores\n' "$COUNT" "$(du -h "$WORK/plan.json" | cut -f1)" "$REPS" "$(terraform version | head -1)" "$(nproc)"
+printf '\n%s resources, plan.json %s, %s runs each; %s, %s cores; load average %s before, %s after\n' "$COUNT" "$(du -h "$WORK/plan.json" | cut -f1)" "$REPS" "$(terraform version | head -1)" "$(nproc)" "$LOAD_BEFORE" "$LOAD_AFTER"
+for n in "${ORDER[@]}"; do
+	printf 'raw %s: wall %s| CPU %s| RSS KiB %s\n' "$n" "${WALL[$n]}" "${CPU[$n]}" "${RSS[$n]}"
+done

@@ -2,14 +2,18 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
+	"github.com/myorg/drift-action/internal/discover"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
@@ -115,9 +119,21 @@ func writePlan(t testing.TB, data []byte) string {
 	return path
 }
 
-// Detect classifies the plan from terraform's file, decoding only what the
-// classifier reads; policy check decodes the whole plan. Both give the same
-// verdict on every plan fixture, also with masks applied.
+// decodeWhole decodes the whole plan as terraform-exec does: the reference
+// for decoding only what the classifier reads.
+func decodeWhole(t testing.TB, data []byte) *tfjson.Plan {
+	t.Helper()
+	var p tfjson.Plan
+	p.UseJSONNumber(true)
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatalf("decode the whole plan: %v", err)
+	}
+	return &p
+}
+
+// Detect classifies the plan from terraform's file and policy check from
+// its bytes, decoding only what the classifier reads. Both give the verdict
+// of the whole decoded plan on every plan fixture, also with masks applied.
 func TestClassifyFileAgrees(t *testing.T) {
 	t.Parallel()
 	opts := map[string]drift.Options{
@@ -128,15 +144,19 @@ func TestClassifyFileAgrees(t *testing.T) {
 		for oname, o := range opts {
 			t.Run(name+"/"+oname, func(t *testing.T) {
 				t.Parallel()
+				whole := Plan{TF: decodeWhole(t, data)}.Classify(o)
 				plan, err := ReadPlan(data)
 				if err != nil {
 					t.Fatalf("ReadPlan: %v", err)
+				}
+				if diff := cmp.Diff(whole, plan.Classify(o)); diff != "" {
+					t.Errorf("verdict (-whole plan +ReadPlan):\n%s", diff)
 				}
 				got, err := classifyFile(writePlan(t, data), o)
 				if err != nil {
 					t.Fatalf("classifyFile: %v", err)
 				}
-				if diff := cmp.Diff(plan.Classify(o), got); diff != "" {
+				if diff := cmp.Diff(whole, got); diff != "" {
 					t.Errorf("verdict (-whole plan +from file):\n%s", diff)
 				}
 			})
@@ -190,6 +210,13 @@ func FuzzReadPlan(f *testing.F) {
 		if r.Status == drift.StatusError {
 			t.Errorf("a plan's verdict is never an error by itself: %+v", r)
 		}
+		var p tfjson.Plan
+		p.UseJSONNumber(true)
+		if err := json.Unmarshal(data, &p); err == nil {
+			if diff := cmp.Diff(Plan{TF: &p}.Classify(drift.Options{}), r); diff != "" {
+				t.Errorf("verdict (-whole plan +ReadPlan):\n%s", diff)
+			}
+		}
 		fromFile, err := classifyFile(writePlan(t, data), drift.Options{})
 		if err != nil {
 			t.Errorf("ReadPlan accepts the plan but classifyFile does not: %v", err)
@@ -237,6 +264,95 @@ func TestBundledPoliciesOnPlansReadForThem(t *testing.T) {
 			}
 			if diff := cmp.Diff(results(whole), results(part)); diff != "" {
 				t.Errorf("results (-whole +read for the policies):\n%s", diff)
+			}
+		})
+	}
+}
+
+// With no policy reading input.drift, policy check does not decode the plan
+// for the classifier: its results are those of the plan read whole and
+// classified, on every fixture, for policies reading the views and raw.
+func TestCheckSameWithoutVerdict(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"count.rego": `package count
+
+noop(rc) if rc.change.actions == ["no-op"]
+
+deny contains sprintf("%d resources have pending changes", [count(changed)]) if {
+	changed := [rc.address | some rc in input.resource_changes; not noop(rc)]
+	count(changed) > 0
+}
+`,
+		"raw.rego": `package raw
+
+warn contains {"msg": sprintf("%s: %v", [rc.address, rc.change.actions]), "resource": rc.address} if {
+	some rc in input.raw.resource_changes
+}
+
+warn contains sprintf("output %s: %v", [name, oc.after]) if { some name, oc in input.output_changes }
+
+warn contains sprintf("variable %s: %v", [name, v.value]) if { some name, v in input.variables }
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp := config.Policy{Dirs: []string{dir}, Timeout: config.DefaultPolicyTimeout}
+	e, err := LoadPolicies(context.Background(), cp, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.RawReads().ReadsVerdict() {
+		t.Fatalf("RawReads %+v: these policies must not read input.drift", e.RawReads())
+	}
+	f := config.File{MaskValues: []*regexp.Regexp{regexp.MustCompile("small")}}
+	for name, data := range planFixtures(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			check := func(plan Plan, err error) Checked {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+				c, err := Check(context.Background(), e, plan, NewJudge(f, cp, discover.Target{}, "cli"), time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			whole := check(ReadPlan(data))
+			part := check(ReadPlanFor(data, e.RawReads()))
+			if diff := cmp.Diff(whole.Policy, part.Policy); diff != "" {
+				t.Errorf("results (-whole +without the verdict):\n%s", diff)
+			}
+			if part.Result.Status != "" {
+				t.Errorf("a verdict was made though no policy reads it: %+v", part.Result)
+			}
+		})
+	}
+}
+
+// A plan not decoded for the classifier is still checked whole: bad JSON
+// anywhere, in a member nothing builds too, is refused.
+func TestReadPlanWithoutVerdictChecksSyntax(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, data, want string }{
+		{"bad literal in planned_values", `{"format_version": "1.2", "planned_values": {"a": tru}}`, "invalid literal"},
+		{"bad escape in configuration", `{"format_version": "1.2", "configuration": {"a": "\x"}}`, "invalid escape"},
+		{"bad number in prior_state", `{"format_version": "1.2", "prior_state": [01]}`, "invalid number"},
+		{"control character in a skipped string", "{\"format_version\": \"1.2\", \"prior_state\": \"a\tb\"}", "control character"},
+		{"cut short inside a skipped member", `{"format_version": "1.2", "planned_values": {"a": [1, 2`, "unterminated array"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ReadPlanFor([]byte(tt.data), policy.RawReads{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ReadPlanFor(%s) = %v, want an error saying %q", tt.data, err, tt.want)
 			}
 		})
 	}

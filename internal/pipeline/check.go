@@ -11,7 +11,6 @@ import (
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
-	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Judge is how drift.yaml has one target's plan judged: what the
@@ -62,7 +61,7 @@ func (j Judge) Verdict(r *drift.Result, now time.Time) {
 // Evaluate runs the policies over the plan (raw: its policies' reading)
 // and its verdict r, within the configured time limit; the results come
 // back redacted.
-func (j Judge) Evaluate(ctx context.Context, e *policy.Engine, raw ast.Value, r drift.Result) ([]policy.Result, error) {
+func (j Judge) Evaluate(ctx context.Context, e *policy.Engine, raw policy.Plan, r drift.Result) ([]policy.Result, error) {
 	return evaluate(ctx, e, PolicyInput(Plan{Raw: raw}, r, j.Context, j.Masks), j.Policy)
 }
 
@@ -75,9 +74,16 @@ type Checked struct {
 // Check judges a plan given by the user (read with ReadPlan) exactly as
 // detect judges the plans it makes: the same verdict (Plan.Classify, then
 // j.Verdict at now) and the same input (j.Evaluate).
+//
+// A plan read for policies none of which reads input.drift (ReadPlanFor)
+// gets no verdict: the classifier's parse is skipped, the results are the
+// same (a test holds them equal to those of the plan read whole).
 func Check(ctx context.Context, e *policy.Engine, plan Plan, j Judge, now time.Time) (Checked, error) {
-	r := plan.Classify(j.Classify)
-	j.Verdict(&r, now)
+	var r drift.Result
+	if !plan.noVerdict {
+		r = plan.Classify(j.Classify)
+		j.Verdict(&r, now)
+	}
 	results, err := j.Evaluate(ctx, e, plan.Raw, r)
 	if err != nil {
 		return Checked{}, err

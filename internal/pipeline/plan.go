@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,31 +20,40 @@ import (
 // again: the classifier reads TF, policies read Raw.
 type Plan struct {
 	TF  *tfjson.Plan // nil for a target with nothing to detail
-	Raw ast.Value    // an empty object when there is nothing to detail
+	Raw policy.Plan  // an empty object when there is nothing to detail
+	// noVerdict: read for policies none of which reads input.drift, so TF
+	// was not decoded and Check makes no verdict (see ReadPlanFor).
+	noVerdict bool
 }
 
 // ReadPlan parses plan JSON from any source (a file given to `policy check`):
 // first into OPA values, whose shape check names the JSON path of anything
-// terraform never writes, then into terraform-json structs as terraform-exec
-// decodes them (numbers kept as json.Number).
+// terraform never writes and whose parse checks the JSON's syntax whole,
+// then the members the classifier reads into terraform-json structs as
+// detect decodes them (decodeForClassify).
 func ReadPlan(data []byte) (Plan, error) {
 	return ReadPlanFor(data, policy.RawReads{All: true})
 }
 
 // ReadPlanFor is ReadPlan for policies that read only what reads says of
-// input.raw (policy.Engine.RawReads): what they cannot reach is not built.
-// Detect reads its plans the same way, so both see the same input.
+// the input (policy.Engine.RawReads): what they cannot reach of input.raw
+// is not built, and when none reads input.drift the plan is not decoded
+// for the classifier at all: `policy check` shows the policies' results
+// alone, and that decoding is most of its time and memory. Detect reads
+// its plans the same way, so both see the same input.
 func ReadPlanFor(data []byte, reads policy.RawReads) (Plan, error) {
 	raw, err := policy.ParsePlanFor(data, reads)
 	if err != nil {
 		return Plan{}, err
 	}
-	var p tfjson.Plan
-	p.UseJSONNumber(true)
-	if err := json.Unmarshal(data, &p); err != nil {
-		return Plan{}, fmt.Errorf("decode plan: %w", err)
+	if !reads.ReadsVerdict() {
+		return Plan{Raw: raw, noVerdict: true}, nil
 	}
-	return Plan{TF: &p, Raw: raw}, nil
+	p, err := decodeForClassify(bytes.NewReader(data))
+	if err != nil {
+		return Plan{}, err
+	}
+	return Plan{TF: p, Raw: raw}, nil
 }
 
 // Classify is the one verdict of a plan, for detect and `policy check`
@@ -71,7 +81,12 @@ func classifyFile(path string, o drift.Options) (drift.Result, error) {
 	if path == "" {
 		return Plan{}.Classify(o), nil
 	}
-	p, err := decodeForClassify(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return drift.Result{}, fmt.Errorf("read plan json: %w", err)
+	}
+	defer f.Close()
+	p, err := decodeForClassify(f)
 	if err != nil {
 		return drift.Result{}, err
 	}
@@ -80,13 +95,13 @@ func classifyFile(path string, o drift.Options) (drift.Result, error) {
 
 // rawFile is the policies' reading of the plan JSON at path ("": an empty
 // plan), terraform's JSON as printed, less what no policy reads (reads).
-func rawFile(path string, reads policy.RawReads) (ast.Value, error) {
+func rawFile(path string, reads policy.RawReads) (policy.Plan, error) {
 	if path == "" {
-		return ast.NewObject(), nil
+		return policy.Plan{Value: ast.NewObject()}, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read plan json: %w", err)
+		return policy.Plan{}, fmt.Errorf("read plan json: %w", err)
 	}
 	return policy.ParsePlanFor(data, reads)
 }
@@ -96,20 +111,15 @@ type skipValue struct{}
 
 func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
-// decodeForClassify decodes, from the file, the members of terraform's plan
+// decodeForClassify decodes, from r, the members of terraform's plan
 // JSON drift.Classify reads (format_version, resource_drift,
 // resource_changes, output_changes, checks) as terraform-exec decodes them
-// (numbers kept as json.Number), one member at a time: the file is never
+// (numbers kept as json.Number), one member at a time: a file is never
 // read whole, and prior_state, planned_values and configuration (most of a
 // plan) are skipped without being decoded. TestClassifyFileAgrees holds
 // this to the verdict on the whole decoded plan.
-func decodeForClassify(path string) (*tfjson.Plan, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan json: %w", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
+func decodeForClassify(r io.Reader) (*tfjson.Plan, error) {
+	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, fmt.Errorf("decode plan: a plan JSON document is an object (%v)", errOr(err, t))

@@ -43,7 +43,7 @@ func TestEvalBuiltinErrorFailsClosed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rs, err := e.Eval(context.Background(), NewInput(nil, drift.Result{}, RunContext{Root: "{not json", Target: ""}, Masks{}), nil)
+			rs, err := e.Eval(context.Background(), NewInput(Plan{}, drift.Result{}, RunContext{Root: "{not json", Target: ""}, Masks{}), nil)
 			if err == nil {
 				t.Fatalf("a builtin error must fail the evaluation, got results %+v", rs)
 			}

@@ -66,7 +66,7 @@ func TestEvalHTTPSendWithOptIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := e.Eval(context.Background(), NewInput(nil, drift.Result{}, RunContext{Root: srv.URL}, Masks{}), nil)
+	rs, err := e.Eval(context.Background(), NewInput(Plan{}, drift.Result{}, RunContext{Root: srv.URL}, Masks{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

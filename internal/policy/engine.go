@@ -16,7 +16,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/myorg/drift-action/internal/drift"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -241,10 +240,7 @@ func loadData(src Source, out map[string]any) error {
 func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Result, error) {
 	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value))
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("evaluate policies: timed out: %w", err)
-		}
-		return nil, in.evalError(err)
+		return nil, in.evalError(ctx, err)
 	}
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("evaluate policies: result undefined: one of %s is not a set rule with a value; write rules as `deny contains msg if { ... }`", e.ruleList())
@@ -287,7 +283,7 @@ func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Re
 			out = append(out, res)
 		}
 	}
-	in.redact(out)
+	in.redactor.results(out)
 	sortResults(out)
 	return out, nil
 }
@@ -296,13 +292,10 @@ func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Re
 // Builtin errors quote their operands, so secrets and masked values are
 // redacted as they are in results; the original error is not wrapped
 // because its text holds them.
-func (in Input) evalError(err error) error {
-	msg := err.Error()
-	for _, s := range in.secrets {
-		msg = strings.ReplaceAll(msg, s, drift.Sensitive)
-	}
-	for _, re := range in.values {
-		msg = re.ReplaceAllString(msg, drift.Sensitive)
+func (in Input) evalError(ctx context.Context, err error) error {
+	msg := in.redactor.Redact(err.Error())
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("evaluate policies: timed out: %s: %w", msg, context.DeadlineExceeded)
 	}
 	return fmt.Errorf("evaluate policies: %s", msg)
 }

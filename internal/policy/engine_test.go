@@ -199,7 +199,7 @@ func TestEvalUndefinedAndTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.Eval(context.Background(), NewInput(nil, drift.Result{}, RunContext{Root: "y"}, Masks{}), nil)
+	_, err = e.Eval(context.Background(), NewInput(Plan{}, drift.Result{}, RunContext{Root: "y"}, Masks{}), nil)
 	if err == nil || !strings.Contains(err.Error(), "undefined") {
 		t.Errorf("undefined evaluation must be an error, got %v", err)
 	}
@@ -221,7 +221,7 @@ deny contains n if {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = e.Eval(ctx, NewInput(nil, drift.Result{}, RunContext{Root: "slow"}, Masks{}), nil)
+	_, err = e.Eval(ctx, NewInput(Plan{}, drift.Result{}, RunContext{Root: "slow"}, Masks{}), nil)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("a timed-out evaluation must be an error, got %v", err)
 	}

@@ -3,6 +3,8 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -18,17 +20,29 @@ func parseJSON(data []byte) (ast.Value, error) {
 // parseJSONSkipping is parseJSON leaving out the members of the top-level
 // object named in skip.
 func parseJSONSkipping(data []byte, skip map[string]bool) (ast.Value, error) {
-	p := jsonParser{data: data, skipTop: skip}
+	v, _, err := parseJSONPruning(data, skip, nil)
+	return v, err
+}
+
+// keep names the members of an object to build, each with what to keep of
+// its value ("*": any member; a nil keep: the whole value).
+type keep map[string]keep
+
+// parseJSONPruning is parseJSONSkipping that still builds, of a skipped
+// top-level member named in prune, only what prune keeps of it: returned
+// apart, by member name, never in the value.
+func parseJSONPruning(data []byte, skip map[string]bool, prune map[string]keep) (ast.Value, map[string]*ast.Term, error) {
+	p := jsonParser{data: data, skipTop: skip, pruneTop: prune}
 	p.space()
 	v, err := p.value()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p.space()
 	if p.i != len(p.data) {
-		return nil, p.errorf("unexpected data after the JSON value")
+		return nil, nil, p.errorf("unexpected data after the JSON value")
 	}
-	return v, nil
+	return v, p.pruned, nil
 }
 
 type jsonParser struct {
@@ -43,6 +57,15 @@ type jsonParser struct {
 	// of the object or array being read, 1 at the top.
 	skipTop map[string]bool
 	depth   int
+	// pruneTop says what to build of a skipped member all the same, into
+	// pruned (see parseJSONPruning).
+	pruneTop map[string]keep
+	pruned   map[string]*ast.Term
+	// pairs and elems are scratch stacks of the objects and arrays being
+	// read, nested ones above their parents': each value is built once
+	// from them at its end, without growing a slice of its own.
+	pairs [][2]*ast.Term
+	elems []*ast.Term
 }
 
 // strTerm reads a string as a term, shared when short.
@@ -151,24 +174,61 @@ func (p *jsonParser) literal(word string, v ast.Value) (ast.Value, error) {
 
 func (p *jsonParser) number() (ast.Value, error) {
 	start := p.i
+	if err := p.scanNumber(); err != nil {
+		return nil, err
+	}
+	return ast.Number(p.data[start:p.i]), nil
+}
+
+// scanNumber reads past a number as JSON writes it:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
+func (p *jsonParser) scanNumber() error {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.data) && p.data[p.i] >= '0' && p.data[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	bad := func() error {
+		end := p.i
+		for end < len(p.data) && strings.IndexByte("0123456789.eE+-", p.data[end]) >= 0 {
+			end++
+		}
+		lit := string(p.data[start:end])
+		p.i = start
+		return p.errorf("invalid number %q", lit)
+	}
 	if p.data[p.i] == '-' {
 		p.i++
 	}
-	digits := 0
-	for p.i < len(p.data) {
-		c := p.data[p.i]
-		if c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
-			p.i++
-			digits++
-			continue
+	if p.i < len(p.data) && p.data[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return bad()
+	}
+	if p.i < len(p.data) && p.data[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return bad()
 		}
-		break
 	}
-	lit := string(p.data[start:p.i])
-	if digits == 0 || !json.Valid([]byte(lit)) {
-		return nil, p.errorf("invalid number %q", lit)
+	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.data) && (p.data[p.i] == '+' || p.data[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return bad()
+		}
 	}
-	return ast.Number(lit), nil
+	// A number runs until a delimiter: "01" or "1.5.2" is one bad number.
+	if p.i < len(p.data) && strings.IndexByte("0123456789.eE+-", p.data[p.i]) >= 0 {
+		return bad()
+	}
+	return nil
 }
 
 func (p *jsonParser) str() (string, error) {
@@ -209,7 +269,8 @@ func (p *jsonParser) object() (ast.Value, error) {
 	p.i++ // {
 	p.depth++
 	defer func() { p.depth-- }()
-	var pairs [][2]*ast.Term
+	mark := len(p.pairs)
+	defer func() { p.pairs = p.pairs[:mark] }()
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
 		p.i++
@@ -230,8 +291,17 @@ func (p *jsonParser) object() (ast.Value, error) {
 		}
 		p.i++
 		p.space()
-		if p.depth == 1 && p.skipTop[string(k.Value.(ast.String))] {
-			if err := p.skip(); err != nil {
+		if name := string(k.Value.(ast.String)); p.depth == 1 && p.skipTop[name] {
+			if kp, ok := p.pruneTop[name]; ok {
+				t, err := p.prunedTerm(kp)
+				if err != nil {
+					return nil, err
+				}
+				if p.pruned == nil {
+					p.pruned = map[string]*ast.Term{}
+				}
+				p.pruned[name] = t
+			} else if err := p.skip(); err != nil {
 				return nil, err
 			}
 		} else {
@@ -239,7 +309,7 @@ func (p *jsonParser) object() (ast.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			pairs = append(pairs, [2]*ast.Term{k, v})
+			p.pairs = append(p.pairs, [2]*ast.Term{k, v})
 		}
 		p.space()
 		if p.i >= len(p.data) {
@@ -250,7 +320,7 @@ func (p *jsonParser) object() (ast.Value, error) {
 			p.i++
 		case '}':
 			p.i++
-			return ast.NewObject(pairs...), nil
+			return ast.NewObject(p.pairs[mark:]...), nil // copies the pairs
 		default:
 			return nil, p.errorf("expected ',' or '}' in object")
 		}
@@ -261,7 +331,8 @@ func (p *jsonParser) array() (ast.Value, error) {
 	p.i++ // [
 	p.depth++
 	defer func() { p.depth-- }()
-	var terms []*ast.Term
+	mark := len(p.elems)
+	defer func() { p.elems = p.elems[:mark] }()
 	p.space()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
 		p.i++
@@ -273,7 +344,7 @@ func (p *jsonParser) array() (ast.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		terms = append(terms, v)
+		p.elems = append(p.elems, v)
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated array")
@@ -283,56 +354,203 @@ func (p *jsonParser) array() (ast.Value, error) {
 			p.i++
 		case ']':
 			p.i++
-			return ast.NewArray(terms...), nil
+			// The array keeps its slice: a copy of exactly its length.
+			return ast.NewArray(slices.Clone(p.elems[mark:])...), nil
 		default:
 			return nil, p.errorf("expected ',' or ']' in array")
 		}
 	}
 }
 
-// skip reads past one JSON value, building nothing: strings are scanned,
-// not decoded, and only nesting and string boundaries are tracked. The
-// plan's syntax is checked whole where it is decoded for the classifier.
-func (p *jsonParser) skip() error {
-	nest := 0
-	for p.i < len(p.data) {
-		switch c := p.data[p.i]; c {
-		case '"':
-			p.i++
-			for p.i < len(p.data) && p.data[p.i] != '"' {
-				if p.data[p.i] == '\\' {
-					p.i++
-				}
-				p.i++
+// prunedTerm reads one value building only what kp keeps of it: an
+// object's members kp names, pruned in turn; anything else (kp nil, or not
+// an object, which the shape check then names) whole.
+func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
+	if kp == nil || p.i >= len(p.data) || p.data[p.i] != '{' {
+		return p.term()
+	}
+	p.i++ // {
+	var pairs [][2]*ast.Term
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == '}' {
+		p.i++
+		return ast.NewTerm(ast.NewObject()), nil
+	}
+	for {
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != '"' {
+			return nil, p.errorf("expected an object key")
+		}
+		k, err := p.strTerm()
+		if err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.data) || p.data[p.i] != ':' {
+			return nil, p.errorf("expected ':' after object key")
+		}
+		p.i++
+		p.space()
+		sub, ok := kp[string(k.Value.(ast.String))]
+		if !ok {
+			sub, ok = kp["*"]
+		}
+		if ok {
+			v, err := p.prunedTerm(sub)
+			if err != nil {
+				return nil, err
 			}
+			pairs = append(pairs, [2]*ast.Term{k, v})
+		} else if err := p.skip(); err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.i >= len(p.data) {
+			return nil, p.errorf("unterminated object")
+		}
+		switch p.data[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return ast.NewTerm(ast.NewObject(pairs...)), nil
+		default:
+			return nil, p.errorf("expected ',' or '}' in object")
+		}
+	}
+}
+
+// skip reads past one JSON value, building nothing but checking its
+// syntax as value does, so a plan is refused or accepted alike whatever
+// members are left out (the classifier may not decode it at all).
+func (p *jsonParser) skip() error {
+	if p.i >= len(p.data) {
+		return p.errorf("unexpected end of input")
+	}
+	switch c := p.data[p.i]; {
+	case c == '{':
+		p.i++
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == '}' {
+			p.i++
+			return nil
+		}
+		for {
+			p.space()
+			if p.i >= len(p.data) || p.data[p.i] != '"' {
+				return p.errorf("expected an object key")
+			}
+			if err := p.skipString(); err != nil {
+				return err
+			}
+			p.space()
+			if p.i >= len(p.data) || p.data[p.i] != ':' {
+				return p.errorf("expected ':' after object key")
+			}
+			p.i++
+			p.space()
+			if err := p.skip(); err != nil {
+				return err
+			}
+			p.space()
 			if p.i >= len(p.data) {
+				return p.errorf("unterminated object")
+			}
+			switch p.data[p.i] {
+			case ',':
+				p.i++
+			case '}':
+				p.i++
+				return nil
+			default:
+				return p.errorf("expected ',' or '}' in object")
+			}
+		}
+	case c == '[':
+		p.i++
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == ']' {
+			p.i++
+			return nil
+		}
+		for {
+			p.space()
+			if err := p.skip(); err != nil {
+				return err
+			}
+			p.space()
+			if p.i >= len(p.data) {
+				return p.errorf("unterminated array")
+			}
+			switch p.data[p.i] {
+			case ',':
+				p.i++
+			case ']':
+				p.i++
+				return nil
+			default:
+				return p.errorf("expected ',' or ']' in array")
+			}
+		}
+	case c == '"':
+		return p.skipString()
+	case c == 't':
+		_, err := p.literal("true", nil)
+		return err
+	case c == 'f':
+		_, err := p.literal("false", nil)
+		return err
+	case c == 'n':
+		_, err := p.literal("null", nil)
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		return p.scanNumber()
+	default:
+		return p.errorf("unexpected character %q", c)
+	}
+}
+
+// skipString reads past a string, checking its escapes and that it holds
+// no control character, as str does.
+func (p *jsonParser) skipString() error {
+	start := p.i
+	p.i++ // opening quote
+	for p.i < len(p.data) {
+		switch c := p.data[p.i]; {
+		case c == '"':
+			p.i++
+			return nil
+		case c == '\\':
+			if p.i+1 >= len(p.data) {
 				return p.errorf("unterminated string")
 			}
-			p.i++
-		case '{', '[':
-			nest++
-			p.i++
-		case '}', ']':
-			if nest == 0 {
-				return nil // the end of the enclosing object
+			switch p.data[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if p.i+6 > len(p.data) || !isHex4(p.data[p.i+2:p.i+6]) {
+					p.i = start
+					return p.errorf("invalid string: invalid \\u escape")
+				}
+				p.i += 6
+			default:
+				p.i = start
+				return p.errorf("invalid string: invalid escape")
 			}
-			nest--
-			p.i++
-		case ',':
-			if nest == 0 {
-				return nil
-			}
-			p.i++
+		case c < 0x20:
+			return p.errorf("control character in string")
 		default:
 			p.i++
 		}
-		if nest == 0 && p.i < len(p.data) {
-			// A scalar ends at ',' or '}' (handled above); a string or a
-			// closed container ends here.
-			if c := p.data[p.i-1]; c == '"' || c == '}' || c == ']' {
-				return nil
-			}
+	}
+	return p.errorf("unterminated string")
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
 		}
 	}
-	return p.errorf("unexpected end of input")
+	return true
 }

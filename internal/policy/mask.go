@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -20,24 +19,28 @@ type Masks struct {
 func (m Masks) empty() bool { return len(m.Paths) == 0 && len(m.Values) == 0 }
 
 // Input is what the policies evaluate for one target: the tfplan/v2-shaped
-// value (docs/policy-input.md) with masked values replaced, and what must be
-// redacted from every message the policies produce.
+// value (docs/policy-input.md) with masked values replaced, and the
+// redactor of everything the policies produce from it.
 type Input struct {
-	Value   ast.Value
-	secrets []string         // longest first
-	values  []*regexp.Regexp // mask.values, applied to messages too
+	Value    ast.Value
+	redactor *Redactor
 }
 
-// NewInput builds the input from the raw plan, the drift verdict and the run
+// Redactor hides this input's secrets and masked values; the engine has
+// already applied it to every result and evaluation error.
+func (in Input) Redactor() *Redactor { return in.redactor }
+
+// NewInput builds the input from the plan, the drift verdict and the run
 // context. Values under mask paths, and strings a value mask matches, are
 // replaced by drift.Sensitive throughout (raw included) and marked sensitive
 // as terraform marks its own; their originals join the secrets redacted from
 // messages, with every value terraform marks sensitive.
-func NewInput(raw ast.Value, res drift.Result, rc RunContext, m Masks) Input {
+func NewInput(pl Plan, res drift.Result, rc RunContext, m Masks) Input {
 	found := map[string]bool{}
-	secrets(raw, found)
+	secrets(pl, found)
+	raw := pl.Value
 	if !m.empty() {
-		mk := &masker{m: m, found: map[string]bool{}}
+		mk := &masker{m: m, found: map[string]bool{}, matched: map[string]bool{}}
 		// First find what the paths mask, so the same values are hidden
 		// wherever else they appear (a variable feeding the attribute, say).
 		mk.plan(raw, false)
@@ -45,38 +48,17 @@ func NewInput(raw ast.Value, res drift.Result, rc RunContext, m Masks) Input {
 			found[s] = true
 		}
 		raw = mk.plan(raw, true)
-	}
-	return Input{Value: inputValue(raw, res, rc), secrets: sortedSecrets(found), values: m.Values}
-}
-
-// redact replaces secrets and value-mask matches in every result's message
-// and resource.
-func (in Input) redact(rs []Result) {
-	for i := range rs {
-		for _, p := range []*string{&rs[i].Msg, &rs[i].Resource} {
-			for _, s := range in.secrets {
-				*p = strings.ReplaceAll(*p, s, drift.Sensitive)
-			}
-			for _, re := range in.values {
-				*p = re.ReplaceAllString(*p, drift.Sensitive)
-			}
+		// What value masks hid is redacted in every form too, not only as
+		// the pattern matches it as is.
+		for s := range mk.matched {
+			found[s] = true
 		}
 	}
-}
-
-func sortedSecrets(found map[string]bool) []string {
-	out := make([]string, 0, len(found))
+	secrets := make([]string, 0, len(found))
 	for s := range found {
-		out = append(out, s)
+		secrets = append(secrets, s)
 	}
-	// Longest first, so a secret containing another is replaced whole.
-	sort.Slice(out, func(i, j int) bool {
-		if len(out[i]) != len(out[j]) {
-			return len(out[i]) > len(out[j])
-		}
-		return out[i] < out[j]
-	})
-	return out
+	return Input{Value: inputValue(raw, pl.sensitiveVars, res, rc), redactor: NewRedactor(secrets, m.Values)}
 }
 
 // masker applies the masks to a plan. In the collecting pass (rewrite
@@ -86,6 +68,7 @@ func sortedSecrets(found map[string]bool) []string {
 type masker struct {
 	m       Masks
 	found   map[string]bool
+	matched map[string]bool // what value masks matched, in the rewriting pass
 	rewrite bool
 }
 
@@ -262,6 +245,13 @@ func (mk *masker) walk(segs []string, v, sens *ast.Term, pathed bool) (*ast.Term
 	switch x := v.Value.(type) {
 	case ast.String:
 		if mk.rewrite && mk.valueMasked(string(x)) {
+			for _, re := range mk.m.Values {
+				for _, s := range re.FindAllString(string(x), -1) {
+					if len(s) >= minSecret {
+						mk.matched[s] = true
+					}
+				}
+			}
 			return hidden, ast.BooleanTerm(true)
 		}
 	case ast.Object:
@@ -351,8 +341,7 @@ func (mk *masker) collect(v *ast.Term) {
 	}
 	switch x := v.Value.(type) {
 	case ast.String:
-		// Very short values would redact ordinary words; they are not worth hiding.
-		if len(x) >= 4 {
+		if len(x) >= minSecret {
 			mk.found[string(x)] = true
 		}
 	case ast.Object:

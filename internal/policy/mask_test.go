@@ -102,7 +102,7 @@ func TestNewInputMasks(t *testing.T) {
 		})
 	}
 	// The plan the caller holds is not changed.
-	if !strings.Contains(raw.String(), "canary-9f2c1e") {
+	if !strings.Contains(raw.Value.String(), "canary-9f2c1e") {
 		t.Errorf("NewInput changed the caller's plan")
 	}
 }

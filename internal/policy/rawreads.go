@@ -15,7 +15,13 @@ import (
 type RawReads struct {
 	All  bool
 	Keys map[string]bool
+	// Verdict: input.drift (drift-action's verdict) can be read too. A
+	// plan given to `policy check` is classified only for it.
+	Verdict bool
 }
+
+// ReadsVerdict says whether any policy can read input.drift.
+func (r RawReads) ReadsVerdict() bool { return r.All || r.Verdict }
 
 // bulky are the members of a plan left out of input.raw when no policy
 // reads them. The views (resource_changes, resource_drift, output_changes,
@@ -39,7 +45,7 @@ func (r RawReads) skipped() map[string]bool {
 // rawReads finds, in the compiled policies (tests excluded), every
 // reference to input: `input` whole, `input[x]` with x not a literal, or
 // `input.raw` whole or with a computed key can read anything; `input.raw.K`
-// reads K. Imports and `with` are already rewritten to full references in
+// reads K; `input.drift` reads the verdict. Imports and `with` are already rewritten to full references in
 // compiled modules.
 func rawReads(modules map[string]*ast.Module) RawReads {
 	r := RawReads{Keys: map[string]bool{}}
@@ -59,6 +65,9 @@ func rawReads(modules map[string]*ast.Module) RawReads {
 			if !ok {
 				r.All = true
 				return true
+			}
+			if k == "drift" {
+				r.Verdict = true
 			}
 			if k != "raw" {
 				return false
@@ -80,7 +89,8 @@ func rawReads(modules map[string]*ast.Module) RawReads {
 
 // ParsePlanFor is ParsePlan for policies that read only what r says: the
 // members of the plan no policy can reach are read past without being
-// built. Anything else is as ParsePlan returns it.
-func ParsePlanFor(data []byte, r RawReads) (ast.Value, error) {
+// built (what redaction needs of them is read all the same). Anything else
+// is as ParsePlan returns it.
+func ParsePlanFor(data []byte, r RawReads) (Plan, error) {
 	return parsePlan(data, r.skipped())
 }

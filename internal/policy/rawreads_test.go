@@ -34,6 +34,12 @@ func TestRawReads(t *testing.T) {
 		{"tests do not count", map[string]string{
 			"a.rego":      head + `deny contains "x" if { input.drift.drifted }`,
 			"a_test.rego": head + `test_a if { deny with input as {"raw": {}} ; input.raw.prior_state }`,
+		}, RawReads{Keys: map[string]bool{}, Verdict: true}},
+		{"the verdict through an import", map[string]string{"a.rego": head + "import input.drift as verdict\n\n" + `deny contains "x" if { verdict.status == "drifted" }`},
+			RawReads{Keys: map[string]bool{}, Verdict: true}},
+		{"the verdict read by tests only", map[string]string{
+			"a.rego":      head + `deny contains "x" if { input.resource_changes }`,
+			"a_test.rego": head + `test_a if { input.drift.status }`,
 		}, RawReads{Keys: map[string]bool{}}},
 	}
 	for _, tt := range tests {
@@ -75,12 +81,20 @@ func TestParsePlanForLeavesOutOnlyUnread(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := ast.JSON(v)
+				got, err := ast.JSON(v.Value)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if diff := cmp.Diff(normalise(want), normalise(got)); diff != "" {
 					t.Errorf("reads %+v (-want +got):\n%s", r, diff)
+				}
+				// What redaction reads of configuration is read all the same.
+				whole, err := ParsePlan(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(whole.sensitiveVars, v.sensitiveVars); diff != "" {
+					t.Errorf("sensitive variables, reads %+v (-whole +parsed for reads):\n%s", r, diff)
 				}
 			})
 		}
@@ -118,7 +132,7 @@ warn contains sprintf("changes %d", [count(input.raw.resource_changes)]) if { tr
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := func(raw ast.Value) []Result {
+	results := func(raw Plan) []Result {
 		t.Helper()
 		rs, err := e.Eval(context.Background(), NewInput(raw, drift.Result{}, RunContext{}, Masks{}), nil)
 		if err != nil {
@@ -134,10 +148,10 @@ warn contains sprintf("changes %d", [count(input.raw.resource_changes)]) if { tr
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := part.(ast.Object).Get(ast.StringTerm("planned_values")); got != nil {
+	if got := part.Value.(ast.Object).Get(ast.StringTerm("planned_values")); got != nil {
 		t.Errorf("planned_values was built though no policy reads it")
 	}
-	if got := part.(ast.Object).Get(ast.StringTerm("prior_state")); got == nil {
+	if got := part.Value.(ast.Object).Get(ast.StringTerm("prior_state")); got == nil {
 		t.Errorf("prior_state was left out though a policy reads it")
 	}
 	want := results(whole)
@@ -154,20 +168,24 @@ warn contains sprintf("changes %d", [count(input.raw.resource_changes)]) if { tr
 }
 
 // FuzzParseSkipping: leaving members out never changes what is kept, and
-// never accepts what the whole parse refuses.
+// refuses exactly what the whole parse refuses (a plan given to policy
+// check may be decoded by nothing else).
 func FuzzParseSkipping(f *testing.F) {
 	f.Add([]byte(planJSON))
 	f.Add([]byte(`{"prior_state": {"a": ["x\"}", 1, {"b": "]"}]}, "k": 1}`))
 	f.Add([]byte(`{"configuration": "a\\", "prior_state": -1.5e3, "planned_values": null, "z": [true]}`))
+	f.Add([]byte(`{"prior_state": {"a": "\u00e9\n", "b": [01]}}`))
+	f.Add([]byte(`{"planned_values": {"a": tru}, "k": 1}`))
+	f.Add([]byte(`{"configuration": {"a": "\x"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		skip := map[string]bool{"prior_state": true, "planned_values": true, "configuration": true}
 		whole, werr := parseJSON(data)
 		part, perr := parseJSONSkipping(data, skip)
-		if werr != nil {
-			return // the plan is checked whole where the classifier decodes it
+		if (werr == nil) != (perr == nil) {
+			t.Fatalf("whole parse: %v; skipping parse: %v", werr, perr)
 		}
-		if perr != nil {
-			t.Fatalf("whole parse accepted, skipping parse refused: %v", perr)
+		if werr != nil {
+			return
 		}
 		obj, ok := whole.(ast.Object)
 		if !ok {

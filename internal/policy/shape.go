@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -19,155 +20,222 @@ var knownActions = []string{"no-op", "create", "read", "update", "delete", "forg
 // the first bad field. Values (before, after) are not inspected.
 func validatePlan(plan ast.Object) error {
 	v := shapeChecker{}
-	v.formatVersion(plan.Get(ast.StringTerm("format_version")))
-	for _, key := range []string{"resource_changes", "resource_drift"} {
-		v.optionalArray(plan, key, key, v.resourceChange)
+	v.formatVersion(plan.Get(keyFormatVersion))
+	for _, key := range []*ast.Term{keyResourceChanges, keyResourceDrift} {
+		v.optionalArray(plan, key, nil, v.resourceChange)
 	}
-	v.optionalObject(plan, "output_changes", "output_changes", func(p string, o ast.Object) {
-		v.each(o, p, func(p string, o ast.Object) { v.change(p, o) })
+	v.optionalObject(plan, keyOutputChanges, nil, func(p *at, o ast.Object) {
+		v.each(o, p, func(p *at, o ast.Object) { v.change(p, o) })
 	})
-	v.optionalObject(plan, "variables", "variables", func(p string, o ast.Object) {
-		v.each(o, p, func(string, ast.Object) {})
+	v.optionalObject(plan, keyVariables, nil, func(p *at, o ast.Object) {
+		v.each(o, p, func(*at, ast.Object) {})
 	})
-	v.optionalObject(plan, "configuration", "configuration", func(p string, o ast.Object) {
-		v.optionalObject(o, "root_module", p+".root_module", func(p string, o ast.Object) {
-			v.optionalObject(o, "variables", p+".variables", func(p string, o ast.Object) {
-				v.each(o, p, func(p string, o ast.Object) {
-					v.optional(o, "sensitive", p+".sensitive", "a boolean", isBoolean)
+	v.configuration(plan)
+	return v.err
+}
+
+// configuration checks what redaction reads of the plan's configuration
+// (the variables' sensitivity), also when only that was read of it.
+func (v *shapeChecker) configuration(plan ast.Object) {
+	v.optionalObject(plan, keyConfiguration, nil, func(p *at, o ast.Object) {
+		v.optionalObject(o, keyRootModule, p, func(p *at, o ast.Object) {
+			v.optionalObject(o, keyVariables, p, func(p *at, o ast.Object) {
+				v.each(o, p, func(p *at, o ast.Object) {
+					v.optional(o, keySensitive, p, "a boolean", isBoolean)
 				})
 			})
 		})
 	})
-	return v.err
+}
+
+// Keys the checks and the input read, made once: a 10,000-resource plan
+// is looked up hundreds of thousands of times.
+var (
+	keyFormatVersion   = ast.StringTerm("format_version")
+	keyResourceChanges = ast.StringTerm("resource_changes")
+	keyResourceDrift   = ast.StringTerm("resource_drift")
+	keyOutputChanges   = ast.StringTerm("output_changes")
+	keyVariables       = ast.StringTerm("variables")
+	keyConfiguration   = ast.StringTerm("configuration")
+	keyRootModule      = ast.StringTerm("root_module")
+	keySensitive       = ast.StringTerm("sensitive")
+	keyAddress         = ast.StringTerm("address")
+	keyType            = ast.StringTerm("type")
+	keyMode            = ast.StringTerm("mode")
+	keyChange          = ast.StringTerm("change")
+	keyActions         = ast.StringTerm("actions")
+	keyBefore          = ast.StringTerm("before")
+	keyAfter           = ast.StringTerm("after")
+	keyBeforeSensitive = ast.StringTerm("before_sensitive")
+	keyAfterSensitive  = ast.StringTerm("after_sensitive")
+	keyAfterUnknown    = ast.StringTerm("after_unknown")
+	keyValue           = ast.StringTerm("value")
+	// optionalStrings are a resource change's optional string members.
+	optionalStrings = []*ast.Term{ast.StringTerm("name"), ast.StringTerm("provider_name"), ast.StringTerm("module_address"), ast.StringTerm("previous_address"), ast.StringTerm("deposed")}
+	// changeTrees are a change's sensitivity and unknown trees.
+	changeTrees = []*ast.Term{keyAfterUnknown, keyBeforeSensitive, keyAfterSensitive}
+)
+
+// at is a JSON path into the plan, rendered only when a check fails: a
+// member (key) or an element (index) of its parent; nil is the plan.
+type at struct {
+	parent *at
+	key    *ast.Term
+	index  int
+}
+
+func (p *at) member(k *ast.Term) *at { return &at{parent: p, key: k} }
+func (p *at) elem(i int) *at         { return &at{parent: p, index: i} }
+
+func (p *at) String() string {
+	if p == nil {
+		return ""
+	}
+	if p.key == nil {
+		return p.parent.String() + "[" + strconv.Itoa(p.index) + "]"
+	}
+	if p.parent == nil {
+		if s, ok := p.key.Value.(ast.String); ok {
+			return string(s)
+		}
+	}
+	return p.parent.String() + pathKey(p.key)
 }
 
 // shapeChecker keeps the first error; later checks are no-ops.
 type shapeChecker struct{ err error }
 
-func (v *shapeChecker) fail(path, format string, args ...any) {
+func (v *shapeChecker) fail(p *at, format string, args ...any) {
 	if v.err == nil {
-		v.err = fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
+		v.err = fmt.Errorf("%s: %s", p, fmt.Sprintf(format, args...))
 	}
 }
 
 func (v *shapeChecker) formatVersion(t *ast.Term) {
+	p := (*at)(nil).member(keyFormatVersion)
 	if t == nil {
-		v.fail("format_version", "missing")
+		v.fail(p, "missing")
 		return
 	}
 	s, ok := t.Value.(ast.String)
 	if !ok {
-		v.fail("format_version", "want a string such as \"1.2\", got %s", ast.ValueName(t.Value))
+		v.fail(p, "want a string such as \"1.2\", got %s", ast.ValueName(t.Value))
 		return
 	}
 	if major, _, _ := strings.Cut(string(s), "."); major != "1" {
-		v.fail("format_version", "%q is not supported: this drift-action reads plan format 1.x, written by terraform 1.1 or later", string(s))
+		v.fail(p, "%q is not supported: this drift-action reads plan format 1.x, written by terraform 1.1 or later", string(s))
 	}
 }
 
-func (v *shapeChecker) resourceChange(p string, o ast.Object) {
-	for _, k := range []string{"address", "type", "mode"} {
-		v.required(o, k, p+"."+k, "a string", isString)
+func (v *shapeChecker) resourceChange(p *at, o ast.Object) {
+	for _, k := range []*ast.Term{keyAddress, keyType, keyMode} {
+		v.required(o, k, p, "a string", isString)
 	}
-	if m, ok := termValue(o.Get(ast.StringTerm("mode"))).(ast.String); ok && m != "managed" && m != "data" {
-		v.fail(p+".mode", "want managed or data, got %q", string(m))
+	if m, ok := termValue(o.Get(keyMode)).(ast.String); ok && m != "managed" && m != "data" {
+		v.fail(p.member(keyMode), "want managed or data, got %q", string(m))
 	}
-	for _, k := range []string{"name", "provider_name", "module_address", "previous_address", "deposed"} {
-		v.optional(o, k, p+"."+k, "a string", isString)
+	for _, k := range optionalStrings {
+		v.optional(o, k, p, "a string", isString)
 	}
-	t := o.Get(ast.StringTerm("change"))
+	t := o.Get(keyChange)
 	if t == nil {
-		v.fail(p+".change", "missing: terraform writes a change object for every resource")
+		v.fail(p.member(keyChange), "missing: terraform writes a change object for every resource")
 		return
 	}
 	ch, ok := t.Value.(ast.Object)
 	if !ok {
-		v.fail(p+".change", "want an object, got %s", ast.ValueName(t.Value))
+		v.fail(p.member(keyChange), "want an object, got %s", ast.ValueName(t.Value))
 		return
 	}
-	v.change(p+".change", ch)
+	v.change(p.member(keyChange), ch)
 }
 
 // change is a resource's or an output's change: before and after may be
 // anything; the sensitivity and unknown trees mirror a value.
-func (v *shapeChecker) change(p string, ch ast.Object) {
-	t := ch.Get(ast.StringTerm("actions"))
+func (v *shapeChecker) change(p *at, ch ast.Object) {
+	t := ch.Get(keyActions)
 	if t == nil {
-		v.fail(p+".actions", "missing: terraform writes at least [\"no-op\"]")
+		v.fail(p.member(keyActions), "missing: terraform writes at least [\"no-op\"]")
 		return
 	}
 	arr, ok := t.Value.(*ast.Array)
 	if !ok {
-		v.fail(p+".actions", "want an array of strings, got %s", ast.ValueName(t.Value))
+		v.fail(p.member(keyActions), "want an array of strings, got %s", ast.ValueName(t.Value))
 		return
 	}
 	if arr.Len() == 0 {
-		v.fail(p+".actions", "empty: terraform writes at least [\"no-op\"]")
+		v.fail(p.member(keyActions), "empty: terraform writes at least [\"no-op\"]")
 	}
 	for i := range arr.Len() {
 		a, ok := arr.Elem(i).Value.(ast.String)
 		if !ok {
-			v.fail(fmt.Sprintf("%s.actions[%d]", p, i), "want a string, got %s", ast.ValueName(arr.Elem(i).Value))
+			v.fail(p.member(keyActions).elem(i), "want a string, got %s", ast.ValueName(arr.Elem(i).Value))
 			return
 		}
 		if !slices.Contains(knownActions, string(a)) {
-			v.fail(fmt.Sprintf("%s.actions[%d]", p, i), "unknown action %q: terraform writes %s", string(a), strings.Join(knownActions, ", "))
+			v.fail(p.member(keyActions).elem(i), "unknown action %q: terraform writes %s", string(a), strings.Join(knownActions, ", "))
 			return
 		}
 	}
-	for _, k := range []string{"after_unknown", "before_sensitive", "after_sensitive"} {
-		v.optional(ch, k, p+"."+k, "a boolean, an object or an array", func(x ast.Value) bool {
-			switch x.(type) {
-			case ast.Boolean, ast.Object, *ast.Array:
-				return true
-			}
-			return false
-		})
+	for _, k := range changeTrees {
+		v.optional(ch, k, p, "a boolean, an object or an array", isTree)
 	}
 }
 
-func (v *shapeChecker) required(o ast.Object, key, p, want string, ok func(ast.Value) bool) {
-	if o.Get(ast.StringTerm(key)) == nil {
-		v.fail(p, "missing: want %s", want)
+func isTree(x ast.Value) bool {
+	switch x.(type) {
+	case ast.Boolean, ast.Object, *ast.Array:
+		return true
+	}
+	return false
+}
+
+// required checks o's member key; p is o's path.
+func (v *shapeChecker) required(o ast.Object, key *ast.Term, p *at, want string, ok func(ast.Value) bool) {
+	if o.Get(key) == nil {
+		v.fail(p.member(key), "missing: want %s", want)
 		return
 	}
 	v.optional(o, key, p, want, ok)
 }
 
-func (v *shapeChecker) optional(o ast.Object, key, p, want string, ok func(ast.Value) bool) {
-	if t := o.Get(ast.StringTerm(key)); t != nil && !ok(t.Value) {
-		v.fail(p, "want %s, got %s", want, ast.ValueName(t.Value))
+// optional checks o's member key, if present; p is o's path.
+func (v *shapeChecker) optional(o ast.Object, key *ast.Term, p *at, want string, ok func(ast.Value) bool) {
+	if t := o.Get(key); t != nil && !ok(t.Value) {
+		v.fail(p.member(key), "want %s, got %s", want, ast.ValueName(t.Value))
 	}
 }
 
-// optionalArray checks an array of objects under key, if present.
-func (v *shapeChecker) optionalArray(o ast.Object, key, p string, elem func(string, ast.Object)) {
-	t := o.Get(ast.StringTerm(key))
+// optionalArray checks an array of objects under key, if present; p is o's
+// path.
+func (v *shapeChecker) optionalArray(o ast.Object, key *ast.Term, p *at, elem func(*at, ast.Object)) {
+	t := o.Get(key)
 	if t == nil {
 		return
 	}
+	p = p.member(key)
 	arr, ok := t.Value.(*ast.Array)
 	if !ok {
 		v.fail(p, "want an array of objects, got %s", ast.ValueName(t.Value))
 		return
 	}
 	for i := 0; i < arr.Len() && v.err == nil; i++ {
-		ep := fmt.Sprintf("%s[%d]", p, i)
 		e, ok := arr.Elem(i).Value.(ast.Object)
 		if !ok {
-			v.fail(ep, "want an object, got %s", ast.ValueName(arr.Elem(i).Value))
+			v.fail(p.elem(i), "want an object, got %s", ast.ValueName(arr.Elem(i).Value))
 			return
 		}
-		elem(ep, e)
+		elem(p.elem(i), e)
 	}
 }
 
-// optionalObject checks an object under key, if present.
-func (v *shapeChecker) optionalObject(o ast.Object, key, p string, check func(string, ast.Object)) {
-	t := o.Get(ast.StringTerm(key))
+// optionalObject checks an object under key, if present; p is o's path.
+func (v *shapeChecker) optionalObject(o ast.Object, key *ast.Term, p *at, check func(*at, ast.Object)) {
+	t := o.Get(key)
 	if t == nil {
 		return
 	}
+	p = p.member(key)
 	obj, ok := t.Value.(ast.Object)
 	if !ok {
 		v.fail(p, "want an object, got %s", ast.ValueName(t.Value))
@@ -176,19 +244,18 @@ func (v *shapeChecker) optionalObject(o ast.Object, key, p string, check func(st
 	check(p, obj)
 }
 
-// each checks that every value of o is an object.
-func (v *shapeChecker) each(o ast.Object, p string, check func(string, ast.Object)) {
+// each checks that every value of o is an object; p is o's path.
+func (v *shapeChecker) each(o ast.Object, p *at, check func(*at, ast.Object)) {
 	for _, k := range o.Keys() {
 		if v.err != nil {
 			return
 		}
-		ep := p + pathKey(k)
 		e, ok := o.Get(k).Value.(ast.Object)
 		if !ok {
-			v.fail(ep, "want an object, got %s", ast.ValueName(o.Get(k).Value))
+			v.fail(p.member(k), "want an object, got %s", ast.ValueName(o.Get(k).Value))
 			return
 		}
-		check(ep, e)
+		check(p.member(k), e)
 	}
 }
 
