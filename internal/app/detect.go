@@ -32,13 +32,13 @@ func document(run pipeline.Run) report.Document {
 		doc = report.New(results)
 	} else {
 		pols := &report.Policies{ByTarget: map[report.Key][]policy.Result{}, Manifests: run.Manifests}
-		for _, o := range run.Outcomes {
+		for _, o := range run.Verdicts {
 			pols.ByTarget[report.Key{Dir: o.Result.Dir, Target: o.Result.Target}] = o.Policy
 		}
 		doc = report.WithPolicies(results, pols)
 	}
 	declared := map[report.Key]map[string]report.Location{}
-	for _, o := range run.Outcomes {
+	for _, o := range run.Verdicts {
 		if len(o.Source) == 0 {
 			continue
 		}

@@ -183,8 +183,8 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 	// Decisions read the verdicts as the pipeline built them (snoozes at
 	// plan time, the checks level), the same the report shows.
 	var targets []remediate.Target
-	for _, o := range run.Outcomes {
-		targets = append(targets, remediate.FromOutcome(o, run.Policies))
+	for _, o := range run.Verdicts {
+		targets = append(targets, remediate.FromVerdict(o, run.Policies))
 	}
 	replanned := map[report.Key]report.Root{}
 	var mu sync.Mutex
@@ -208,11 +208,11 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 			if err != nil {
 				return t, err
 			}
-			for i, o := range r.Outcomes {
+			for i, o := range r.Verdicts {
 				if o.Result.Dir == t.Result.Dir && o.Result.Target == t.Result.Target {
 					k := report.Key{Dir: o.Result.Dir, Target: o.Result.Target}
-					replanned[k] = verdictsOf(pipeline.Run{Outcomes: r.Outcomes[i : i+1], Policies: r.Policies})[0]
-					return remediate.FromOutcome(o, r.Policies), nil
+					replanned[k] = verdictsOf(pipeline.Run{Verdicts: r.Verdicts[i : i+1], Policies: r.Policies})[0]
+					return remediate.FromVerdict(o, r.Policies), nil
 				}
 			}
 			return t, fmt.Errorf("re-plan: %s (%s) was not planned again", t.Result.Dir, t.Result.Target)

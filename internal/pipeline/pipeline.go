@@ -1,6 +1,6 @@
 // Package pipeline runs the detect stages for every target of a run:
 // discover and select the targets, plan each once with terraform, classify
-// the plan, evaluate the policies, and hand on one Outcome per target with
+// the plan, evaluate the policies, and hand on one Verdict per target with
 // everything later stages need (the verdict, the redacted policy results,
 // the saved plan and the file terraform printed its JSON to, both kept until
 // the run ends, and where each resource is declared).
@@ -26,8 +26,13 @@ import (
 	"github.com/myorg/drift-action/internal/tfsource"
 )
 
-// Outcome is everything the run learned about one target.
-type Outcome struct {
+// Verdict is everything the run learned about one target, built once by
+// planTarget (classification, snoozes at the plan's time, policy results,
+// the checks level, where each address is declared, the plan files) and
+// only read afterwards: every renderer, the record, heal, remediation pull
+// requests and Slack are projections of it. A re-plan before a heal goes
+// through the same builder. What a run did with it is a separate value.
+type Verdict struct {
 	Target discover.Target
 	Result drift.Result
 	// Policy are the target's policy results, already redacted by the
@@ -46,7 +51,7 @@ type Outcome struct {
 	// had nothing to detail or was never made. Read it when needed (it can
 	// be tens of megabytes) rather than keeping it in memory.
 	PlanJSONFile string
-	// Source says where each address the outcome reports (drift, changes,
+	// Source says where each address the verdict reports (drift, changes,
 	// policy results) is declared in the root module; addresses not found
 	// are absent.
 	Source map[string]tfsource.Pos
@@ -58,8 +63,8 @@ type Outcome struct {
 
 // Run is the outcome of planning every selected target.
 type Run struct {
-	Outcomes []Outcome // in target order
-	// Policies is true when policies were evaluated (Outcome.Policy and
+	Verdicts []Verdict // in target order
+	// Policies is true when policies were evaluated (Verdict.Policy and
 	// Manifests are then the whole verdict).
 	Policies bool
 	// Manifests are Gatekeeper's verdicts on the Kubernetes manifests.
@@ -78,10 +83,10 @@ func (r Run) Close() error {
 	return os.RemoveAll(r.planDir)
 }
 
-// Results are the outcomes' verdicts, in target order.
+// Results are the verdicts. drift results, in target order.
 func (r Run) Results() []drift.Result {
-	out := make([]drift.Result, len(r.Outcomes))
-	for i, o := range r.Outcomes {
+	out := make([]drift.Result, len(r.Verdicts))
+	for i, o := range r.Verdicts {
 		out[i] = o.Result
 	}
 	return out
@@ -138,7 +143,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 	binaries := tfinstall.New(tfinstall.Config{Setting: setting, Binary: c.Terraform, ReleasesURL: c.ReleasesURL,
 		ArmoredKey: c.ReleasesKey, Dir: filepath.Join(run.planDir, "terraform"), Env: c.Environ, RepoRoot: c.RepoRoot})
 
-	run.Outcomes = make([]Outcome, len(targets))
+	run.Verdicts = make([]Verdict, len(targets))
 	// Every target has its own data directory (backend, workspace,
 	// modules), so targets of one root plan side by side like different
 	// roots, up to the parallelism limit. Only init takes turns within a
@@ -160,7 +165,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				run.Outcomes[i] = Outcome{Target: t, Result: cancelled(t)}
+				run.Verdicts[i] = Verdict{Target: t, Result: cancelled(t)}
 				return
 			}
 			defer func() { <-sem }()
@@ -170,7 +175,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 				fmt.Fprintf(progress, format, args...)
 			}
 			o := planTarget(ctx, c, t, i, run.planDir, initLocks[t.AbsDir], engine, binaries, logf)
-			run.Outcomes[i] = o
+			run.Verdicts[i] = o
 			mu.Lock()
 			done++
 			fmt.Fprintf(progress, "[%d/%d] %s (%s): %s in %s\n", done, len(targets), t.Dir, t.Name, progressWord(o.Result), o.Result.Duration.Round(100*time.Millisecond))
@@ -191,8 +196,8 @@ func cancelled(t discover.Target) drift.Result {
 const heartbeat = 30 * time.Second
 
 // planTarget plans, classifies and evaluates one target.
-func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Outcome {
-	o := Outcome{Target: t}
+func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
+	o := Verdict{Target: t}
 	// Winning a parallelism slot races with cancellation; a target that
 	// wins it after the run was cancelled must not start terraform.
 	if ctx.Err() != nil {
@@ -250,7 +255,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 	})
 	j := NewJudge(c.File, c.Policy, t, c.Event)
 	opts := j.Classify
-	finish := func(r drift.Result) Outcome {
+	finish := func(r drift.Result) Verdict {
 		r.Dir, r.Target, r.Workspace = t.Dir, t.Name, t.Workspace
 		r.Duration, r.PlannedAt = time.Since(start), plannedAt
 		o.Result = r
@@ -311,8 +316,8 @@ func evaluateFile(ctx context.Context, engine *policy.Engine, j Judge, path stri
 	return prs
 }
 
-// locate finds where each address the outcome reports is declared.
-func locate(dir string, o Outcome) map[string]tfsource.Pos {
+// locate finds where each address the verdict reports is declared.
+func locate(dir string, o Verdict) map[string]tfsource.Pos {
 	var addrs []string
 	for _, rs := range [][]drift.Resource{o.Result.Drift, o.Result.Changes} {
 		for _, r := range rs {

@@ -79,10 +79,10 @@ func TestDetectOutcome(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Detect: %v\n%s", err, progress.String())
 	}
-	if len(run.Outcomes) != 1 {
-		t.Fatalf("want 1 outcome, got %d", len(run.Outcomes))
+	if len(run.Verdicts) != 1 {
+		t.Fatalf("want 1 outcome, got %d", len(run.Verdicts))
 	}
-	o := run.Outcomes[0]
+	o := run.Verdicts[0]
 	if o.Result.Status != drift.StatusDrifted {
 		t.Fatalf("status %s (error %q), want drifted", o.Result.Status, o.Result.Error)
 	}
@@ -148,7 +148,7 @@ func TestDetectAndCheckSeeSameInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := run.Outcomes[0]
+	o := run.Verdicts[0]
 	if len(o.Policy) != 1 {
 		t.Fatalf("detect: policy results %+v, want one", o.Policy)
 	}
@@ -277,7 +277,7 @@ func TestDetectBuildsTheWholeVerdict(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Detect: %v\n%s", err, progress.String())
 			}
-			r := run.Outcomes[0].Result
+			r := run.Verdicts[0].Result
 			if r.Status != tc.wantStatus {
 				t.Errorf("status %s (error %q), want %s", r.Status, r.Error, tc.wantStatus)
 			}

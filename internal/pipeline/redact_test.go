@@ -66,7 +66,7 @@ func TestSensitiveVariableRedactedWhenConfigurationUnread(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Detect: %v\n%s", err, progress.String())
 	}
-	o := run.Outcomes[0]
+	o := run.Verdicts[0]
 	if o.PlanJSONFile == "" {
 		t.Fatalf("no plan JSON (status %s, error %q)", o.Result.Status, o.Result.Error)
 	}

@@ -61,7 +61,7 @@ resource "fakecloud_instance" "web" {
 
 func statuses(run Run) map[string]drift.Status {
 	got := map[string]drift.Status{}
-	for _, o := range run.Outcomes {
+	for _, o := range run.Verdicts {
 		got[o.Result.Target] = o.Result.Status
 		if o.Result.Error != "" {
 			got[o.Result.Target] += drift.Status(": " + o.Result.Error)
@@ -94,7 +94,7 @@ func TestDetectTargetsOfOneRootInParallel(t *testing.T) {
 	}
 	// Apply each saved plan in the data directory it was made in, as
 	// remediation does.
-	for _, o := range run.Outcomes {
+	for _, o := range run.Verdicts {
 		if _, err := tf.Apply(ctx, tf.ApplyTarget{Dir: root, PlanFile: o.PlanFile, DataDir: o.DataDir, Env: o.Target.Env}, tf.Options{
 			Binary: c.Terraform, Env: c.Environ, PluginCacheDir: c.PluginCacheDir, Timeout: c.Timeout, LockTimeout: c.LockTimeout, Grace: c.Grace,
 		}); err != nil {
@@ -182,7 +182,7 @@ resource "terraform_data" "t" {
 		t.Fatal(err)
 	}
 	got := map[string]drift.Status{}
-	for _, o := range run.Outcomes {
+	for _, o := range run.Verdicts {
 		got[o.Result.Target] = o.Result.Status
 	}
 	// The paths the values would show on were taken.
@@ -253,7 +253,7 @@ func TestDetectTargetWithUnsetVariable(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
-			for _, o := range run.Outcomes {
+			for _, o := range run.Verdicts {
 				got[o.Result.Target] = string(o.Result.Status)
 				if o.Result.Error != "" {
 					got[o.Result.Target] += ": " + o.Result.Error

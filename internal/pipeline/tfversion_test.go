@@ -86,7 +86,7 @@ func TestDetectChoosesTerraformPerRoot(t *testing.T) {
 			}
 			got := map[string]string{}
 			installed := map[string]bool{}
-			for _, o := range run.Outcomes {
+			for _, o := range run.Verdicts {
 				if o.Result.Status == drift.StatusError || o.PlanFile == "" {
 					t.Errorf("%s: %s %s, want a plan\n%s", o.Target.Dir, o.Result.Status, o.Result.Error, progress.String())
 				}

@@ -84,7 +84,7 @@ func NewRules(c config.Remediation, input string) (Rules, error) {
 }
 
 // Target is what the decision needs from one planned target
-// (pipeline.Outcome; see FromOutcome).
+// (pipeline.Verdict; see FromVerdict).
 type Target struct {
 	AbsDir string       // where terraform applies
 	Result drift.Result // the verdict: Dir, Target, Workspace, Changes with causes
@@ -99,7 +99,7 @@ type Target struct {
 	// configured one.
 	Terraform string
 	// DataDir and Env are the target's terraform data directory and extra
-	// environment the plan was made with (pipeline.Outcome).
+	// environment the plan was made with (pipeline.Verdict).
 	DataDir string
 	Env     []string
 }

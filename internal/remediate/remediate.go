@@ -35,9 +35,9 @@ func (a Terraform) Apply(ctx context.Context, t Target) (tf.ApplyOutcome, error)
 // file and the new verdict and policy results.
 type Replan func(ctx context.Context, t Target) (Target, error)
 
-// FromOutcome is what remediation needs from a pipeline outcome;
+// FromVerdict is what remediation needs from a pipeline verdict;
 // policiesEvaluated is pipeline.Run.Policies.
-func FromOutcome(o pipeline.Outcome, policiesEvaluated bool) Target {
+func FromVerdict(o pipeline.Verdict, policiesEvaluated bool) Target {
 	return Target{AbsDir: o.Target.AbsDir, Result: o.Result, Policy: o.Policy, PoliciesEvaluated: policiesEvaluated, PlanFile: o.PlanFile,
 		Terraform: o.Terraform, DataDir: o.DataDir, Env: o.Target.Env}
 }

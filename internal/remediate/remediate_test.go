@@ -90,10 +90,10 @@ func (s *scenario) detect(ctx context.Context) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	if len(run.Outcomes) != 1 {
-		return Target{}, fmt.Errorf("detect: %d outcomes, want 1", len(run.Outcomes))
+	if len(run.Verdicts) != 1 {
+		return Target{}, fmt.Errorf("detect: %d outcomes, want 1", len(run.Verdicts))
 	}
-	t := FromOutcome(run.Outcomes[0], run.Policies)
+	t := FromVerdict(run.Verdicts[0], run.Policies)
 	if t.Result.Error != "" {
 		return t, fmt.Errorf("detect: %s", t.Result.Error)
 	}
