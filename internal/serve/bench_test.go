@@ -39,7 +39,6 @@ func BenchmarkWebhookDuplicate(b *testing.B) {
 	for b.Loop() {
 		r := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))
 		r.Header.Set(HeaderHubSignature, sig)
-		r.Header.Set(HeaderDelivery, "d-1")
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	}
 }

@@ -6,44 +6,55 @@ import (
 )
 
 // dedupe remembers delivery keys for ttl. It holds at most max keys: past
-// that the oldest sweep generation goes first, so a flood of distinct
-// authenticated deliveries cannot exhaust memory.
+// that the oldest sweep generation of dispatched keys goes first, so a
+// flood of distinct authenticated deliveries cannot exhaust memory. Keys of
+// events not yet dispatched are never swept: they are bounded by the queue,
+// and forgetting one would let its redelivery be dispatched a second time.
 type dedupe struct {
 	mu        sync.Mutex
 	ttl       time.Duration
 	max       int
-	seen      map[string]time.Time // key → when it was first seen
+	seen      map[string]seenKey
 	nextSweep time.Time
 }
 
-func newDedupe(ttl time.Duration, max int) *dedupe {
-	return &dedupe{ttl: ttl, max: max, seen: map[string]time.Time{}}
+type seenKey struct {
+	at         time.Time // when it was first accepted
+	dispatched bool      // false: accepted, dispatch still pending
 }
 
-// add records key and reports whether it is new (not seen within ttl).
-func (d *dedupe) add(key string, now time.Time) bool {
+func newDedupe(ttl time.Duration, max int) *dedupe {
+	return &dedupe{ttl: ttl, max: max, seen: map[string]seenKey{}}
+}
+
+// add records key as pending and reports whether it is new (not seen
+// within ttl); when it is not, dispatched says whether the earlier one was
+// dispatched or is still pending.
+func (d *dedupe) add(key string, now time.Time) (isNew, dispatched bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if t, ok := d.seen[key]; ok && now.Sub(t) < d.ttl {
-		return false
+	if k, ok := d.seen[key]; ok && (!k.dispatched || now.Sub(k.at) < d.ttl) {
+		return false, k.dispatched
 	}
 	if now.After(d.nextSweep) || len(d.seen) >= d.max {
 		d.sweep(now)
 	}
-	d.seen[key] = now
-	return true
+	d.seen[key] = seenKey{at: now}
+	return true, false
 }
 
-// has reports whether key was seen within ttl, without recording it.
-func (d *dedupe) has(key string, now time.Time) bool {
+// dispatched marks key as dispatched: from now on its ttl runs.
+func (d *dedupe) dispatched(key string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t, ok := d.seen[key]
-	return ok && now.Sub(t) < d.ttl
+	if k, ok := d.seen[key]; ok {
+		k.dispatched = true
+		d.seen[key] = k
+	}
 }
 
-// forget drops key, so that a delivery that could not be queued may be
-// sent again.
+// forget drops key, so that a delivery that was refused, or whose dispatch
+// failed, is taken again when it is sent again.
 func (d *dedupe) forget(key string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -56,24 +67,26 @@ func (d *dedupe) len() int {
 	return len(d.seen)
 }
 
-// sweep drops expired keys; if the map is still full, it drops the oldest
-// tenth of it.
+// sweep drops expired dispatched keys; if the map is still full, it drops
+// the oldest tenth of the dispatched ones.
 func (d *dedupe) sweep(now time.Time) {
 	d.nextSweep = now.Add(time.Minute)
 	var oldest time.Time
-	for k, t := range d.seen {
-		if now.Sub(t) >= d.ttl {
+	for k, v := range d.seen {
+		switch {
+		case !v.dispatched:
+		case now.Sub(v.at) >= d.ttl:
 			delete(d.seen, k)
-		} else if oldest.IsZero() || t.Before(oldest) {
-			oldest = t
+		case oldest.IsZero() || v.at.Before(oldest):
+			oldest = v.at
 		}
 	}
-	if len(d.seen) < d.max {
+	if len(d.seen) < d.max || oldest.IsZero() {
 		return
 	}
 	cut := oldest.Add(max(now.Sub(oldest)/10, time.Nanosecond))
-	for k, t := range d.seen {
-		if t.Before(cut) {
+	for k, v := range d.seen {
+		if v.dispatched && v.at.Before(cut) {
 			delete(d.seen, k)
 		}
 	}

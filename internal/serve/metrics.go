@@ -19,11 +19,12 @@ const (
 	ReasonQueueFull     = "queue_full"
 	ReasonShuttingDown  = "shutting_down"
 	ReasonMethod        = "method"
+	ReasonQueueFile     = "queue_file_unwritable"
 )
 
 var rejectReasons = []string{
 	ReasonNoCredentials, ReasonSHA1, ReasonBadSignature, ReasonBadToken, ReasonDisabled,
-	ReasonTooLarge, ReasonBadPayload, ReasonUnmapped, ReasonQueueFull, ReasonShuttingDown, ReasonMethod,
+	ReasonTooLarge, ReasonBadPayload, ReasonUnmapped, ReasonQueueFull, ReasonShuttingDown, ReasonMethod, ReasonQueueFile,
 }
 
 var sources = []string{SourceTFE, SourceArgoCD, SourceGeneric, "unknown"}
@@ -32,7 +33,7 @@ var sources = []string{SourceTFE, SourceArgoCD, SourceGeneric, "unknown"}
 const (
 	FailPermanent = "permanent" // 401, 404, 422, a 403 that is not a rate limit, ...
 	FailGaveUp    = "gave_up"   // retries exhausted
-	FailShutdown  = "shutdown"  // the drain deadline passed
+	FailShutdown  = "shutdown"  // the drain deadline passed, and there is no queue file
 )
 
 var failReasons = []string{FailPermanent, FailGaveUp, FailShutdown}
@@ -40,13 +41,15 @@ var failReasons = []string{FailPermanent, FailGaveUp, FailShutdown}
 // metrics are the receiver's counters, kept lock-free.
 type metrics struct {
 	received   [4]atomic.Int64 // by sources index
-	rejected   [11]atomic.Int64
+	rejected   [12]atomic.Int64
 	ignored    atomic.Int64
 	duplicates atomic.Int64
 	accepted   atomic.Int64
 	dispatched atomic.Int64
 	failed     [3]atomic.Int64
 	retries    atomic.Int64
+	restored   atomic.Int64
+	kept       atomic.Int64
 }
 
 func indexOf(list []string, s string) int {
@@ -89,6 +92,10 @@ func (m *metrics) write(w io.Writer, queueDepth, dedupeSize int) {
 	}
 	counter("drift_serve_retries_total", "Dispatch attempts repeated after a server error or rate limit.")
 	fmt.Fprintf(w, "drift_serve_retries_total %d\n", m.retries.Load())
-	fmt.Fprintf(w, "# HELP drift_serve_queue_depth Events waiting for dispatch.\n# TYPE drift_serve_queue_depth gauge\ndrift_serve_queue_depth %d\n", queueDepth)
+	counter("drift_serve_restored_total", "Events read from the queue file at start, accepted before the last stop.")
+	fmt.Fprintf(w, "drift_serve_restored_total %d\n", m.restored.Load())
+	counter("drift_serve_kept_total", "Events left in the queue file at shutdown for the next start.")
+	fmt.Fprintf(w, "drift_serve_kept_total %d\n", m.kept.Load())
+	fmt.Fprintf(w, "# HELP drift_serve_queue_depth Accepted events not yet dispatched or failed, the one being sent included.\n# TYPE drift_serve_queue_depth gauge\ndrift_serve_queue_depth %d\n", queueDepth)
 	fmt.Fprintf(w, "# HELP drift_serve_dedupe_entries Delivery keys remembered for deduplication.\n# TYPE drift_serve_dedupe_entries gauge\ndrift_serve_dedupe_entries %d\n", dedupeSize)
 }

@@ -27,9 +27,11 @@ type Event struct {
 	Roots        []string
 	URL          string // the run, assessment or application
 	Summary      string // a readable description for the action's job summary
-	DeliveryID   string
-	// Key identifies the report for deduplication: the delivery id when the
-	// sender gives one, else (configuration, assessment or run, trigger).
+	DeliveryID   string // the generic report's "id"
+	// Key identifies the report for deduplication. It comes from
+	// authenticated content only: the signed body's id, (configuration,
+	// assessment or run, trigger) or digest; for Argo CD, whose body the
+	// bearer token does not sign, (application, revision, sync status).
 	Key string
 	// Ignored, when not empty, says why the delivery is acknowledged
 	// without a dispatch (a verification, a trigger that is not drift).
@@ -193,8 +195,15 @@ func ParseArgoCD(body []byte) (Event, error) {
 		trigger = "on-out-of-sync"
 	}
 	ev := Event{Source: SourceArgoCD, App: p.App, URL: p.URL, Trigger: trigger}
-	ev.Key = dedupeKey(SourceArgoCD, p.Namespace+"/"+p.App, p.Revision, p.SyncStatus, body)
-	if p.SyncStatus != "" && p.SyncStatus != "OutOfSync" {
+	status := strings.TrimSpace(p.SyncStatus)
+	if status == "" {
+		status = "OutOfSync" // the template's trigger fires on OutOfSync only
+	}
+	// Keyed on what decides the dispatch, not on the bytes: the same report
+	// with its fields reordered, an empty field or one more field is the
+	// same report. The body digest would make each of those a new run.
+	ev.Key = strings.Join([]string{SourceArgoCD, strings.TrimSpace(p.Namespace), strings.TrimSpace(p.App), strings.TrimSpace(p.Revision), status}, "\x00")
+	if status != "OutOfSync" {
 		ev.Ignored = "sync status " + p.SyncStatus + " is not OutOfSync"
 		return ev, nil
 	}
@@ -207,9 +216,10 @@ func ParseArgoCD(body []byte) (Event, error) {
 
 // ParseGeneric reads a generic drift report:
 // {"id": ..., "source": ..., "workspace": ..., "app": ..., "roots": [...], "url": ...};
-// every field is optional. delivery is the delivery id from the request's
-// headers, if any; it wins over "id".
-func ParseGeneric(body []byte, delivery string) (Event, error) {
+// every field is optional. The key is "id" when given, else the body's
+// digest: both covered by the signature. Delivery id headers are not, and
+// are not read.
+func ParseGeneric(body []byte) (Event, error) {
 	var p struct {
 		ID        string   `json:"id"`
 		Source    string   `json:"source"`
@@ -233,10 +243,7 @@ func ParseGeneric(body []byte, delivery string) (Event, error) {
 		}
 	}
 	ev := Event{Source: SourceGeneric, Workspace: p.Workspace, App: p.App, Roots: p.Roots, URL: p.URL, Trigger: p.Trigger}
-	ev.DeliveryID = delivery
-	if ev.DeliveryID == "" {
-		ev.DeliveryID = p.ID
-	}
+	ev.DeliveryID = p.ID
 	if ev.DeliveryID != "" {
 		ev.Key = SourceGeneric + "\x00" + ev.DeliveryID
 	} else {

@@ -97,12 +97,16 @@ func TestParseArgoCD(t *testing.T) {
 		{name: "out of sync",
 			body: `{"app":"guestbook","namespace":"argocd","project":"default","sync_status":"OutOfSync","revision":"abc123","url":"https://argocd.example.com/applications/argocd/guestbook"}`,
 			want: Event{Source: SourceArgoCD, Trigger: "on-out-of-sync", App: "guestbook", URL: "https://argocd.example.com/applications/argocd/guestbook",
-				Summary: "Argo CD: guestbook is OutOfSync at abc123", Key: "argocd\x00argocd/guestbook\x00abc123\x00OutOfSync"}},
+				Summary: "Argo CD: guestbook is OutOfSync at abc123", Key: "argocd\x00argocd\x00guestbook\x00abc123\x00OutOfSync"}},
 		{name: "synced is ignored", body: `{"app":"guestbook","namespace":"argocd","sync_status":"Synced","revision":"abc123"}`,
 			want: Event{Source: SourceArgoCD, Trigger: "on-out-of-sync", App: "guestbook", Ignored: "sync status Synced is not OutOfSync",
-				Key: "argocd\x00argocd/guestbook\x00abc123\x00Synced"}},
+				Key: "argocd\x00argocd\x00guestbook\x00abc123\x00Synced"}},
 		{name: "custom trigger, no revision", body: `{"app":"guestbook","trigger":"on-drift"}`,
-			want: Event{Source: SourceArgoCD, Trigger: "on-drift", App: "guestbook", Summary: "Argo CD: guestbook is OutOfSync"}},
+			want: Event{Source: SourceArgoCD, Trigger: "on-drift", App: "guestbook", Summary: "Argo CD: guestbook is OutOfSync",
+				Key: "argocd\x00\x00guestbook\x00\x00OutOfSync"}},
+		{name: "empty sync status is out of sync, keyed the same", body: `{"sync_status":"","revision":"r1","app":"guestbook","namespace":"argocd","url":"u","extra":1}`,
+			want: Event{Source: SourceArgoCD, Trigger: "on-out-of-sync", App: "guestbook", URL: "u", Summary: "Argo CD: guestbook is OutOfSync at r1",
+				Key: "argocd\x00argocd\x00guestbook\x00r1\x00OutOfSync"}},
 		{name: "no app", body: `{"sync_status":"OutOfSync"}`, wantErr: "names no application"},
 		{name: "app not a string", body: `{"app":1}`, wantErr: "not valid JSON"},
 		{name: "not json", body: `<xml/>`, wantErr: "not valid JSON"},
@@ -119,17 +123,14 @@ func TestParseArgoCD(t *testing.T) {
 func TestParseGeneric(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		body     string
-		delivery string
-		want     Event
-		wantErr  string
+		name    string
+		body    string
+		want    Event
+		wantErr string
 	}{
 		{name: "everything", body: `{"id":"d-1","source":"nightly scan","workspace":"app-prod","roots":["infra/app"],"url":"https://scan.example.com/1","trigger":"scan"}`,
 			want: Event{Source: SourceGeneric, Workspace: "app-prod", Roots: []string{"infra/app"}, URL: "https://scan.example.com/1", Trigger: "scan",
 				Summary: "nightly scan", DeliveryID: "d-1", Key: "generic\x00d-1"}},
-		{name: "header delivery wins", body: `{"id":"d-1"}`, delivery: "h-9",
-			want: Event{Source: SourceGeneric, Summary: "drift report", DeliveryID: "h-9", Key: "generic\x00h-9"}},
 		{name: "empty object", body: `{}`, want: Event{Source: SourceGeneric, Summary: "drift report"}},
 		{name: "root outside", body: `{"roots":["../etc"]}`, wantErr: "inside the repository"},
 		{name: "absolute root", body: `{"roots":["/infra"]}`, wantErr: "inside the repository"},
@@ -141,7 +142,7 @@ func TestParseGeneric(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ParseGeneric([]byte(tt.body), tt.delivery)
+			got, err := ParseGeneric([]byte(tt.body))
 			checkParse(t, tt.want, got, tt.wantErr, err)
 		})
 	}
@@ -194,10 +195,10 @@ func FuzzParseArgoCD(f *testing.F) {
 }
 
 func FuzzParseGeneric(f *testing.F) {
-	f.Add([]byte(`{"id":"d-1","source":"scan","roots":["infra/app"]}`), "")
-	f.Add([]byte(`{"roots":["../x"]}`), "h")
-	f.Fuzz(func(t *testing.T, body []byte, delivery string) {
-		ev, err := ParseGeneric(body, delivery)
+	f.Add([]byte(`{"id":"d-1","source":"scan","roots":["infra/app"]}`))
+	f.Add([]byte(`{"roots":["../x"]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, err := ParseGeneric(body)
 		fuzzEvent(t, ev, err)
 	})
 }

@@ -10,22 +10,23 @@ import (
 
 // Headers the sources authenticate with.
 const (
-	HeaderTFESignature   = "X-TFE-Notification-Signature"
-	HeaderHubSignature   = "X-Hub-Signature-256"
-	HeaderHubSHA1        = "X-Hub-Signature"
-	HeaderDelivery       = "X-Delivery-ID"
-	HeaderGitHubDelivery = "X-GitHub-Delivery"
+	HeaderTFESignature = "X-TFE-Notification-Signature"
+	HeaderHubSignature = "X-Hub-Signature-256"
+	HeaderHubSHA1      = "X-Hub-Signature"
 )
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // webhook authenticates, reads, deduplicates and queues one delivery.
+// Nothing it keys on or forwards comes from a header the signature does
+// not cover (delivery id headers included): a signed body re-sent with
+// other headers is the same delivery.
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	source, verify := s.authenticator(r)
 	s.metrics.receive(source)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		s.refuse(w, http.StatusMethodNotAllowed, ReasonMethod, "use POST")
+		s.refuse(w, r, source, http.StatusMethodNotAllowed, ReasonMethod, "use POST")
 		return
 	}
 	if verify == nil {
@@ -33,13 +34,13 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(HeaderHubSHA1) != "" {
 			reason, err = ReasonSHA1, ErrSHA1
 		}
-		s.refuse(w, http.StatusUnauthorized, reason, err.Error())
+		s.refuse(w, r, source, http.StatusUnauthorized, reason, err.Error())
 		return
 	}
 	// A bearer token is checked before the body is read.
 	if source == SourceArgoCD {
 		if err := verify(nil); err != nil {
-			s.refuseAuth(w, err)
+			s.refuseAuth(w, r, source, err)
 			return
 		}
 	}
@@ -53,31 +54,16 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.refuse(w, http.StatusRequestEntityTooLarge, ReasonTooLarge, "body larger than the limit")
+			s.refuse(w, r, source, http.StatusRequestEntityTooLarge, ReasonTooLarge, "body larger than the limit")
 			return
 		}
-		s.refuse(w, http.StatusBadRequest, ReasonBadPayload, "could not read the body")
+		s.refuse(w, r, source, http.StatusBadRequest, ReasonBadPayload, "could not read the body")
 		return
 	}
 	body := buf.Bytes()
 	if source != SourceArgoCD {
 		if err := verify(body); err != nil {
-			s.refuseAuth(w, err)
-			return
-		}
-	}
-
-	// A redelivery names its delivery id in a header: once the signature
-	// holds, a known id is answered without parsing the body again. The
-	// key is the one ParseGeneric gives a delivery with that header.
-	if source == SourceGeneric {
-		delivery := r.Header.Get(HeaderDelivery)
-		if delivery == "" {
-			delivery = r.Header.Get(HeaderGitHubDelivery)
-		}
-		if delivery != "" && s.dedupe.has(SourceGeneric+"\x00"+delivery, s.now()) {
-			s.metrics.duplicates.Add(1)
-			answer(w, http.StatusOK, "duplicate", "already received; dispatched once")
+			s.refuseAuth(w, r, source, err)
 			return
 		}
 	}
@@ -90,14 +76,10 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	case SourceArgoCD:
 		ev, err = ParseArgoCD(body)
 	default:
-		delivery := r.Header.Get(HeaderDelivery)
-		if delivery == "" {
-			delivery = r.Header.Get(HeaderGitHubDelivery)
-		}
-		ev, err = ParseGeneric(body, delivery)
+		ev, err = ParseGeneric(body)
 	}
 	if err != nil {
-		s.refuse(w, http.StatusBadRequest, ReasonBadPayload, err.Error())
+		s.refuse(w, r, source, http.StatusBadRequest, ReasonBadPayload, err.Error())
 		return
 	}
 	if ev.Ignored != "" {
@@ -107,18 +89,25 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	target, err := s.cfg.Mapping.Resolve(ev)
 	if err != nil {
-		s.refuse(w, http.StatusUnprocessableEntity, ReasonUnmapped, err.Error())
+		s.refuse(w, r, source, http.StatusUnprocessableEntity, ReasonUnmapped, err.Error())
 		return
 	}
-	if !s.dedupe.add(ev.Key, s.now()) {
+	now := s.now()
+	if isNew, dispatched := s.dedupe.add(ev.Key, now); !isNew {
 		s.metrics.duplicates.Add(1)
-		answer(w, http.StatusOK, "duplicate", "already received; dispatched once")
+		if dispatched {
+			answer(w, http.StatusOK, "duplicate", "already received; dispatched once")
+		} else {
+			answer(w, http.StatusOK, "duplicate", "already received; waiting to be dispatched")
+		}
 		return
 	}
-	if reason := s.enqueue(job{ev: ev, target: target}); reason != "" {
+	j := &job{Key: ev.Key, Repo: target.Repo, Source: ev.Source, Trigger: ev.Trigger, Roots: target.Roots,
+		Payload: ClientPayload(ev, target), AcceptedAt: now}
+	if reason := s.accept(j); reason != "" {
 		s.dedupe.forget(ev.Key)
 		w.Header().Set("Retry-After", "30")
-		s.refuse(w, http.StatusServiceUnavailable, reason, "try again later")
+		s.refuse(w, r, source, http.StatusServiceUnavailable, reason, "try again later")
 		return
 	}
 	s.metrics.accepted.Add(1)
@@ -143,7 +132,7 @@ func (s *Server) authenticator(r *http.Request) (string, func([]byte) error) {
 	return "unknown", nil
 }
 
-func (s *Server) refuseAuth(w http.ResponseWriter, err error) {
+func (s *Server) refuseAuth(w http.ResponseWriter, r *http.Request, source string, err error) {
 	reason := ReasonBadSignature
 	switch {
 	case errors.Is(err, ErrDisabled):
@@ -151,12 +140,31 @@ func (s *Server) refuseAuth(w http.ResponseWriter, err error) {
 	case errors.Is(err, ErrBadToken):
 		reason = ReasonBadToken
 	}
-	s.refuse(w, http.StatusUnauthorized, reason, err.Error())
+	s.refuse(w, r, source, http.StatusUnauthorized, reason, err.Error())
 }
 
-func (s *Server) refuse(w http.ResponseWriter, status int, reason, msg string) {
+// refuse answers a delivery that is not taken, and logs why and where it
+// came from. The log never holds the body, a credential, or a message
+// quoting the body (a payload error may): only the reason, the source,
+// the peer and what it says it forwards for.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, source string, status int, reason, msg string) {
 	s.metrics.reject(reason)
+	attrs := []any{"reason", reason, "status", status, "source", source, "remote", r.RemoteAddr}
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		attrs = append(attrs, "forwarded_for", truncate(xff, 200)) // quoted by the handler; the sender chose it
+	}
+	if reason != ReasonBadPayload {
+		attrs = append(attrs, "detail", msg) // the receiver's own words
+	}
+	s.log.Warn("delivery rejected", attrs...)
 	answer(w, status, reason, msg)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // answer writes {"status": ..., "message": ...}.

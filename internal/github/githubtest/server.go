@@ -115,6 +115,9 @@ type Failure struct {
 	// X-RateLimit-Remaining: 0 and X-RateLimit-Reset: RateLimitReset (Unix
 	// seconds), as GitHub sends with its 403 or 429.
 	RateLimitReset string
+	// Repo, "owner/repo", limits the failure to requests for that
+	// repository (a rate limit on one repository); "" matches any.
+	Repo string
 	// Times is how many matching requests fail; 0 means all of them.
 	Times int
 	// AfterHandling carries the request out (state changes) before
@@ -288,7 +291,8 @@ func (s *Server) Requests() []string {
 }
 
 // Inject makes requests to route (one of the Route constants) fail as f says.
-// Failures for a route are used in the order they were injected.
+// Failures for a route are used in the order they were injected; the first
+// whose Repo matches the request is used.
 func (s *Server) Inject(route string, f Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -351,7 +355,7 @@ func (s *Server) handle(route string, h http.HandlerFunc) {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), loginKey{}, login))
-		f := s.takeFailure(route)
+		f := s.takeFailure(route, r.PathValue("owner")+"/"+r.PathValue("repo"))
 		if f == nil {
 			h(w, r)
 			return
@@ -410,21 +414,23 @@ func (s *Server) checkHeaders(w http.ResponseWriter, r *http.Request) (string, b
 	return login, true
 }
 
-func (s *Server) takeFailure(route string) *Failure {
+func (s *Server) takeFailure(route, repo string) *Failure {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fs := s.failures[route]
-	if len(fs) == 0 {
-		return nil
-	}
-	f := fs[0]
-	if f.Times > 0 {
-		f.Times--
-		if f.Times == 0 {
-			s.failures[route] = fs[1:]
+	for i, f := range fs {
+		if f.Repo != "" && f.Repo != repo {
+			continue
 		}
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.failures[route] = slices.Delete(slices.Clone(fs), i, i+1)
+			}
+		}
+		return f
 	}
-	return f
+	return nil
 }
 
 func (s *Server) writeFailure(w http.ResponseWriter, f *Failure) {
