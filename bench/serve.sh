@@ -100,7 +100,7 @@ lua "$WORK/good.lua" "$SIG"
 lua "$WORK/bad.lua" "$(printf '0%.0s' $(seq 64))"
 
 GITHUB_TOKEN=bench-token GITHUB_API_URL="http://127.0.0.1:$NGINX_PORT/" DRIFT_WEBHOOK_SECRET="$SECRET" \
-	"$WORK/drift-action" serve --listen "127.0.0.1:$SERVE_PORT" --repo bench/bench 2>"$WORK/serve.log" &
+	"$WORK/drift-action" serve --listen "127.0.0.1:$SERVE_PORT" --repo bench/bench --queue-file "$WORK/queue.json" 2>"$WORK/serve.log" &
 SERVE_PID=$!
 pids+=($SERVE_PID)
 

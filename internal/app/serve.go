@@ -50,6 +50,7 @@ func serveOn(ctx context.Context, c config.Serve, d serve.Dispatcher, ln net.Lis
 		Logger:          log,
 		MaxBodyBytes:    c.MaxBodyBytes,
 		ShutdownTimeout: c.ShutdownTimeout,
+		QueueFile:       c.QueueFile,
 	})
 	if err != nil {
 		ln.Close()

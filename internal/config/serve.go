@@ -40,6 +40,9 @@ type Serve struct {
 	Mapping         ServeMapping
 	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
+	// QueueFile keeps accepted events until they are dispatched, across
+	// restarts: absolute, on a volume that outlives the process.
+	QueueFile string
 
 	// Secrets: an empty one leaves its source disabled.
 	TFEToken      string // $TFE_NOTIFICATION_TOKEN
@@ -79,8 +82,8 @@ func (s Serve) String() string {
 	if s.App != nil {
 		auth = s.App.String()
 	}
-	return fmt.Sprintf("serve{listen=%s repo=%s mapping=%q workspaces=%d apps=%d hcp-terraform=%s argocd=%s generic=%s github=%s}",
-		s.Listen, s.Repo, s.MappingFile, len(s.Mapping.Workspaces), len(s.Mapping.Apps),
+	return fmt.Sprintf("serve{listen=%s repo=%s mapping=%q queue=%q workspaces=%d apps=%d hcp-terraform=%s argocd=%s generic=%s github=%s}",
+		s.Listen, s.Repo, s.MappingFile, s.QueueFile, len(s.Mapping.Workspaces), len(s.Mapping.Apps),
 		on(s.TFEToken), on(s.ArgoCDToken), on(s.WebhookSecret), auth)
 }
 
@@ -125,6 +128,7 @@ func serveCommand(c *Serve) Command {
 	fset.StringVar(&c.MappingFile, "mapping", "", "YAML `FILE` mapping HCP Terraform workspaces and Argo CD applications to repositories and roots")
 	fset.Int64Var(&c.MaxBodyBytes, "max-body", DefaultServeMaxBody, "largest request body accepted, in `BYTES`; larger ones get 413")
 	fset.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", DefaultServeShutdown, "on SIGTERM, how long to finish requests and dispatch what was accepted")
+	fset.StringVar(&c.QueueFile, "queue-file", "", "`FILE` that keeps accepted reports until they are dispatched, across restarts (required; on a persistent volume)")
 	return Command{Flags: fset, Header: "usage: drift-action serve [flags]\n\n" +
 		"Receives drift reports on POST /drift-webhook and starts the action with a\n" +
 		"repository_dispatch event (event_type drift-detected) in the repository they\n" +
@@ -189,6 +193,12 @@ func ParseServe(args []string, env Env, usage io.Writer) (Serve, error) {
 		return c, errors.New("serve: GITHUB_TOKEN is not set: give it a token with contents: write on the target repositories, or set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) to act as a GitHub App")
 	}
 	c.APIURL = env.Getenv("GITHUB_API_URL")
+	if strings.TrimSpace(c.QueueFile) == "" {
+		return c, errors.New("serve: --queue-file is required: a report answered 202 is kept there until it is dispatched, so that a restart does not lose it; give a path on a persistent volume (deploy/serve mounts one at /var/lib/drift-action)")
+	}
+	if !filepath.IsAbs(c.QueueFile) {
+		c.QueueFile = filepath.Join(env.Cwd, c.QueueFile)
+	}
 
 	if c.MappingFile != "" {
 		path := c.MappingFile

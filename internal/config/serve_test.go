@@ -30,9 +30,14 @@ apps:
 		name    string
 		args    []string
 		environ []string
+		noQueue bool // leave out the --queue-file=queue.json every other case gets
 		want    Serve
 		wantErr string
 	}{
+		{name: "queue file required", args: []string{"--repo", "acme/infra"}, environ: base, noQueue: true, wantErr: "--queue-file is required"},
+		{name: "absolute queue file", args: []string{"--repo", "acme/infra", "--queue-file", "/var/lib/drift-action/queue.json"}, environ: base, noQueue: true,
+			want: Serve{Listen: ":8080", Repo: "acme/infra", MaxBodyBytes: DefaultServeMaxBody, ShutdownTimeout: DefaultServeShutdown, WebhookSecret: "s", Token: "ghs_x",
+				QueueFile: "/var/lib/drift-action/queue.json"}},
 		{name: "defaults", args: []string{"--repo", "acme/infra"}, environ: base,
 			want: Serve{Listen: ":8080", Repo: "acme/infra", MaxBodyBytes: DefaultServeMaxBody, ShutdownTimeout: DefaultServeShutdown, WebhookSecret: "s", Token: "ghs_x"}},
 		{name: "every source and ghes",
@@ -86,7 +91,12 @@ apps:
 				vars[k] = v
 			}
 			env := Env{Getenv: func(k string) string { return vars[k] }, Environ: tt.environ, Cwd: dir}
-			got, err := ParseServe(tt.args, env, &strings.Builder{})
+			args := tt.args
+			if !tt.noQueue {
+				args = append([]string{"--queue-file=queue.json"}, args...)
+				tt.want.QueueFile = filepath.Join(dir, "queue.json") // relative to the working directory
+			}
+			got, err := ParseServe(args, env, &strings.Builder{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -438,4 +439,154 @@ func TestRejectedDeliveriesLogged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestQueueFile checks the file the accepted events are kept in: a file
+// that does not parse stops the receiver with an error naming it (and is
+// left as it is); one that cannot be written refuses to start, or, found
+// later, answers deliveries with a retryable 503 and forgets them; writes
+// leave no temporary file and only the owner may read it.
+func TestQueueFile(t *testing.T) {
+	t.Parallel()
+	good := `{"version":1,"events":[{"key":"generic\u0000a","repo":"acme/infra","source":"generic","client_payload":{"source":"scan"},"accepted_at":"2025-01-02T03:04:05Z"}]}`
+	tests := []struct {
+		name    string
+		content string // "" : no file
+		dirFile bool   // the directory is a file: nothing can be written
+		wantErr []string
+		wantN   int
+	}{
+		{name: "no file yet"},
+		{name: "empty file", content: "\n"},
+		{name: "one event", content: good, wantN: 1},
+		{name: "not json", content: `{"version":1,"events":[`, wantErr: []string{"does not parse", "move it aside"}},
+		{name: "trailing data", content: good + "{}", wantErr: []string{"data after"}},
+		{name: "unknown field", content: `{"version":1,"event":[]}`, wantErr: []string{`unknown field "event"`}},
+		{name: "other version", content: `{"version":2,"events":[]}`, wantErr: []string{"version 2", "reads version 1"}},
+		{name: "bad events", content: `{"version":1,"events":[{"repo":"acme/infra","client_payload":{}},{"key":"k","repo":"acme","client_payload":{}},{"key":"k2","repo":"a/b","client_payload":[]}]}`,
+			wantErr: []string{"events[0] has no key", "events[1].repo", "events[2].client_payload is not a JSON object"}},
+		{name: "directory is not writable", dirFile: true, wantErr: []string{"not a directory", "writable volume"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "queue.json")
+			if tt.content != "" {
+				writeTestFile(t, path, tt.content)
+			}
+			if tt.dirFile {
+				writeTestFile(t, filepath.Join(dir, "file"), "")
+				path = filepath.Join(dir, "file", "queue.json")
+			}
+			_, err := New(Config{Secrets: Secrets{Generic: hubSecret}, Dispatcher: nopDispatcher{}, QueueFile: path})
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatal("New succeeded")
+				}
+				for _, w := range append(tt.wantErr, path) {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error lacks %q: %v", w, err)
+					}
+				}
+				if tt.content != "" {
+					if got := readTestFile(t, path); got != tt.content {
+						t.Errorf("an unreadable queue file was changed to %q", got)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			jobs, err := readQueueFile(path)
+			if err != nil || len(jobs) != tt.wantN {
+				t.Fatalf("after start: %d events, %v; want %d", len(jobs), err, tt.wantN)
+			}
+			checkQueueDir(t, dir)
+		})
+	}
+}
+
+// checkQueueDir: the queue file is the owner's only, and no temporary file
+// is left beside it.
+func checkQueueDir(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", e.Name(), perm)
+		}
+	}
+	if diff := cmp.Diff([]string{"queue.json"}, names); diff != "" {
+		t.Errorf("files beside the queue (-want +got):\n%s", diff)
+	}
+}
+
+// TestQueueFileUnwritableRefusesRetryably removes the queue's directory
+// under a running receiver: deliveries get 503 with Retry-After, and are
+// not remembered, so the sender's retry is taken once the volume is back.
+func TestQueueFileUnwritableRefusesRetryably(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "volume")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	f := newFixture(t, func(c *Config) {
+		c.QueueFile = filepath.Join(dir, "queue.json")
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	url, stop := f.start(t)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	req := hubRequest(`{"id":"1"}`)
+	resp, err := http.DefaultClient.Do(req.httpRequest(t, url+Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := []string{strconv.Itoa(resp.StatusCode) + " " + resp.Header.Get("Retry-After")}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, status, _ := post(t, url, req)
+	got = append(got, strconv.Itoa(code)+" "+status)
+	waitFor(t, "the dispatch", func() bool { return len(f.gh.Dispatches()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"503 30", "202 accepted"}, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+	if !f.hasMetric(`drift_serve_rejected_total{reason="queue_file_unwritable"} 1`) || !strings.Contains(logs.String(), filepath.Join(dir, "queue.json")) {
+		t.Errorf("the refusal is not counted, or the log does not name the file:\n%s", logs.String())
+	}
+	checkQueueDir(t, dir)
+}
+
+func writeTestFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readTestFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

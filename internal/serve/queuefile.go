@@ -41,7 +41,7 @@ func readQueueFile(path string) ([]*job, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("queue file: %w", err)
+		return nil, fmt.Errorf("queue file: %w: give --queue-file a path on a writable volume", err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil

@@ -304,6 +304,16 @@ func TestServerInject(t *testing.T) {
 			},
 			wantStatus: []int{503, 404},
 		},
+		{
+			name: "a failure for another repository is passed over",
+			inject: func(s *Server) {
+				s.Inject(RouteCreateComment, Failure{Status: 429, RetryAfter: "60", Repo: "o/other"})
+				s.Inject(RouteCreateComment, Failure{Status: 502, Repo: "o/r", Times: 1})
+			},
+			wantStatus: []int{502, 201},
+			wantBody:   "502 Bad Gateway",
+			wantCount:  1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
