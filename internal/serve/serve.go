@@ -404,8 +404,8 @@ var errDraining = errors.New("shutting down; the event stays in the queue file")
 func (s *Server) deliver(ctx context.Context, j *job) bool {
 	owner, repo, err := SplitRepo(j.Repo)
 	if err != nil {
-		s.metrics.fail(FailPermanent)
 		s.dedupe.forget(j.Key)
+		s.metrics.fail(FailPermanent)
 		s.log.Error("not dispatched", "error", err)
 		return true
 	}
@@ -426,11 +426,16 @@ func (s *Server) deliver(ctx context.Context, j *job) bool {
 		defer cancel()
 		return s.classify(s.cfg.Dispatcher.Dispatch(actx, owner, repo, EventType, j.Payload))
 	})
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errDraining) {
+		// Forgotten before it is counted: whoever sees the failure can
+		// redeliver at once.
+		s.dedupe.forget(j.Key)
+	}
 	var gaveUp *retry.GaveUpError
 	switch {
 	case err == nil:
-		s.metrics.dispatched.Add(1)
 		s.dedupe.dispatched(j.Key)
+		s.metrics.dispatched.Add(1)
 		s.log.Info("dispatched", "repo", j.Repo, "source", j.Source, "trigger", j.Trigger, "roots", j.Roots)
 		return true
 	case ctx.Err() != nil, errors.Is(err, errDraining):
@@ -445,7 +450,6 @@ func (s *Server) deliver(ctx context.Context, j *job) bool {
 		s.metrics.fail(FailPermanent)
 		s.log.Error("not dispatched; a redelivery will be taken", "repo", j.Repo, "status", github.StatusOf(err), "error", err)
 	}
-	s.dedupe.forget(j.Key)
 	return true
 }
 
