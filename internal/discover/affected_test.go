@@ -103,7 +103,7 @@ func TestAffect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := Affect(roots, globals, tt.changes)
+			got := Affect(roots, globals, tt.changes, nil)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("selection (-want +got):\n%s", diff)
 			}
@@ -114,7 +114,7 @@ func TestAffect(t *testing.T) {
 func TestAffectRootAtRepositoryRoot(t *testing.T) {
 	t.Parallel()
 	roots := []RootDeps{{Dir: ".", Rel: "."}, {Dir: "stacks/a", Rel: "stacks/a"}}
-	got := Affect(roots, nil, config.Changes{Files: []string{"main.tf", "stacks/a/main.tf"}})
+	got := Affect(roots, nil, config.Changes{Files: []string{"main.tf", "stacks/a/main.tf"}}, nil)
 	want := Selection{Mode: "affected", Planned: []Planned{{".", []string{"changed: main.tf"}}, {"stacks/a", []string{"changed: stacks/a/main.tf"}}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("selection (-want +got):\n%s", diff)
