@@ -141,7 +141,7 @@ func parseRaw(out []byte) ([]string, map[string]string, error) {
 			continue
 		}
 		meta := strings.Fields(strings.TrimPrefix(rec, ":"))
-		if !strings.HasPrefix(rec, ":") || len(meta) < 5 || i+1 >= len(fields) {
+		if !strings.HasPrefix(rec, ":") || len(meta) < 5 || i+1 >= len(fields) || len(fields[i+1]) == 0 {
 			return nil, nil, fmt.Errorf("unexpected output %q", rec)
 		}
 		i++

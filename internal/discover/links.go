@@ -40,6 +40,9 @@ type resolved struct {
 	Target  string   // "" with a Problem
 	Dir     bool     // Target is a directory
 	Problem string   // a loop, a link outside the repository, an unreadable path
+	// Unreadable: the checkout would not show the path (Problem says
+	// which); what lies there is not known.
+	Unreadable bool
 }
 
 // resolver follows symlinks in a checkout one path component at a time, as
@@ -50,6 +53,7 @@ type resolver struct {
 	real  string // repo with its own symlinks evaluated: absolute links may name either
 	cache map[string]resolved
 	walks map[string]walked
+	dirs  map[string]string // ancestorsAreDirs' answers
 }
 
 type walked struct {
@@ -58,7 +62,7 @@ type walked struct {
 }
 
 func newResolver(repo string) *resolver {
-	r := &resolver{repo: filepath.Clean(repo), cache: map[string]resolved{}, walks: map[string]walked{}}
+	r := &resolver{repo: filepath.Clean(repo), cache: map[string]resolved{}, walks: map[string]walked{}, dirs: map[string]string{}}
 	r.real = r.repo
 	if p, err := filepath.EvalSymlinks(r.repo); err == nil {
 		r.real = p
@@ -120,7 +124,7 @@ func (r *resolver) follow(rel string) resolved {
 			return res
 		}
 		if err != nil {
-			res.Problem = fmt.Sprintf("cannot read %s: %v", next, errors.Unwrap(err))
+			res.Problem, res.Unreadable = fmt.Sprintf("cannot read %s: %v", next, errors.Unwrap(err)), true
 			return res
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
@@ -134,7 +138,7 @@ func (r *resolver) follow(rel string) resolved {
 		res.Via = append(res.Via, next)
 		to, err := os.Readlink(r.abs(next))
 		if err != nil {
-			res.Problem = fmt.Sprintf("cannot read symlink %s: %v", next, errors.Unwrap(err))
+			res.Problem, res.Unreadable = fmt.Sprintf("cannot read symlink %s: %v", next, errors.Unwrap(err)), true
 			return res
 		}
 		if filepath.IsAbs(to) {
@@ -191,7 +195,7 @@ func (r *resolver) walk(dir string, skip map[string]bool) walked {
 // links follows one dependency of a root (its directory, a module
 // directory, a file, a depends-on glob's fixed prefix) through the
 // checkout: every symlink on the way to it and below it, recursively.
-// problems are paths the walk could not read.
+// problems are paths it could not read.
 func (r *resolver) links(dep, name, start string, skip map[string]bool) (out []Link, problems []string) {
 	seen := map[string]bool{}
 	type item struct{ as, path string }
@@ -202,6 +206,9 @@ func (r *resolver) links(dep, name, start string, skip map[string]bool) (out []L
 		res := r.resolve(it.path)
 		if len(res.Via) > 0 || res.Problem != "" {
 			out = append(out, Link{Dep: dep, Name: name, As: it.as, Via: res.Via, Target: res.Target, Problem: res.Problem})
+		}
+		if res.Unreadable {
+			problems = append(problems, res.Problem)
 		}
 		if !res.Dir || seen[res.Target] {
 			continue
@@ -291,18 +298,28 @@ func Inspect(repoRoot string, ch config.Changes) map[string]PathInfo {
 // ancestorsAreDirs says why f cannot be placed when the checkout holds
 // one of its parent directories as something else.
 func (r *resolver) ancestorsAreDirs(f string) string {
-	for d := path.Dir(f); d != "."; d = path.Dir(d) {
-		fi, err := os.Lstat(r.abs(d))
-		switch {
-		case err != nil:
-			continue // deleted with f, or never checked out
-		case fi.Mode()&fs.ModeSymlink != 0:
-			return fmt.Sprintf("the checkout has %s as a symlink, not the directory the pull request changes", d)
-		case !fi.IsDir():
-			return fmt.Sprintf("the checkout has %s as a file, not the directory the pull request changes", d)
-		}
+	d := path.Dir(f)
+	if d == "." {
+		return ""
 	}
-	return ""
+	if why, ok := r.dirs[d]; ok {
+		return why
+	}
+	why := ""
+	fi, err := os.Lstat(r.abs(d))
+	switch {
+	case err != nil:
+		// Deleted with f, or never checked out; its parents still count.
+	case fi.Mode()&fs.ModeSymlink != 0:
+		why = fmt.Sprintf("the checkout has %s as a symlink, not the directory the pull request changes", d)
+	case !fi.IsDir():
+		why = fmt.Sprintf("the checkout has %s as a file, not the directory the pull request changes", d)
+	}
+	if why == "" {
+		why = r.ancestorsAreDirs(d)
+	}
+	r.dirs[d] = why
+	return why
 }
 
 // inRepo reports whether a normalized changed path names something inside

@@ -237,6 +237,22 @@ func TestAffectedThroughSymlinkedFile(t *testing.T) {
 				Skipped: []string{"infra/app"}},
 		},
 		{
+			name: "the config file is a symlink: every root",
+			cfg:  twoRoots,
+			base: func(r *prRepo) {
+				r.write("shared/drift.yaml", twoRoots)
+				r.link(".github/drift.yaml", "../shared/drift.yaml")
+			},
+			change: func(r *prRepo) { r.write("shared/drift.yaml", twoRoots+"parallelism: 2\n") },
+			want: picked{
+				Planned: []Planned{
+					{"infra/app", []string{"config changed: shared/drift.yaml through symlink .github/drift.yaml"}},
+					{"infra/db", []string{"config changed: shared/drift.yaml through symlink .github/drift.yaml"}},
+				},
+				Note: "config changed (shared/drift.yaml through symlink .github/drift.yaml): planned every root",
+			},
+		},
+		{
 			name: "a shared file no root links to affects nothing",
 			cfg:  twoRoots,
 			base: func(r *prRepo) {
