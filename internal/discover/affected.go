@@ -284,7 +284,7 @@ func (c changed) reasons(r RootDeps, owner map[string]string) []string {
 	for _, l := range r.Links {
 		for _, f := range c.files {
 			switch {
-			case slices.Contains(l.Via, f):
+			case slices.Contains(l.Via, f) && !direct[f]:
 				if k := c.kind(f); k == "" || k == "symlink" {
 					reasons = append(reasons, "symlink "+f+" changed")
 				} else {

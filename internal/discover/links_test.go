@@ -168,6 +168,17 @@ func TestAffectedThroughSymlinkedFile(t *testing.T) {
 				Skipped: []string{"infra/db"}},
 		},
 		{
+			name: "a root's own symlink retargeted: its own change, named once",
+			cfg:  twoRoots,
+			base: func(r *prRepo) {
+				r.write("shared/a.tf", "# a\n")
+				r.write("shared/b.tf", "# b\n")
+				r.link("infra/app/common.tf", "../../shared/a.tf")
+			},
+			change: func(r *prRepo) { r.link("infra/app/common.tf", "../../shared/b.tf") },
+			want:   picked{Planned: []Planned{{"infra/app", []string{"changed: infra/app/common.tf"}}}, Skipped: []string{"infra/db"}},
+		},
+		{
 			name: "an absolute symlink into the repository",
 			cfg:  twoRoots,
 			base: func(r *prRepo) {
