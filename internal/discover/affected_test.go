@@ -103,7 +103,7 @@ func TestAffect(t *testing.T) {
 		{
 			name:    "a file where a root's parent directory was",
 			changes: config.Changes{Files: []string{"infra"}},
-			want: Selection{Mode: "affected", Planned: []Planned{{"infra/app", []string{"infra changed"}}, {"infra/app/edge", []string{"infra changed"}}, {"infra/db", []string{"infra changed"}}}},
+			want:    Selection{Mode: "affected", Planned: []Planned{{"infra/app", []string{"infra changed"}}, {"infra/app/edge", []string{"infra changed"}}, {"infra/db", []string{"infra changed"}}}},
 		},
 		{
 			name:    "a path outside the repository",
