@@ -8,6 +8,10 @@ type Changes struct {
 	Files []string
 	// Source says where the list came from: "git" or "GitHub API".
 	Source string
+	// Kinds names the changed paths git knows as a "submodule" (a gitlink)
+	// or a "symlink" on either side of the diff; a path absent is a file
+	// or not known (the GitHub API does not say).
+	Kinds map[string]string
 	// Unknown, when not "", says why the changed files are not known in
 	// full (GitHub's 3,000-file limit, no base commit and no token, ...):
 	// every root is then planned and the report says why.

@@ -40,6 +40,12 @@ type RootDeps struct {
 	Modules   []string     // local modules it calls, directly or through other modules
 	Files     []TargetFile // files its targets name
 	DependsOn []string     // drift.yaml's roots[].depends-on globs
+	// Links are what it reads through symlinks in the checkout, from its
+	// directory and each of the above.
+	Links []Link
+	// Unclear are parts of it the checkout did not show (a directory that
+	// could not be read): any change may affect it.
+	Unclear []string
 }
 
 // TargetFile is a file a target names, of a kind such as "var-file" or
@@ -52,21 +58,27 @@ type TargetFile struct {
 // Global is a path (file or directory) a change to which affects every
 // root: the config file, a policy directory.
 type Global struct {
-	Path string
-	Kind string // "config", "policy"
+	Path  string
+	Kind  string // "config", "policy"
+	Links []Link // what it reads through symlinks in the checkout
 }
 
 // maxListed is how many changed files one reason names before counting the rest.
 const maxListed = 3
 
 // Affect decides which roots a pull request's changes affect. A root is
-// affected when a file changed in its directory (files under a nested root
+// affected when a path changed in its directory (files under a nested root
 // belong to that root alone), in a local module it calls (transitively), in
 // a var-file or backend file one of its targets names, or matching one of
-// its depends-on globs. A change to a global path (the config file, a
-// policy) affects every root, and so does a change list that is not known
-// in full. roots are planned in the order given.
-func Affect(roots []RootDeps, globals []Global, ch config.Changes) Selection {
+// its depends-on globs; when a changed path holds one of those (a
+// submodule, a symlink or a file where a directory was); and when a
+// symlink it reads through, or what the symlink leads to, changed. A change
+// to a global path (the config file, a policy) affects every root, and so
+// does a change list that is not known in full. A changed path the
+// analysis cannot place (info[path].Unclear) plans the roots it may affect,
+// or every root when none is known, saying why. roots are planned in the
+// order given.
+func Affect(roots []RootDeps, globals []Global, ch config.Changes, info map[string]PathInfo) Selection {
 	sel := Selection{Mode: config.PullRequestAffected, Source: ch.Source}
 	all := func(reason string) Selection {
 		for _, r := range roots {
@@ -79,10 +91,11 @@ func Affect(roots []RootDeps, globals []Global, ch config.Changes) Selection {
 		return all("changed files unknown")
 	}
 	files := normalize(ch.Files)
+	c := changed{files: files, info: info, kinds: ch.Kinds}
 	for _, g := range globals {
-		if hit := under(files, g.Path); len(hit) > 0 {
-			sel.Note = fmt.Sprintf("%s changed (%s): planned every root", g.Kind, hit[0])
-			return all(fmt.Sprintf("%s changed: %s", g.Kind, hit[0]))
+		if hit := c.global(g); hit != "" {
+			sel.Note = fmt.Sprintf("%s changed (%s): planned every root", g.Kind, hit)
+			return all(fmt.Sprintf("%s changed: %s", g.Kind, hit))
 		}
 	}
 	// Each file in a root's tree belongs to the deepest root holding it.
@@ -98,35 +111,39 @@ func Affect(roots []RootDeps, globals []Global, ch config.Changes) Selection {
 			owner[f] = roots[best].Rel
 		}
 	}
-	for _, r := range roots {
-		var reasons []string
-		var own []string
+	reasons := make([][]string, len(roots))
+	placed := map[string]bool{} // unclear paths some root may read
+	for i, r := range roots {
+		reasons[i] = c.reasons(r, owner)
 		for _, f := range files {
-			if owner[f] == r.Rel {
-				own = append(own, f)
+			if why := c.unclear(f); why != "" && (owner[f] == r.Rel || r.relates(f)) {
+				reasons[i] = append(reasons[i], "cannot tell: "+f+": "+why)
+				placed[f] = true
 			}
 		}
-		if len(own) > 0 {
-			reasons = append(reasons, "changed: "+listed(own))
-		}
-		for _, m := range r.Modules {
-			if len(under(files, m)) > 0 {
-				reasons = append(reasons, fmt.Sprintf("module %s changed", m))
+		if len(files) > 0 {
+			for _, u := range r.Unclear {
+				reasons[i] = append(reasons[i], "cannot tell: "+u)
 			}
 		}
-		for _, tf := range r.Files {
-			if slices.Contains(files, tf.Path) {
-				reasons = append(reasons, fmt.Sprintf("%s %s changed", tf.Kind, tf.Path))
-			}
+	}
+	// Which roots read a path the analysis cannot place is not known:
+	// every root may.
+	for _, f := range files {
+		why := c.unclear(f)
+		if why == "" || placed[f] {
+			continue
 		}
-		for _, g := range r.DependsOn {
-			if hit := matching(files, g); len(hit) > 0 {
-				reasons = append(reasons, fmt.Sprintf("depends-on %s: %s changed", g, listed(hit)))
-			}
+		if sel.Note == "" {
+			sel.Note = fmt.Sprintf("cannot tell which roots %s affects (%s): planned every root", f, why)
 		}
-		reasons = slices.Compact(reasons) // two targets may name one file
-		if len(reasons) > 0 {
-			sel.Planned = append(sel.Planned, Planned{Root: r.Dir, Reasons: reasons})
+		for i := range reasons {
+			reasons[i] = append(reasons[i], "cannot tell: "+f+": "+why)
+		}
+	}
+	for i, r := range roots {
+		if rs := dedupeKeepOrder(reasons[i]); len(rs) > 0 {
+			sel.Planned = append(sel.Planned, Planned{Root: r.Dir, Reasons: rs})
 		} else {
 			sel.Skipped = append(sel.Skipped, r.Dir)
 		}
@@ -135,6 +152,226 @@ func Affect(roots []RootDeps, globals []Global, ch config.Changes) Selection {
 		sel.Note = "no root is affected by this pull request's changes: nothing to plan"
 	}
 	return sel
+}
+
+// changed is a pull request's changed paths with what git and the checkout
+// say about them.
+type changed struct {
+	files []string
+	info  map[string]PathInfo
+	kinds map[string]string
+}
+
+func (c changed) kind(f string) string {
+	if k := c.info[f].Kind; k != "" {
+		return k
+	}
+	return c.kinds[f]
+}
+
+// unclear says why the analysis cannot place f, "" when it can.
+func (c changed) unclear(f string) string {
+	if why := c.info[f].Unclear; why != "" {
+		return why
+	}
+	if !inRepo(f) {
+		return "not a path inside the repository"
+	}
+	return ""
+}
+
+// above names f, a changed path holding a dependency: it was or became a
+// submodule, a symlink or a file where the dependency's directory was.
+func (c changed) above(f string) string {
+	switch k := c.kind(f); k {
+	case "submodule", "symlink":
+		return k + " " + f
+	default:
+		return f
+	}
+}
+
+// global says which change (if any) touches g, as a reason shows it.
+func (c changed) global(g Global) string {
+	p := path.Clean(filepath.ToSlash(g.Path))
+	for _, f := range c.files {
+		if contains(p, f) {
+			if c.kind(f) == "submodule" {
+				return "submodule " + f
+			}
+			return f
+		}
+		if isAbove(f, p) {
+			return c.above(f)
+		}
+	}
+	for _, l := range g.Links {
+		for _, f := range c.files {
+			if slices.Contains(l.Via, f) || l.Target != "" && (contains(l.Target, f) || isAbove(f, l.Target)) || aboveAny(f, l.Via) {
+				return f + " through symlink " + firstOr(l.Via, l.As)
+			}
+		}
+	}
+	return ""
+}
+
+// reasons are why the changes affect r, in a stable order: its own files,
+// changed paths holding it, its modules, its targets' files, its
+// depends-on globs, then what it reads through symlinks.
+func (c changed) reasons(r RootDeps, owner map[string]string) []string {
+	var reasons []string
+	direct := map[string]bool{} // files a reason already names
+	var own []string
+	for _, f := range c.files {
+		if owner[f] == r.Rel {
+			own = append(own, f)
+			direct[f] = true
+		}
+	}
+	if len(own) > 0 {
+		reasons = append(reasons, "changed: "+listed(own))
+	}
+	aboveReason := func(f string) {
+		reasons = append(reasons, c.above(f)+" changed")
+		direct[f] = true
+	}
+	for _, f := range c.files {
+		if isAbove(f, r.Rel) {
+			aboveReason(f)
+		}
+	}
+	for _, m := range r.Modules {
+		hit := under(c.files, m)
+		switch {
+		case slices.Contains(hit, m) && c.kind(m) == "submodule":
+			reasons = append(reasons, fmt.Sprintf("submodule %s changed", m))
+		case len(hit) > 0:
+			reasons = append(reasons, fmt.Sprintf("module %s changed", m))
+		}
+		for _, f := range hit {
+			direct[f] = true
+		}
+		for _, f := range c.files {
+			if isAbove(f, m) {
+				aboveReason(f)
+			}
+		}
+	}
+	for _, tf := range r.Files {
+		for _, f := range c.files {
+			switch {
+			case f == tf.Path:
+				reasons = append(reasons, fmt.Sprintf("%s %s changed", tf.Kind, tf.Path))
+				direct[f] = true
+			case isAbove(f, tf.Path):
+				aboveReason(f)
+			}
+		}
+	}
+	for _, g := range r.DependsOn {
+		if hit := matching(c.files, g); len(hit) > 0 {
+			reasons = append(reasons, fmt.Sprintf("depends-on %s: %s changed", g, listed(hit)))
+			for _, f := range hit {
+				direct[f] = true
+			}
+		}
+	}
+	// Through symlinks: a changed symlink on the way, or a change where
+	// one leads (named once, by the first symlink of the way there).
+	type key struct{ dep, name, via string }
+	var order []key
+	through := map[key][]string{}
+	for _, l := range r.Links {
+		for _, f := range c.files {
+			switch {
+			case slices.Contains(l.Via, f) && !direct[f]:
+				if k := c.kind(f); k == "" || k == "symlink" {
+					reasons = append(reasons, "symlink "+f+" changed")
+				} else {
+					aboveReason(f)
+				}
+			case aboveAny(f, l.Via) || l.Target != "" && isAbove(f, l.Target):
+				aboveReason(f)
+			case l.Target != "" && contains(l.Target, f) && !direct[f]:
+				if l.Dep == "depends-on" && len(matching([]string{path.Join(l.As, relTo(l.Target, f))}, l.Name)) == 0 {
+					continue // below the glob's fixed part, but not matching it
+				}
+				k := key{l.Dep, l.Name, firstOr(l.Via, l.As)}
+				if _, ok := through[k]; !ok {
+					order = append(order, k)
+				}
+				if !slices.Contains(through[k], f) {
+					through[k] = append(through[k], f)
+				}
+			}
+		}
+	}
+	for _, k := range order {
+		files := through[k]
+		slices.Sort(files)
+		switch k.dep {
+		case "":
+			reasons = append(reasons, fmt.Sprintf("changed through symlink %s: %s", k.via, listed(files)))
+		case "depends-on":
+			reasons = append(reasons, fmt.Sprintf("depends-on %s: changed through symlink %s: %s", k.name, k.via, listed(files)))
+		default:
+			reasons = append(reasons, fmt.Sprintf("%s %s changed through symlink %s: %s", k.dep, k.name, k.via, listed(files)))
+		}
+	}
+	return reasons
+}
+
+// relates reports whether r may read f: f is in, at or above one of the
+// paths r reads.
+func (r RootDeps) relates(f string) bool {
+	near := func(p string) bool { return p != "" && (contains(p, f) || isAbove(f, p)) }
+	if isAbove(f, r.Rel) || slices.ContainsFunc(r.Modules, near) {
+		return true
+	}
+	for _, tf := range r.Files {
+		if near(tf.Path) {
+			return true
+		}
+	}
+	for _, g := range r.DependsOn {
+		if len(matching([]string{f}, g)) > 0 {
+			return true
+		}
+	}
+	for _, l := range r.Links {
+		if near(l.Target) || slices.ContainsFunc(l.Via, near) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAbove reports whether dir is a proper ancestor of p.
+func isAbove(dir, p string) bool {
+	return dir != "." && strings.HasPrefix(p, dir+"/")
+}
+
+func aboveAny(f string, paths []string) bool {
+	return slices.ContainsFunc(paths, func(p string) bool { return isAbove(f, p) })
+}
+
+func firstOr(s []string, or string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return or
+}
+
+func dedupeKeepOrder(in []string) []string {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func normalize(in []string) []string {
@@ -191,8 +428,10 @@ func listed(files []string) string {
 }
 
 // Dependencies reads what each root of targets depends on: its local
-// modules (with hcl, transitively), its targets' var-files and drift.yaml's
-// depends-on globs for it. Roots come once each, in target order.
+// modules (with hcl, transitively), its targets' var-files and backend
+// files, drift.yaml's depends-on globs for it, and what it and each of
+// those read through symlinks in the checkout at repoRoot. Roots come once
+// each, in target order.
 func Dependencies(targets []Target, repoRoot string, f config.File) []RootDeps {
 	parser := hclparse.NewParser()
 	var out []RootDeps
@@ -224,6 +463,35 @@ func Dependencies(targets []Target, repoRoot string, f config.File) []RootDeps {
 			}
 		}
 	}
+	res := newResolver(repoRoot)
+	// A root's walk leaves out the directories of the roots nested in it:
+	// their files are their own.
+	skip := map[string]bool{}
+	for _, d := range out {
+		skip[d.Rel] = true
+	}
+	for i := range out {
+		d := &out[i]
+		follow := func(dep, name, start string) {
+			if !inRepo(start) {
+				return // outside the repository: no change of a pull request reaches it
+			}
+			links, problems := res.links(dep, name, start, skip)
+			d.Links = append(d.Links, links...)
+			d.Unclear = append(d.Unclear, problems...)
+		}
+		follow("", "", d.Rel)
+		for _, m := range d.Modules {
+			follow("module", m, m)
+		}
+		for _, tf := range d.Files {
+			follow(tf.Kind, tf.Path, tf.Path)
+		}
+		for _, g := range d.DependsOn {
+			follow("depends-on", g, fixedPrefix(strings.Trim(path.Clean(strings.TrimPrefix(g, "./")), "/")))
+		}
+		d.Unclear = dedupeKeepOrder(d.Unclear)
+	}
 	return out
 }
 
@@ -252,6 +520,18 @@ func Globals(c config.Detect) []Global {
 	return out
 }
 
+// GlobalLinks adds to each global what it reads through symlinks in the
+// checkout at repoRoot.
+func GlobalLinks(repoRoot string, globals []Global) []Global {
+	res := newResolver(repoRoot)
+	for i, g := range globals {
+		if p := path.Clean(filepath.ToSlash(g.Path)); inRepo(p) {
+			globals[i].Links, _ = res.links(g.Kind, p, p, nil)
+		}
+	}
+	return globals
+}
+
 // Choose is Select for a detect configuration, the one rule for detect and
 // for the matrix of mode: list: the dispatched roots (c.OnlyRoots), then,
 // on a pull request planning affected roots (c.Changes set), the targets of
@@ -265,7 +545,7 @@ func Choose(targets []Target, c config.Detect) ([]Target, *Selection, error) {
 	}
 	var sel *Selection
 	if c.Changes != nil {
-		s := Affect(Dependencies(targets, c.RepoRoot, c.File), Globals(c), *c.Changes)
+		s := Affect(Dependencies(targets, c.RepoRoot, c.File), GlobalLinks(c.RepoRoot, Globals(c)), *c.Changes, Inspect(c.RepoRoot, *c.Changes))
 		sel = &s
 		planned := map[string]bool{}
 		for _, p := range s.Planned {

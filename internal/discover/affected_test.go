@@ -95,6 +95,23 @@ func TestAffect(t *testing.T) {
 				Note: "no root is affected by this pull request's changes: nothing to plan"},
 		},
 		{
+			name:    "a submodule holding a module's directory",
+			changes: config.Changes{Source: "git", Files: []string{"modules"}, Kinds: map[string]string{"modules": "submodule"}},
+			want: Selection{Mode: "affected", Source: "git", Planned: []Planned{{"infra/app", []string{"submodule modules changed"}}},
+				Skipped: []string{"infra/app/edge", "infra/db"}},
+		},
+		{
+			name:    "a file where a root's parent directory was",
+			changes: config.Changes{Files: []string{"infra"}},
+			want:    Selection{Mode: "affected", Planned: []Planned{{"infra/app", []string{"infra changed"}}, {"infra/app/edge", []string{"infra changed"}}, {"infra/db", []string{"infra changed"}}}},
+		},
+		{
+			name:    "a path outside the repository",
+			changes: config.Changes{Files: []string{"../x.tf"}},
+			want: Selection{Mode: "affected", Planned: all("cannot tell: ../x.tf: not a path inside the repository"),
+				Note: "cannot tell which roots ../x.tf affects (not a path inside the repository): planned every root"},
+		},
+		{
 			name:    "changed files unknown",
 			changes: config.Changes{Unknown: "changed files unknown (GitHub API: too many)"},
 			want:    Selection{Mode: "affected", Planned: all("changed files unknown"), Note: "changed files unknown (GitHub API: too many): planned every root"},
@@ -103,7 +120,7 @@ func TestAffect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := Affect(roots, globals, tt.changes)
+			got := Affect(roots, globals, tt.changes, nil)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("selection (-want +got):\n%s", diff)
 			}
@@ -114,7 +131,7 @@ func TestAffect(t *testing.T) {
 func TestAffectRootAtRepositoryRoot(t *testing.T) {
 	t.Parallel()
 	roots := []RootDeps{{Dir: ".", Rel: "."}, {Dir: "stacks/a", Rel: "stacks/a"}}
-	got := Affect(roots, nil, config.Changes{Files: []string{"main.tf", "stacks/a/main.tf"}})
+	got := Affect(roots, nil, config.Changes{Files: []string{"main.tf", "stacks/a/main.tf"}}, nil)
 	want := Selection{Mode: "affected", Planned: []Planned{{".", []string{"changed: main.tf"}}, {"stacks/a", []string{"changed: stacks/a/main.tf"}}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("selection (-want +got):\n%s", diff)

@@ -23,6 +23,12 @@ type ChangedFiles interface {
 	ChangedFiles(ctx context.Context) ([]string, error)
 }
 
+// kindedChanges is a ChangedFiles that also knows which changed paths are
+// submodules or symlinks (config.Changes.Kinds).
+type kindedChanges interface {
+	ChangedPaths(ctx context.Context) (files []string, kinds map[string]string, err error)
+}
+
 // ErrUnavailable is wrapped by a source that cannot answer for this run,
 // such as git when the checkout lacks the base commit.
 var ErrUnavailable = errors.New("not available")
@@ -33,9 +39,16 @@ var ErrUnavailable = errors.New("not available")
 func CollectChanges(ctx context.Context, sources ...ChangedFiles) config.Changes {
 	var why []string
 	for _, s := range sources {
-		files, err := s.ChangedFiles(ctx)
+		var files []string
+		var kinds map[string]string
+		var err error
+		if k, ok := s.(kindedChanges); ok {
+			files, kinds, err = k.ChangedPaths(ctx)
+		} else {
+			files, err = s.ChangedFiles(ctx)
+		}
 		if err == nil {
-			return config.Changes{Files: files, Source: s.Source()}
+			return config.Changes{Files: files, Source: s.Source(), Kinds: kinds}
 		}
 		why = append(why, fmt.Sprintf("%s: %v", s.Source(), err))
 	}
@@ -46,8 +59,9 @@ func CollectChanges(ctx context.Context, sources ...ChangedFiles) config.Changes
 }
 
 // GitChanges lists a pull request's changed files with
-// `git diff --name-only BASE...HEAD` in a checkout that holds both commits
-// (actions/checkout with fetch-depth: 0). Without them it is unavailable.
+// `git diff --raw BASE...HEAD` in a checkout that holds both commits
+// (actions/checkout with fetch-depth: 0), and from the modes on both
+// sides which are submodules or symlinks. Without them it is unavailable.
 type GitChanges struct {
 	Dir        string // the checkout
 	Base, Head string // pull_request.base.sha and head.sha
@@ -59,12 +73,25 @@ func (GitChanges) Source() string { return "git" }
 
 // ChangedFiles implements ChangedFiles.
 func (g GitChanges) ChangedFiles(ctx context.Context) ([]string, error) {
+	files, _, err := g.ChangedPaths(ctx)
+	return files, err
+}
+
+// Git's modes for a gitlink and a symlink.
+const (
+	modeGitlink = "160000"
+	modeSymlink = "120000"
+)
+
+// ChangedPaths is ChangedFiles with the kinds of the paths that are a
+// submodule or a symlink on either side.
+func (g GitChanges) ChangedPaths(ctx context.Context) ([]string, map[string]string, error) {
 	if g.Base == "" || g.Head == "" {
-		return nil, fmt.Errorf("the event names no base and head commits: %w", ErrUnavailable)
+		return nil, nil, fmt.Errorf("the event names no base and head commits: %w", ErrUnavailable)
 	}
 	for _, c := range []string{g.Base, g.Head} {
 		if !isSHA(c) {
-			return nil, fmt.Errorf("%q is not a commit hash: %w", c, ErrUnavailable)
+			return nil, nil, fmt.Errorf("%q is not a commit hash: %w", c, ErrUnavailable)
 		}
 	}
 	run := g.Runner
@@ -77,29 +104,57 @@ func (g GitChanges) ChangedFiles(ctx context.Context) ([]string, error) {
 	for _, c := range []string{g.Base, g.Head} {
 		out, err := git("cat-file", "-e", c+"^{commit}")
 		if err != nil {
-			return nil, fmt.Errorf("git: %w", err)
+			return nil, nil, fmt.Errorf("git: %w", err)
 		}
 		if out.ExitCode != 0 {
-			return nil, fmt.Errorf("commit %s is not in the checkout (fetch-depth: 0 brings it): %w", short(c), ErrUnavailable)
+			return nil, nil, fmt.Errorf("commit %s is not in the checkout (fetch-depth: 0 brings it): %w", short(c), ErrUnavailable)
 		}
 	}
 	// --no-renames: a rename is its old path deleted and its new one added,
-	// and both may matter.
-	out, err := git("-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", "-z", g.Base+"..."+g.Head, "--")
+	// and both may matter. --ignore-submodules=none: a submodule's
+	// `ignore = all` in .gitmodules or the repository's diff settings must
+	// not hide a bumped submodule.
+	out, err := git("-c", "core.quotePath=false", "diff", "--raw", "--no-renames", "--ignore-submodules=none", "-z", g.Base+"..."+g.Head, "--")
 	if err != nil {
-		return nil, fmt.Errorf("git: %w", err)
+		return nil, nil, fmt.Errorf("git: %w", err)
 	}
 	if out.ExitCode != 0 {
 		// A shallow checkout may hold both commits but not their merge base.
-		return nil, fmt.Errorf("git diff %s...%s exited with status %d: %s: %w", short(g.Base), short(g.Head), out.ExitCode, strings.TrimSpace(string(out.Stderr)), ErrUnavailable)
+		return nil, nil, fmt.Errorf("git diff %s...%s exited with status %d: %s: %w", short(g.Base), short(g.Head), out.ExitCode, strings.TrimSpace(string(out.Stderr)), ErrUnavailable)
 	}
+	files, kinds, err := parseRaw(out.Stdout)
+	if err != nil {
+		return nil, nil, fmt.Errorf("git diff %s...%s: %w", short(g.Base), short(g.Head), err)
+	}
+	return files, kinds, nil
+}
+
+// parseRaw reads `git diff --raw -z --no-renames`: for each path a
+// ":oldmode newmode oldoid newoid status" record, then the path.
+func parseRaw(out []byte) ([]string, map[string]string, error) {
 	files := []string{}
-	for _, f := range bytes.Split(out.Stdout, []byte{0}) {
-		if len(f) > 0 {
-			files = append(files, string(f))
+	kinds := map[string]string{}
+	fields := bytes.Split(out, []byte{0})
+	for i := 0; i < len(fields); i++ {
+		rec := string(fields[i])
+		if rec == "" {
+			continue
+		}
+		meta := strings.Fields(strings.TrimPrefix(rec, ":"))
+		if !strings.HasPrefix(rec, ":") || len(meta) < 5 || i+1 >= len(fields) || len(fields[i+1]) == 0 {
+			return nil, nil, fmt.Errorf("unexpected output %q", rec)
+		}
+		i++
+		p := string(fields[i])
+		files = append(files, p)
+		switch {
+		case meta[0] == modeGitlink || meta[1] == modeGitlink:
+			kinds[p] = "submodule"
+		case meta[0] == modeSymlink || meta[1] == modeSymlink:
+			kinds[p] = "symlink"
 		}
 	}
-	return files, nil
+	return files, kinds, nil
 }
 
 // isSHA reports whether s is a full SHA-1 or SHA-256 commit hash, so that

@@ -109,3 +109,45 @@ func TestGitChanges(t *testing.T) {
 		})
 	}
 }
+
+func TestParseRaw(t *testing.T) {
+	t.Parallel()
+	rec := func(old, new, status, p string) string {
+		return ":" + old + " " + new + " " + strings.Repeat("a", 40) + " " + strings.Repeat("b", 40) + " " + status + "\x00" + p + "\x00"
+	}
+	tests := []struct {
+		name      string
+		out       string
+		wantFiles []string
+		wantKinds map[string]string
+		wantErr   string
+	}{
+		{name: "a file, a submodule, a symlink made a file", out: rec("100644", "100644", "M", "a b.tf") + rec("160000", "160000", "M", "vendor/lib") + rec("120000", "100644", "T", "x.tf"),
+			wantFiles: []string{"a b.tf", "vendor/lib", "x.tf"}, wantKinds: map[string]string{"vendor/lib": "submodule", "x.tf": "symlink"}},
+		{name: "a symlink deleted: the base side's mode", out: rec("120000", "000000", "D", "link"), wantFiles: []string{"link"}, wantKinds: map[string]string{"link": "symlink"}},
+		{name: "nothing changed", out: "", wantFiles: []string{}, wantKinds: map[string]string{}},
+		{name: "a record without a path", out: ":100644 100644 a b M\x00", wantErr: `unexpected output ":100644 100644 a b M"`},
+		{name: "not a raw record", out: "a.tf\x00", wantErr: `unexpected output "a.tf"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files, kinds, err := parseRaw([]byte(tt.out))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantFiles, files); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantKinds, kinds); diff != "" {
+				t.Errorf("kinds (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/myorg/drift-action/internal/config"
@@ -91,6 +92,9 @@ func Targets(req Request) ([]Target, error) {
 	for _, abs := range roots {
 		show := display(req.Cwd, abs)
 		repoRel := display(req.RepoRoot, abs)
+		if err := validName(repoRel, show); err != nil {
+			return nil, err
+		}
 		var settings []config.Root
 		for _, r := range req.File.Roots {
 			if matchDir(r.Dir, repoRel) {
@@ -112,6 +116,9 @@ func Targets(req Request) ([]Target, error) {
 			continue
 		}
 		for _, ct := range targets {
+			if err := validTarget(show, ct, req.File.Path); err != nil {
+				return nil, err
+			}
 			t := base
 			t.Name, t.Workspace, t.Unset = ct.Name, ct.Workspace, ct.Unset
 			if ct.Timeout > 0 {
@@ -151,6 +158,31 @@ func Targets(req Request) ([]Target, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	return out, nil
+}
+
+// validName refuses a root directory whose name is not valid UTF-8: the
+// record, the summary and every JSON or YAML writer would carry it
+// changed (or not at all), so what Argo CD applies would differ from Git.
+func validName(repoRel, show string) error {
+	if utf8.ValidString(repoRel) && utf8.ValidString(show) {
+		return nil
+	}
+	return fmt.Errorf("discover: root directory %q is not valid UTF-8, and its name would reach the record changed: rename the directory to a UTF-8 name, or keep it out of discovery (drift.yaml exclude: or roots:)", repoRel)
+}
+
+// validTarget refuses a target whose name or workspace is not valid UTF-8,
+// for the same reason.
+func validTarget(root string, t config.Target, file string) error {
+	if file == "" {
+		file = config.DefaultFile
+	}
+	if !utf8.ValidString(t.Name) {
+		return fmt.Errorf("discover: root %q target %q: the name is not valid UTF-8, and it would reach the record changed: rename the target in %s", root, t.Name, file)
+	}
+	if !utf8.ValidString(t.Workspace) {
+		return fmt.Errorf("discover: root %q target %q: workspace %q is not valid UTF-8: set a UTF-8 workspace in %s (or in the variable it names)", root, t.Name, t.Workspace, file)
+	}
+	return nil
 }
 
 // rootFile resolves a file given relative to the root directory and checks

@@ -71,9 +71,19 @@ func ModuleSources(p *hclparse.Parser, file string) []string {
 }
 
 // LocalModules lists the directories of the local modules (sources "./…"
-// and "../…") dir calls, directly or through other local modules, sorted.
+// and "../…") dir calls, directly or through other local modules, sorted,
+// each once even when symlinks give it several paths.
 func LocalModules(parser *hclparse.Parser, dir string) []string {
-	seen := map[string]bool{dir: true}
+	// A module is one directory however many paths (through symlinks)
+	// name it: a directory linking to itself is read once, not once per
+	// path until the kernel gives up.
+	real := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+		return p
+	}
+	seen := map[string]bool{real(dir): true}
 	var out []string
 	queue := []string{dir}
 	for len(queue) > 0 {
@@ -84,9 +94,11 @@ func LocalModules(parser *hclparse.Parser, dir string) []string {
 				if !strings.HasPrefix(src, "./") && !strings.HasPrefix(src, "../") {
 					continue // registry, git, ...: nothing in this repository
 				}
+				// Joined as terraform joins it; the path named is what a
+				// reason shows, the symlinks on it are followed by discover.
 				m := filepath.Join(d, src)
-				if !seen[m] {
-					seen[m] = true
+				if k := real(m); !seen[k] {
+					seen[k] = true
 					out = append(out, m)
 					queue = append(queue, m)
 				}
