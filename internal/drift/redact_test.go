@@ -65,4 +65,3 @@ func TestRedactEveryForm(t *testing.T) {
 		})
 	}
 }
-
