@@ -193,7 +193,8 @@ func heal(ctx context.Context, a config.Action, c config.Detect, run pipeline.Ru
 		Applier: remediate.Terraform{Options: tfOptions(c)},
 		RunID:   a.RunID,
 		Now:     time.Now,
-		Redact:  drift.Options{MaskValues: c.File.MaskValues}.Redact,
+		// terraform apply's own errors: not the verdict, new text.
+		Redact: drift.NewRedactor(nil, c.File.MaskValues).Redact,
 		// A stale plan is planned, evaluated and decided again: the root
 		// alone, through the same pipeline and so the same verdict builder
 		// (snoozes at the new plan's time, policies, the checks level). The
@@ -330,8 +331,7 @@ func syncPRs(ctx context.Context, a config.Action, c config.Detect, verdicts []r
 	outs, err := remedypr.Sync(ctx, gh, remedypr.Config{
 		Owner: owner, Repo: repo, Base: a.RefName, Strategy: strategy,
 		MaxOpen: c.File.Remediation.OpenPRCap(), RepoRoot: c.RepoRoot,
-		Redact: drift.Options{MaskValues: c.File.MaskValues}.Redact,
-		Run:    remedypr.Run{URL: runURL(a), SHA: a.SHA},
+		Run: remedypr.Run{URL: runURL(a), SHA: a.SHA},
 	}, targets)
 	first := ""
 	for _, o := range outs {

@@ -30,15 +30,6 @@ type Options struct {
 	MaskValues []*regexp.Regexp
 }
 
-// Redact hides every user-masked value in free text such as terraform's
-// error messages.
-func (o Options) Redact(s string) string {
-	for _, re := range o.MaskValues {
-		s = re.ReplaceAllString(s, Sensitive)
-	}
-	return s
-}
-
 // Classify reads a plan (as `terraform show -json` prints it) and returns what
 // drifted and what is pending. Dir, Target and Status are left to the caller's
 // SetStatus so an error found elsewhere is never overwritten.
@@ -92,7 +83,7 @@ func Classify(p *tfjson.Plan, o Options) Result {
 		}
 		if importing {
 			res.Importing = true
-			res.ImportID = o.Redact(rc.Change.Importing.ID)
+			res.ImportID = rc.Change.Importing.ID
 		}
 		if rc.Change.Actions.Update() || rc.Change.Actions.Replace() {
 			res.Attributes = exported(o.diff(rc.Change, true))
@@ -107,7 +98,7 @@ func Classify(p *tfjson.Plan, o Options) Result {
 		res.Cause = cause(rc.Change, d)
 		r.Changes = append(r.Changes, res)
 	}
-	r.Checks = checks(p.Checks, o)
+	r.Checks = checks(p.Checks)
 	for name, oc := range p.OutputChanges {
 		if oc != nil && !isNoop(oc.Actions) {
 			r.Outputs = append(r.Outputs, name)
@@ -142,8 +133,9 @@ func replacePaths(ps []any) []string {
 }
 
 // checks lists the check results that did not pass, by instance, in plan
-// order; problem messages have user-masked values hidden.
-func checks(cs []tfjson.CheckResultStatic, o Options) []Check {
+// order. Their messages are terraform's, as written: the verdict's builder
+// redacts them with the rest of the verdict (Redactor.Result).
+func checks(cs []tfjson.CheckResultStatic) []Check {
 	var out []Check
 	for _, c := range cs {
 		if c.Status == tfjson.CheckStatusPass || c.Status == "" {
@@ -163,7 +155,7 @@ func checks(cs []tfjson.CheckResultStatic, o Options) []Check {
 				ck.Address = c.Address.ToDisplay
 			}
 			for _, pr := range in.Problems {
-				ck.Problems = append(ck.Problems, o.Redact(pr.Message))
+				ck.Problems = append(ck.Problems, pr.Message)
 			}
 			out = append(out, ck)
 		}

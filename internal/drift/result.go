@@ -54,7 +54,7 @@ type Resource struct {
 	// PreviousAddress (changes only) is where a pending move comes from.
 	PreviousAddress string `json:"previous_address,omitempty"`
 	// Importing (changes only) marks a pending import; ImportID is the ID
-	// it imports, with user-masked values hidden.
+	// it imports.
 	Importing bool   `json:"importing,omitempty"`
 	ImportID  string `json:"import_id,omitempty"`
 	// ActionReason (changes only) is terraform's reason for the action, e.g.

@@ -106,19 +106,12 @@ type Input struct {
 	Activity  map[report.Key]Activity
 	Now       time.Time
 	Heartbeat bool
-	// Redact hides user-masked values in free text (policy messages);
-	// nil keeps the text, which the report already redacted.
-	Redact func(string) string
 }
 
 // Derive returns the events of this run, in posting order, and the
 // threads it changes (a nil thread ends one). Targets whose plan failed say
 // nothing and keep their thread: an error is not a recovery.
 func Derive(in Input) ([]Event, map[report.Key]*Thread) {
-	redact := in.Redact
-	if redact == nil {
-		redact = func(s string) string { return s }
-	}
 	var events []Event
 	changes := map[report.Key]*Thread{}
 	drifting := 0
@@ -165,12 +158,12 @@ func Derive(in Input) ([]Event, map[report.Key]*Thread) {
 			prevFailed, prevExpired = prev.Policies, prev.Expired
 		}
 		if len(failed) > 0 && !slices.Equal(failed, prevFailed) {
-			add(PolicyViolation, func(e *Event) { e.Policies = policies(root.Policy, redact) })
+			add(PolicyViolation, func(e *Event) { e.Policies = policies(root.Policy) })
 		}
 		if len(expired) > 0 && len(minus(expired, prevExpired)) > 0 {
 			add(SnoozeExpired, func(e *Event) {
 				for _, ex := range root.ExpiredSnoozes {
-					e.Snoozes = append(e.Snoozes, Snooze{Until: ex.Until, Reason: redact(ex.Reason), Resources: ex.Resources})
+					e.Snoozes = append(e.Snoozes, Snooze{Until: ex.Until, Reason: ex.Reason, Resources: ex.Resources})
 				}
 			})
 		}
@@ -298,13 +291,13 @@ func action(as []string) string {
 
 // policies are the denies worth telling, mandatory failures first, then
 // the rest by severity.
-func policies(ps []policy.Result, redact func(string) string) []Policy {
+func policies(ps []policy.Result) []Policy {
 	var out []Policy
 	for _, p := range ps {
 		if p.Waived {
 			continue
 		}
-		out = append(out, Policy{Policy: p.Policy, Rule: p.Rule, Level: string(p.Level), Severity: p.Severity, Resource: p.Resource, Msg: redact(p.Msg), Failed: p.Failed})
+		out = append(out, Policy{Policy: p.Policy, Rule: p.Rule, Level: string(p.Level), Severity: p.Severity, Resource: p.Resource, Msg: p.Msg, Failed: p.Failed})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Failed != out[j].Failed {

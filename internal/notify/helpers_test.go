@@ -65,10 +65,11 @@ func deny(resource, severity string, failed bool) policy.Result {
 		level = policy.Advisory
 	}
 	return policy.Result{Policy: "s3", Rule: "no_public", Kind: "deny", Level: level, Severity: severity, Resource: resource,
-		Msg: "bucket is public, owner " + canary, Failed: failed}
+		Msg: redactCanary("bucket is public, owner " + canary), Failed: failed}
 }
 
-// redactCanary stands for drift.yaml mask_values.
+// redactCanary stands for the verdict's builder (pipeline), which redacts
+// every message before notify sees it: notify shows the text it is given.
 func redactCanary(s string) string { return strings.ReplaceAll(s, canary, drift.Sensitive) }
 
 // golden compares got, as indented JSON, with testdata/golden/name.json.

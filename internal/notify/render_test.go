@@ -20,7 +20,7 @@ func events(t *testing.T) map[string]Event {
 	drifted.Workspace = "prod"
 	drifted.Changes = append(drifted.Changes, change("aws_lambda_function.api", drift.CauseCode), change("aws_s3_bucket.data", drift.CauseDriftAndCode))
 	drifted.Snoozed = []drift.Resource{res("aws_sqs_queue.q")}
-	in := Input{Doc: doc(drifted), Now: now, Redact: redactCanary}
+	in := Input{Doc: doc(drifted), Now: now}
 	first, _ := Derive(in)
 	out := map[string]Event{}
 	for _, e := range first {
@@ -32,7 +32,7 @@ func events(t *testing.T) map[string]Event {
 	changed, _ := Derive(in)
 	out[string(changed[0].Kind)] = changed[0]
 	ex := drifted
-	ex.ExpiredSnoozes = []drift.ExpiredSnooze{{Snooze: drift.Snooze{Root: "infra/*", Address: "aws_s3_bucket.logs", Until: since.Time, Reason: "bucket migration, ticket OPS-1 " + canary}, Resources: []string{"aws_s3_bucket.logs"}}}
+	ex.ExpiredSnoozes = []drift.ExpiredSnooze{{Snooze: drift.Snooze{Root: "infra/*", Address: "aws_s3_bucket.logs", Until: since.Time, Reason: redactCanary("bucket migration, ticket OPS-1 " + canary)}, Resources: []string{"aws_s3_bucket.logs"}}}
 	in.Doc = doc(ex)
 	in.Prev = State{Threads: []*Thread{{Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_iam_role.ci", "aws_s3_bucket.data", "aws_s3_bucket.logs"}, Policies: []string{"s3.no_public@aws_s3_bucket.data"}}}}
 	in.Activity = map[report.Key]Activity{app: {PROpened: "https://github.example/acme/infra/pull/7"}}

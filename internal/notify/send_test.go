@@ -154,7 +154,7 @@ func noSleep(slept *[]time.Duration) func(context.Context, time.Duration) error 
 // next state, as the action does between runs.
 func run(t *testing.T, p Poster, d report.Document, prev State, act map[report.Key]Activity) (State, error) {
 	t.Helper()
-	events, changes := Derive(Input{Doc: d, Prev: prev, Activity: act, Now: now, Redact: redactCanary})
+	events, changes := Derive(Input{Doc: d, Prev: prev, Activity: act, Now: now})
 	err := Notifier{Poster: p, Links: links, Now: now}.Send(context.Background(), events, prev, changes)
 	data, merr := prev.Apply(changes).Marshal()
 	if merr != nil {

@@ -152,7 +152,7 @@ func TestClassifyFileAgrees(t *testing.T) {
 				if diff := cmp.Diff(whole, plan.Classify(o)); diff != "" {
 					t.Errorf("verdict (-whole plan +ReadPlan):\n%s", diff)
 				}
-				got, err := classifyFile(writePlan(t, data), o)
+				got, _, err := classifyFile(writePlan(t, data), o)
 				if err != nil {
 					t.Fatalf("classifyFile: %v", err)
 				}
@@ -180,7 +180,7 @@ func TestClassifyFileRejects(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := classifyFile(writePlan(t, []byte(tc.data)), drift.Options{})
+			_, _, err := classifyFile(writePlan(t, []byte(tc.data)), drift.Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("classifyFile(%s) = %v, want an error saying %q", tc.data, err, tc.wantErr)
 			}
@@ -217,7 +217,7 @@ func FuzzReadPlan(f *testing.F) {
 				t.Errorf("verdict (-whole plan +ReadPlan):\n%s", diff)
 			}
 		}
-		fromFile, err := classifyFile(writePlan(t, data), drift.Options{})
+		fromFile, _, err := classifyFile(writePlan(t, data), drift.Options{})
 		if err != nil {
 			t.Errorf("ReadPlan accepts the plan but classifyFile does not: %v", err)
 		} else if diff := cmp.Diff(r, fromFile); diff != "" {

@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,11 +61,48 @@ func (j Judge) Verdict(r *drift.Result, now time.Time) {
 }
 
 // Evaluate runs the policies over the plan (raw: its policies' reading)
-// and its verdict r, within the configured time limit; the results come
-// back redacted.
-func (j Judge) Evaluate(ctx context.Context, e *policy.Engine, raw policy.Plan, r drift.Result) ([]policy.Result, error) {
-	return evaluate(ctx, e, PolicyInput(Plan{Raw: raw}, r, j.Context, j.Masks), j.Policy)
+// and its verdict r, within the configured time limit. The results and
+// the error are as the policies wrote them; secrets are the input's, for
+// the verdict's redactor (Redactor).
+func (j Judge) Evaluate(ctx context.Context, e *policy.Engine, raw policy.Plan, r drift.Result) (results []policy.Result, secrets []string, err error) {
+	in := PolicyInput(Plan{Raw: raw}, r, j.Context, j.Masks)
+	results, err = evaluate(ctx, e, in, j.Policy)
+	return results, in.Secrets(), err
 }
+
+// Redactor is a verdict's one redactor: the secrets found in its plan and
+// policy input, and drift.yaml's value masks (a target's secrets among
+// them), each in every form (drift.Redactor).
+func (j Judge) Redactor(secrets ...[]string) *drift.Redactor {
+	return drift.NewRedactor(slices.Concat(secrets...), j.Masks.Values)
+}
+
+// redact is the one redaction of a verdict, applied where it is built:
+// every string of the classification a consumer can show, and what the
+// policies wrote (message and resource; the policy, rule, level and
+// severity come from policy files and drift.yaml).
+func redact(rd *drift.Redactor, r *drift.Result, prs []policy.Result) {
+	rd.Result(r)
+	redactResults(rd, prs)
+}
+
+func redactResults(rd *drift.Redactor, prs []policy.Result) {
+	for i := range prs {
+		prs[i].Msg = rd.Redact(prs[i].Msg)
+		prs[i].Resource = rd.Redact(prs[i].Resource)
+	}
+}
+
+// redactedError is an error whose text is redacted. It matches what the
+// original matched (a deadline, say) without exposing it: the original's
+// text holds the secrets.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string        { return e.msg }
+func (e redactedError) Is(target error) bool { return errors.Is(e.err, target) }
 
 // Checked is one plan evaluated by `policy check`.
 type Checked struct {
@@ -73,7 +112,8 @@ type Checked struct {
 
 // Check judges a plan given by the user (read with ReadPlan) exactly as
 // detect judges the plans it makes: the same verdict (Plan.Classify, then
-// j.Verdict at now) and the same input (j.Evaluate).
+// j.Verdict at now), the same input (j.Evaluate) and the same redaction,
+// of the results and of an evaluation's error alike.
 //
 // A plan read for policies none of which reads input.drift (ReadPlanFor)
 // gets no verdict: the classifier's parse is skipped, the results are the
@@ -84,10 +124,12 @@ func Check(ctx context.Context, e *policy.Engine, plan Plan, j Judge, now time.T
 		r = plan.Classify(j.Classify)
 		j.Verdict(&r, now)
 	}
-	results, err := j.Evaluate(ctx, e, plan.Raw, r)
+	results, inSecrets, err := j.Evaluate(ctx, e, plan.Raw, r)
+	rd := j.Redactor(plan.Secrets(j.Classify), inSecrets)
 	if err != nil {
-		return Checked{}, err
+		return Checked{}, redactedError{msg: rd.Redact(err.Error()), err: err}
 	}
+	redact(rd, &r, results)
 	return Checked{Result: r, Policy: results}, nil
 }
 

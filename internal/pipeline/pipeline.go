@@ -32,11 +32,15 @@ import (
 // only read afterwards: every renderer, the record, heal, remediation pull
 // requests and Slack are projections of it. A re-plan before a heal goes
 // through the same builder. What a run did with it is a separate value.
+//
+// Every string of it a consumer can show is redacted once, by the builder
+// (Judge.Redactor: the plan's sensitive values and drift.yaml's masks, in
+// every form), and nothing downstream redacts it again.
 type Verdict struct {
 	Target discover.Target
 	Result drift.Result
-	// Policy are the target's policy results, already redacted by the
-	// engine; nil when policies were not evaluated.
+	// Policy are the target's policy results, redacted with the rest of
+	// the verdict; nil when policies were not evaluated.
 	Policy []policy.Result
 	// PlanFile is the saved plan the verdict was made from, kept until
 	// Run.Close so a later stage can apply exactly what was evaluated; ""
@@ -129,6 +133,8 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 		if run.Manifests, err = manifests(ctx, c.Policy.Manifests); err != nil {
 			return Run{}, fmt.Errorf("gatekeeper (checked before planning; fix the templates, constraints or manifests): %w", err)
 		}
+		// No plan is behind them, so drift.yaml's masks are their secrets.
+		redactResults(drift.NewRedactor(nil, c.File.MaskValues), run.Manifests)
 	}
 	setting, err := tfinstall.ParseSetting(c.TerraformVersion)
 	if err != nil {
@@ -195,21 +201,36 @@ func cancelled(t discover.Target) drift.Result {
 // heartbeat is how often a long plan says it is still alive.
 const heartbeat = 30 * time.Second
 
-// planTarget plans, classifies and evaluates one target.
+// planTarget plans, classifies and evaluates one target, and redacts the
+// verdict once, whichever way it was made: every error path included.
 func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
+	o, secrets := buildVerdict(ctx, c, t, i, planDir, initLock, engine, binaries, logf)
+	j := NewJudge(c.File, c.Policy, t, c.Event)
+	redact(j.Redactor(secrets...), &o.Result, o.Policy)
+	if o.PlanFile != "" {
+		// After redaction: a policy's resource is a key here as shown.
+		o.Source = locate(t.AbsDir, o)
+	}
+	return o
+}
+
+// buildVerdict is the verdict on one target, unredacted, and the secrets
+// found on the way: the plan's (drift.Secrets) and the policy input's.
+func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
 	o := Verdict{Target: t}
+	var secrets [][]string
 	// Winning a parallelism slot races with cancellation; a target that
 	// wins it after the run was cancelled must not start terraform.
 	if ctx.Err() != nil {
 		o.Result = cancelled(t)
-		return o
+		return o, nil
 	}
 	plannedAt := time.Now()
 	if t.Unset != nil {
 		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace, PlannedAt: plannedAt}
 		r.Fail("config: " + t.Unset.Error())
 		o.Result = r
-		return o
+		return o, nil
 	}
 	start := time.Now()
 	last := start
@@ -228,7 +249,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		r := drift.Result{Dir: t.Dir, Target: t.Name, Workspace: t.Workspace, Duration: time.Since(start), PlannedAt: plannedAt}
 		r.Fail("choose terraform: " + err.Error())
 		o.Result = r
-		return o
+		return o, nil
 	}
 	if bin.Installed {
 		logf("%s (%s): terraform %s, installed for %s\n", t.Dir, t.Name, bin.Version, bin.Why)
@@ -263,21 +284,22 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 	}
 	if err != nil {
 		var r drift.Result
-		r.Fail(opts.Redact(err.Error()))
-		return finish(r)
+		r.Fail(err.Error())
+		return finish(r), nil
 	}
 	// The plan is read from terraform's file once per reading, one reading
 	// after the other (the classifier's, then the policies'), so at most
 	// one is in memory at a time.
 	readLean(out.PlanJSONFile, func() {
-		r, err := classifyFile(out.PlanJSONFile, opts)
+		r, found, err := classifyFile(out.PlanJSONFile, opts)
 		if err != nil {
 			// terraform printed a plan its own format does not allow.
 			var r drift.Result
-			r.Fail(opts.Redact("show: " + err.Error()))
+			r.Fail("show: " + err.Error())
 			o = finish(r)
 			return
 		}
+		secrets = append(secrets, found)
 		r.PlanFile = planFile
 		o.PlanFile, o.PlanJSONFile = planFile, out.PlanJSONFile
 		o = finish(r)
@@ -285,35 +307,33 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 		// drift is not drift to the policies, the report, heal or record.
 		j.Verdict(&o.Result, plannedAt)
 		if engine != nil {
-			o.Policy = evaluateFile(ctx, engine, j, out.PlanJSONFile, &o.Result, opts)
+			var found []string
+			o.Policy, found = evaluateFile(ctx, engine, j, out.PlanJSONFile, &o.Result)
+			secrets = append(secrets, found)
 		}
 		// The checks level is part of the verdict: policies judged the plan's
 		// checks as terraform reported them, every later stage sees the level
 		// applied.
 		o.Result.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
 	})
-	if o.PlanFile == "" {
-		return o
-	}
-	o.Source = locate(t.AbsDir, o)
-	return o
+	return o, secrets
 }
 
 // evaluateFile evaluates the policies over the plan JSON at path and the
-// verdict r; a plan that does not parse or an evaluation that fails puts r
-// in error (never a pass), its drift still reported.
-func evaluateFile(ctx context.Context, engine *policy.Engine, j Judge, path string, r *drift.Result, opts drift.Options) []policy.Result {
+// verdict r, and returns the results and the input's secrets; a plan that
+// does not parse or an evaluation that fails puts r in error (never a
+// pass), its drift still reported.
+func evaluateFile(ctx context.Context, engine *policy.Engine, j Judge, path string, r *drift.Result) ([]policy.Result, []string) {
 	raw, err := rawFile(path, engine.RawReads())
 	if err != nil {
-		r.Fail(opts.Redact("show: " + err.Error()))
-		return nil
+		r.Fail("show: " + err.Error())
+		return nil, nil
 	}
-	prs, err := j.Evaluate(ctx, engine, raw, *r)
+	prs, secrets, err := j.Evaluate(ctx, engine, raw, *r)
 	if err != nil {
-		// Redacted where it was made, with the input's secrets.
 		r.Fail("policy: " + err.Error())
 	}
-	return prs
+	return prs, secrets
 }
 
 // locate finds where each address the verdict reports is declared.

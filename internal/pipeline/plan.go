@@ -24,6 +24,10 @@ type Plan struct {
 	// noVerdict: read for policies none of which reads input.drift, so TF
 	// was not decoded and Check makes no verdict (see ReadPlanFor).
 	noVerdict bool
+	// secrets is what redaction reads of the plan when TF is not decoded:
+	// its members that hold sensitive values policies may leave unread
+	// (see decodePlan).
+	secrets *tfjson.Plan
 }
 
 // ReadPlan parses plan JSON from any source (a file given to `policy check`):
@@ -47,13 +51,28 @@ func ReadPlanFor(data []byte, reads policy.RawReads) (Plan, error) {
 		return Plan{}, err
 	}
 	if !reads.ReadsVerdict() {
-		return Plan{Raw: raw, noVerdict: true}, nil
+		// No verdict, yet what redaction needs is still read: a policy can
+		// print a value only the members it left unread mark sensitive.
+		sp, err := decodePlan(bytes.NewReader(data), false)
+		if err != nil {
+			return Plan{}, err
+		}
+		return Plan{Raw: raw, noVerdict: true, secrets: sp}, nil
 	}
 	p, err := decodeForClassify(bytes.NewReader(data))
 	if err != nil {
 		return Plan{}, err
 	}
 	return Plan{TF: p, Raw: raw}, nil
+}
+
+// Secrets are the plan's strings no output may show under the options o
+// (drift.Secrets), for the verdict's redactor.
+func (p Plan) Secrets(o drift.Options) []string {
+	if p.TF != nil {
+		return drift.Secrets(p.TF, o)
+	}
+	return drift.Secrets(p.secrets, o)
 }
 
 // Classify is the one verdict of a plan, for detect and `policy check`
@@ -74,23 +93,25 @@ func PolicyInput(p Plan, r drift.Result, rc policy.RunContext, m policy.Masks) p
 }
 
 // classifyFile is the verdict on the plan JSON terraform wrote to path ("":
-// nothing to detail, an empty plan). Detect reads the plan once per
-// reading, one after the other, so only one is ever in memory: this one
-// decodes only what drift.Classify reads and is gone when it returns.
-func classifyFile(path string, o drift.Options) (drift.Result, error) {
+// nothing to detail, an empty plan), unredacted, and the plan's secrets to
+// redact it with. Detect reads the plan once per reading, one after the
+// other, so only one is ever in memory: this one decodes only what
+// drift.Classify and redaction read and is gone when it returns.
+func classifyFile(path string, o drift.Options) (drift.Result, []string, error) {
 	if path == "" {
-		return Plan{}.Classify(o), nil
+		return Plan{}.Classify(o), nil, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return drift.Result{}, fmt.Errorf("read plan json: %w", err)
+		return drift.Result{}, nil, fmt.Errorf("read plan json: %w", err)
 	}
 	defer f.Close()
 	p, err := decodeForClassify(f)
 	if err != nil {
-		return drift.Result{}, err
+		return drift.Result{}, nil, err
 	}
-	return Plan{TF: p}.Classify(o), nil
+	pl := Plan{TF: p}
+	return pl.Classify(o), pl.Secrets(o), nil
 }
 
 // rawFile is the policies' reading of the plan JSON at path ("": an empty
@@ -115,23 +136,36 @@ func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 // JSON drift.Classify reads (format_version, resource_drift,
 // resource_changes, output_changes, checks) as terraform-exec decodes them
 // (numbers kept as json.Number), one member at a time: a file is never
-// read whole, and prior_state, planned_values and configuration (most of a
-// plan) are skipped without being decoded. TestClassifyFileAgrees holds
-// this to the verdict on the whole decoded plan.
+// read whole. Of prior_state, planned_values and configuration (most of a
+// plan) only what redaction needs is kept (see decodePlan).
+// TestClassifyFileAgrees holds this to the verdict on the whole decoded
+// plan.
 func decodeForClassify(r io.Reader) (*tfjson.Plan, error) {
+	return decodePlan(r, true)
+}
+
+// decodePlan decodes the members of the plan in r that redaction reads
+// (drift.Secrets), and with verdict those drift.Classify reads too.
+// Redaction reads variables and, lean, the members policies and the
+// classifier may leave unread: of configuration, which root variables are
+// sensitive; of prior_state and planned_values, the resources terraform
+// marks something sensitive in (data sources are only there) and the
+// outputs it marks sensitive. The rest of those is read past, not decoded.
+func decodePlan(r io.Reader, verdict bool) (*tfjson.Plan, error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, fmt.Errorf("decode plan: a plan JSON document is an object (%v)", errOr(err, t))
 	}
 	var p tfjson.Plan
+	var lean leanMembers
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
 			return nil, fmt.Errorf("decode plan: %w", err)
 		}
 		key, _ := t.(string)
-		v := classifyMember(&p, key)
+		v := classifyMember(&p, key, verdict, &lean)
 		if v == nil {
 			v = &skipValue{}
 		}
@@ -139,6 +173,7 @@ func decodeForClassify(r io.Reader) (*tfjson.Plan, error) {
 			return nil, fmt.Errorf("decode plan: %s: %w", key, err)
 		}
 	}
+	lean.into(&p)
 	if _, err := dec.Token(); err != nil { // the closing brace
 		return nil, fmt.Errorf("decode plan: %w", err)
 	}
@@ -146,6 +181,9 @@ func decodeForClassify(r io.Reader) (*tfjson.Plan, error) {
 		return nil, errors.New("decode plan: unexpected data after the plan")
 	} else if !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("decode plan: after the plan: %w", err)
+	}
+	if !verdict {
+		return &p, nil // the policies' reading has checked the plan
 	}
 	// What terraform-json checks when it decodes a whole plan.
 	if err := p.Validate(); err != nil {
@@ -155,19 +193,30 @@ func decodeForClassify(r io.Reader) (*tfjson.Plan, error) {
 }
 
 // classifyMember is where the plan member named key goes, nil for a member
-// drift.Classify does not read. Names match as encoding/json matches them
-// (exactly, else case-insensitively), so the verdict is the same as on a
-// plan decoded whole.
-func classifyMember(p *tfjson.Plan, key string) any {
+// neither redaction nor (with verdict) drift.Classify reads. Names match
+// as encoding/json matches them (exactly, else case-insensitively), so the
+// verdict is the same as on a plan decoded whole.
+func classifyMember(p *tfjson.Plan, key string, verdict bool, lean *leanMembers) any {
 	members := []struct {
 		name string
 		v    any
 	}{
-		{"format_version", &p.FormatVersion},
-		{"resource_drift", &p.ResourceDrift},
-		{"resource_changes", &p.ResourceChanges},
-		{"output_changes", &p.OutputChanges},
-		{"checks", &p.Checks},
+		{"variables", &p.Variables},
+		{"configuration", &lean.config},
+		{"prior_state", &lean.prior},
+		{"planned_values", &lean.planned},
+	}
+	if verdict {
+		members = append(members, []struct {
+			name string
+			v    any
+		}{
+			{"format_version", &p.FormatVersion},
+			{"resource_drift", &p.ResourceDrift},
+			{"resource_changes", &p.ResourceChanges},
+			{"output_changes", &p.OutputChanges},
+			{"checks", &p.Checks},
+		}...)
 	}
 	for _, m := range members {
 		if m.name == key {
@@ -187,4 +236,116 @@ func errOr(err error, t json.Token) any {
 		return err
 	}
 	return t
+}
+
+// leanMembers are the bulky members of a plan as redaction reads them.
+type leanMembers struct {
+	config struct {
+		RootModule *struct {
+			Variables map[string]*tfjson.ConfigVariable `json:"variables"`
+		} `json:"root_module"`
+	}
+	prior struct {
+		Values *leanValues `json:"values"`
+	}
+	planned *leanValues
+}
+
+// into sets what was read on p, as terraform-json would have decoded it.
+func (l leanMembers) into(p *tfjson.Plan) {
+	if rm := l.config.RootModule; rm != nil {
+		p.Config = &tfjson.Config{RootModule: &tfjson.ConfigModule{Variables: rm.Variables}}
+	}
+	if l.prior.Values != nil {
+		p.PriorState = &tfjson.State{Values: l.prior.Values.state()}
+	}
+	if l.planned != nil {
+		p.PlannedValues = l.planned.state()
+	}
+}
+
+// leanValues are state-shaped values (planned_values, prior_state.values)
+// less everything terraform marks nothing sensitive in.
+type leanValues struct {
+	Outputs    map[string]*leanOutput `json:"outputs"`
+	RootModule *leanModule            `json:"root_module"`
+}
+
+type leanModule struct {
+	Resources    []leanResource `json:"resources"`
+	ChildModules []*leanModule  `json:"child_modules"`
+}
+
+func (v *leanValues) state() *tfjson.StateValues {
+	out := &tfjson.StateValues{Outputs: map[string]*tfjson.StateOutput{}}
+	for name, o := range v.Outputs {
+		if o != nil && o.sensitive {
+			out.Outputs[name] = &tfjson.StateOutput{Sensitive: true, Value: o.value}
+		}
+	}
+	var module func(m *leanModule) *tfjson.StateModule
+	module = func(m *leanModule) *tfjson.StateModule {
+		sm := &tfjson.StateModule{}
+		for _, r := range m.Resources {
+			if r.r != nil {
+				sm.Resources = append(sm.Resources, r.r)
+			}
+		}
+		for _, c := range m.ChildModules {
+			if c != nil {
+				sm.ChildModules = append(sm.ChildModules, module(c))
+			}
+		}
+		return sm
+	}
+	if v.RootModule != nil {
+		out.RootModule = module(v.RootModule)
+	}
+	return out
+}
+
+// leanOutput is an output whose value is decoded only when it is sensitive.
+type leanOutput struct {
+	sensitive bool
+	value     any
+}
+
+func (o *leanOutput) UnmarshalJSON(b []byte) error {
+	var x struct {
+		Sensitive bool            `json:"sensitive"`
+		Value     json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	o.sensitive = x.Sensitive
+	if !x.Sensitive || len(x.Value) == 0 {
+		return nil
+	}
+	return json.Unmarshal(x.Value, &o.value)
+}
+
+// leanResource is a resource kept only when terraform marks something in
+// it sensitive; its values are decoded only then.
+type leanResource struct{ r *tfjson.StateResource }
+
+func (l *leanResource) UnmarshalJSON(b []byte) error {
+	var x struct {
+		Address         string          `json:"address"`
+		Values          json.RawMessage `json:"values"`
+		SensitiveValues json.RawMessage `json:"sensitive_values"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	// A sensitivity tree marks something only with a true somewhere.
+	if !bytes.Contains(x.SensitiveValues, []byte("true")) || len(x.Values) == 0 {
+		return nil
+	}
+	r := &tfjson.StateResource{Address: x.Address, SensitiveValues: x.SensitiveValues}
+	if err := json.Unmarshal(x.Values, &r.AttributeValues); err != nil {
+		return err
+	}
+	l.r = r
+	return nil
 }

@@ -235,8 +235,10 @@ func loadData(src Source, out map[string]any) error {
 }
 
 // Eval runs every policy over one input and returns its results, levels
-// and overrides applied, secrets and masked values redacted from messages.
-// An undefined result or a deadline hit is an error, never a pass.
+// and overrides applied. Messages and errors are as the policies wrote
+// them: they can hold the input's Secrets, which the verdict's builder
+// redacts (pipeline), with the rest of the verdict. An undefined result or
+// a deadline hit is an error, never a pass.
 func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Result, error) {
 	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(in.Value))
 	if err != nil {
@@ -283,17 +285,16 @@ func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Re
 			out = append(out, res)
 		}
 	}
-	in.redactor.results(out)
 	sortResults(out)
 	return out, nil
 }
 
 // evalError reports a failed evaluation as file:line: code: message.
-// Builtin errors quote their operands, so secrets and masked values are
-// redacted as they are in results; the original error is not wrapped
-// because its text holds them.
+// Builtin errors quote their operands, secrets included: the caller
+// redacts the text as it redacts results, so the original error is not
+// wrapped (errors.As would reach its unredacted operands).
 func (in Input) evalError(ctx context.Context, err error) error {
-	msg := in.redactor.Redact(err.Error())
+	msg := err.Error()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("evaluate policies: timed out: %s: %w", msg, context.DeadlineExceeded)
 	}

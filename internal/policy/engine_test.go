@@ -144,10 +144,7 @@ test_nothing if { true }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rs, err := e.Eval(context.Background(), NewInput(raw, res, tt.rc, Masks{}), tt.overrides)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := evalRedacted(t, e, NewInput(raw, res, tt.rc, Masks{}), Masks{}, tt.overrides...)
 			if diff := cmp.Diff(tt.want, rs); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
 			}

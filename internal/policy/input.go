@@ -318,7 +318,7 @@ func collect(v, sens *ast.Term, under bool, found map[string]bool) {
 	}
 	switch x := v.Value.(type) {
 	case ast.String:
-		if under && len(x) >= minSecret {
+		if under && len(x) >= drift.MinSecret {
 			found[string(x)] = true
 		}
 	case ast.Object:

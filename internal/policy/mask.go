@@ -20,21 +20,24 @@ func (m Masks) empty() bool { return len(m.Paths) == 0 && len(m.Values) == 0 }
 
 // Input is what the policies evaluate for one target: the tfplan/v2-shaped
 // value (docs/policy-input.md) with masked values replaced, and the
-// redactor of everything the policies produce from it.
+// secrets a policy can read in it.
 type Input struct {
-	Value    ast.Value
-	redactor *Redactor
+	Value   ast.Value
+	secrets []string
 }
 
-// Redactor hides this input's secrets and masked values; the engine has
-// already applied it to every result and evaluation error.
-func (in Input) Redactor() *Redactor { return in.redactor }
+// Secrets are the strings of this input a policy can read and no output may
+// show: values terraform marks sensitive, and what the masks hid. The
+// engine returns results and errors as the policies wrote them; the
+// verdict's builder redacts them with these (drift.Redactor), once, with
+// the rest of the verdict.
+func (in Input) Secrets() []string { return in.secrets }
 
 // NewInput builds the input from the plan, the drift verdict and the run
 // context. Values under mask paths, and strings a value mask matches, are
 // replaced by drift.Sensitive throughout (raw included) and marked sensitive
-// as terraform marks its own; their originals join the secrets redacted from
-// messages, with every value terraform marks sensitive.
+// as terraform marks its own; their originals join Secrets, with every value
+// terraform marks sensitive.
 func NewInput(pl Plan, res drift.Result, rc RunContext, m Masks) Input {
 	found := map[string]bool{}
 	secrets(pl, found)
@@ -58,7 +61,8 @@ func NewInput(pl Plan, res drift.Result, rc RunContext, m Masks) Input {
 	for s := range found {
 		secrets = append(secrets, s)
 	}
-	return Input{Value: inputValue(raw, pl.sensitiveVars, res, rc), redactor: NewRedactor(secrets, m.Values)}
+	sort.Strings(secrets)
+	return Input{Value: inputValue(raw, pl.sensitiveVars, res, rc), secrets: secrets}
 }
 
 // masker applies the masks to a plan. In the collecting pass (rewrite
@@ -247,7 +251,7 @@ func (mk *masker) walk(segs []string, v, sens *ast.Term, pathed bool) (*ast.Term
 		if mk.rewrite && mk.valueMasked(string(x)) {
 			for _, re := range mk.m.Values {
 				for _, s := range re.FindAllString(string(x), -1) {
-					if len(s) >= minSecret {
+					if len(s) >= drift.MinSecret {
 						mk.matched[s] = true
 					}
 				}
@@ -341,7 +345,7 @@ func (mk *masker) collect(v *ast.Term) {
 	}
 	switch x := v.Value.(type) {
 	case ast.String:
-		if len(x) >= minSecret {
+		if len(x) >= drift.MinSecret {
 			mk.found[string(x)] = true
 		}
 	case ast.Object:

@@ -146,10 +146,7 @@ warn contains sprintf("type is %s", [input.resource_changes["aws_instance.web"].
 			if err != nil {
 				t.Fatal(err)
 			}
-			rs, err := e.Eval(context.Background(), NewInput(raw, drift.Result{}, RunContext{}, tt.masks), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := evalRedacted(t, e, NewInput(raw, drift.Result{}, RunContext{}, tt.masks), tt.masks)
 			var got []string
 			for _, r := range rs {
 				got = append(got, r.Resource+": "+r.Msg)

@@ -50,8 +50,7 @@ func Title(p Page) string {
 	return fmt.Sprintf("drift: %s drift in %s (%d resource(s))", verb, oneLine(label(p.Target)), len(p.Resources))
 }
 
-// bodyLimit leaves room under GitHub's limit for the redaction to lengthen
-// the text a little.
+// bodyLimit keeps a margin under GitHub's limit.
 const bodyLimit = github.MaxPullRequestBody - 2000
 
 // renderBody renders the body, leaving out attribute values and then

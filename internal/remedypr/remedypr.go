@@ -19,10 +19,10 @@
 //     not adopted; the pull request says why, per attribute, and treats
 //     them as for pr.
 //
-// Bodies and record files are rendered from drift.Result, in which
-// sensitive and masked values are already "(sensitive)"; [Config.Redact] is
-// applied on top to everything written. Untrusted text (addresses, values,
-// messages) is escaped for markdown.
+// Bodies, records, titles, commit messages and comments are rendered from
+// the verdict alone, which its builder (pipeline) has already redacted:
+// nothing here redacts again. Untrusted text (addresses, values, messages)
+// is escaped for markdown.
 //
 // Only the edges do I/O: GitHub through the [GitHub] interface (implemented
 // by *github.Client, through the REST and git data APIs, so no local clone
@@ -125,17 +125,7 @@ type Config struct {
 	RepoRoot string
 	// ReadFile reads a file; os.ReadFile if nil.
 	ReadFile func(name string) ([]byte, error)
-	// Redact hides masked values in any text written (bodies, comments,
-	// records, commit messages); identity if nil.
-	Redact func(string) string
-	Run    Run
-}
-
-func (c Config) redact(s string) string {
-	if c.Redact == nil {
-		return s
-	}
-	return c.Redact(s)
+	Run      Run
 }
 
 func (c Config) readFile(name string) ([]byte, error) {
@@ -224,7 +214,7 @@ func syncOne(ctx context.Context, gh GitHub, cfg Config, t Target, open *int) (O
 			o.Action = Nothing
 			return o, nil
 		}
-		comment := cfg.redact(closeComment(t, cfg.Run))
+		comment := closeComment(t, cfg.Run)
 		if err := gh.ClosePullRequest(ctx, cfg.Owner, cfg.Repo, existing.Number, comment); err != nil {
 			return o, err
 		}
@@ -258,14 +248,13 @@ func syncOne(ctx context.Context, gh GitHub, cfg Config, t Target, open *int) (O
 	if err := WriteRecord(&rec, p); err != nil {
 		return o, err
 	}
-	files[p.Record] = []byte(cfg.redact(rec.String()))
-	title := cfg.redact(Title(p))
+	files[p.Record] = rec.Bytes()
+	title := Title(p)
 	body, err := renderBody(p)
 	if err != nil {
 		return o, err
 	}
-	body = cfg.redact(body)
-	commit := github.Commit{Branch: o.Branch, Base: cfg.Base, Message: cfg.redact(commitMessage(p)), Files: files}
+	commit := github.Commit{Branch: o.Branch, Base: cfg.Base, Message: commitMessage(p), Files: files}
 
 	if existing == nil {
 		if *open < 0 {

@@ -1,43 +1,50 @@
-package policy
+package drift
 
 import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/myorg/drift-action/internal/drift"
 )
 
-// minSecret is the shortest value worth hiding: shorter ones would redact
+// MinSecret is the shortest value worth hiding: shorter ones would redact
 // ordinary words.
-const minSecret = 4
+const MinSecret = 4
 
-// Redactor hides secrets and value-mask matches in text built from a plan:
-// policy messages, the resources they name, evaluation errors. A policy
-// can put a value in a message in more forms than as is: JSON-encoded
+// Redactor hides secrets and value-mask matches in the text of a verdict:
+// terraform's errors and check problems, drifted and changed values,
+// policy messages. Text can hold a value in more forms than as is: JSON-encoded
 // (json.marshal escapes quotes, backslashes, newlines, and <, > and & as
 // \u003c...), quoted as Go and Rego print strings inside collections
 // (sprintf of an object, %q), either of those twice (a marshalled object
 // printed inside another), or one line at a time (a multi-line secret
 // split, re-indented, or written as a YAML block). Every such form is
 // replaced, and overlapping matches are replaced as one span, so no piece
-// of a secret is left beside its replacement. It is built once per input
-// and is the only place results are redacted.
+// of a secret is left beside its replacement. It is built once per
+// verdict, by the verdict's builder (pipeline), and applied there once to
+// every string a consumer can show; nothing downstream redacts.
 type Redactor struct {
 	// forms are every form of every secret, longest first, by their first
-	// minSecret bytes (no form is shorter): text is scanned once whatever
+	// MinSecret bytes (no form is shorter): text is scanned once whatever
 	// the number of secrets.
-	forms  map[[minSecret]byte][]string
+	forms  map[[MinSecret]byte][]string
 	values []*regexp.Regexp
 }
 
 // NewRedactor redacts the secrets, in every form, and whatever a value
-// mask matches.
+// mask matches. A mask that is a literal string (a secret a target reads
+// from the environment is one) is a secret too: a pattern matches text as
+// is, and would miss the value escaped or split across lines.
 func NewRedactor(secrets []string, values []*regexp.Regexp) *Redactor {
 	r := &Redactor{values: values}
+	for _, re := range values {
+		if lit, complete := re.LiteralPrefix(); complete && lit != "" {
+			secrets = append(secrets[:len(secrets):len(secrets)], lit)
+		}
+	}
 	seen := map[string]bool{}
 	var all []string
 	for _, s := range secrets {
@@ -56,15 +63,15 @@ func NewRedactor(secrets []string, values []*regexp.Regexp) *Redactor {
 	})
 	for _, f := range all {
 		if r.forms == nil {
-			r.forms = map[[minSecret]byte][]string{}
+			r.forms = map[[MinSecret]byte][]string{}
 		}
 		r.forms[prefix(f)] = append(r.forms[prefix(f)], f)
 	}
 	return r
 }
 
-// prefix is the first minSecret bytes of s, which has at least that many.
-func prefix(s string) (k [minSecret]byte) {
+// prefix is the first MinSecret bytes of s, which has at least that many.
+func prefix(s string) (k [MinSecret]byte) {
 	copy(k[:], s)
 	return k
 }
@@ -100,7 +107,7 @@ func secretForms(s string) []string {
 	}
 	var out []string
 	for _, p := range pieces {
-		if len(p) < minSecret {
+		if len(p) < MinSecret {
 			continue
 		}
 		out = append(out, p)
@@ -116,7 +123,7 @@ func secretForms(s string) []string {
 }
 
 // Redact replaces every form of every secret, then every value-mask match,
-// by drift.Sensitive.
+// by Sensitive.
 func (r *Redactor) Redact(text string) string {
 	if r == nil {
 		return text
@@ -125,7 +132,7 @@ func (r *Redactor) Redact(text string) string {
 		text = r.secrets(text)
 	}
 	for _, re := range r.values {
-		text = re.ReplaceAllString(text, drift.Sensitive)
+		text = re.ReplaceAllString(text, Sensitive)
 	}
 	return text
 }
@@ -134,7 +141,7 @@ func (r *Redactor) Redact(text string) string {
 // that overlap or touch become one replacement.
 func (r *Redactor) secrets(text string) string {
 	var spans [][2]int // in order, disjoint
-	for i := 0; i+minSecret <= len(text); i++ {
+	for i := 0; i+MinSecret <= len(text); i++ {
 		for _, f := range r.forms[prefix(text[i:])] {
 			if !strings.HasPrefix(text[i:], f) {
 				continue
@@ -155,19 +162,101 @@ func (r *Redactor) secrets(text string) string {
 	last := 0
 	for _, sp := range spans {
 		b.WriteString(text[last:sp[0]])
-		b.WriteString(drift.Sensitive)
+		b.WriteString(Sensitive)
 		last = sp[1]
 	}
 	b.WriteString(text[last:])
 	return b.String()
 }
 
-// results redacts every text of the results a consumer can show that a
-// policy wrote: the message and the resource (policy, rule and level come
-// from the policy files and the config; severity is one of Severities).
-func (r *Redactor) results(rs []Result) {
-	for i := range rs {
-		rs[i].Msg = r.Redact(rs[i].Msg)
-		rs[i].Resource = r.Redact(rs[i].Resource)
+// Result redacts, in place, every string of a verdict a consumer can
+// show: the error, check problems, drifted and changed values, import IDs
+// and snooze reasons. Addresses, attribute paths and names stay: they are
+// the verdict's identities (records, heal, snoozes and source lookups go by
+// them), and terraform refuses sensitive values in instance keys. Shared
+// slices and snoozes are copied first, never changed under another holder.
+func (r *Redactor) Result(res *Result) {
+	if r == nil {
+		return
 	}
+	res.Error = r.Redact(res.Error)
+	if res.Checks != nil {
+		res.Checks = slices.Clone(res.Checks)
+		for i := range res.Checks {
+			res.Checks[i].Problems = r.strings(res.Checks[i].Problems)
+		}
+	}
+	for _, rs := range []*[]Resource{&res.Drift, &res.Changes, &res.Snoozed, &res.SnoozedChanges} {
+		*rs = r.resources(*rs)
+	}
+	if res.ExpiredSnoozes != nil {
+		res.ExpiredSnoozes = slices.Clone(res.ExpiredSnoozes)
+		for i := range res.ExpiredSnoozes {
+			res.ExpiredSnoozes[i].Reason = r.Redact(res.ExpiredSnoozes[i].Reason)
+		}
+	}
+}
+
+func (r *Redactor) resources(rs []Resource) []Resource {
+	if rs == nil {
+		return nil
+	}
+	rs = slices.Clone(rs)
+	for i := range rs {
+		x := &rs[i]
+		x.ImportID = r.Redact(x.ImportID)
+		x.ActionReason = r.Redact(x.ActionReason)
+		x.Snooze = r.snooze(x.Snooze)
+		if x.Attributes != nil {
+			x.Attributes = slices.Clone(x.Attributes)
+			for j := range x.Attributes {
+				a := &x.Attributes[j]
+				a.Before, a.After = r.Value(a.Before), r.Value(a.After)
+				a.Snooze = r.snooze(a.Snooze)
+			}
+		}
+	}
+	return rs
+}
+
+func (r *Redactor) snooze(s *Snooze) *Snooze {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Reason = r.Redact(c.Reason)
+	return &c
+}
+
+func (r *Redactor) strings(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = r.Redact(s)
+	}
+	return out
+}
+
+// Value is v (an attribute value as terraform's JSON decodes) with every
+// string inside it, map keys included, redacted; v itself is not changed.
+func (r *Redactor) Value(v any) any {
+	switch x := v.(type) {
+	case string:
+		return r.Redact(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[r.Redact(k)] = r.Value(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = r.Value(e)
+		}
+		return out
+	}
+	return v
 }
