@@ -40,7 +40,7 @@ func TestParseTargetSettings(t *testing.T) {
 	const eu = "roots[0].targets[0]"
 	want := []Target{
 		{
-			Name: "eu", VarFiles: []string{"eu.tfvars"}, Timeout: 20 * time.Minute,
+			Name: "eu", VarFiles: []string{"eu.tfvars"}, VarFileLines: []int{5}, Timeout: 20 * time.Minute,
 			BackendConfig: []Setting{
 				{Value: "backend/eu.hcl", Where: eu + ".backend-config[0]", Line: 7},
 				{Value: "path=state/eu.tfstate", Where: eu + ".backend-config[1]", Line: 8},
