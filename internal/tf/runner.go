@@ -391,8 +391,8 @@ func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[stri
 	}
 	for _, kv := range targetEnv {
 		k, v, _ := strings.Cut(kv, "=")
-		if k == "TF_DATA_DIR" || len(tfexec.ProhibitedEnv(map[string]string{k: ""})) > 0 && !strings.HasPrefix(k, varPrefix) {
-			return nil, nil, fmt.Errorf("target environment: %s is set by drift-action, not by a target", k)
+		if why, reserved := ReservedEnv(k); reserved {
+			return nil, nil, fmt.Errorf("target environment: %s is set by drift-action, not by a target (%s)", k, why)
 		}
 		env[k] = v
 	}
