@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -160,12 +161,15 @@ func ParseAction(env Env) (Action, error) {
 		}
 		a.Remediation = v
 	}
-	for name, p := range map[string]*string{"report-path": &a.ReportPath, "log-path": &a.LogPath} {
-		v := in(name)
-		if c := filepath.ToSlash(filepath.Clean(v)); filepath.IsAbs(v) || c == "." || c == ".." || strings.HasPrefix(c, "../") {
-			return a, fmt.Errorf("input %s: %q must be a file path inside the repository, e.g. %s", name, v, ActionDefaults[name])
-		}
-		*p = filepath.ToSlash(filepath.Clean(v))
+	var err error
+	if a.ReportPath, err = recordPath(a.Workspace, "report-path", in("report-path")); err != nil {
+		return a, err
+	}
+	if a.LogPath, err = recordPath(a.Workspace, "log-path", in("log-path")); err != nil {
+		return a, err
+	}
+	if a.ReportPath == a.LogPath {
+		return a, fmt.Errorf("inputs report-path and log-path both name %q: give each its own file", a.ReportPath)
 	}
 	a.Slack = Slack{WebhookURL: in("slack-webhook-url"), Token: in("slack-token"), Channel: in("slack-channel")}
 	if err := a.Slack.check(in("slack-heartbeat")); err != nil {
@@ -219,6 +223,26 @@ func ParseAction(env Env) (Action, error) {
 	a.Dirs = lines(in("working-directories"))
 	a.Results = lines(in("results"))
 	a.Policy = Policy{Timeout: DefaultPolicyTimeout, Manifests: lines(in("manifests")), Overrides: overrides(lines(in("policy-overrides")), OverrideInput)}
+	var errs []error
+	for _, inp := range []struct {
+		name, example string
+		values        []string
+	}{
+		{"config", DefaultFile, []string{a.ConfigFile}},
+		{"working-directories", "infra/app or infra/*", a.Dirs},
+		{"results", ActionDefaults["results"], a.Results},
+		{"manifests", "k8s/**/*.yaml", a.Policy.Manifests},
+		{"policies", "policies/", slices.DeleteFunc(lines(in("policies")), func(p string) bool { return p == "bundled" || p == "none" })},
+	} {
+		for _, v := range inp.values {
+			if err := inputPath(inp.name, v, inp.example); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return a, err
+	}
 	for _, p := range lines(in("policies")) {
 		switch p {
 		case "bundled":

@@ -84,6 +84,8 @@ type Target struct {
 	Name      string
 	Workspace string
 	VarFiles  []string
+	// VarFileLines are the drift.yaml lines of VarFiles, one each.
+	VarFileLines []int
 	// BackendConfig are -backend-config arguments for init, in order: a
 	// file (relative to the root) or key=value. Key is "".
 	BackendConfig []Setting
@@ -188,7 +190,10 @@ func ParseFile(path string, data []byte) (File, error) {
 		},
 		"policy": func(n *yaml.Node) error {
 			return d.mapping(n, "policy", map[string]func(*yaml.Node) error{
-				"dirs": func(n *yaml.Node) (err error) { f.Policy.Dirs, err = d.strings(n, "policy.dirs"); return },
+				"dirs": func(n *yaml.Node) (err error) {
+					f.Policy.Dirs, err = d.strings(n, "policy.dirs")
+					return d.paths(n, err, "policy.dirs", f.Policy.Dirs, "policies/team")
+				},
 				"bundled": func(n *yaml.Node) error {
 					on, err := d.boolean(n, "policy.bundled")
 					f.Policy.NoBundled = !on
@@ -199,13 +204,21 @@ func ParseFile(path string, data []byte) (File, error) {
 					f.Policy.Disabled = !on
 					return err
 				},
-				"set": func(n *yaml.Node) (err error) { f.Policy.SetFile, err = d.str(n, "policy.set"); return },
+				"set": func(n *yaml.Node) (err error) {
+					if f.Policy.SetFile, err = d.str(n, "policy.set"); err == nil {
+						err = d.filePath(n, "policy.set", f.Policy.SetFile, "policies/policy-set.yaml")
+					}
+					return
+				},
 				"overrides": func(n *yaml.Node) error {
 					names, err := d.strings(n, "policy.overrides")
 					f.Policy.Overrides = overrides(names, OverrideConfig)
 					return err
 				},
-				"manifests": func(n *yaml.Node) (err error) { f.Policy.Manifests, err = d.strings(n, "policy.manifests"); return },
+				"manifests": func(n *yaml.Node) (err error) {
+					f.Policy.Manifests, err = d.strings(n, "policy.manifests")
+					return d.paths(n, err, "policy.manifests", f.Policy.Manifests, "k8s/**/*.yaml")
+				},
 				"allow-network": func(n *yaml.Node) (err error) {
 					f.Policy.AllowNetwork, err = d.boolean(n, "policy.allow-network")
 					return
@@ -451,10 +464,15 @@ func (d decoder) root(n *yaml.Node, where string) (Root, error) {
 	r := Root{Line: n.Line}
 	if n.Kind == yaml.ScalarNode { // shorthand: "- infra/app"
 		r.Dir = n.Value
-		return r, nil
+		return r, d.filePath(n, where, r.Dir, "infra/app or infra/*")
 	}
 	err := d.mapping(n, where, map[string]func(*yaml.Node) error{
-		"dir":     func(n *yaml.Node) (err error) { r.Dir, err = d.str(n, where+".dir"); return },
+		"dir": func(n *yaml.Node) (err error) {
+			if r.Dir, err = d.str(n, where+".dir"); err == nil {
+				err = d.filePath(n, where+".dir", r.Dir, "infra/app or infra/*")
+			}
+			return
+		},
 		"timeout": func(n *yaml.Node) (err error) { r.Timeout, err = d.duration(n, where+".timeout"); return },
 		"ignore":  func(n *yaml.Node) (err error) { r.Ignore, err = d.ignore(n, where+".ignore"); return },
 		"depends-on": func(n *yaml.Node) (err error) {
@@ -477,7 +495,13 @@ func (d decoder) root(n *yaml.Node, where string) (Root, error) {
 				err := d.mapping(tn, tw, map[string]func(*yaml.Node) error{
 					"name":      func(n *yaml.Node) (err error) { t.Name, err = d.str(n, tw+".name"); return },
 					"workspace": func(n *yaml.Node) (err error) { t.Workspace, err = d.str(n, tw+".workspace"); return },
-					"var-files": func(n *yaml.Node) (err error) { t.VarFiles, err = d.strings(n, tw+".var-files"); return },
+					"var-files": func(n *yaml.Node) (err error) {
+						// Relative to the root directory, so .. may stay inside the
+						// repository: discover checks where each resolves.
+						t.VarFiles, err = d.strings(n, tw+".var-files")
+						t.VarFileLines = nodeLines(n)
+						return
+					},
 					"backend-config": func(n *yaml.Node) (err error) {
 						t.BackendConfig, err = d.backendConfig(n, tw+".backend-config")
 						return

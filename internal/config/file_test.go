@@ -47,8 +47,8 @@ mask:
 			{Dir: "infra/network", Line: 9},
 			{Dir: "infra/app", Line: 10, Timeout: 45 * time.Minute,
 				Targets: []Target{
-					{Name: "us-east-1", Workspace: "use1", VarFiles: []string{"regions/us-east-1.tfvars"}},
-					{Name: "eu-west-1", VarFiles: []string{"regions/eu-west-1.tfvars"}},
+					{Name: "us-east-1", Workspace: "use1", VarFiles: []string{"regions/us-east-1.tfvars"}, VarFileLines: []int{13}},
+					{Name: "eu-west-1", VarFiles: []string{"regions/eu-west-1.tfvars"}, VarFileLines: []int{14}},
 				},
 				Ignore: []IgnoreRule{{Type: "aws_instance", Paths: []string{"user_data"}}}},
 		},

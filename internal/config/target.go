@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/tf"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -13,23 +14,6 @@ var (
 	varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 	envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
-
-// reservedEnv are variables drift-action sets for terraform itself: a
-// target's env may not set them.
-var reservedEnv = map[string]string{
-	"TF_DATA_DIR":             "each target gets its own data directory",
-	"TF_WORKSPACE":            "use the target's workspace key",
-	"TF_INPUT":                "terraform never prompts in a drift run",
-	"TF_IN_AUTOMATION":        "always set for terraform",
-	"TF_LOG":                  "terraform's logs would mix with its machine-readable output",
-	"TF_LOG_CORE":             "terraform's logs would mix with its machine-readable output",
-	"TF_LOG_PATH":             "terraform's logs would mix with its machine-readable output",
-	"TF_LOG_PROVIDER":         "terraform's logs would mix with its machine-readable output",
-	"TF_REATTACH_PROVIDERS":   "providers are started by terraform",
-	"TF_APPEND_USER_AGENT":    "set by the terraform library",
-	"TF_DISABLE_PLUGIN_TLS":   "providers always talk TLS",
-	"TF_SKIP_PROVIDER_VERIFY": "providers are always verified",
-}
 
 func validVarName(k string) string {
 	if !varName.MatchString(k) {
@@ -42,11 +26,8 @@ func validEnvName(k string) string {
 	if !envName.MatchString(k) {
 		return "an environment variable name: letters, digits and _, not starting with a digit"
 	}
-	if why, ok := reservedEnv[k]; ok {
-		return "not " + k + " (" + why + ")"
-	}
-	if strings.HasPrefix(k, "TF_CLI_ARGS") {
-		return "not " + k + " (it would change every terraform command drift-action runs; use backend-config, vars or var-files)"
+	if why, reserved := tf.ReservedEnv(k); reserved {
+		return "not " + k + ", which drift-action keeps to the run (" + why + ")"
 	}
 	return ""
 }

@@ -40,7 +40,7 @@ func TestParseTargetSettings(t *testing.T) {
 	const eu = "roots[0].targets[0]"
 	want := []Target{
 		{
-			Name: "eu", VarFiles: []string{"eu.tfvars"}, Timeout: 20 * time.Minute,
+			Name: "eu", VarFiles: []string{"eu.tfvars"}, VarFileLines: []int{5}, Timeout: 20 * time.Minute,
 			BackendConfig: []Setting{
 				{Value: "backend/eu.hcl", Where: eu + ".backend-config[0]", Line: 7},
 				{Value: "path=state/eu.tfstate", Where: eu + ".backend-config[1]", Line: 8},
@@ -78,9 +78,13 @@ func TestParseTargetSettingsErrors(t *testing.T) {
 		{"unknown key in value", "vars: {a: {value: x, secret: true}}", `.github/drift.yaml:5: unknown key "secret" in roots[0].targets[0].vars.a`},
 		{"value missing", "vars: {a: {sensitive: true}}", ".github/drift.yaml:5: roots[0].targets[0].vars.a needs value"},
 		{"sensitive not bool", "vars: {a: {value: x, sensitive: yes}}", `.github/drift.yaml:5: roots[0].targets[0].vars.a.sensitive must be true or false, got "yes"`},
-		{"env reserved", "env: {TF_DATA_DIR: /x}", ".github/drift.yaml:5: roots[0].targets[0].env.TF_DATA_DIR: the name must be not TF_DATA_DIR (each target gets its own data directory)"},
-		{"env workspace", "env: {TF_WORKSPACE: x}", "env.TF_WORKSPACE: the name must be not TF_WORKSPACE (use the target's workspace key)"},
+		{"env reserved", "env: {TF_DATA_DIR: /x}", ".github/drift.yaml:5: roots[0].targets[0].env.TF_DATA_DIR: the name must be not TF_DATA_DIR, which drift-action keeps to the run (each target gets its own data directory)"},
+		{"env workspace", "env: {TF_WORKSPACE: x}", "env.TF_WORKSPACE: the name must be not TF_WORKSPACE, which drift-action keeps to the run (use the target's workspace key)"},
 		{"env cli args", "env: {TF_CLI_ARGS_plan: -refresh=false}", "env.TF_CLI_ARGS_plan: the name must be not TF_CLI_ARGS_plan"},
+		{"env cli config", "env: {TF_CLI_CONFIG_FILE: /tmp/evil.tfrc}", ".github/drift.yaml:5: roots[0].targets[0].env.TF_CLI_CONFIG_FILE: the name must be not TF_CLI_CONFIG_FILE, which drift-action keeps to the run (the CLI configuration"},
+		{"env plugin cache", "env: {TF_PLUGIN_CACHE_DIR: /tmp/cache}", ".github/drift.yaml:5: roots[0].targets[0].env.TF_PLUGIN_CACHE_DIR: the name must be not TF_PLUGIN_CACHE_DIR, which drift-action keeps to the run (the plugin cache"},
+		{"env registry token", "env: {TF_TOKEN_app_terraform_io: x}", ".github/drift.yaml:5: roots[0].targets[0].env.TF_TOKEN_app_terraform_io: the name must be not TF_TOKEN_app_terraform_io"},
+		{"env home", "env: {HOME: /tmp}", ".github/drift.yaml:5: roots[0].targets[0].env.HOME: the name must be not HOME"},
 		{"env bad name", "env: {A-B: x}", "env.A-B: the name must be an environment variable name"},
 		{"backend-config empty", "backend-config: [\"\"]", ".github/drift.yaml:5: roots[0].targets[0].backend-config[0] is empty"},
 		{"backend-config mapping", "backend-config: {path: x}", `.github/drift.yaml:5: unknown key "path" in roots[0].targets[0].backend-config[0] (known keys: sensitive, value)`},

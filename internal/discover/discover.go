@@ -124,10 +124,10 @@ func Targets(req Request) ([]Target, error) {
 			if ct.Timeout > 0 {
 				t.Timeout = ct.Timeout
 			}
-			for _, vf := range ct.VarFiles {
-				p, err := rootFile(abs, vf)
+			for i, vf := range ct.VarFiles {
+				p, err := rootFile(req.RepoRoot, abs, vf)
 				if err != nil {
-					return nil, fmt.Errorf("discover: root %q target %q: var-file %q: %w (var-files are relative to the root directory)", show, ct.Name, vf, err)
+					return nil, fmt.Errorf("discover: %sroot %q target %q: var-file %q: %w (var-files are relative to the root directory)", at(req.File.Path, ct.VarFileLines, i), show, ct.Name, vf, err)
 				}
 				t.VarFiles = append(t.VarFiles, p)
 			}
@@ -136,14 +136,17 @@ func Targets(req Request) ([]Target, error) {
 					t.BackendConfig = append(t.BackendConfig, bc.Value)
 					continue
 				}
-				p, err := rootFile(abs, bc.Value)
+				p, err := rootFile(req.RepoRoot, abs, bc.Value)
 				if err != nil {
 					// A file name is no secret, but a sensitive entry is never shown.
 					name := strconv.Quote(bc.Value)
 					if bc.Sensitive {
 						name = "(sensitive)"
+						if errors.Is(err, errOutside) {
+							err = errOutside // the resolved path would show the value
+						}
 					}
-					return nil, fmt.Errorf("discover: root %q target %q: backend-config file %s: %w (backend-config files are relative to the root directory)", show, ct.Name, name, err)
+					return nil, fmt.Errorf("discover: %sroot %q target %q: backend-config file %s: %w (backend-config files are relative to the root directory)", at(req.File.Path, []int{bc.Line}, 0), show, ct.Name, name, err)
 				}
 				t.BackendConfig = append(t.BackendConfig, p)
 			}
@@ -185,21 +188,51 @@ func validTarget(root string, t config.Target, file string) error {
 	return nil
 }
 
+// errOutside is rootFile's error for a file that resolves outside the
+// repository.
+var errOutside = errors.New("it resolves to a file outside the repository: terraform would read it and may print parts of it; keep the file in the repository")
+
 // rootFile resolves a file given relative to the root directory and checks
-// it exists.
-func rootFile(root, name string) (string, error) {
+// it is a regular file inside the repository once every symbolic link on
+// its way is followed: drift.yaml may come from a pull request, and a
+// var-file or backend file outside the checkout (a runner's credentials,
+// /proc/self/environ) would be read by terraform, whose errors quote the
+// file.
+func rootFile(repoRoot, root, name string) (string, error) {
 	p := name
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(root, name)
 	}
-	if _, err := os.Stat(p); err != nil {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return "", err
 	}
+	repo, err := filepath.EvalSymlinks(repoRoot)
+	if err != nil {
+		return "", err
+	}
+	if rel, err := filepath.Rel(repo, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%w (%s)", errOutside, real)
+	}
+	if st, err := os.Stat(real); err != nil {
+		return "", err
+	} else if !st.Mode().IsRegular() {
+		return "", errors.New("it is not a regular file")
+	}
 	return p, nil
+}
+
+// at is "FILE:LINE: " for item i of lines, or "" when the line is unknown
+// (targets made in code).
+func at(file string, lines []int, i int) string {
+	if i >= len(lines) || lines[i] == 0 || file == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d: ", file, lines[i])
 }
 
 func where(req Request) string {

@@ -245,29 +245,97 @@ const defaultGrace = 60 * time.Second
 
 // run runs terraform with args in c.dir, stdout to stdout (nil discards
 // it), as terraform-exec runs a command: its own process group, killed if
-// this process dies, interrupted when ctx ends and killed c.grace later. A
-// failed command's error is exec's, then terraform's stderr. A command that
+// this process dies, interrupted when ctx ends. c.grace after the
+// interrupt, the whole group is killed: terraform and the providers it
+// started, which terraform-exec (and exec) would leave running. Whatever
+// terraform leaves in its group when it ends is killed too. A failed
+// command's error is exec's, then terraform's stderr. A command that
 // started is always waited for, so a stopped one's error is an
 // *exec.ExitError (see stopped).
 func (c command) run(ctx context.Context, stdout io.Writer, args ...string) error {
-	cmd := exec.CommandContext(ctx, c.bin, args...)
+	cmd := exec.Command(c.bin, args...)
 	cmd.Dir, cmd.Env, cmd.Stdout = c.dir, c.env, stdout
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = sysProcAttr()
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	// A process outside the group (one that left it) holding terraform's
+	// output open must not hold up Wait for ever.
 	cmd.WaitDelay = c.grace
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+	interrupted, err := c.await(ctx, cmd)
+	if err == nil && interrupted {
+		err = ctx.Err() // it exited 0 once interrupted: still a stopped run
+	}
 	if err == nil {
 		return nil
 	}
 	var exit *exec.ExitError
 	if cmd.ProcessState != nil && !errors.As(err, &exit) {
 		// It exited 0 once interrupted, or its output outlived it (exec
-		// then reports the context or ErrWaitDelay): it still ran.
+		// then reports ErrWaitDelay): it still ran.
 		err = errors.Join(err, &exec.ExitError{ProcessState: cmd.ProcessState})
 	}
 	return fmt.Errorf("%w\n%s", err, stderr.String())
+}
+
+// await waits for the started cmd: when ctx ends first, terraform is
+// interrupted, and its group killed c.grace later. It reports whether ctx
+// ended first, and Wait's error.
+func (c command) await(ctx context.Context, cmd *exec.Cmd) (interrupted bool, err error) {
+	pid := cmd.Process.Pid
+	done := make(chan error, 1)
+	go func() { done <- exited(pid) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		interrupted = true
+		_ = cmd.Process.Signal(os.Interrupt)
+		grace := time.NewTimer(c.grace)
+		select {
+		case err = <-done:
+		case <-grace.C:
+			killGroup(pid)
+			_ = cmd.Process.Kill() // where there is no group
+			err = <-done
+		}
+		grace.Stop()
+	}
+	if err != nil {
+		// Not known to have exited (errNoGroup, or waitid failed): never
+		// kill a group that may not be terraform's any more.
+		return interrupted, c.awaitNoGroup(ctx, cmd, interrupted)
+	}
+	// terraform has exited and is not reaped: its group id is still its own.
+	killGroup(pid)
+	return interrupted, cmd.Wait()
+}
+
+// errNoGroup is exited's answer where a process cannot be waited for
+// without reaping it.
+var errNoGroup = errors.New("no process group")
+
+// awaitNoGroup waits as exec does: Wait reaps; an interrupt not followed
+// within c.grace is followed by a kill.
+func (c command) awaitNoGroup(ctx context.Context, cmd *exec.Cmd, interrupted bool) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if !interrupted {
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(os.Interrupt)
+		}
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(c.grace):
+		_ = cmd.Process.Kill()
+		return <-done
+	}
 }
 
 // exitCode is the exit code in err, or -1.
@@ -306,7 +374,7 @@ func stopped(step string, cause, err error, diag string, o Options) error {
 		msg += " (" + cause.Error() + ")"
 	}
 	if killed {
-		msg += fmt.Sprintf("; terraform did not stop within %s of the interrupt and was killed, so a remote state lock may still be held: check it and run terraform force-unlock if needed", o.Grace)
+		msg += fmt.Sprintf("; terraform did not stop within %s of the interrupt and was killed with its providers, so a remote state lock may still be held: check it and run terraform force-unlock if needed", o.Grace)
 	}
 	if diag != "" {
 		msg += "; terraform said: " + diag
@@ -391,8 +459,8 @@ func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[stri
 	}
 	for _, kv := range targetEnv {
 		k, v, _ := strings.Cut(kv, "=")
-		if k == "TF_DATA_DIR" || len(tfexec.ProhibitedEnv(map[string]string{k: ""})) > 0 && !strings.HasPrefix(k, varPrefix) {
-			return nil, nil, fmt.Errorf("target environment: %s is set by drift-action, not by a target", k)
+		if why, reserved := ReservedEnv(k); reserved {
+			return nil, nil, fmt.Errorf("target environment: %s is set by drift-action, not by a target (%s)", k, why)
 		}
 		env[k] = v
 	}

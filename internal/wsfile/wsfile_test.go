@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/myorg/drift-action/internal/wsfile"
@@ -87,5 +88,58 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWriteRefusesPathsCleaningWouldMove(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, rel, why string
+	}{
+		{"dot-dot segment cleaning cancels", "drift/../.github/workflows/x.yml", ".. segment"},
+		{"dot-dot out of the workspace", "../x", ".. segment"},
+		{"absolute", "/etc/passwd", "absolute"},
+		{"backslash", `drift\..\.github\workflows\x.yml`, "backslash"},
+		{"control character", "drift/x\n.yml", "control character"},
+		{"the workspace itself", ".", "names a directory"},
+		{"a directory", "drift/", "names a directory"},
+		{"empty", "", "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ws := t.TempDir()
+			must(t, os.MkdirAll(filepath.Join(ws, ".github", "workflows"), 0o755))
+			must(t, os.MkdirAll(filepath.Join(ws, "drift"), 0o755))
+			for name, f := range map[string]func() error{
+				"Check": func() error { return wsfile.Check(ws, tt.rel) },
+				"Write": func() error { return wsfile.Write(ws, tt.rel, []byte("kind: DriftReport\n")) },
+			} {
+				var pe *wsfile.PathError
+				if err := f(); !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.why) {
+					t.Errorf("%s(%q) = %v, want a PathError saying %q", name, tt.rel, err, tt.why)
+				}
+			}
+			if entries, _ := os.ReadDir(filepath.Join(ws, ".github", "workflows")); len(entries) != 0 {
+				t.Errorf(".github/workflows holds %d files, want none", len(entries))
+			}
+		})
+	}
+}
+
+func TestCheckFindsLinksWithoutWriting(t *testing.T) {
+	t.Parallel()
+	ws, outside := t.TempDir(), t.TempDir()
+	must(t, os.Symlink(outside, filepath.Join(ws, "drift")))
+	if err := wsfile.Check(ws, "drift/drift-report.yaml"); !errors.Is(err, wsfile.ErrSymlink) {
+		t.Errorf("Check through a link = %v, want ErrSymlink", err)
+	}
+	for _, rel := range []string{"new/dir/report.yaml", "report.yaml"} {
+		if err := wsfile.Check(ws, rel); err != nil {
+			t.Errorf("Check(%q) = %v, want nil: nothing on the way exists", rel, err)
+		}
+	}
+	if entries, _ := os.ReadDir(ws); len(entries) != 1 {
+		t.Errorf("workspace holds %d entries after Check, want only the link: Check must create nothing", len(entries))
 	}
 }

@@ -231,6 +231,12 @@ func misbehave(st *cloudState, inst *instance, what string) error {
 	if crash {
 		panic("fakecloud: crash switch is on while reading " + what)
 	}
+	if envBool("FAKECLOUD_HANG_READ") {
+		// As a real provider stuck in a cloud call: it ignores ctx,
+		// StopProvider, interrupts (go-plugin ignores them) and its
+		// parent's death; only a kill ends it.
+		select {}
+	}
 	if hang {
 		// Block forever, deliberately ignoring ctx and StopProvider. Only
 		// exit if our parent (terraform) goes away, so that a test that
