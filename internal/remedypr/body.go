@@ -139,6 +139,7 @@ func WriteBody(w io.Writer, p Page) error {
 			for _, a := range p.Adopted {
 				fmt.Fprintf(bw, "| %s | %s | %s |\n", code(a.Address), code(a.Path), code(fmt.Sprintf("%s:%d", a.File, a.Line)))
 			}
+			writeShared(bw, p.Adopted)
 		}
 		if len(p.NotAdopted) > 0 {
 			bw.WriteString("\n### Not adopted (undone on merge instead)\n\n| Resource | Attribute | Why |\n|---|---|---|\n")
@@ -186,6 +187,24 @@ func WriteBody(w io.Writer, p Page) error {
 	fmt.Fprintf(bw, ". Each run rebuilds the branch %s from %s, so commits pushed to it are replaced; the pull request is closed when the drift is gone.\n", code(p.Branch), code(p.Base))
 	fmt.Fprintf(bw, "\n<!-- drift-action:remediation:%s -->\n", strings.ReplaceAll(p.Branch, "--", "-"))
 	return bw.Flush()
+}
+
+// writeShared names, per literal of a count or for_each block that was
+// adopted, the instances it sets: all of them, each drifted to that value.
+func writeShared(bw *bufio.Writer, adopted []Adoption) {
+	done := map[string]bool{}
+	for _, a := range adopted {
+		if len(a.Shared) == 0 || done[a.Shared[0]+" "+a.Path] {
+			continue
+		}
+		done[a.Shared[0]+" "+a.Path] = true
+		names := make([]string, len(a.Shared))
+		for i, s := range a.Shared {
+			names[i] = code(s)
+		}
+		fmt.Fprintf(bw, "\nOne literal sets %s for every instance of the resource: the change is for %s, all of its instances, each of which drifted to the adopted value.\n",
+			code(a.Path), strings.Join(names, ", "))
+	}
 }
 
 func writeApproval(bw *bufio.Writer, p Page) {
