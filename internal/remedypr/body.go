@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
+	"github.com/myorg/drift-action/internal/mdtext"
 	"github.com/myorg/drift-action/internal/policy"
 	"go.yaml.in/yaml/v3"
 )
@@ -264,15 +264,11 @@ func WriteRecord(w io.Writer, p Page) error {
 
 // ---- escaping ----
 
-// cell makes untrusted text safe inside a table cell: no HTML, no pipes,
-// no backticks, one line.
-func cell(s string) string {
-	s = html.EscapeString(s)
-	return strings.NewReplacer("|", "&#124;", "\r", "", "\n", "<br>", "`", "&#96;", "[", "&#91;", "]", "&#93;", "@", "&#64;").Replace(s)
-}
+// cell shows outside text as text, on one line, safe in a table cell.
+func cell(s string) string { return mdtext.Text(s) }
 
-// code shows untrusted text as inline code that cannot break out.
-func code(s string) string { return "<code>" + cell(s) + "</code>" }
+// code shows outside text as inline code that cannot break out.
+func code(s string) string { return mdtext.Code(s) }
 
 func optCode(s string) string {
 	if s == "" {
