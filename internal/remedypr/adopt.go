@@ -115,7 +115,7 @@ func adopt(cfg Config, t Target, resources []drift.Resource) adoption {
 		for ai, a := range r.Attributes {
 			at := [2]int{ri, ai}
 			switch {
-			case a.Sensitive || masked(a.After) || masked(a.Before):
+			case a.Sensitive || masked(a.After) || masked(a.Before) || strings.Contains(a.Path, drift.Sensitive): // a masked map key
 				refuse(at, r, a.Path, tfsource.Sensitive, "")
 			case !found:
 				refuse(at, r, a.Path, tfsource.NotFound, "no declaration found in "+t.Root)

@@ -111,6 +111,11 @@ func TestAdoptSharedLiteral(t *testing.T) {
 			wantDetail:  `only aws_s3_bucket.logs["b"] of the 2 instances of aws_s3_bucket.logs drifted`,
 		},
 		{
+			name:        "masked map key",
+			drift:       []drift.Resource{instance("aws_instance.one", drift.Attribute{Path: `tags["(sensitive)"]`, Before: "a", After: "b"})},
+			wantRefused: []row{{"aws_instance.one", `tags["(sensitive)"]`, tfsource.Sensitive}},
+		},
+		{
 			name:        "single resource",
 			drift:       []drift.Resource{instance("aws_instance.one", typeTo("t3.large"))},
 			wantAdopted: []row{{"aws_instance.one", "instance_type", ""}},
