@@ -172,7 +172,7 @@ func TestActionSchedule(t *testing.T) {
 	if err := json.Unmarshal(data, &doc); err != nil || len(doc.Roots) != 1 || doc.Roots[0].Dir != "infra/app" {
 		t.Errorf("result json: %v %+v", err, doc)
 	}
-	for _, w := range []string{"## Drift report", "infra/app", "https://github.example/acme/infra/actions/runs/42", "`.drift-action/result.json`"} {
+	for _, w := range []string{"## Drift report", "infra/app", "https://github.example/acme/infra/actions/runs/42", "<code>.drift-action/result.json</code>"} {
 		if !strings.Contains(res.summary, w) {
 			t.Errorf("summary lacks %q:\n%s", w, res.summary)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/github/githubtest"
+	"github.com/myorg/drift-action/internal/remedypr"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -69,7 +70,7 @@ func gitIn(t *testing.T, dir string, args ...string) {
 func TestMergedPRAppliesOnlyReviewedDrift(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
-	const record = "drift/remediation/infra/app.md"
+	record, branch := remedypr.RecordPath("infra/app", ""), remedypr.BranchName("infra/app", "")
 	tests := []struct {
 		name string
 		// after the merge, before the apply
@@ -137,10 +138,10 @@ func TestMergedPRAppliesOnlyReviewedDrift(t *testing.T) {
 			if opened.code != 0 {
 				t.Fatalf("pr run: exit %d\n%s", opened.code, opened.stdout)
 			}
-			if prs := gh.PullRequests("acme", "infra"); len(prs) != 1 || prs[0].HeadRef != "drift/infra/app" {
-				t.Fatalf("want one pull request from drift/infra/app, got %+v", prs)
+			if prs := gh.PullRequests("acme", "infra"); len(prs) != 1 || prs[0].HeadRef != branch {
+				t.Fatalf("want one pull request from %s, got %+v", branch, prs)
 			}
-			rec, ok := gh.Files("acme", "infra", "drift/infra/app")[record]
+			rec, ok := gh.Files("acme", "infra", branch)[record]
 			if !ok {
 				t.Fatalf("the pull request's branch has no %s", record)
 			}
@@ -156,7 +157,7 @@ func TestMergedPRAppliesOnlyReviewedDrift(t *testing.T) {
 				t.Fatal(err)
 			}
 			gitIn(t, ws, "add", record)
-			gitIn(t, ws, "commit", "-q", "-m", "Merge pull request #1 from acme/drift/infra/app")
+			gitIn(t, ws, "commit", "-q", "-m", "Merge pull request #1 from acme/"+branch)
 			gitIn(t, ws, "push", "-q", "origin", "main")
 			tc.change(t, app, other)
 

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"time"
 
 	"github.com/myorg/drift-action/internal/gitrepo"
@@ -42,13 +39,9 @@ func (p *publication) slack(ctx context.Context) error {
 func (p *publication) notifySlack(ctx context.Context) error {
 	a, s := p.a, p.a.Slack
 	statePath := slackStatePath(a.ReportPath)
-	data, err := os.ReadFile(filepath.Join(a.Workspace, filepath.FromSlash(statePath)))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", statePath, err)
-	}
-	prev, err := notify.ParseState(data)
+	prev, err := notify.ReadState(a.Workspace, statePath)
 	if err != nil {
-		return fmt.Errorf("%s: %w", statePath, err)
+		return err
 	}
 	events, changes := notify.Derive(notify.Input{Doc: p.doc, Prev: prev, Activity: slackActivity(p.gitops.notes), Now: slackNow(), Heartbeat: s.Heartbeat})
 	var poster notify.Poster
@@ -85,11 +78,7 @@ func (p *publication) persistSlack(ctx context.Context, statePath string, change
 	_, err := repo.Commit(ctx, gitrepo.Change{
 		Files: []string{statePath},
 		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
-			st, err := notify.ParseState(cur[statePath])
-			if err != nil {
-				st = notify.State{} // unreadable: start over rather than lose this run's threads
-			}
-			out, err := st.Apply(changes).Marshal()
+			out, err := notify.MergeState(statePath, cur[statePath], changes)
 			if err != nil {
 				return nil, "", err
 			}

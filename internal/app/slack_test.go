@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/notify"
 	"github.com/myorg/drift-action/internal/report"
 )
 
@@ -76,5 +78,49 @@ func TestSlackSink(t *testing.T) {
 				t.Errorf("the webhook URL was printed")
 			}
 		})
+	}
+}
+
+// A thread file on the branch that this version cannot read (written by a
+// newer one meanwhile) is an error naming the file and line, and is left
+// as it is: the threads of every other target in it are not reset.
+func TestSlackThreadFileUnreadableOnBranchIsKept(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	remote := gitWorkspace(t, ws)
+	const statePath = "drift/slack-threads.yaml"
+	newer := "version: 2\nthreads:\n- root: infra/other\n  target: default\n  ts: \"1.2\"\n  note: CANARY-thread-content\n"
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Dir = ws
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	// Another job, on a newer version, pushed its thread file after this
+	// run's checkout.
+	os.MkdirAll(filepath.Join(ws, "drift"), 0o755)
+	os.WriteFile(filepath.Join(ws, filepath.FromSlash(statePath)), []byte(newer), 0o644)
+	git("add", statePath)
+	git("commit", "-q", "-m", "threads of a newer version")
+	git("push", "-q", "origin", "main")
+	git("reset", "-q", "--hard", "HEAD~1")
+
+	var out bytes.Buffer
+	p := &publication{a: config.Action{Mode: "record", Workspace: ws, ReportPath: "drift/drift-report.yaml", RunID: "42"},
+		ev: config.Event{Name: "schedule"}, log: actions.New(&out, func(string) string { return "" }),
+		gitops: gitopsResult{reportPath: "drift/drift-report.yaml"}}
+	changes := map[report.Key]*notify.Thread{{Dir: "infra/app", Target: "default"}: {Root: "infra/app", Target: "default", TS: "9.9"}}
+	err := p.persistSlack(t.Context(), statePath, changes)
+	if err == nil || !strings.Contains(err.Error(), statePath+":1:") {
+		t.Errorf("persistSlack = %v, want an error naming %s:1", err, statePath)
+	}
+	if err != nil && strings.Contains(err.Error(), "CANARY") {
+		t.Errorf("the error quotes the file: %v", err)
+	}
+	if got := remoteFile(t, remote, statePath); got != newer {
+		t.Errorf("the thread file on the branch was replaced:\n%s", got)
 	}
 }

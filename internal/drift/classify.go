@@ -89,7 +89,7 @@ func Classify(p *tfjson.Plan, o Options) Result {
 			res.Attributes = exported(o.diff(rc.Change, true))
 		}
 		if rc.Change.Actions.Replace() {
-			res.ReplacePaths = replacePaths(rc.Change.ReplacePaths)
+			res.ReplacePaths = replacePaths(rc.Change.ReplacePaths, o)
 		}
 		d := drifts[rc.Address]
 		if d == nil && moved {
@@ -111,7 +111,7 @@ func Classify(p *tfjson.Plan, o Options) Result {
 
 // replacePaths renders terraform's replace_paths (lists of attribute names
 // and indexes) as attribute paths.
-func replacePaths(ps []any) []string {
+func replacePaths(ps []any, o Options) []string {
 	var out []string
 	for _, p := range ps {
 		steps, ok := p.([]any)
@@ -127,7 +127,7 @@ func replacePaths(ps []any) []string {
 				segs = append(segs, "["+fmt.Sprint(x)+"]")
 			}
 		}
-		out = append(out, RenderPath(segs))
+		out = append(out, o.renderPath(segs))
 	}
 	return out
 }
@@ -318,7 +318,28 @@ func (w *walker) emit(segs []string, before, after any, sensitive bool) {
 	if sensitive {
 		before, after = hide(before), hide(after)
 	}
-	w.out = append(w.out, attr{Attribute: Attribute{Path: RenderPath(segs), Before: before, After: after, Sensitive: sensitive}, segs: segs})
+	// segs stay as terraform wrote them, for ignore rules; the path shown
+	// has user-masked values hidden in map keys too.
+	w.out = append(w.out, attr{Attribute: Attribute{Path: w.o.renderPath(segs), Before: before, After: after, Sensitive: sensitive}, segs: segs})
+}
+
+// renderPath is RenderPath with user-masked values hidden in every key:
+// a map key is data (an access key as a key of a map of users, say), and
+// a path is shown wherever its value is.
+func (o Options) renderPath(segs []string) string {
+	if len(o.MaskValues) == 0 {
+		return RenderPath(segs)
+	}
+	shown := make([]string, len(segs))
+	for i, s := range segs {
+		shown[i] = s
+		if !strings.HasPrefix(s, "[") { // list indexes are ours
+			for _, re := range o.MaskValues {
+				shown[i] = re.ReplaceAllString(shown[i], Sensitive)
+			}
+		}
+	}
+	return RenderPath(shown)
 }
 
 func hide(v any) any {

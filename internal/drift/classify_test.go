@@ -230,6 +230,40 @@ func TestClassify(t *testing.T) {
 			},
 		},
 		{
+			// A masked value that is a map key is hidden in the path, in
+			// drift, changes, replace paths and ignored attributes alike;
+			// ignore rules still match the key as terraform wrote it.
+			name: "user mask values hidden in map keys of paths",
+			plan: "mask_keys.json",
+			opts: func() drift.Options {
+				o := maskOptions()
+				o.Ignore = []drift.IgnoreRule{{Paths: []string{"noise.SECRET-RE-n1"}}}
+				return o
+			}(),
+			want: drift.Result{
+				Status: drift.StatusDrifted,
+				Drift: []drift.Resource{{
+					Address: "terraform_data.cfg", Type: "terraform_data", Actions: []string{"update"},
+					Attributes: []drift.Attribute{
+						attr(`input["(sensitive)"]`, "v1", "v2"),
+						attr(`input["(sensitive)"]`, nil, "added"),
+						attr(`tags["owner-(sensitive)"]`, "a", "b"),
+					},
+				}},
+				Ignored: []drift.Ignored{{Address: "terraform_data.cfg", Path: `noise["(sensitive)"]`}},
+				Changes: []drift.Resource{{
+					Address: "terraform_data.cfg", Type: "terraform_data", Actions: []string{"delete", "create"}, Cause: drift.CauseDrift,
+					ActionReason: "replace_because_cannot_update", ReplacePaths: []string{`input["(sensitive)"]`},
+					Attributes: []drift.Attribute{
+						attr(`input["(sensitive)"]`, "v2", "v1"),
+						attr(`input["(sensitive)"]`, "added", nil),
+						attr(`noise["(sensitive)"]`, "y", "x"),
+						attr(`tags["owner-(sensitive)"]`, "b", "a"),
+					},
+				}},
+			},
+		},
+		{
 			name: "user mask path with ** reaches any depth",
 			plan: "masks.json",
 			opts: drift.Options{MaskPaths: []string{"**.API_TOKEN", "**.DATABASE_URL"}},

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -138,7 +140,7 @@ func TestStateRoundTripAndApply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := ParseState(data)
+			got, err := ParseState("slack-threads.yaml", data)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, data)
 			}
@@ -149,23 +151,121 @@ func TestStateRoundTripAndApply(t *testing.T) {
 	}
 }
 
+// TestParseStateErrors: a thread file this version cannot read is an
+// error naming the file and the line, never quoting the file (it is
+// committed, anyone with a branch writes it).
 func TestParseStateErrors(t *testing.T) {
 	t.Parallel()
+	const secret = "CANARY-state-9d2"
 	tests := []struct{ name, data, want string }{
-		{"unknown version", "version: 9\nthreads: []\n", "version 9 is not 1"},
-		{"unknown field", "version: 1\nthreads: []\nextra: 1\n", "delete the file to start new threads"},
-		{"bad time", "version: 1\nthreads:\n- root: a\n  target: b\n  since: yesterday\n", "not an RFC 3339 time"},
+		{"newer version", "# kept by drift-action\nversion: 2\nthreads: []\n", "drift/slack-threads.yaml:2: version is not 1"},
+		{"version not a number", "version: " + secret + "\nthreads: []\n", "drift/slack-threads.yaml:1: version is not 1"},
+		{"no version", "threads: []\n", "drift/slack-threads.yaml: no version 1"},
+		{"unknown field", "version: 1\nthreads: []\n" + secret + ": 1\n", "drift/slack-threads.yaml:3: a field this version does not know"},
+		{"wrong type", "version: 1\nthreads:\n- root: [" + secret + "]\n", "drift/slack-threads.yaml:3: a field this version does not know, or a value of the wrong type"},
+		{"bad time", "version: 1\nthreads:\n- root: a\n  target: b\n  since: " + secret + "\n", "drift/slack-threads.yaml:5:"},
+		{"not yaml", "version: 1\nthreads: [\n  " + secret + ": {\n", "drift/slack-threads.yaml:"},
+		{"tabs", "version: 1\n\tthreads: " + secret + "\n", "drift/slack-threads.yaml:2: not valid YAML"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ParseState([]byte(tt.data))
+			_, err := ParseState("drift/slack-threads.yaml", []byte(tt.data))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("ParseState error = %v, want one saying %q", err, tt.want)
 			}
+			if err != nil && strings.Contains(err.Error(), "CANARY") {
+				t.Errorf("ParseState error quotes the file: %v", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "kept as they are") {
+				t.Errorf("ParseState error %v does not say the threads are kept", err)
+			}
 		})
 	}
-	if s, err := ParseState(nil); err != nil || len(s.Threads) != 0 {
+	if s, err := ParseState("x", nil); err != nil || len(s.Threads) != 0 {
 		t.Errorf("empty file: %v %v, want an empty state", s, err)
+	}
+}
+
+// TestReadStateRefusesSymlinks: the thread file is committed; a symlink
+// at it, or at a directory on its path, is not followed.
+func TestReadStateRefusesSymlinks(t *testing.T) {
+	t.Parallel()
+	good := "version: 1\nthreads:\n- root: a\n  target: b\n"
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, dir, outside string)
+		wantErr string
+		threads int
+	}{
+		{name: "regular file", setup: func(t *testing.T, dir, _ string) {
+			writeFile(t, filepath.Join(dir, "drift", "slack-threads.yaml"), good)
+		}, threads: 1},
+		{name: "missing", setup: func(t *testing.T, dir, _ string) {}},
+		{name: "file is a symlink", setup: func(t *testing.T, dir, outside string) {
+			os.MkdirAll(filepath.Join(dir, "drift"), 0o755)
+			symlink(t, filepath.Join(outside, "secret.yaml"), filepath.Join(dir, "drift", "slack-threads.yaml"))
+		}, wantErr: "drift/slack-threads.yaml is a symlink"},
+		{name: "directory is a symlink", setup: func(t *testing.T, dir, outside string) {
+			symlink(t, outside, filepath.Join(dir, "drift"))
+		}, wantErr: "drift is a symlink"},
+		{name: "dangling symlink", setup: func(t *testing.T, dir, outside string) {
+			os.MkdirAll(filepath.Join(dir, "drift"), 0o755)
+			symlink(t, filepath.Join(outside, "nothing"), filepath.Join(dir, "drift", "slack-threads.yaml"))
+		}, wantErr: "is a symlink"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, outside := t.TempDir(), t.TempDir()
+			writeFile(t, filepath.Join(outside, "secret.yaml"), good)
+			writeFile(t, filepath.Join(outside, "slack-threads.yaml"), good)
+			tt.setup(t, dir, outside)
+			st, err := ReadState(dir, "drift/slack-threads.yaml")
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("ReadState: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("ReadState = %v, want an error saying %q", err, tt.wantErr)
+			}
+			if len(st.Threads) != tt.threads {
+				t.Errorf("%d threads read, want %d", len(st.Threads), tt.threads)
+			}
+		})
+	}
+}
+
+// TestMergeStateKeepsUnreadable: an unreadable file on the branch is never
+// replaced by this run's threads alone.
+func TestMergeStateKeepsUnreadable(t *testing.T) {
+	t.Parallel()
+	changes := map[report.Key]*Thread{app: {Root: app.Dir, Target: app.Target, TS: "1.1"}}
+	if out, err := MergeState("drift/slack-threads.yaml", []byte("version: 2\nthreads: []\n"), changes); err == nil {
+		t.Errorf("MergeState = %s, want an error", out)
+	}
+	out, err := MergeState("drift/slack-threads.yaml", []byte("version: 1\nthreads:\n- root: infra/b\n  target: default\n"), changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ParseState("x", out)
+	if err != nil || len(st.Threads) != 2 {
+		t.Errorf("merged state = %+v, %v; want both threads", st, err)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symlinks here: %v", err)
 	}
 }

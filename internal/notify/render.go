@@ -164,8 +164,10 @@ type builder struct {
 	blocks []slack.Block
 }
 
+// header and the fallback text hold no control sequences of ours: all of
+// their text is escaped, so a name such as <!channel> is shown, not obeyed.
 func (b *builder) header(s string) {
-	b.blocks = append(b.blocks, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, cut(oneLine(s), MaxHeaderText), true, false)))
+	b.blocks = append(b.blocks, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, escCut(oneLine(s), MaxHeaderText), true, false)))
 }
 
 func (b *builder) section(s string) {
@@ -231,7 +233,7 @@ func (b *builder) message() Message {
 	if len(b.blocks) > MaxBlocks {
 		b.blocks = b.blocks[:MaxBlocks]
 	}
-	return Message{Text: cut(oneLine(b.text), MaxSectionText), Blocks: b.blocks}
+	return Message{Text: escCut(oneLine(b.text), MaxSectionText), Blocks: b.blocks}
 }
 
 func target(e Event) string {
@@ -300,6 +302,28 @@ func plural(n int, word string) string {
 // esc escapes what Slack's mrkdwn treats as control characters.
 func esc(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
+}
+
+// escText escapes the three characters Slack reads as control sequences
+// in every text field, plain_text and the notification text included.
+var escText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// escCut is s escaped with escText and cut to at most n characters, never
+// inside an escape.
+func escCut(s string, n int) string {
+	var b strings.Builder
+	count := 0
+	for i, r := range s {
+		e := escText.Replace(string(r))
+		w := utf8.RuneCountInString(e)
+		if count+w > n-1 && i+utf8.RuneLen(r) < len(s) || count+w > n {
+			b.WriteString("…")
+			return b.String()
+		}
+		b.WriteString(e)
+		count += w
+	}
+	return b.String()
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

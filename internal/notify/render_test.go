@@ -140,3 +140,89 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestRenderEscapesEveryTextField: root, target and every other outside
+// text reach no text field of a message (fallback text, header, section,
+// context) as a Slack control sequence: no ping, no disguised link. The
+// only '<' left open the message's own links.
+func TestRenderEscapesEveryTextField(t *testing.T) {
+	t.Parallel()
+	const hostile = "<!channel> <https://evil.example|docs> <@U123> & <#C1>"
+	k := report.Key{Dir: "infra/" + hostile, Target: hostile}
+	pr := "https://github.example/acme/infra/pull/7"
+	base := Event{Key: k, Workspace: hostile, Counts: Counts{Drifted: 1, FailedPolicy: 1},
+		Added: []string{hostile}, Removed: []string{hostile}, Applied: []string{hostile}, By: hostile, PR: pr,
+		Resources: []Resource{{Address: hostile, Action: "changed", Severity: hostile}},
+		Policies:  []Policy{{Policy: hostile, Rule: hostile, Level: hostile, Severity: hostile, Resource: hostile, Msg: hostile, Failed: true}},
+		Snoozes:   []Snooze{{Reason: hostile, Resources: []string{hostile}}}, Since: since.Time}
+	ours := []string{links.Run, links.Commit, pr}
+	for _, kind := range kindOrder {
+		e := base
+		e.Kind = kind
+		for name, m := range map[string]Message{"message": Render(e, links, now), "parent": RenderParent(e, links, now)} {
+			for _, text := range messageTexts(m) {
+				rest := text
+				for _, u := range ours {
+					rest = strings.ReplaceAll(rest, "<"+u+"|", "")
+				}
+				if i := strings.IndexAny(rest, "<"); i >= 0 {
+					t.Errorf("%s %s: a '<' that is not one of our links, at %q in %q", kind, name, rest[i:min(len(rest), i+20)], text)
+				}
+				for _, bad := range []string{"<!channel>", "<https://evil", "<@U123>", "<#C1>"} {
+					if strings.Contains(text, bad) {
+						t.Errorf("%s %s: %q is live in %q", kind, name, bad, text)
+					}
+				}
+				if stray := strings.NewReplacer("&amp;", "", "&lt;", "", "&gt;", "").Replace(text); strings.Contains(stray, "&") {
+					t.Errorf("%s %s: an unescaped & in %q", kind, name, text)
+				}
+			}
+		}
+	}
+}
+
+// messageTexts are every text field of a message.
+func messageTexts(m Message) []string {
+	out := []string{m.Text}
+	for _, b := range m.Blocks {
+		switch b := b.(type) {
+		case *slack.HeaderBlock:
+			out = append(out, b.Text.Text)
+		case *slack.SectionBlock:
+			if b.Text != nil {
+				out = append(out, b.Text.Text)
+			}
+			for _, f := range b.Fields {
+				out = append(out, f.Text)
+			}
+		case *slack.ContextBlock:
+			for _, el := range b.ContextElements.Elements {
+				if to, ok := el.(*slack.TextBlockObject); ok {
+					out = append(out, to.Text)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestEscCut(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abcde", 5, "abcde"},
+		{"abcdef", 5, "abcd…"},
+		{"a<b", 10, "a&lt;b"},
+		{"ab<cd", 5, "ab…"},
+		{"<<<", 9, "&lt;&lt;…"},
+		{"<<<", 12, "&lt;&lt;&lt;"},
+	}
+	for _, tt := range tests {
+		if got := escCut(tt.in, tt.n); got != tt.want || utf8.RuneCountInString(got) > tt.n {
+			t.Errorf("escCut(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}

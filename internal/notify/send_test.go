@@ -160,7 +160,7 @@ func run(t *testing.T, p Poster, d report.Document, prev State, act map[report.K
 	if merr != nil {
 		t.Fatal(merr)
 	}
-	next, perr := ParseState(data) // as the next runner reads it from the commit
+	next, perr := ParseState("slack-threads.yaml", data) // as the next runner reads it from the commit
 	if perr != nil {
 		t.Fatal(perr)
 	}

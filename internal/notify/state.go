@@ -2,9 +2,16 @@ package notify
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/myorg/drift-action/internal/report"
@@ -61,27 +68,107 @@ func (t Time) MarshalYAML() (any, error) { return t.UTC().Format(time.RFC3339), 
 func (t *Time) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.Parse(time.RFC3339, n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not an RFC 3339 time", n.Line, n.Value)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: not an RFC 3339 time", n.Line)}}
 	}
 	t.Time = v.UTC()
 	return nil
 }
 
-// ParseState reads a thread file; empty data is an empty state.
-func ParseState(data []byte) (State, error) {
+// keepThreads is what an unreadable thread file means for the run.
+const keepThreads = "the threads in it are kept as they are and Slack is not told this run: " +
+	"use the drift-action version that wrote it, or delete the file to start new threads"
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// ParseState reads a thread file; empty data is an empty state. name is
+// the file's path, for errors. Errors name the file and line, never its
+// content: the file is committed, and anyone with a branch can write it.
+func ParseState(name string, data []byte) (State, error) {
 	var s State
 	if len(bytes.TrimSpace(data)) == 0 {
 		return State{Version: stateVersion}, nil
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return State{}, fmt.Errorf("slack thread file %s:%s: not valid YAML; %s", name, errLine(err), keepThreads)
+	}
+	if v := versionOf(&doc); v.line > 0 && v.value != strconv.Itoa(stateVersion) {
+		return State{}, fmt.Errorf("slack thread file %s:%d: version is not %d: written by another drift-action version; %s", name, v.line, stateVersion, keepThreads)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return State{}, fmt.Errorf("slack thread file: %w (delete the file to start new threads)", err)
+		return State{}, fmt.Errorf("slack thread file %s:%s: a field this version does not know, or a value of the wrong type; %s", name, errLine(err), keepThreads)
 	}
 	if s.Version != stateVersion {
-		return State{}, fmt.Errorf("slack thread file: version %d is not %d: written by another drift-action version; delete the file to start new threads", s.Version, stateVersion)
+		return State{}, fmt.Errorf("slack thread file %s: no version %d: written by another drift-action version; %s", name, stateVersion, keepThreads)
 	}
 	return s, nil
+}
+
+// errLine is the first line a YAML error names, or "1".
+func errLine(err error) string {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		return m[1]
+	}
+	return "1"
+}
+
+type scalarAt struct {
+	value string
+	line  int
+}
+
+// versionOf finds the top-level version key.
+func versionOf(doc *yaml.Node) scalarAt {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return scalarAt{}
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "version" {
+			return scalarAt{value: m.Content[i+1].Value, line: m.Content[i+1].Line}
+		}
+	}
+	return scalarAt{}
+}
+
+// ReadState reads the thread file at rel (slash-separated) in the checkout
+// dir; a missing file is an empty state. A path through a symlink is
+// refused: the file comes from a commit, and a committed symlink would have
+// the run read a file elsewhere on the runner.
+func ReadState(dir, rel string) (State, error) {
+	full := dir
+	for _, c := range strings.Split(rel, "/") {
+		full = filepath.Join(full, c)
+		fi, err := os.Lstat(full)
+		if errors.Is(err, fs.ErrNotExist) {
+			return State{Version: stateVersion}, nil
+		}
+		if err != nil {
+			return State{}, fmt.Errorf("slack thread file %s: %w", rel, err)
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return State{}, fmt.Errorf("slack thread file %s: %s is a symlink, which is not followed; replace it with the file, or delete it to start new threads", rel, filepath.ToSlash(strings.TrimPrefix(full, dir+string(filepath.Separator))))
+		}
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return State{}, fmt.Errorf("slack thread file %s: %w", rel, err)
+	}
+	return ParseState(rel, data)
+}
+
+// MergeState is the thread file cur (its content on the branch now, nil
+// when it does not exist) with the threads of changes set or removed. A cur
+// that does not parse is an error, never replaced: it holds the threads of
+// every other target.
+func MergeState(name string, cur []byte, changes map[report.Key]*Thread) ([]byte, error) {
+	st, err := ParseState(name, cur)
+	if err != nil {
+		return nil, err
+	}
+	return st.Apply(changes).Marshal()
 }
 
 // Get returns the target's thread, or nil.

@@ -29,7 +29,7 @@ func record(t *testing.T, tg Target) Record {
 func TestRecordCheck(t *testing.T) {
 	t.Parallel()
 	reviewed := drifted("envs/app", webDrift("t3.large"))
-	const who = "drift/remediation/envs/app.md approved other drift: "
+	who := RecordPath("envs/app", "") + " approved other drift: "
 	tests := []struct {
 		name        string
 		plan        drift.Result

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
+	"github.com/myorg/drift-action/internal/mdtext"
 	"github.com/myorg/drift-action/internal/policy"
 	"go.yaml.in/yaml/v3"
 )
@@ -138,6 +138,7 @@ func WriteBody(w io.Writer, p Page) error {
 			for _, a := range p.Adopted {
 				fmt.Fprintf(bw, "| %s | %s | %s |\n", code(a.Address), code(a.Path), code(fmt.Sprintf("%s:%d", a.File, a.Line)))
 			}
+			writeShared(bw, p.Adopted)
 		}
 		if len(p.NotAdopted) > 0 {
 			bw.WriteString("\n### Not adopted (undone on merge instead)\n\n| Resource | Attribute | Why |\n|---|---|---|\n")
@@ -185,6 +186,24 @@ func WriteBody(w io.Writer, p Page) error {
 	fmt.Fprintf(bw, ". Each run rebuilds the branch %s from %s, so commits pushed to it are replaced; the pull request is closed when the drift is gone.\n", code(p.Branch), code(p.Base))
 	fmt.Fprintf(bw, "\n<!-- drift-action:remediation:%s -->\n", strings.ReplaceAll(p.Branch, "--", "-"))
 	return bw.Flush()
+}
+
+// writeShared names, per literal of a count or for_each block that was
+// adopted, the instances it sets: all of them, each drifted to that value.
+func writeShared(bw *bufio.Writer, adopted []Adoption) {
+	done := map[string]bool{}
+	for _, a := range adopted {
+		if len(a.Shared) == 0 || done[a.Shared[0]+" "+a.Path] {
+			continue
+		}
+		done[a.Shared[0]+" "+a.Path] = true
+		names := make([]string, len(a.Shared))
+		for i, s := range a.Shared {
+			names[i] = code(s)
+		}
+		fmt.Fprintf(bw, "\nOne literal sets %s for every instance of the resource: the change is for %s, all of its instances, each of which drifted to the adopted value.\n",
+			code(a.Path), strings.Join(names, ", "))
+	}
 }
 
 func writeApproval(bw *bufio.Writer, p Page) {
@@ -244,15 +263,11 @@ func WriteRecord(w io.Writer, p Page) error {
 
 // ---- escaping ----
 
-// cell makes untrusted text safe inside a table cell: no HTML, no pipes,
-// no backticks, one line.
-func cell(s string) string {
-	s = html.EscapeString(s)
-	return strings.NewReplacer("|", "&#124;", "\r", "", "\n", "<br>", "`", "&#96;", "[", "&#91;", "]", "&#93;", "@", "&#64;").Replace(s)
-}
+// cell shows outside text as text, on one line, safe in a table cell.
+func cell(s string) string { return mdtext.Text(s) }
 
-// code shows untrusted text as inline code that cannot break out.
-func code(s string) string { return "<code>" + cell(s) + "</code>" }
+// code shows outside text as inline code that cannot break out.
+func code(s string) string { return mdtext.Code(s) }
 
 func optCode(s string) string {
 	if s == "" {

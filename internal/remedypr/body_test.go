@@ -46,6 +46,15 @@ func TestWriteBodyGolden(t *testing.T) {
 			}}},
 		{name: "adopt-all", page: Page{Target: drifted("envs/net", vpcDrift()), Strategy: StrategyAdopt,
 			Adopted: []Adoption{{Address: "aws_vpc.main", Path: "cidr_block", File: "envs/net/main.tf", Line: 1}}}},
+		{name: "adopt-shared", page: Page{Target: drifted("envs/fleet", instance("aws_instance.web[0]", typeTo("t3.large")), instance("aws_instance.web[1]", typeTo("t3.large")), instance("aws_instance.web[2]", typeTo("t3.small"))), Strategy: StrategyAdopt,
+			Adopted: []Adoption{
+				{Address: "aws_instance.web[0]", Path: "ami", File: "envs/fleet/main.tf", Line: 1, Shared: []string{"aws_instance.web[0]", "aws_instance.web[1]"}},
+				{Address: "aws_instance.web[1]", Path: "ami", File: "envs/fleet/main.tf", Line: 1, Shared: []string{"aws_instance.web[0]", "aws_instance.web[1]"}},
+			},
+			NotAdopted: []Adoption{
+				{Address: "aws_instance.web[0]", Path: "instance_type", Reason: tfsource.SharedLiteral, Detail: "aws_instance.web[0], aws_instance.web[1], aws_instance.web[2] drifted to different values"},
+				{Address: "aws_instance.web[1]", Path: "instance_type", Reason: tfsource.SharedLiteral, Detail: "aws_instance.web[0], aws_instance.web[1], aws_instance.web[2] drifted to different values"},
+			}}},
 		{name: "escaping", page: Page{Target: drifted("envs/`x`|y", hostile), Strategy: StrategyPR}},
 	}
 	for _, tt := range tests {

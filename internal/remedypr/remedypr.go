@@ -1,7 +1,7 @@
 // Package remedypr heals drift through pull requests: one pull request per
-// target (a root, or a root's named target), on the branch
-// drift/<root>[/<target>], opened, updated and closed as runs find the drift
-// there, come and go.
+// target (a root, or a root's named target), on a branch named for it alone
+// ([BranchName]), opened, updated and closed as runs find the drift there,
+// come and go.
 //
 // Two strategies:
 //
@@ -199,6 +199,19 @@ func syncOne(ctx context.Context, gh GitHub, cfg Config, t Target, open *int) (O
 	existing, err := gh.FindOpenPullRequest(ctx, cfg.Owner, cfg.Repo, o.Branch)
 	if err != nil {
 		return o, err
+	}
+	if existing == nil {
+		// A pull request opened before branch names were hashed is kept
+		// on its branch, updated and closed there, until it is closed.
+		if old := legacyBranchName(t.Root, t.Name); old != o.Branch {
+			pr, err := gh.FindOpenPullRequest(ctx, cfg.Owner, cfg.Repo, old)
+			if err != nil {
+				return o, err
+			}
+			if pr != nil && ownsTitle(pr.Title, t) {
+				existing, o.Branch = pr, old
+			}
+		}
 	}
 	o.PullRequest = existing
 	if t.Result.Status == drift.StatusError || t.Result.Error != "" {

@@ -52,19 +52,20 @@ func TestSyncLifecycle(t *testing.T) {
 	if diff := cmp.Diff([]Action{Opened, Opened}, actions(outs)); diff != "" {
 		t.Fatalf("run 1 actions (-want +got):\n%s", diff)
 	}
-	wantPRs := []prView{{1, "open", "drift/envs/app", "main"}, {2, "open", "drift/envs/net", "main"}}
+	appBranch, appRecord := BranchName("envs/app", ""), RecordPath("envs/app", "")
+	wantPRs := []prView{{1, "open", appBranch, "main"}, {2, "open", BranchName("envs/net", ""), "main"}}
 	if diff := cmp.Diff(wantPRs, viewPRs(e.srv.PullRequests(owner, repo))); diff != "" {
 		t.Fatalf("run 1 pull requests (-want +got):\n%s", diff)
 	}
-	files := e.srv.Files(owner, repo, "drift/envs/app")
-	rec, ok := files["drift/remediation/envs/app.md"]
+	files := e.srv.Files(owner, repo, appBranch)
+	rec, ok := files[appRecord]
 	if !ok || !strings.Contains(rec, "t3.large") {
-		t.Errorf("branch drift/envs/app: record file missing or without the drift: %q", rec)
+		t.Errorf("branch %s: record file missing or without the drift: %q", appBranch, rec)
 	}
 	if files["envs/app/main.tf"] != appTF {
 		t.Errorf("pr strategy changed the code:\n%s", files["envs/app/main.tf"])
 	}
-	head1, _ := e.srv.Branch(owner, repo, "drift/envs/app")
+	head1, _ := e.srv.Branch(owner, repo, appBranch)
 	if c, _ := e.srv.CommitOf(owner, repo, head1); !cmp.Equal(c.Parents, []string{e.main}) {
 		t.Errorf("commit parents = %v, want [main %s]", c.Parents, e.main)
 	}
@@ -92,7 +93,7 @@ func TestSyncLifecycle(t *testing.T) {
 	if !strings.Contains(prs[0].Body, "t3.xlarge") || strings.Contains(prs[0].Body, "t3.large&") {
 		t.Errorf("pull request 1 body not updated:\n%s", prs[0].Body)
 	}
-	if rec := e.srv.Files(owner, repo, "drift/envs/app")["drift/remediation/envs/app.md"]; !strings.Contains(rec, "t3.xlarge") {
+	if rec := e.srv.Files(owner, repo, appBranch)[appRecord]; !strings.Contains(rec, "t3.xlarge") {
 		t.Errorf("record not updated: %s", rec)
 	}
 
@@ -113,8 +114,8 @@ func TestSyncLifecycle(t *testing.T) {
 	if len(comments) != 1 || !strings.Contains(comments[0].Body, "is gone") {
 		t.Errorf("closing comment = %+v, want one saying the drift is gone", comments)
 	}
-	if _, ok := e.srv.Branch(owner, repo, "drift/envs/app"); ok {
-		t.Error("branch drift/envs/app still exists after closing")
+	if _, ok := e.srv.Branch(owner, repo, appBranch); ok {
+		t.Errorf("branch %s still exists after closing", appBranch)
 	}
 
 	// Run 4: clean everywhere with nothing open does nothing.
@@ -378,9 +379,10 @@ func TestSyncAdopt(t *testing.T) {
 	if diff := cmp.Diff(wantRefused, refused); diff != "" {
 		t.Errorf("not adopted (-want +got):\n%s", diff)
 	}
-	files := e.srv.Files(owner, repo, "drift/envs/app")
+	appBranch, appRecord := BranchName("envs/app", ""), RecordPath("envs/app", "")
+	files := e.srv.Files(owner, repo, appBranch)
 	goldenFile(t, "adopt-app-main.tf", files["envs/app/main.tf"])
-	if _, ok := files["drift/remediation/envs/app.md"]; !ok {
+	if _, ok := files[appRecord]; !ok {
 		t.Error("adopt branch lacks the record file")
 	}
 	if files["README.md"] != "infra\n" {
@@ -392,7 +394,7 @@ func TestSyncAdopt(t *testing.T) {
 			t.Errorf("adopt body lacks %q", w)
 		}
 	}
-	head, _ := e.srv.Branch(owner, repo, "drift/envs/app")
+	head, _ := e.srv.Branch(owner, repo, appBranch)
 	if c, _ := e.srv.CommitOf(owner, repo, head); !strings.HasPrefix(c.Message, "drift: adopt 2 out-of-band change(s) in envs/app") {
 		t.Errorf("commit message = %q", c.Message)
 	}
@@ -464,5 +466,108 @@ func TestSyncNeverWritesSecrets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// named is tg as root's target name.
+func named(tg Target, name string) Target {
+	tg.Name, tg.Result.Target = name, name
+	return tg
+}
+
+// TestSyncTargetsSharingOldNames: root envs/app's target eu and root
+// envs/app/eu (and a root below envs/app) each get their own pull request,
+// and one's clean run closes only its own.
+func TestSyncTargetsSharingOldNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	appEU := named(drifted("envs/app", webDrift("t3.large")), "eu")
+	rootEU := drifted("envs/app/eu", webDrift("t3.xlarge"))
+	app := drifted("envs/app", webDrift("t3.small"))
+	outs, err := Sync(t.Context(), e.gh, e.cfg, []Target{appEU, rootEU, app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Action{Opened, Opened, Opened}, actions(outs)); diff != "" {
+		t.Fatalf("actions (-want +got):\n%s", diff)
+	}
+	for _, o := range outs {
+		if o.Branch != BranchName(o.Root, o.Target) {
+			t.Errorf("%s (%s) used branch %s, want %s", o.Root, o.Target, o.Branch, BranchName(o.Root, o.Target))
+		}
+	}
+
+	cleanEU := named(clean("envs/app"), "eu")
+	outs, err = Sync(t.Context(), e.gh, e.cfg, []Target{cleanEU, rootEU, app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Action{Closed, Unchanged, Unchanged}, actions(outs)); diff != "" {
+		t.Errorf("actions after envs/app (eu) is clean (-want +got):\n%s", diff)
+	}
+	want := []prView{
+		{1, "closed", BranchName("envs/app", "eu"), "main"},
+		{2, "open", BranchName("envs/app/eu", ""), "main"},
+		{3, "open", BranchName("envs/app", ""), "main"},
+	}
+	if diff := cmp.Diff(want, viewPRs(e.srv.PullRequests(owner, repo))); diff != "" {
+		t.Errorf("pull requests (-want +got):\n%s", diff)
+	}
+	if rec := e.srv.Files(owner, repo, BranchName("envs/app/eu", ""))[RecordPath("envs/app/eu", "")]; !strings.Contains(rec, "t3.xlarge") {
+		t.Errorf("envs/app/eu's record lost its drift: %q", rec)
+	}
+}
+
+// TestSyncLegacyBranch: a pull request opened under a branch name of an
+// earlier version is updated and closed on that branch, never duplicated,
+// and another target that shared the old name leaves it alone.
+func TestSyncLegacyBranch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const old = "drift/envs/app/eu" // root envs/app, target eu, before hashing
+	e.srv.SetBranch(owner, repo, old, map[string]string{"drift/remediation/envs/app/eu.md": "old record\n", "README.md": "infra\n"})
+	e.srv.SetPullRequest(owner, repo, githubtest.PullRequest{Number: 7, Title: "drift: Undo drift in envs/app (eu) (1 resource(s))", HeadRef: old, BaseRef: "main"})
+
+	// Root envs/app/eu had the same old branch: it must not take the pull
+	// request, clean or drifted.
+	outs, err := Sync(t.Context(), e.gh, e.cfg, []Target{clean("envs/app/eu")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Action{Nothing}, actions(outs)); diff != "" {
+		t.Errorf("other target's clean run (-want +got):\n%s", diff)
+	}
+
+	tg := named(drifted("envs/app", webDrift("t3.large")), "eu")
+	outs, err = Sync(t.Context(), e.gh, e.cfg, []Target{tg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Action{Updated}, actions(outs)); diff != "" {
+		t.Errorf("drifted run (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]prView{{7, "open", old, "main"}}, viewPRs(e.srv.PullRequests(owner, repo))); diff != "" {
+		t.Errorf("pull requests after the drifted run (-want +got):\n%s", diff)
+	}
+	files := e.srv.Files(owner, repo, old)
+	if rec := files[RecordPath("envs/app", "eu")]; !strings.Contains(rec, "t3.large") {
+		t.Errorf("old branch lacks the new record: %q", rec)
+	}
+	if _, ok := files["drift/remediation/envs/app/eu.md"]; ok {
+		t.Error("old record file still on the branch: merging would approve twice")
+	}
+
+	outs, err = Sync(t.Context(), e.gh, e.cfg, []Target{named(clean("envs/app"), "eu")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Action{Closed}, actions(outs)); diff != "" {
+		t.Errorf("clean run (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]prView{{7, "closed", old, "main"}}, viewPRs(e.srv.PullRequests(owner, repo))); diff != "" {
+		t.Errorf("pull requests after the clean run (-want +got):\n%s", diff)
+	}
+	if _, ok := e.srv.Branch(owner, repo, old); ok {
+		t.Errorf("branch %s still exists after closing", old)
 	}
 }

@@ -3,11 +3,11 @@ package report
 import (
 	"bufio"
 	"fmt"
-	"html"
 	"io"
 	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/mdtext"
 	"github.com/myorg/drift-action/internal/policy"
 )
 
@@ -170,17 +170,11 @@ func badge(s drift.Status) string {
 	return "🔴"
 }
 
-// cell makes untrusted text safe inside a table cell: no HTML, no pipes, one line.
-func cell(s string) string {
-	s = html.EscapeString(s)
-	s = strings.NewReplacer("|", "&#124;", "\r", "", "\n", "<br>", "`", "&#96;").Replace(s)
-	return s
-}
+// cell shows outside text as text, on one line, safe in a table cell.
+func cell(s string) string { return mdtext.Text(s) }
 
-// code shows untrusted text as inline code that cannot break the table.
-func code(s string) string {
-	return "<code>" + cell(s) + "</code>"
-}
+// code shows outside text as inline code that cannot break the table.
+func code(s string) string { return mdtext.Code(s) }
 
 func policyCell(rs []policy.Result) string {
 	s := policy.Summarize(rs)
@@ -218,14 +212,14 @@ func markdownPolicies(bw *bufio.Writer, title string, rs []policy.Result) {
 	each, grouped := splitAdvice(rs)
 	fmt.Fprintf(bw, "\n<details%s><summary>%s (%d)</summary>\n\n| Verdict | Policy | Level | Severity | Resource | Message |\n|---|---|---|---|---|---|\n", open, title, len(rs))
 	for _, p := range each {
-		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", verdict(p), code(p.Policy+"."+p.Rule), p.Level, p.Severity, optCode(p.Resource), cell(oneLine(p.Msg)))
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", cell(verdict(p)), code(p.Policy+"."+p.Rule), cell(string(p.Level)), cell(p.Severity), optCode(p.Resource), cell(oneLine(p.Msg)))
 	}
 	for _, g := range grouped {
 		res, msg := optCode(g.Results[0].Resource), cell(oneLine(g.Results[0].Msg))
 		if len(g.Results) > 1 {
 			res, msg = "", fmt.Sprintf("%d results: %s (details below)", len(g.Results), cell(g.resources(3)))
 		}
-		fmt.Fprintf(bw, "| advisory | %s | advisory | %s | %s | %s |\n", code(g.name()), g.Severity, res, msg)
+		fmt.Fprintf(bw, "| advisory | %s | advisory | %s | %s | %s |\n", code(g.name()), cell(g.Severity), res, msg)
 	}
 	fmt.Fprintf(bw, "\n</details>\n")
 	for _, g := range grouped {

@@ -39,7 +39,7 @@ func JobSummary(w io.Writer, d Document, l Links, limit int) error {
 		links = append(links, fmt.Sprintf("[workflow run](%s)", l.Run))
 	}
 	if l.ResultJSON != "" {
-		links = append(links, fmt.Sprintf("full JSON result: `%s`", cell(l.ResultJSON)))
+		links = append(links, "full JSON result: "+code(l.ResultJSON))
 	}
 	if len(links) > 0 {
 		fmt.Fprintf(&foot, "\n---\n%s\n", strings.Join(links, " · "))
@@ -85,5 +85,5 @@ func where(result string) string {
 	if result == "" {
 		return ""
 	}
-	return " (`" + cell(result) + "`)"
+	return " (" + code(result) + ")"
 }

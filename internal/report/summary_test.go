@@ -84,7 +84,7 @@ func TestJobSummaryStaysUnderLimit(t *testing.T) {
 			t.Errorf("limit %d: summary is %d bytes", limit, buf.Len())
 		}
 		out := buf.String()
-		for _, w := range []string{"details are in the JSON result (`.drift-action/result.json`)", "| Root | Target | Status |"} {
+		for _, w := range []string{"details are in the JSON result (<code>.drift-action/result.json</code>)", "| Root | Target | Status |"} {
 			if !strings.Contains(out, w) {
 				t.Errorf("limit %d: summary lacks %q", limit, w)
 			}

@@ -40,6 +40,12 @@ const (
 	// Unsupported: the new value cannot be written as a literal here (null,
 	// unknown, a whole object or list, a path this function does not read).
 	Unsupported Reason = "unsupported"
+	// SharedLiteral: the resource is one instance of a count or for_each
+	// block, whose one literal sets the attribute for every instance, and
+	// no one value is right for them all (they drifted to different
+	// values, some did not drift, or which instances exist is known only
+	// to terraform).
+	SharedLiteral Reason = "shared-literal"
 )
 
 // Explain is a reader's sentence for the reason.
@@ -59,6 +65,8 @@ func (r Reason) Explain() string {
 		return "it is inside a nested block, which is not rewritten"
 	case Unsupported:
 		return "the new value cannot be written as a literal here"
+	case SharedLiteral:
+		return "one literal in the code sets it for every instance of the resource, and no one value is right for all of them"
 	}
 	return string(r)
 }
@@ -97,7 +105,7 @@ func ReasonOf(err error) Reason {
 //
 // address is a managed resource instance such as aws_instance.web or
 // aws_instance.web[1] (an instance of count or for_each: the one block that
-// declares them all is changed). attrPath is as drift reports it: a
+// declares them all is changed, so callers check [InstancesOf] first). attrPath is as drift reports it: a
 // top-level attribute (instance_type), a key of a map or object written as
 // an object constructor (tags.env, labels["app.kubernetes.io/name"]) or an
 // element of a list written as a tuple ([1], cidrs[0]). value is as decoded
@@ -113,37 +121,27 @@ func Rewrite(src []byte, address, attrPath string, value any) ([]byte, error) {
 		return nil, refuse(Sensitive, "")
 	}
 	segs := splitAddress(address)
-	switch {
-	case len(segs) >= 1 && segs[0] == "module":
+	if len(segs) >= 1 && segs[0] == "module" {
 		mod := ""
 		if len(segs) > 1 {
 			mod = "module." + segs[1]
 		}
 		return nil, refuse(ModuleInput, mod)
-	case len(segs) != 2 || segs[0] == "data":
+	}
+	if len(segs) != 2 || segs[0] == "data" {
 		return nil, refuse(Unsupported, "not a managed resource address")
 	}
 	path, err := parsePath(attrPath)
 	if err != nil || len(path) == 0 || path[0].index >= 0 {
 		return nil, refuse(Unsupported, "cannot read the attribute path")
 	}
-	file, diags := hclsyntax.ParseConfig(src, "main.tf", hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("tfsource: rewrite %s: the file does not parse: %w", address, diags)
-	}
-	body, ok := file.Body.(*hclsyntax.Body)
-	if !ok {
-		return nil, fmt.Errorf("tfsource: rewrite %s: not a native HCL file", address)
-	}
-	var block *hclsyntax.Block
-	for _, b := range body.Blocks {
-		if b.Type == "resource" && len(b.Labels) == 2 && b.Labels[0] == segs[0] && b.Labels[1] == segs[1] {
-			block = b
-			break
+	block, err := findBlock(src, address)
+	if err != nil {
+		var re *RefusalError
+		if errors.As(err, &re) {
+			return nil, refuse(re.Reason, re.Detail)
 		}
-	}
-	if block == nil {
-		return nil, refuse(NotFound, "no resource block "+segs[0]+"."+segs[1]+" in this file")
+		return nil, fmt.Errorf("tfsource: rewrite %w", err)
 	}
 	attr, ok := block.Body.Attributes[path[0].key]
 	if !ok {
@@ -282,9 +280,9 @@ func literal(leaf hclsyntax.Expression, value any, src []byte, refuse func(Reaso
 	case int:
 		v = cty.NumberIntVal(int64(x))
 	case interface{ String() string }: // json.Number
-		f, _, err := big.ParseFloat(x.String(), 10, 512, big.ToNearestEven)
-		if err != nil {
-			return nil, refuse(Unsupported, "not a number")
+		f, ok := parseNumber(x.String())
+		if !ok {
+			return nil, refuse(Unsupported, "not a number, or one too large or too small to write as a literal")
 		}
 		v = cty.NumberVal(f)
 	case nil:
@@ -299,9 +297,12 @@ func literal(leaf hclsyntax.Expression, value any, src []byte, refuse func(Reaso
 		v = cty.StringVal(s)
 	}
 	if kind == cty.Number && v.Type() == cty.String {
-		if f, _, err := big.ParseFloat(v.AsString(), 10, 512, big.ToNearestEven); err == nil {
+		if f, ok := parseNumber(v.AsString()); ok {
 			v = cty.NumberVal(f)
 		}
+	}
+	if v.Type() == cty.Number && !writable(v.AsBigFloat()) {
+		return nil, refuse(Unsupported, "a number too large or too small to write as a literal")
 	}
 	if kind == cty.Bool && v.Type() == cty.String {
 		if b, err := strconv.ParseBool(v.AsString()); err == nil {
@@ -309,6 +310,38 @@ func literal(leaf hclsyntax.Expression, value any, src []byte, refuse func(Reaso
 		}
 	}
 	return bytes.TrimSpace(hclwrite.TokensForValue(v).Bytes()), nil
+}
+
+// maxBinaryExp bounds the numbers written: beyond float64's range (about
+// 1e±308), writing one out in full takes time and space that grow with the
+// exponent (1e9999999 is ten million digits), and no provider means it.
+const maxBinaryExp = 1100
+
+// maxNumberText bounds the text of a number parsed: plan values are
+// untrusted, and parsing grows with the text.
+const maxNumberText = 400
+
+// parseNumber reads a decimal number that can be written as a literal.
+func parseNumber(s string) (*big.Float, bool) {
+	if len(s) > maxNumberText {
+		return nil, false
+	}
+	f, _, err := big.ParseFloat(s, 10, 512, big.ToNearestEven)
+	if err != nil || !writable(f) {
+		return nil, false
+	}
+	return f, true
+}
+
+func writable(f *big.Float) bool {
+	if f.IsInf() {
+		return false
+	}
+	if f.Sign() == 0 {
+		return true
+	}
+	exp := f.MantExp(nil)
+	return exp <= maxBinaryExp && exp >= -maxBinaryExp
 }
 
 // literalKind reports the type of a literal leaf: a number, a bool, a plain

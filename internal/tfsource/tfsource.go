@@ -1,7 +1,8 @@
 // Package tfsource reads a root module's .tf files with hashicorp/hcl/v2,
 // never regexes: where resources are declared (so annotations point at the
 // right file and line), which local modules it calls, and the rewrites an
-// adopt-drift pull request makes.
+// adopt-drift pull request makes (with the instances a count or for_each
+// block's literals are shared by).
 package tfsource
 
 import (
