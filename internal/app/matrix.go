@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
+	"github.com/myorg/drift-action/internal/gitops"
 	"github.com/myorg/drift-action/internal/glob"
 	"github.com/myorg/drift-action/internal/report"
 )
@@ -134,34 +134,10 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		return err
 	}
 	a.Shard = config.Shard{}
-	var g gitopsResult
+	var g gitops.Result
 	if a.Record {
 		// The shards hand their results here; the matrix records once.
-		// Shards that recorded their own targets (mode remediate: only they
-		// know what they healed) are not recorded again.
-		var unrecorded []report.Document
-		for _, d := range keep {
-			if !d.Recorded {
-				unrecorded = append(unrecorded, d)
-			}
-		}
-		if n := len(keep) - len(unrecorded); n > 0 {
-			g.say("%d shard(s) recorded their own targets (mode remediate or record); the record here holds the other %d", n, len(unrecorded))
-		}
-		toRecord, err := report.Merge(unrecorded)
-		switch {
-		case err != nil:
-			g.errs = append(g.errs, fmt.Errorf("record: %w", err))
-		case len(unrecorded) == 0:
-		case ev.ReadsOnly():
-			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
-		default:
-			// Each target is recorded at the time its shard planned it, not
-			// at this job's time: an older plan never overwrites a newer
-			// state.
-			path, err := commitRecord(ctx, a, ev, toRecord.Roots, nil, nil, time.Now(), log, &g)
-			g.sayRecorded(a, path, err)
-		}
+		g = gitops.RecordShards(ctx, gitopsOptions(a, ev), gitopsRecordEdges(a, log), keep)
 	}
 	return publish(ctx, a, ev, doc, log, g)
 }

@@ -50,15 +50,15 @@ func (p *publication) notifySlack(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", statePath, err)
 	}
-	events, changes := notify.Derive(notify.Input{Doc: p.doc, Prev: prev, Activity: slackActivity(p.gitops.notes), Now: slackNow(), Heartbeat: s.Heartbeat})
+	events, changes := notify.Derive(notify.Input{Doc: p.doc, Prev: prev, Activity: slackActivity(p.gitops.Notes), Now: slackNow(), Heartbeat: s.Heartbeat})
 	var poster notify.Poster
 	if s.Token != "" {
 		poster = notify.NewBot(s.Token, s.Channel, slackOptions)
 	} else {
 		poster = notify.NewWebhook(s.WebhookURL, slackOptions)
 	}
-	links := notify.Links{Run: runURL(a), PR: p.gitops.prURL}
-	if c := p.gitops.recordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
+	links := notify.Links{Run: runURL(a), PR: p.gitops.PRURL}
+	if c := p.gitops.RecordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
 		links.Commit = fmt.Sprintf("%s/%s/commit/%s", a.ServerURL, a.Repository, c)
 	}
 	sendErr := notify.Notifier{Poster: poster, Links: links, Now: slackNow()}.Send(ctx, events, prev, changes)
@@ -76,7 +76,7 @@ func (p *publication) notifySlack(ctx context.Context) error {
 // from its checkout. Mode detect keeps nothing, so it tells every drift.
 func (p *publication) persistSlack(ctx context.Context, statePath string, changes map[report.Key]*notify.Thread) error {
 	a := p.a
-	if (a.Mode != "record" && a.Mode != "remediate") || p.ev.ReadsOnly() || p.gitops.reportPath == "" {
+	if (a.Mode != "record" && a.Mode != "remediate") || p.ev.ReadsOnly() || p.gitops.ReportPath == "" {
 		return nil
 	}
 	allowed, why := gitrepo.WriteAllowed(p.ev.Name, p.ev.Fork)
