@@ -12,6 +12,7 @@ import (
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/github"
+	"github.com/myorg/drift-action/internal/gitops"
 )
 
 // Commenter keeps one sticky comment per pull request up to date.
@@ -136,10 +137,12 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	}
 	doc := document(run)
 	doc.Origin = origin(a)
-	var g gitopsResult
+	var g gitops.Result
 	if a.Mode == "record" || a.Mode == "remediate" {
 		// Before the sinks: the summary and the comment tell what it did.
-		g = runGitOps(ctx, a, ev, c, run, started, log)
+		if g, err = runGitOps(ctx, a, ev, c, run, started, log); err != nil {
+			return err
+		}
 	}
 	return publish(ctx, a, ev, doc, log, g)
 }

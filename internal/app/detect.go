@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/companion"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/policy"
@@ -17,9 +18,7 @@ import (
 // checker. The caller closes the run (it holds the saved plans), also on
 // error.
 func detect(ctx context.Context, c config.Detect, progress io.Writer) (pipeline.Run, error) {
-	return pipeline.Detect(ctx, c, progress, func(ctx context.Context, globs []string) ([]policy.Result, error) {
-		return checkManifests(ctx, globs, c.GatekeeperBin, c.Cwd)
-	})
+	return pipeline.Detect(ctx, c, progress, companion.Companion{Bin: c.GatekeeperBin, Dir: c.Cwd}.Check)
 }
 
 // document is the report of a run: a projection of its verdicts, which

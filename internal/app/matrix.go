@@ -4,21 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
-	"github.com/myorg/drift-action/internal/glob"
+	"github.com/myorg/drift-action/internal/gitops"
+	"github.com/myorg/drift-action/internal/matrix"
 	"github.com/myorg/drift-action/internal/report"
 )
-
-// maxMatrixJobs is GitHub's limit on jobs one matrix may generate.
-const maxMatrixJobs = 256
 
 // origin says which run (and shard) made a document, so aggregate can
 // refuse results of another run.
@@ -34,8 +27,7 @@ func origin(a config.Action) *report.Origin {
 // detect with shard: ${{ matrix.shard }}.
 // The matrix covers the targets detect would plan for the same event: a
 // drift-detected dispatch's roots only, and on a pull request the roots its
-// changes affect (discover.Choose, as in detect). With none to plan, one job
-// still runs to report so.
+// changes affect (discover.Choose, as in detect).
 func actionList(ctx context.Context, a config.Action, ev config.Event, env config.Env, log *actions.Log) error {
 	c, err := config.ActionDetect(a, ev, env)
 	if err != nil {
@@ -57,40 +49,12 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 	if err := logSelection(log, sel); err != nil {
 		return err
 	}
-	size := c.File.ShardSize
-	if size <= 0 {
-		size = 10
-	}
-	jobs := (len(targets) + size - 1) / size
-	if jobs > maxMatrixJobs {
-		jobs = maxMatrixJobs
-	}
-	if jobs == 0 {
-		// GitHub refuses an empty matrix; one job reports that nothing
-		// needed planning.
-		jobs = 1
-	}
-	type job struct {
-		Shard   string `json:"shard"`
-		Roots   string `json:"roots"`
-		Targets int    `json:"targets"`
-	}
-	m := struct {
-		Include []job `json:"include"`
-	}{Include: []job{}}
-	for i := 1; i <= jobs; i++ {
-		part := discover.Shard(targets, i, jobs)
-		var names []string
-		for _, t := range part {
-			names = append(names, t.Dir+"@"+t.Name)
-		}
-		m.Include = append(m.Include, job{Shard: fmt.Sprintf("%d/%d", i, jobs), Roots: strings.Join(names, " "), Targets: len(part)})
-	}
+	m := matrix.Jobs(targets, c.File.ShardSize)
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	if err := log.Printf("drift-action: %d target(s) in %d matrix job(s) of up to %d\n", len(targets), jobs, size); err != nil {
+	if err := log.Printf("drift-action: %d target(s) in %d matrix job(s) of up to %d\n", len(targets), len(m.Include), m.Size); err != nil {
 		return err
 	}
 	return log.SetOutput("matrix", string(b))
@@ -98,97 +62,26 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 
 // actionAggregate merges the JSON results of one run's matrix jobs into one
 // report. A shard missing, given twice, of another run or not a shard at
-// all is named in the report and the summary and fails the run: a job that
-// died before uploading must never make the run look clean.
+// all is named in the report and the summary and fails the run.
 func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log *actions.Log) error {
-	files, err := findResults(a.Workspace, a.Results)
+	res, err := matrix.Read(a.Workspace, a.Results, report.Origin{Repository: a.Repository, RunID: a.RunID})
 	if err != nil {
 		return err
 	}
-	var shards []report.ShardFile
-	var problems []string
-	for _, f := range files {
-		rel, _ := filepath.Rel(a.Workspace, f)
-		rel = filepath.ToSlash(rel)
-		data, err := os.ReadFile(f)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s cannot be read: %v", rel, err))
-			continue
-		}
-		var d report.Document
-		if err := json.Unmarshal(data, &d); err != nil {
-			problems = append(problems, fmt.Sprintf("%s is not a drift-action JSON result (%v); refused", rel, err))
-			continue
-		}
-		shards = append(shards, report.ShardFile{Name: rel, Doc: d})
-	}
-	keep, more := report.CheckShards(shards, report.Origin{Repository: a.Repository, RunID: a.RunID})
-	problems = append(problems, more...)
-	doc, err := report.Merge(keep)
+	doc, err := report.Merge(res.Shards)
 	if err != nil {
 		return fmt.Errorf("aggregate: %w", err)
 	}
-	doc.Problems = problems
+	doc.Problems = res.Problems
 	doc.Origin = origin(config.Action{Repository: a.Repository, RunID: a.RunID, RunAttempt: a.RunAttempt, SHA: a.SHA})
-	if err := log.Printf("drift-action: merged %d of %d result file(s), %d target(s)\n", len(keep), len(files), len(doc.Roots)); err != nil {
+	if err := log.Printf("drift-action: merged %d of %d result file(s), %d target(s)\n", len(res.Shards), res.Files, len(doc.Roots)); err != nil {
 		return err
 	}
 	a.Shard = config.Shard{}
-	var g gitopsResult
+	var g gitops.Result
 	if a.Record {
 		// The shards hand their results here; the matrix records once.
-		// Shards that recorded their own targets (mode remediate: only they
-		// know what they healed) are not recorded again.
-		var unrecorded []report.Document
-		for _, d := range keep {
-			if !d.Recorded {
-				unrecorded = append(unrecorded, d)
-			}
-		}
-		if n := len(keep) - len(unrecorded); n > 0 {
-			g.say("%d shard(s) recorded their own targets (mode remediate or record); the record here holds the other %d", n, len(unrecorded))
-		}
-		toRecord, err := report.Merge(unrecorded)
-		switch {
-		case err != nil:
-			g.errs = append(g.errs, fmt.Errorf("record: %w", err))
-		case len(unrecorded) == 0:
-		case ev.ReadsOnly():
-			log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
-		default:
-			// Each target is recorded at the time its shard planned it, not
-			// at this job's time: an older plan never overwrites a newer
-			// state.
-			path, err := commitRecord(ctx, a, ev, toRecord.Roots, nil, nil, time.Now(), log, &g)
-			g.sayRecorded(a, path, err)
-		}
+		g = gitops.RecordShards(ctx, gitopsOptions(a, ev), gitopsRecordEdges(a, log), res.Shards)
 	}
 	return publish(ctx, a, ev, doc, log, g)
-}
-
-// findResults expands the results globs (with ** for any depth) under the
-// workspace.
-func findResults(workspace string, patterns []string) ([]string, error) {
-	var out []string
-	for _, p := range patterns {
-		var found []string
-		err := filepath.WalkDir(workspace, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			rel, _ := filepath.Rel(workspace, path)
-			if glob.MatchDir(p, filepath.ToSlash(rel)) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: %w", err)
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("aggregate: input results %q matches no file under the workspace; download the matrix jobs' artifacts there first (actions/download-artifact)", p)
-		}
-		out = append(out, found...)
-	}
-	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
+	"github.com/myorg/drift-action/internal/gitops"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/wsfile"
@@ -27,7 +28,7 @@ type publication struct {
 	log        *actions.Log
 	resultPath string // relative to the workspace, once written
 	commentURL string
-	gitops     gitopsResult // what modes record and remediate did
+	gitops     gitops.Result // what modes record and remediate did
 	failed     []sinkError
 	warned     []sinkError // sinks that failed without failing the run
 }
@@ -64,14 +65,14 @@ var sinks = []sink{
 
 // publish writes everything a run reports. Every sink runs; each failure
 // becomes an error annotation, the summary lists them, and the run exits 1.
-func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitopsResult) error {
+func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitops.Result) error {
 	// What the run did is shown beside the verdicts, never written into them.
-	doc.Activity = append(doc.Activity, g.activity...)
-	doc.Recorded = doc.Recorded || g.recorded
+	doc.Activity = append(doc.Activity, g.Activity...)
+	doc.Recorded = doc.Recorded || g.Recorded
 	p := &publication{a: a, ev: ev, doc: doc, log: log, gitops: g}
 	// What heal, remediation PRs or the record could not do fails the run
 	// like a sink, after everything else is published.
-	for _, err := range g.errs {
+	for _, err := range g.Errs {
 		p.failed = append(p.failed, sinkError{"gitops", err})
 	}
 	for _, s := range sinks {
@@ -390,9 +391,9 @@ func (p *publication) outputs(context.Context) error {
 		{"drifted-resources", strconv.Itoa(doc.Summary.DriftedResources)},
 		{"changes-pending", strconv.FormatBool(doc.Pending())},
 		{"policy-violations", strconv.Itoa(violations)},
-		{"report-path", p.gitops.reportPath},
+		{"report-path", p.gitops.ReportPath},
 		{"result-json", p.resultPath},
-		{"pull-request-url", p.gitops.prURL},
+		{"pull-request-url", p.gitops.PRURL},
 	}
 	var errs []error
 	for _, o := range outs {

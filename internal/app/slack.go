@@ -2,15 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path"
 	"time"
 
 	"github.com/myorg/drift-action/internal/gitrepo"
 	"github.com/myorg/drift-action/internal/notify"
-	"github.com/myorg/drift-action/internal/record"
-	"github.com/myorg/drift-action/internal/report"
 )
 
 // slackOptions reach Slack; tests point them at a fake.
@@ -18,11 +14,6 @@ var slackOptions = notify.Options{}
 
 // slackNow is the clock messages date drift ages with.
 var slackNow = time.Now
-
-// slackStatePath is the thread file, beside the record.
-func slackStatePath(reportPath string) string {
-	return path.Join(path.Dir(reportPath), notify.StateFile)
-}
 
 // slack tells Slack what changed since the last run. Its failure is a
 // warning: it never fails the run nor undoes the record or the heal.
@@ -38,75 +29,41 @@ func (p *publication) slack(ctx context.Context) error {
 
 func (p *publication) notifySlack(ctx context.Context) error {
 	a, s := p.a, p.a.Slack
-	statePath := slackStatePath(a.ReportPath)
-	prev, err := notify.ReadState(a.Workspace, statePath)
-	if err != nil {
-		return err
-	}
-	events, changes := notify.Derive(notify.Input{Doc: p.doc, Prev: prev, Activity: slackActivity(p.gitops.notes), Now: slackNow(), Heartbeat: s.Heartbeat})
 	var poster notify.Poster
 	if s.Token != "" {
 		poster = notify.NewBot(s.Token, s.Channel, slackOptions)
 	} else {
 		poster = notify.NewWebhook(s.WebhookURL, slackOptions)
 	}
-	links := notify.Links{Run: runURL(a), PR: p.gitops.prURL}
-	if c := p.gitops.recordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
+	links := notify.Links{Run: runURL(a), PR: p.gitops.PRURL}
+	if c := p.gitops.RecordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
 		links.Commit = fmt.Sprintf("%s/%s/commit/%s", a.ServerURL, a.Repository, c)
 	}
-	sendErr := notify.Notifier{Poster: poster, Links: links, Now: slackNow()}.Send(ctx, events, prev, changes)
-	if sendErr != nil {
-		sendErr = fmt.Errorf("posting to Slack: %w", sendErr)
+	run := notify.Run{Doc: p.doc, Notes: p.gitops.Notes, Heartbeat: s.Heartbeat, Now: slackNow(), Poster: poster, Links: links,
+		Workspace: a.Workspace, StatePath: notify.StatePath(a.ReportPath), RunID: a.RunID}
+	// The threads are committed beside the record, in modes that record;
+	// mode detect keeps nothing, so it tells every drift.
+	if (a.Mode == "record" || a.Mode == "remediate") && !p.ev.ReadsOnly() && p.gitops.ReportPath != "" {
+		run.Commit = p.commitFile
 	}
-	if len(changes) == 0 {
-		return sendErr
-	}
-	return errors.Join(sendErr, p.persistSlack(ctx, statePath, changes))
+	return run.Send(ctx)
 }
 
-// persistSlack commits the changed threads to the branch, beside the
-// record, in modes that record: the next run, on any runner, reads them
-// from its checkout. Mode detect keeps nothing, so it tells every drift.
-func (p *publication) persistSlack(ctx context.Context, statePath string, changes map[report.Key]*notify.Thread) error {
+// commitFile commits one file to the branch with git, as the record is.
+func (p *publication) commitFile(ctx context.Context, file, message string, regenerate func([]byte) ([]byte, error)) error {
 	a := p.a
-	if (a.Mode != "record" && a.Mode != "remediate") || p.ev.ReadsOnly() || p.gitops.reportPath == "" {
-		return nil
-	}
 	allowed, why := gitrepo.WriteAllowed(p.ev.Name, p.ev.Fork)
 	repo := gitrepo.New(a.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{a.Token, a.Slack.Token, a.Slack.WebhookURL},
 		Logf: func(format string, args ...any) { p.log.Printf("drift-action: "+format+"\n", args...) }})
 	_, err := repo.Commit(ctx, gitrepo.Change{
-		Files: []string{statePath},
+		Files: []string{file},
 		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
-			out, err := notify.MergeState(statePath, cur[statePath], changes)
+			out, err := regenerate(cur[file])
 			if err != nil {
 				return nil, "", err
 			}
-			return map[string][]byte{statePath: out}, "drift-action: Slack threads of run " + a.RunID, nil
+			return map[string][]byte{file: out}, message, nil
 		},
 	})
-	if err != nil {
-		return fmt.Errorf("committing %s (the next run cannot reply in these threads): %w", statePath, err)
-	}
-	return nil
-}
-
-// slackActivity is what the GitOps stage did per target, as Slack tells it.
-func slackActivity(notes map[report.Key][]record.Note) map[report.Key]notify.Activity {
-	out := map[report.Key]notify.Activity{}
-	for k, ns := range notes {
-		act := out[k]
-		for _, n := range ns {
-			switch n.Kind {
-			case record.SelfHealed:
-				act.Healed, act.HealedBy = n.Resources, n.By
-			case record.RemediationPROpened:
-				act.PROpened = n.PR
-			case record.RemediationPRClosed:
-				act.PRClosed = n.PR
-			}
-		}
-		out[k] = act
-	}
-	return out
+	return err
 }

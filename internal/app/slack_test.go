@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"github.com/myorg/drift-action/internal/notify"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,7 @@ import (
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
-	"github.com/myorg/drift-action/internal/notify"
+	"github.com/myorg/drift-action/internal/gitops"
 	"github.com/myorg/drift-action/internal/report"
 )
 
@@ -60,7 +61,7 @@ func TestSlackSink(t *testing.T) {
 				Slack: config.Slack{WebhookURL: hook}}
 			doc := report.New([]drift.Result{{Dir: "infra/app", Target: "default", Status: drift.StatusDrifted,
 				Drift: []drift.Resource{{Address: "aws_s3_bucket.a", Type: "aws_s3_bucket", Actions: []string{"update"}}}}})
-			err := publish(context.Background(), a, config.Event{Name: "schedule"}, doc, log, gitopsResult{})
+			err := publish(context.Background(), a, config.Event{Name: "schedule"}, doc, log, gitops.Result{})
 			if err != nil {
 				t.Errorf("publish = %v, want the run to pass (fail-on-drift is off)\n%s", err, out.String())
 			}
@@ -111,11 +112,14 @@ func TestSlackThreadFileUnreadableOnBranchIsKept(t *testing.T) {
 	var out bytes.Buffer
 	p := &publication{a: config.Action{Mode: "record", Workspace: ws, ReportPath: "drift/drift-report.yaml", RunID: "42"},
 		ev: config.Event{Name: "schedule"}, log: actions.New(&out, func(string) string { return "" }),
-		gitops: gitopsResult{reportPath: "drift/drift-report.yaml"}}
+		gitops: gitops.Result{ReportPath: "drift/drift-report.yaml"}}
 	changes := map[report.Key]*notify.Thread{{Dir: "infra/app", Target: "default"}: {Root: "infra/app", Target: "default", TS: "9.9"}}
-	err := p.persistSlack(t.Context(), statePath, changes)
+	// What notify.Run commits: the threads merged into the file at the tip.
+	err := p.commitFile(t.Context(), statePath, "threads", func(cur []byte) ([]byte, error) {
+		return notify.MergeState(statePath, cur, changes)
+	})
 	if err == nil || !strings.Contains(err.Error(), statePath+":1:") {
-		t.Errorf("persistSlack = %v, want an error naming %s:1", err, statePath)
+		t.Errorf("commitFile = %v, want an error naming %s:1", err, statePath)
 	}
 	if err != nil && strings.Contains(err.Error(), "CANARY") {
 		t.Errorf("the error quotes the file: %v", err)

@@ -1,0 +1,139 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/record"
+	"github.com/myorg/drift-action/internal/report"
+)
+
+// Run reads the threads from the checkout, posts what changed, and keeps
+// the threads it changed through Commit, regenerated from the branch's tip.
+func TestRunKeepsThreads(t *testing.T) {
+	t.Parallel()
+	statePath := StatePath("drift/drift-report.yaml")
+	drifted := doc(root(app, []drift.Resource{res("aws_s3_bucket.a")}))
+	told := "version: 1\nthreads:\n  - root: infra/app\n    target: prod\n    channel: C0CHAN\n    ts: \"1699999999.000001\"\n    resources: [aws_s3_bucket.a]\n"
+	tests := []struct {
+		name       string
+		checkout   string // the state file in the workspace; "" none
+		tip        string // the state file at the branch's tip
+		notes      map[report.Key][]record.Note
+		noCommit   bool
+		commitErr  error
+		wantCalls  []call
+		wantCommit bool
+		wantTS     string // the thread kept for infra/app (prod)
+		wantErr    string
+	}{
+		{name: "new drift starts a thread and keeps it",
+			wantCalls:  []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
+			wantCommit: true, wantTS: "1700000000.000001"},
+		{name: "drift the checkout's threads told says nothing", checkout: told},
+		{name: "what gitops did replies in the thread", checkout: told,
+			notes: map[report.Key][]record.Note{app: {{Kind: record.RemediationPROpened, PR: "https://github.example/pr/1"}}},
+			wantCalls: []call{
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1699999999.000001", Header: ":arrow_heading_up: Remediation PR opened: infra/app (prod)"},
+				{Method: "chat.update", Channel: "C0CHAN", TS: "1699999999.000001", Header: ":warning: Drifting: infra/app (prod)"},
+			}},
+		{name: "an unreadable tip starts over with this run's threads", tip: "threads: [",
+			wantCalls:  []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
+			wantCommit: true, wantTS: "1700000000.000001"},
+		{name: "no Commit keeps nothing", noCommit: true,
+			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}}},
+		{name: "a failed commit is told; the post stands", commitErr: errors.New("push refused"),
+			wantCalls:  []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
+			wantCommit: true, wantTS: "1700000000.000001",
+			wantErr: "committing drift/slack-threads.yaml (the next run cannot reply in these threads): push refused"},
+		{name: "an unreadable checkout state posts nothing", checkout: "threads: [", wantErr: "drift/slack-threads.yaml: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeSlack(t)
+			// The fake answers replies only in threads of its own messages.
+			f.posted["1699999999.000001"] = true
+			ws := t.TempDir()
+			if tt.checkout != "" {
+				if err := os.MkdirAll(filepath.Join(ws, "drift"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(ws, filepath.FromSlash(statePath)), []byte(tt.checkout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var committed []byte
+			commits := 0
+			r := Run{Doc: drifted, Notes: tt.notes, Now: now, Poster: NewBot(testToken, "#drift", Options{APIURL: f.srv.URL + "/"}), Links: links,
+				Workspace: ws, StatePath: statePath, RunID: "42"}
+			if !tt.noCommit {
+				r.Commit = func(_ context.Context, file, message string, regenerate func([]byte) ([]byte, error)) error {
+					commits++
+					if file != statePath || message != "drift-action: Slack threads of run 42" {
+						t.Errorf("commit of %q with %q, want %q with the run's id", file, message, statePath)
+					}
+					var cur []byte
+					if tt.tip != "" {
+						cur = []byte(tt.tip)
+					}
+					out, err := regenerate(cur)
+					if err != nil {
+						t.Fatal(err)
+					}
+					committed = out
+					return tt.commitErr
+				}
+			}
+			err := r.Send(context.Background())
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Send = %v, want no error", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("Send = %v, want one containing %q", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.wantCalls, f.take()); diff != "" {
+				t.Errorf("Slack calls (-want +got):\n%s", diff)
+			}
+			if got := commits > 0; got != tt.wantCommit {
+				t.Fatalf("committed = %v, want %v", got, tt.wantCommit)
+			}
+			if !tt.wantCommit {
+				return
+			}
+			st, err := ParseState("drift/slack-threads.yaml", committed)
+			if err != nil {
+				t.Fatalf("the committed state does not parse: %v\n%s", err, committed)
+			}
+			if th := st.Get(app); th == nil || th.TS != tt.wantTS || len(st.Threads) != 1 {
+				t.Errorf("committed threads %+v, want one for infra/app (prod) at %s", st.Threads, tt.wantTS)
+			}
+		})
+	}
+}
+
+// What the GitOps stage did is what Slack tells per target.
+func TestActivityOf(t *testing.T) {
+	t.Parallel()
+	notes := map[report.Key][]record.Note{
+		app: {
+			{Kind: record.SelfHealed, Resources: []string{"aws_s3_bucket.a"}, By: "run 42"},
+			{Kind: record.RemediationPRClosed, PR: "https://github.example/pr/1"},
+			{Kind: record.Snoozed, Resources: []string{"aws_s3_bucket.b"}},
+		},
+		net: {{Kind: record.RemediationPROpened, PR: "https://github.example/pr/2"}},
+	}
+	want := map[report.Key]Activity{
+		app: {Healed: []string{"aws_s3_bucket.a"}, HealedBy: "run 42", PRClosed: "https://github.example/pr/1"},
+		net: {PROpened: "https://github.example/pr/2"},
+	}
+	if diff := cmp.Diff(want, activityOf(notes)); diff != "" {
+		t.Errorf("activity (-want +got):\n%s", diff)
+	}
+}
