@@ -44,7 +44,7 @@ func gitopsRemediation(a config.Action, c config.Detect) (gitops.Remediation, er
 		Terraform: tf.Options{Binary: c.Terraform, Env: c.Environ, PluginCacheDir: c.PluginCacheDir,
 			Timeout: c.Timeout, LockTimeout: c.LockTimeout, Grace: c.Grace},
 		// terraform apply's own errors: not the verdict, new text.
-		Redact: drift.NewRedactor(nil, c.File.MaskValues).Redact,
+		ApplyRedact: drift.NewRedactor(nil, c.File.MaskValues).Redact,
 	}, nil
 }
 

@@ -62,10 +62,10 @@ type Remediation struct {
 	MaxOpen  int // the cap on open remediation pull requests
 	// Terraform runs apply with the settings the plan was made with.
 	Terraform tf.Options
-	// Redact hides masked values in terraform apply's own errors, text made
+	// ApplyRedact hides masked values in terraform apply's own errors, text made
 	// after the verdict (which is redacted where it is built); identity if
 	// nil.
-	Redact func(string) string
+	ApplyRedact func(string) string
 }
 
 // GitHub is what gitops needs from GitHub: remediation pull requests and
@@ -252,7 +252,7 @@ func heal(ctx context.Context, o Options, e Edges, run pipeline.Run, extra *[]pi
 		Applier: remediate.Terraform{Options: o.Remediation.Terraform},
 		RunID:   o.RunID,
 		Now:     time.Now,
-		Redact:  o.Remediation.Redact,
+		Redact:  o.Remediation.ApplyRedact,
 		// A stale plan is planned, evaluated and decided again: the root
 		// alone, through the same pipeline and so the same verdict builder
 		// (snoozes at the new plan's time, policies, the checks level). The

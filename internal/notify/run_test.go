@@ -43,16 +43,18 @@ func TestRunKeepsThreads(t *testing.T) {
 				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1699999999.000001", Header: ":arrow_heading_up: Remediation PR opened: infra/app (prod)"},
 				{Method: "chat.update", Channel: "C0CHAN", TS: "1699999999.000001", Header: ":warning: Drifting: infra/app (prod)"},
 			}},
-		{name: "an unreadable tip starts over with this run's threads", tip: "threads: [",
-			wantCalls:  []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
-			wantCommit: true, wantTS: "1700000000.000001"},
+		// A tip this version cannot read (a newer version's) is kept as it
+		// is: the other targets' threads in it are not reset.
+		{name: "an unreadable tip is kept, not overwritten", tip: "threads: [",
+			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
+			wantErr:   "drift/slack-threads.yaml:1: not valid YAML"},
 		{name: "no Commit keeps nothing", noCommit: true,
 			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}}},
 		{name: "a failed commit is told; the post stands", commitErr: errors.New("push refused"),
 			wantCalls:  []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
 			wantCommit: true, wantTS: "1700000000.000001",
 			wantErr: "committing drift/slack-threads.yaml (the next run cannot reply in these threads): push refused"},
-		{name: "an unreadable checkout state posts nothing", checkout: "threads: [", wantErr: "drift/slack-threads.yaml: "},
+		{name: "an unreadable checkout state posts nothing", checkout: "threads: [", wantErr: "drift/slack-threads.yaml:1: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +77,6 @@ func TestRunKeepsThreads(t *testing.T) {
 				Workspace: ws, StatePath: statePath, RunID: "42"}
 			if !tt.noCommit {
 				r.Commit = func(_ context.Context, file, message string, regenerate func([]byte) ([]byte, error)) error {
-					commits++
 					if file != statePath || message != "drift-action: Slack threads of run 42" {
 						t.Errorf("commit of %q with %q, want %q with the run's id", file, message, statePath)
 					}
@@ -85,8 +86,9 @@ func TestRunKeepsThreads(t *testing.T) {
 					}
 					out, err := regenerate(cur)
 					if err != nil {
-						t.Fatal(err)
+						return err // nothing is committed
 					}
+					commits++
 					committed = out
 					return tt.commitErr
 				}
