@@ -125,7 +125,11 @@ func Check(ctx context.Context, e *policy.Engine, plan Plan, j Judge, now time.T
 		j.Verdict(&r, now)
 	}
 	results, inSecrets, err := j.Evaluate(ctx, e, plan.Raw, r)
-	rd := j.Redactor(plan.Secrets(j.Classify), inSecrets)
+	secrets, serr := plan.Secrets(j.Classify)
+	if serr != nil {
+		return Checked{}, fmt.Errorf("check: %w", serr)
+	}
+	rd := j.Redactor(secrets, inSecrets)
 	if err != nil {
 		return Checked{}, redactedError{msg: rd.Redact(err.Error()), err: err}
 	}

@@ -26,8 +26,10 @@ type Plan struct {
 	noVerdict bool
 	// secrets is what redaction reads of the plan when TF is not decoded:
 	// its members that hold sensitive values policies may leave unread
-	// (see decodePlan).
+	// (see decodePlan). Nil when the plan marks nothing sensitive: then
+	// data is kept instead, decoded only if masks ask (see Secrets).
 	secrets *tfjson.Plan
+	data    []byte
 }
 
 // ReadPlan parses plan JSON from any source (a file given to `policy check`):
@@ -51,6 +53,13 @@ func ReadPlanFor(data []byte, reads policy.RawReads) (Plan, error) {
 		return Plan{}, err
 	}
 	if !reads.ReadsVerdict() {
+		if !raw.MarksSensitive() {
+			// The policies' one pass over every byte found nothing marked
+			// sensitive, so without masks there is nothing to redact and
+			// the plan need not be decoded again (most of `policy check`'s
+			// cost when it was).
+			return Plan{Raw: raw, noVerdict: true, data: data}, nil
+		}
 		// No verdict, yet what redaction needs is still read: a policy can
 		// print a value only the members it left unread mark sensitive.
 		sp, err := decodePlan(bytes.NewReader(data), false)
@@ -68,11 +77,21 @@ func ReadPlanFor(data []byte, reads policy.RawReads) (Plan, error) {
 
 // Secrets are the plan's strings no output may show under the options o
 // (drift.Secrets), for the verdict's redactor.
-func (p Plan) Secrets(o drift.Options) []string {
-	if p.TF != nil {
-		return drift.Secrets(p.TF, o)
+func (p Plan) Secrets(o drift.Options) ([]string, error) {
+	switch {
+	case p.TF != nil:
+		return drift.Secrets(p.TF, o), nil
+	case p.secrets != nil || p.data == nil:
+		return drift.Secrets(p.secrets, o), nil
+	case len(o.MaskPaths) == 0 && len(o.MaskValues) == 0:
+		// Nothing marked sensitive (ReadPlanFor), nothing masked.
+		return nil, nil
 	}
-	return drift.Secrets(p.secrets, o)
+	sp, err := decodePlan(bytes.NewReader(p.data), false)
+	if err != nil {
+		return nil, err
+	}
+	return drift.Secrets(sp, o), nil
 }
 
 // Classify is the one verdict of a plan, for detect and `policy check`
@@ -111,7 +130,7 @@ func classifyFile(path string, o drift.Options) (drift.Result, []string, error) 
 		return drift.Result{}, nil, err
 	}
 	pl := Plan{TF: p}
-	return pl.Classify(o), pl.Secrets(o), nil
+	return pl.Classify(o), drift.Secrets(p, o), nil
 }
 
 // rawFile is the policies' reading of the plan JSON at path ("": an empty

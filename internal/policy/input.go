@@ -26,7 +26,16 @@ type Plan struct {
 	// when no policy reads it; the input's views and redaction need it
 	// whatever the policies read, so it is read all the same.
 	sensitiveVars map[string]bool
+	// marks: see MarksSensitive.
+	marks bool
 }
+
+// MarksSensitive says whether the plan may mark any value sensitive,
+// wherever it is, built into Value or not: false means terraform marks
+// nothing in it (no *_sensitive, sensitive_values or sensitive member
+// holds a true), so drift.Secrets finds nothing in it but what masks hide.
+// It errs towards true (see jsonParser.noteMember).
+func (p Plan) MarksSensitive() bool { return p.marks }
 
 // ParsePlan reads terraform's plan JSON (from `terraform show -json` or any
 // tool producing that format) into an OPA value.
@@ -43,7 +52,7 @@ func parsePlan(data []byte, skip map[string]bool) (Plan, error) {
 	if skip["configuration"] {
 		prune = map[string]keep{"configuration": sensitivity}
 	}
-	v, pruned, err := parseJSONPruning(data, skip, prune)
+	v, pruned, marks, err := parseJSONMarking(data, skip, prune)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -65,7 +74,7 @@ func parsePlan(data []byte, skip map[string]bool) (Plan, error) {
 			return Plan{}, fmt.Errorf("not a terraform plan: %w", sc.err)
 		}
 	}
-	return Plan{Value: v, sensitiveVars: sensitiveVariables(cfg)}, nil
+	return Plan{Value: v, sensitiveVars: sensitiveVariables(cfg), marks: marks}, nil
 }
 
 var sensitiveText = ast.StringTerm(drift.Sensitive)

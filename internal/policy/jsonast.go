@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -32,17 +33,24 @@ type keep map[string]keep
 // top-level member named in prune, only what prune keeps of it: returned
 // apart, by member name, never in the value.
 func parseJSONPruning(data []byte, skip map[string]bool, prune map[string]keep) (ast.Value, map[string]*ast.Term, error) {
+	v, pruned, _, err := parseJSONMarking(data, skip, prune)
+	return v, pruned, err
+}
+
+// parseJSONMarking is parseJSONPruning also saying whether any member may
+// mark a value sensitive (see jsonParser.noteMember).
+func parseJSONMarking(data []byte, skip map[string]bool, prune map[string]keep) (ast.Value, map[string]*ast.Term, bool, error) {
 	p := jsonParser{data: data, skipTop: skip, pruneTop: prune}
 	p.space()
 	v, err := p.value()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	p.space()
 	if p.i != len(p.data) {
-		return nil, nil, p.errorf("unexpected data after the JSON value")
+		return nil, nil, false, p.errorf("unexpected data after the JSON value")
 	}
-	return v, p.pruned, nil
+	return v, p.pruned, p.marks, nil
 }
 
 type jsonParser struct {
@@ -66,6 +74,44 @@ type jsonParser struct {
 	// from them at its end, without growing a slice of its own.
 	pairs [][2]*ast.Term
 	elems []*ast.Term
+	// marks: some member may mark a value sensitive (see noteMember).
+	marks bool
+}
+
+// noteMember sets marks when the member whose name's bytes (as written,
+// quotes included) are key and whose value's bytes are val may mark a
+// value sensitive: a name holding "sensitive" in any case
+// (before_sensitive, sensitive_values, sensitive, ...) with a true
+// somewhere in its value. Names with an escape or a non-ASCII byte count
+// too, since encoding/json unescapes names and matches them folding case
+// (ſ for s, K for k). It errs towards true: a true here only costs
+// redaction a decoding of the plan (see Plan.MarksSensitive).
+func (p *jsonParser) noteMember(key, val []byte) {
+	if p.marks || !sensitiveName(key) {
+		return
+	}
+	p.marks = bytes.Contains(val, trueBytes)
+}
+
+var trueBytes = []byte("true")
+
+func sensitiveName(key []byte) bool {
+	const word = "sensitive"
+	for _, c := range key {
+		if c == '\\' || c >= 0x80 {
+			return true
+		}
+	}
+	for i := 0; i+len(word) <= len(key); i++ {
+		j := 0
+		for j < len(word) && key[i+j]|0x20 == word[j] {
+			j++
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
 }
 
 // strTerm reads a string as a term, shared when short.
@@ -281,16 +327,19 @@ func (p *jsonParser) object() (ast.Value, error) {
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, p.errorf("expected an object key")
 		}
+		ks := p.i
 		k, err := p.strTerm()
 		if err != nil {
 			return nil, err
 		}
+		ke := p.i
 		p.space()
 		if p.i >= len(p.data) || p.data[p.i] != ':' {
 			return nil, p.errorf("expected ':' after object key")
 		}
 		p.i++
 		p.space()
+		vs := p.i
 		if name := string(k.Value.(ast.String)); p.depth == 1 && p.skipTop[name] {
 			if kp, ok := p.pruneTop[name]; ok {
 				t, err := p.prunedTerm(kp)
@@ -311,6 +360,7 @@ func (p *jsonParser) object() (ast.Value, error) {
 			}
 			p.pairs = append(p.pairs, [2]*ast.Term{k, v})
 		}
+		p.noteMember(p.data[ks:ke], p.data[vs:p.i])
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated object")
@@ -381,16 +431,19 @@ func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, p.errorf("expected an object key")
 		}
+		ks := p.i
 		k, err := p.strTerm()
 		if err != nil {
 			return nil, err
 		}
+		ke := p.i
 		p.space()
 		if p.i >= len(p.data) || p.data[p.i] != ':' {
 			return nil, p.errorf("expected ':' after object key")
 		}
 		p.i++
 		p.space()
+		vs := p.i
 		sub, ok := kp[string(k.Value.(ast.String))]
 		if !ok {
 			sub, ok = kp["*"]
@@ -404,6 +457,7 @@ func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
 		} else if err := p.skip(); err != nil {
 			return nil, err
 		}
+		p.noteMember(p.data[ks:ke], p.data[vs:p.i])
 		p.space()
 		if p.i >= len(p.data) {
 			return nil, p.errorf("unterminated object")
@@ -440,18 +494,22 @@ func (p *jsonParser) skip() error {
 			if p.i >= len(p.data) || p.data[p.i] != '"' {
 				return p.errorf("expected an object key")
 			}
+			ks := p.i
 			if err := p.skipString(); err != nil {
 				return err
 			}
+			ke := p.i
 			p.space()
 			if p.i >= len(p.data) || p.data[p.i] != ':' {
 				return p.errorf("expected ':' after object key")
 			}
 			p.i++
 			p.space()
+			vs := p.i
 			if err := p.skip(); err != nil {
 				return err
 			}
+			p.noteMember(p.data[ks:ke], p.data[vs:p.i])
 			p.space()
 			if p.i >= len(p.data) {
 				return p.errorf("unterminated object")
