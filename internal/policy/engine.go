@@ -54,12 +54,20 @@ func (e *Engine) RawReads() RawReads {
 	return e.reads
 }
 
-// Load parses and compiles every .rego file under dirs (tests are compiled
-// too, for `policy test`, but never evaluated as policies) and the data
-// files under each dir's data/ directory, mounted at the root of `data`.
-// Any parse or compile error fails closed with file:line:col.
+// Load parses and compiles every .rego file under dirs but the tests
+// (*_test.rego), and the data files under each dir's data/ directory,
+// mounted at the root of `data`. Any parse or compile error fails closed
+// with file:line:col. Tests are never evaluated as policies (`policy test`
+// parses and compiles them, see RunTests); reading them was more than half
+// of every detect's policy set-up.
 func Load(ctx context.Context, srcs []Source, set Set, opts Options) (*Engine, error) {
-	modules, data, err := loadFiles(srcs)
+	return load(ctx, srcs, set, opts, false)
+}
+
+// load is Load, with the tests compiled too when tests is set (a test
+// shows that changes no result).
+func load(ctx context.Context, srcs []Source, set Set, opts Options, tests bool) (*Engine, error) {
+	modules, data, err := loadFiles(srcs, tests)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +156,9 @@ func (s Source) stat() (fs.FileInfo, error) {
 }
 
 // loadFiles parses every .rego file and data file of the sources.
-func loadFiles(srcs []Source) (map[string]*ast.Module, map[string]any, error) {
+// loadFiles reads the .rego files (with tests, the *_test.rego ones too)
+// and data files of srcs.
+func loadFiles(srcs []Source, tests bool) (map[string]*ast.Module, map[string]any, error) {
 	if len(srcs) == 0 {
 		return nil, nil, errors.New("load policies: no policy directory given")
 	}
@@ -163,7 +173,7 @@ func loadFiles(srcs []Source) (map[string]*ast.Module, map[string]any, error) {
 			fl = fl.WithFS(src.FS)
 		}
 		res, err := fl.Filtered([]string{src.Dir}, func(abs string, info fs.FileInfo, depth int) bool {
-			return !info.IsDir() && !strings.HasSuffix(info.Name(), ".rego")
+			return !info.IsDir() && (!strings.HasSuffix(info.Name(), ".rego") || !tests && strings.HasSuffix(info.Name(), "_test.rego"))
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("load policies (fix these, policies fail closed):\n%w", locate(err))

@@ -20,7 +20,7 @@ type TestSummary struct {
 // line per test with its file and line. It reports whether all passed.
 func RunTests(ctx context.Context, srcs []Source, w io.Writer, timeout time.Duration, opts Options) (TestSummary, error) {
 	var sum TestSummary
-	modules, data, err := loadFiles(srcs)
+	modules, data, err := loadFiles(srcs, true)
 	if err != nil {
 		return sum, err
 	}
