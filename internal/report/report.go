@@ -148,16 +148,6 @@ func WithPolicies(results []drift.Result, pol *Policies) Document {
 	return d
 }
 
-// ApplyCheckLevel enforces drift.yaml's checks level on every target and
-// counts again: error puts targets with a failing check in error, ignore
-// drops checks.
-func (d *Document) ApplyCheckLevel(l drift.CheckLevel) {
-	for i := range d.Roots {
-		d.Roots[i].ApplyCheckLevel(l)
-	}
-	d.count()
-}
-
 func (d *Document) count() {
 	d.Summary = Summary{}
 	for i := range d.Roots {

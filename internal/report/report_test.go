@@ -296,7 +296,9 @@ func TestNewSummaryAndExitCode(t *testing.T) {
 	}
 }
 
-func TestApplyCheckLevel(t *testing.T) {
+// The document counts a verdict the pipeline built with the checks level
+// applied (the level is part of the verdict, never applied by a renderer).
+func TestCheckLevelInTheDocument(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -314,8 +316,9 @@ func TestApplyCheckLevel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			d := report.New([]drift.Result{driftedResult()})
-			d.ApplyCheckLevel(tt.level)
+			r := driftedResult()
+			r.ApplyCheckLevel(tt.level)
+			d := report.New([]drift.Result{r})
 			if diff := cmp.Diff(tt.want, d.Summary); diff != "" {
 				t.Errorf("Summary mismatch (-want +got):\n%s", diff)
 			}
