@@ -311,6 +311,74 @@ func (p *jsonParser) str() (string, error) {
 	return "", p.errorf("unterminated string")
 }
 
+// lastWins drops every member of an object whose key a later member names
+// again, as encoding/json does (the classifier's reading): OPA's objects
+// would keep both and a lookup would find the first, so policies and the
+// classifier would read different values of one plan. Terraform never
+// writes such a plan; the check is cheap for the objects it does write.
+func lastWins(pairs [][2]*ast.Term) [][2]*ast.Term {
+	if len(pairs) < 2 {
+		return pairs
+	}
+	dup := func(i int) bool { // a later member names pairs[i]'s key
+		for j := i + 1; j < len(pairs); j++ {
+			if pairs[i][0].Value.Compare(pairs[j][0].Value) == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	if len(pairs) > 8 {
+		last := make(map[string]int, len(pairs))
+		for i, kv := range pairs {
+			last[string(kv[0].Value.(ast.String))] = i
+		}
+		if len(last) == len(pairs) {
+			return pairs
+		}
+		dup = func(i int) bool { return last[string(pairs[i][0].Value.(ast.String))] != i }
+	} else {
+		found := false
+		for i := range pairs {
+			if dup(i) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return pairs
+		}
+	}
+	out := make([][2]*ast.Term, 0, len(pairs))
+	for i, kv := range pairs {
+		if !dup(i) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// objectKey reads an object member's key and its colon, leaving p at the
+// value; ks:ke is the key as written (for noteMember).
+func (p *jsonParser) objectKey() (k *ast.Term, ks, ke int, err error) {
+	p.space()
+	if p.i >= len(p.data) || p.data[p.i] != '"' {
+		return nil, 0, 0, p.errorf("expected an object key")
+	}
+	ks = p.i
+	if k, err = p.strTerm(); err != nil {
+		return nil, 0, 0, err
+	}
+	ke = p.i
+	p.space()
+	if p.i >= len(p.data) || p.data[p.i] != ':' {
+		return nil, 0, 0, p.errorf("expected ':' after object key")
+	}
+	p.i++
+	p.space()
+	return k, ks, ke, nil
+}
+
 func (p *jsonParser) object() (ast.Value, error) {
 	p.i++ // {
 	p.depth++
@@ -323,22 +391,10 @@ func (p *jsonParser) object() (ast.Value, error) {
 		return ast.NewObject(), nil
 	}
 	for {
-		p.space()
-		if p.i >= len(p.data) || p.data[p.i] != '"' {
-			return nil, p.errorf("expected an object key")
-		}
-		ks := p.i
-		k, err := p.strTerm()
+		k, ks, ke, err := p.objectKey()
 		if err != nil {
 			return nil, err
 		}
-		ke := p.i
-		p.space()
-		if p.i >= len(p.data) || p.data[p.i] != ':' {
-			return nil, p.errorf("expected ':' after object key")
-		}
-		p.i++
-		p.space()
 		vs := p.i
 		if name := string(k.Value.(ast.String)); p.depth == 1 && p.skipTop[name] {
 			if kp, ok := p.pruneTop[name]; ok {
@@ -370,7 +426,7 @@ func (p *jsonParser) object() (ast.Value, error) {
 			p.i++
 		case '}':
 			p.i++
-			return ast.NewObject(p.pairs[mark:]...), nil // copies the pairs
+			return ast.NewObject(lastWins(p.pairs[mark:])...), nil // copies the pairs
 		default:
 			return nil, p.errorf("expected ',' or '}' in object")
 		}
@@ -427,22 +483,10 @@ func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
 		return ast.NewTerm(ast.NewObject()), nil
 	}
 	for {
-		p.space()
-		if p.i >= len(p.data) || p.data[p.i] != '"' {
-			return nil, p.errorf("expected an object key")
-		}
-		ks := p.i
-		k, err := p.strTerm()
+		k, ks, ke, err := p.objectKey()
 		if err != nil {
 			return nil, err
 		}
-		ke := p.i
-		p.space()
-		if p.i >= len(p.data) || p.data[p.i] != ':' {
-			return nil, p.errorf("expected ':' after object key")
-		}
-		p.i++
-		p.space()
 		vs := p.i
 		sub, ok := kp[string(k.Value.(ast.String))]
 		if !ok {
@@ -467,7 +511,7 @@ func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
 			p.i++
 		case '}':
 			p.i++
-			return ast.NewTerm(ast.NewObject(pairs...)), nil
+			return ast.NewTerm(ast.NewObject(lastWins(pairs)...)), nil
 		default:
 			return nil, p.errorf("expected ',' or '}' in object")
 		}

@@ -205,3 +205,37 @@ func FuzzParseSkipping(f *testing.F) {
 		}
 	})
 }
+
+// A key given twice in one object keeps its last value, as encoding/json
+// (the classifier's reading) keeps it, so policies and the classifier read
+// the same plan; OPA's objects would keep both and find the first.
+func TestParseDuplicateKeysLastWins(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"small object", `{"a": 1, "b": 2, "a": 3}`, `{"a": 3, "b": 2}`},
+		{"empty key", `{"": "", "": "x"}`, `{"": "x"}`},
+		{"large object", `{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k1":10}`, `{"k1":10,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9}`},
+		{"nested", `{"o": {"x": 1, "x": 2}}`, `{"o": {"x": 2}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseJSON([]byte(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal([]byte(tc.in), &v); err != nil {
+				t.Fatal(err)
+			}
+			fromJSON, err := ast.InterfaceToValue(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := ast.MustParseTerm(tc.want).Value
+			if want.Compare(got) != 0 || fromJSON.Compare(got) != 0 {
+				t.Errorf("parsed %v, want %v (encoding/json: %v)", got, want, fromJSON)
+			}
+		})
+	}
+}
