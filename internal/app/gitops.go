@@ -32,11 +32,11 @@ func gitopsOptions(a config.Action, ev config.Event) gitops.Options {
 // rules with the action's remediation input, and the terraform settings
 // apply runs with.
 func gitopsRemediation(a config.Action, c config.Detect) (gitops.Remediation, error) {
-	rules, err := remediate.NewRules(c.File.Remediation, a.Remediation)
+	rules, err := remediationRules(c.File.Remediation, a.Remediation)
 	if err != nil {
 		return gitops.Remediation{}, fmt.Errorf("heal: %w", err)
 	}
-	strategy, _ := c.File.Remediation.Strategy(a.Remediation) // NewRules checked it
+	strategy, _ := c.File.Remediation.Strategy(a.Remediation) // remediationRules checked it
 	return gitops.Remediation{
 		Rules:    rules,
 		Strategy: remedypr.Strategy(strategy),
@@ -46,6 +46,26 @@ func gitopsRemediation(a config.Action, c config.Detect) (gitops.Remediation, er
 		// terraform apply's own errors: not the verdict, new text.
 		ApplyRedact: drift.NewRedactor(nil, c.File.MaskValues).Redact,
 	}, nil
+}
+
+// remediationRules are drift.yaml's remediation settings with the default
+// strategy the action's remediation input gives ("" when not set), as
+// remediate decides with them: config hands out the values, remediate
+// never reads config.
+func remediationRules(c config.Remediation, input string) (remediate.Rules, error) {
+	def, err := c.Strategy(input)
+	if err != nil {
+		return remediate.Rules{}, err
+	}
+	r := remediate.Rules{Default: remediate.Strategy(def), SafeTypes: c.SafeTypes, Guardrails: remediate.Guardrails(c.Guardrails)}
+	for _, rr := range c.Roots {
+		root := remediate.RootRule{Dir: rr.Dir, Strategy: remediate.Strategy(rr.Strategy), Guardrails: remediate.Guardrails(rr.Guardrails)}
+		for _, t := range rr.Types {
+			root.Types = append(root.Types, remediate.TypeRule{Type: t.Type, Strategy: remediate.Strategy(t.Strategy)})
+		}
+		r.Roots = append(r.Roots, root)
+	}
+	return r, nil
 }
 
 // gitopsEdges are the GitHub client, the pipeline (a root planned again

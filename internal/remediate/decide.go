@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/glob"
 	"github.com/myorg/drift-action/internal/policy"
@@ -28,6 +27,11 @@ const (
 	StrategyAuto  Strategy = "auto"  // apply for safe types, a pull request for the rest
 )
 
+// DefaultMaxResources is the most changes one apply may have when the
+// guardrails do not say; drift.yaml's default (config.DefaultMaxResources)
+// is the same, and a test in app holds the two equal.
+const DefaultMaxResources = 10
+
 // DriftPolicy is the policy whose denies are the drift being healed; its
 // failure never blocks an apply.
 const DriftPolicy = "terraform.drift"
@@ -37,7 +41,7 @@ const DriftPolicy = "terraform.drift"
 type Guardrails struct {
 	AllowDelete  bool
 	AllowReplace bool
-	MaxResources int      // most changes one plan may have; 0 means config.DefaultMaxResources
+	MaxResources int      // most changes one plan may have; 0 means DefaultMaxResources
 	Types        []string // resource type globs an apply may touch; empty: any
 	Causes       []string // causes allowed (drift, code); empty means drift only
 }
@@ -63,24 +67,6 @@ type Rules struct {
 	SafeTypes  []string // types auto applies (globs)
 	Guardrails Guardrails
 	Roots      []RootRule // first match wins
-}
-
-// NewRules are drift.yaml's remediation settings with the default strategy
-// the action's remediation input gives ("" when not set).
-func NewRules(c config.Remediation, input string) (Rules, error) {
-	def, err := c.Strategy(input)
-	if err != nil {
-		return Rules{}, err
-	}
-	r := Rules{Default: Strategy(def), SafeTypes: c.SafeTypes, Guardrails: Guardrails(c.Guardrails)}
-	for _, rr := range c.Roots {
-		root := RootRule{Dir: rr.Dir, Strategy: Strategy(rr.Strategy), Guardrails: Guardrails(rr.Guardrails)}
-		for _, t := range rr.Types {
-			root.Types = append(root.Types, TypeRule{Type: t.Type, Strategy: Strategy(t.Strategy)})
-		}
-		r.Roots = append(r.Roots, root)
-	}
-	return r, nil
 }
 
 // Target is what the decision needs from one planned target
@@ -305,7 +291,7 @@ func joinReason(a, b string) string {
 
 func (g Guardrails) withDefaults() Guardrails {
 	if g.MaxResources <= 0 {
-		g.MaxResources = config.DefaultMaxResources
+		g.MaxResources = DefaultMaxResources
 	}
 	if len(g.Causes) == 0 {
 		g.Causes = []string{drift.CauseDrift}

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
 )
@@ -248,56 +247,5 @@ func TestDecide(t *testing.T) {
 				t.Errorf("decision (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestNewRules(t *testing.T) {
-	t.Parallel()
-	f, err := config.ParseFile("drift.yaml", []byte(`remediation:
-  default: auto
-  safe-types: [fakecloud_instance]
-  guardrails: {max-resources: 3}
-  roots:
-    - dir: infra/app
-      strategy: apply
-      types: {aws_security_group: pr}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name  string
-		input string
-		want  Rules
-	}{
-		{
-			name: "drift.yaml's default",
-			want: Rules{Default: StrategyAuto, SafeTypes: []string{"fakecloud_instance"},
-				Guardrails: Guardrails{MaxResources: 3, Causes: []string{"drift"}},
-				Roots: []RootRule{{Dir: "infra/app", Strategy: StrategyApply, Types: []TypeRule{{Type: "aws_security_group", Strategy: StrategyPR}},
-					Guardrails: Guardrails{MaxResources: 3, Causes: []string{"drift"}}}}},
-		},
-		{
-			name: "the input sets the default", input: "pr",
-			want: Rules{Default: StrategyPR, SafeTypes: []string{"fakecloud_instance"},
-				Guardrails: Guardrails{MaxResources: 3, Causes: []string{"drift"}},
-				Roots: []RootRule{{Dir: "infra/app", Strategy: StrategyApply, Types: []TypeRule{{Type: "aws_security_group", Strategy: StrategyPR}},
-					Guardrails: Guardrails{MaxResources: 3, Causes: []string{"drift"}}}}},
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := NewRules(f.Remediation, tc.input)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("rules (-want +got):\n%s", diff)
-			}
-		})
-	}
-	if _, err := NewRules(config.Remediation{}, "yolo"); err == nil {
-		t.Error("NewRules accepted remediation input \"yolo\"")
 	}
 }
