@@ -358,6 +358,24 @@ func lastWins(pairs [][2]*ast.Term) [][2]*ast.Term {
 	return out
 }
 
+// next reads what follows a member or element of an object or array (kind)
+// closed by close: a comma (done false) or the close (done true).
+func (p *jsonParser) next(close byte, kind string) (done bool, err error) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, p.errorf("unterminated %s", kind)
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		return false, nil
+	case close:
+		p.i++
+		return true, nil
+	}
+	return false, p.errorf("expected ',' or '%c' in %s", close, kind)
+}
+
 // objectKey reads an object member's key and its colon, leaving p at the
 // value; ks:ke is the key as written (for noteMember).
 func (p *jsonParser) objectKey() (k *ast.Term, ks, ke int, err error) {
@@ -417,18 +435,10 @@ func (p *jsonParser) object() (ast.Value, error) {
 			p.pairs = append(p.pairs, [2]*ast.Term{k, v})
 		}
 		p.noteMember(p.data[ks:ke], p.data[vs:p.i])
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.errorf("unterminated object")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		if done, err := p.next('}', "object"); err != nil {
+			return nil, err
+		} else if done {
 			return ast.NewObject(lastWins(p.pairs[mark:])...), nil // copies the pairs
-		default:
-			return nil, p.errorf("expected ',' or '}' in object")
 		}
 	}
 }
@@ -451,19 +461,11 @@ func (p *jsonParser) array() (ast.Value, error) {
 			return nil, err
 		}
 		p.elems = append(p.elems, v)
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.errorf("unterminated array")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
+		if done, err := p.next(']', "array"); err != nil {
+			return nil, err
+		} else if done {
 			// The array keeps its slice: a copy of exactly its length.
 			return ast.NewArray(slices.Clone(p.elems[mark:])...), nil
-		default:
-			return nil, p.errorf("expected ',' or ']' in array")
 		}
 	}
 }
@@ -502,18 +504,10 @@ func (p *jsonParser) prunedTerm(kp keep) (*ast.Term, error) {
 			return nil, err
 		}
 		p.noteMember(p.data[ks:ke], p.data[vs:p.i])
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.errorf("unterminated object")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		if done, err := p.next('}', "object"); err != nil {
+			return nil, err
+		} else if done {
 			return ast.NewTerm(ast.NewObject(lastWins(pairs)...)), nil
-		default:
-			return nil, p.errorf("expected ',' or '}' in object")
 		}
 	}
 }
@@ -554,18 +548,10 @@ func (p *jsonParser) skip() error {
 				return err
 			}
 			p.noteMember(p.data[ks:ke], p.data[vs:p.i])
-			p.space()
-			if p.i >= len(p.data) {
-				return p.errorf("unterminated object")
-			}
-			switch p.data[p.i] {
-			case ',':
-				p.i++
-			case '}':
-				p.i++
+			if done, err := p.next('}', "object"); err != nil {
+				return err
+			} else if done {
 				return nil
-			default:
-				return p.errorf("expected ',' or '}' in object")
 			}
 		}
 	case c == '[':
@@ -580,18 +566,10 @@ func (p *jsonParser) skip() error {
 			if err := p.skip(); err != nil {
 				return err
 			}
-			p.space()
-			if p.i >= len(p.data) {
-				return p.errorf("unterminated array")
-			}
-			switch p.data[p.i] {
-			case ',':
-				p.i++
-			case ']':
-				p.i++
+			if done, err := p.next(']', "array"); err != nil {
+				return err
+			} else if done {
 				return nil
-			default:
-				return p.errorf("expected ',' or ']' in array")
 			}
 		}
 	case c == '"':
