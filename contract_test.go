@@ -189,6 +189,7 @@ type instruction struct {
 
 type stage struct {
 	Image, Name string
+	Platform    string // FROM --platform=..., as written
 	Instrs      []instruction
 }
 
@@ -212,6 +213,9 @@ func parseDockerfile(text string) []stage {
 			st := stage{}
 			// FROM [--platform=...] image [AS name]
 			for len(f) > 0 && strings.HasPrefix(f[0], "--") {
+				if v, ok := strings.CutPrefix(f[0], "--platform="); ok {
+					st.Platform = v
+				}
 				f = f[1:]
 			}
 			if len(f) > 0 {
@@ -367,14 +371,26 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 
-	// The stage that verifies terraform.
-	tfVerified := false
+	// The stage that verifies terraform, for the platform being built.
+	tfVerified, tfPerArch := false, false
 	for _, s := range stages {
 		r := runs(s)
 		if strings.Contains(r, "sha256sum -c") && strings.Contains(r, "TERRAFORM_SHA256") && strings.Contains(r, "releases.hashicorp.com") {
 			tfVerified = true
+			tfPerArch = strings.Contains(r, "TARGETARCH") && strings.Contains(r, "_linux_${arch}.zip") && slices.ContainsFunc(s.all("ARG"), func(in instruction) bool { return in.Args == "TARGETARCH" })
 		}
 	}
+	// Cross-compiled: the Go stage runs on the build machine's platform and
+	// builds both binaries for the target's, so an arm64 image needs no
+	// emulated compile.
+	buildStage := byName[entryFrom]
+	var buildArgs []string
+	for _, in := range buildStage.all("ARG") {
+		buildArgs = append(buildArgs, in.Args)
+	}
+	crossCompiled := strings.Contains(buildRuns, `GOOS="$TARGETOS"`) && strings.Contains(buildRuns, `GOARCH="$TARGETARCH"`) &&
+		strings.Contains(buildRuns, "./internal/gatekeeper/cmd/drift-action-gatekeeper") &&
+		slices.Contains(buildArgs, "TARGETOS") && slices.Contains(buildArgs, "TARGETARCH")
 	finalRuns := runs(final)
 	aptInstalls := func(pkg string) bool {
 		for _, l := range strings.Split(finalRuns, "\n") {
@@ -419,7 +435,13 @@ func TestDockerfile(t *testing.T) {
 		{"binary built with -trimpath and the version stamped", true, strings.Contains(buildRuns, "-trimpath") && strings.Contains(buildRuns, "internal/app.Version=")},
 		{"build image matches go.mod", true, goVersion != nil && strings.HasPrefix(buildImage, "golang:"+string(goVersion[1]))},
 		{"ARG TERRAFORM_VERSION set", true, args["TERRAFORM_VERSION"] != ""},
-		{"ARG TERRAFORM_SHA256 is a sha256", true, sha256Hex.MatchString(args["TERRAFORM_SHA256"])},
+		{"ARG TERRAFORM_SHA256_AMD64 is a sha256", true, sha256Hex.MatchString(args["TERRAFORM_SHA256_AMD64"])},
+		{"ARG TERRAFORM_SHA256_ARM64 is a sha256", true, sha256Hex.MatchString(args["TERRAFORM_SHA256_ARM64"])},
+		{"the two terraform checksums differ", true, args["TERRAFORM_SHA256_AMD64"] != args["TERRAFORM_SHA256_ARM64"]},
+		{"build stage runs on the build platform", "$BUILDPLATFORM", buildStage.Platform},
+		{"both binaries cross-compiled for TARGETOS/TARGETARCH", true, crossCompiled},
+		{"terraform zip chosen and verified per TARGETARCH", true, tfPerArch},
+		{"final stage runs on the target platform", "", final.Platform},
 		{"TERRAFORM_VERSION equals CI's terraform_version", args["TERRAFORM_VERSION"], ciTerraform},
 		{"terraform download verified with sha256sum -c", true, tfVerified},
 		{"terraform copied to /usr/local/bin/terraform", true, terraformCopied},
@@ -441,7 +463,7 @@ func TestDockerfile(t *testing.T) {
 
 func TestDockerfileParser(t *testing.T) {
 	t.Parallel()
-	text := "ARG G=1\n# c\nFROM a:1 AS one\nRUN x \\\n  # inner comment\n  && y\n\nFROM b\nCOPY --from=one /o /usr/local/bin/o\nENTRYPOINT [\"/usr/local/bin/o\"]\n"
+	text := "ARG G=1\n# c\nFROM --platform=$BUILDPLATFORM a:1 AS one\nRUN x \\\n  # inner comment\n  && y\n\nFROM b\nCOPY --from=one /o /usr/local/bin/o\nENTRYPOINT [\"/usr/local/bin/o\"]\n"
 	all := parseDockerfile(text)
 	type flat struct {
 		Stage, Cmd, Args string
@@ -455,7 +477,7 @@ func TestDockerfileParser(t *testing.T) {
 	}
 	want := []flat{
 		{"<global>", "ARG", "G=1", 1},
-		{"one", "FROM", "a:1 AS one", 3},
+		{"one", "FROM", "--platform=$BUILDPLATFORM a:1 AS one", 3},
 		{"one", "RUN", "x  && y", 4},
 		{"", "FROM", "b", 8},
 		{"", "COPY", "--from=one /o /usr/local/bin/o", 9},
@@ -466,6 +488,13 @@ func TestDockerfileParser(t *testing.T) {
 	}
 	if diff := cmp.Diff(2, len(fromStages(all))); diff != "" {
 		t.Errorf("fromStages (-want +got):\n%s", diff)
+	}
+	var platforms []string
+	for _, s := range fromStages(all) {
+		platforms = append(platforms, s.Image+" "+s.Platform)
+	}
+	if diff := cmp.Diff([]string{"a:1 $BUILDPLATFORM", "b "}, platforms); diff != "" {
+		t.Errorf("stage images and platforms (-want +got):\n%s", diff)
 	}
 }
 
