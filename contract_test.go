@@ -9,6 +9,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/actionimage"
 	"github.com/myorg/drift-action/internal/config"
 	"go.yaml.in/yaml/v3"
 )
@@ -60,6 +63,11 @@ func readAction(t *testing.T) (actionMeta, *yaml.Node) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return decodeAction(t, data)
+}
+
+func decodeAction(t *testing.T, data []byte) (actionMeta, *yaml.Node) {
+	t.Helper()
 	var meta actionMeta
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -116,7 +124,20 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func TestActionMetadata(t *testing.T) {
 	t.Parallel()
-	meta, root := readAction(t)
+	data, err := os.ReadFile("action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The default branch builds the image on the runner; only a release
+	// commit names a published image (TestActionReleased).
+	checkActionMetadata(t, data, "Dockerfile")
+}
+
+// checkActionMetadata is the contract of an action.yml, the default
+// branch's or a release's: they differ only in runs.image.
+func checkActionMetadata(t *testing.T, data []byte, wantImage string) {
+	t.Helper()
+	meta, root := decodeAction(t, data)
 
 	defaults := map[string]string{}
 	var notOptional, noInputDescription, noOutputDescription []string
@@ -157,7 +178,7 @@ func TestActionMetadata(t *testing.T) {
 		{"branding.icon present", true, meta.Branding.Icon != ""},
 		{"branding.color present", true, meta.Branding.Color != ""},
 		{"runs.using", "docker", meta.Runs.Using},
-		{"runs.image", "Dockerfile", meta.Runs.Image},
+		{"runs.image", wantImage, meta.Runs.Image},
 		// No arguments: the binary sees GITHUB_ACTIONS=true and runs as the action.
 		{"runs.args", []string{}, meta.Runs.Args},
 		{"runs.entrypoint (the image's is used)", "", meta.Runs.Entrypoint},
@@ -817,5 +838,343 @@ func TestArchitecturePackageTable(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The released action.yml: the default branch's, pinned by the release
+// workflow's program to the published image. It keeps the whole contract
+// (inputs, outputs, no stray expression) and differs in runs.image alone.
+func TestActionReleased(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, err := actionimage.Ref("ghcr.io/myorg/drift-action", "sha256:"+strings.Repeat("0123456789abcdef", 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	released, err := actionimage.Pin(src, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^docker://ghcr\.io/myorg/drift-action@sha256:[0-9a-f]{64}$`).MatchString(image) {
+		t.Errorf("released runs.image %q is not docker://ghcr.io/<owner>/<repo>@sha256:<64 hex>", image)
+	}
+	checkActionMetadata(t, released, image)
+
+	// Line by line: one line changed, from the Dockerfile to the image.
+	before, after := strings.Split(string(src), "\n"), strings.Split(string(released), "\n")
+	var changed []string
+	for i := range max(len(before), len(after)) {
+		var b, a string
+		if i < len(before) {
+			b = before[i]
+		}
+		if i < len(after) {
+			a = after[i]
+		}
+		if a != b {
+			changed = append(changed, strconv.Itoa(i+1)+": "+b+" -> "+a)
+		}
+	}
+	want := []string{}
+	for i, l := range before {
+		if l == "  image: Dockerfile" {
+			want = append(want, strconv.Itoa(i+1)+": "+l+" -> "+"  image: "+image)
+		}
+	}
+	if diff := cmp.Diff(want, changed); diff != "" || len(want) != 1 {
+		t.Errorf("released action.yml's changed lines (-want +got):\n%s", diff)
+	}
+}
+
+type releaseStep struct {
+	ID   string            `yaml:"id"`
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	With map[string]any    `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+	Run  string            `yaml:"run"`
+}
+
+type releaseJob struct {
+	Needs       any               `yaml:"needs"`
+	Permissions map[string]string `yaml:"permissions"`
+	Outputs     map[string]string `yaml:"outputs"`
+	Steps       []releaseStep     `yaml:"steps"`
+}
+
+// stepIndex is the index of the first step of job using action (owner/name,
+// any ref) at or after from, or -1.
+func stepIndex(j releaseJob, action string, from int) int {
+	for i := max(from, 0); i < len(j.Steps); i++ {
+		if name, _, _ := strings.Cut(j.Steps[i].Uses, "@"); name == action {
+			return i
+		}
+	}
+	return -1
+}
+
+func withString(s releaseStep, key string) string {
+	switch v := s.With[key].(type) {
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+// releaseProblems checks the release workflow: it runs only on version
+// tags, builds both platforms and pushes them to ghcr.io with an SBOM and
+// provenance, signs the pushed digest keyless, pins action.yml to that
+// digest and moves the tags, each job with the permissions it needs and no
+// more, and the actions it shares with ci.yml at the same refs.
+func releaseProblems(data, ci []byte) []string {
+	var wf struct {
+		On          map[string]any        `yaml:"on"`
+		Permissions map[string]string     `yaml:"permissions"`
+		Jobs        map[string]releaseJob `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		return []string{"does not parse: " + err.Error()}
+	}
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	// Trigger: a pushed version tag, nothing else.
+	for _, event := range sortedKeys(wf.On) {
+		if event != "push" {
+			add("runs on %s, not only on tags", event)
+		}
+	}
+	push, _ := wf.On["push"].(map[string]any)
+	for _, k := range sortedKeys(push) {
+		if k != "tags" {
+			add("push: %s: runs on more than tags", k)
+		}
+	}
+	tags, _ := push["tags"].([]any)
+	if len(tags) == 0 {
+		add("no push tags")
+	}
+	for _, p := range tags {
+		if s, _ := p.(string); !strings.HasPrefix(s, "v") {
+			add("tag pattern %v does not start with v", p)
+		}
+	}
+	if wf.Permissions == nil || len(wf.Permissions) > 0 {
+		add("workflow permissions %v: want {} and each job's own", wf.Permissions)
+	}
+
+	var imageJob, releaseJobName string
+	for _, name := range sortedKeys(wf.Jobs) {
+		j := wf.Jobs[name]
+		if stepIndex(j, "docker/build-push-action", 0) >= 0 {
+			imageJob = name
+		}
+		for _, s := range j.Steps {
+			if strings.Contains(s.Run, "pin-action-image") {
+				releaseJobName = name
+			}
+		}
+	}
+	if imageJob == "" || releaseJobName == "" {
+		add("want a job that builds with docker/build-push-action and one that runs pin-action-image; got %q and %q", imageJob, releaseJobName)
+		return problems
+	}
+
+	// The image job.
+	j := wf.Jobs[imageJob]
+	b := stepIndex(j, "docker/build-push-action", 0)
+	build := j.Steps[b]
+	var platforms []string
+	for p := range strings.FieldsFuncSeq(withString(build, "platforms"), func(r rune) bool { return r == ',' || r == '\n' || r == ' ' }) {
+		platforms = append(platforms, p)
+	}
+	sort.Strings(platforms)
+	if !slices.Equal(platforms, []string{"linux/amd64", "linux/arm64"}) {
+		add("build platforms %v: want linux/amd64 and linux/arm64", platforms)
+	}
+	if withString(build, "push") != "true" {
+		add("build does not push")
+	}
+	if withString(build, "sbom") != "true" {
+		add("build has no SBOM (sbom: true)")
+	}
+	if withString(build, "provenance") != "mode=max" {
+		add("build provenance %q: want mode=max", withString(build, "provenance"))
+	}
+	digestExpr := "${{ steps." + build.ID + ".outputs.digest }}"
+	if build.ID == "" || j.Outputs["digest"] != digestExpr {
+		add("image job output digest %q: want the build step's digest", j.Outputs["digest"])
+	}
+	m := stepIndex(j, "docker/metadata-action", 0)
+	if m < 0 || m > b || j.Steps[m].ID == "" || withString(build, "tags") != "${{ steps."+j.Steps[m].ID+".outputs.tags }}" {
+		add("build tags do not come from a docker/metadata-action step before it")
+	} else {
+		images := withString(j.Steps[m], "images")
+		ref := regexp.MustCompile(`^\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}$`).FindStringSubmatch(images)
+		onGHCR := strings.HasPrefix(images, "ghcr.io/")
+		for _, s := range j.Steps[:m] {
+			if ref != nil && s.ID == ref[1] && strings.Contains(s.Run, ref[2]+"=ghcr.io/") {
+				onGHCR = true
+			}
+		}
+		if !onGHCR {
+			add("image %q is not on ghcr.io", images)
+		}
+	}
+	if i := stepIndex(j, "docker/setup-buildx-action", 0); i < 0 || i > b {
+		add("no docker/setup-buildx-action before the build")
+	}
+	if i := stepIndex(j, "docker/setup-qemu-action", 0); i < 0 || i > b || !strings.Contains(withString(j.Steps[i], "platforms"), "arm64") {
+		add("no docker/setup-qemu-action for arm64 before the build (the final stage runs apt-get)")
+	}
+	if i := stepIndex(j, "docker/login-action", 0); i < 0 || i > b || withString(j.Steps[i], "registry") != "ghcr.io" ||
+		!slices.Contains([]string{"${{ secrets.GITHUB_TOKEN }}", "${{ github.token }}"}, withString(j.Steps[i], "password")) {
+		add("no docker/login-action to ghcr.io with the workflow token before the build")
+	}
+	if stepIndex(j, "sigstore/cosign-installer", b) < 0 {
+		add("no sigstore/cosign-installer after the build")
+	}
+	signs := 0
+	for _, s := range j.Steps[b+1:] {
+		if !strings.Contains(s.Run, "cosign sign") {
+			continue
+		}
+		signs++
+		all := s.Run + " " + strings.Join(slices.Sorted(maps.Values(s.Env)), " ")
+		if !strings.Contains(s.Run, "--yes") {
+			add("cosign sign without --yes waits for a prompt")
+		}
+		if strings.Contains(s.Run, "--key") {
+			add("cosign sign uses a key; want keyless (the workflow's OIDC identity)")
+		}
+		if !strings.Contains(all, "@"+digestExpr) {
+			add("cosign sign does not sign the pushed digest (@%s)", digestExpr)
+		}
+	}
+	if signs == 0 {
+		add("no step runs cosign sign after the build")
+	}
+	if diff := cmp.Diff(map[string]string{"contents": "read", "packages": "write", "id-token": "write"}, j.Permissions); diff != "" {
+		add("image job permissions (-want +got):\n%s", diff)
+	}
+
+	// The release job.
+	r := wf.Jobs[releaseJobName]
+	needs := fmt.Sprint(r.Needs)
+	if needs != imageJob && needs != "["+imageJob+"]" {
+		add("release job needs %v: want %s", r.Needs, imageJob)
+	}
+	pinned, pushed := false, false
+	for _, s := range r.Steps {
+		all := s.Run + " " + strings.Join(slices.Sorted(maps.Values(s.Env)), " ")
+		if strings.Contains(s.Run, "pin-action-image") {
+			pinned = true
+			if !strings.Contains(all, "needs."+imageJob+".outputs.digest") || !strings.Contains(all, "needs."+imageJob+".outputs.repository") {
+				add("pin-action-image does not get the image job's digest and repository")
+			}
+			dir := regexp.MustCompile(`go run (\./\S+)`).FindStringSubmatch(s.Run)
+			if dir == nil {
+				add("pin-action-image is not run with go run ./<package>")
+			} else if _, err := os.Stat(filepath.Join(filepath.FromSlash(dir[1]), "main.go")); err != nil {
+				add("pin-action-image: %s has no main.go", dir[1])
+			}
+		}
+		if pinned && strings.Contains(s.Run, "git commit") && strings.Contains(s.Run, "git tag") && strings.Contains(s.Run, "git push") {
+			pushed = true
+		}
+	}
+	if !pushed {
+		add("no step after pin-action-image commits action.yml, tags and pushes")
+	}
+	if diff := cmp.Diff(map[string]string{"contents": "write"}, r.Permissions); diff != "" {
+		add("release job permissions (-want +got):\n%s", diff)
+	}
+	for _, name := range sortedKeys(wf.Jobs) {
+		if name == imageJob || name == releaseJobName {
+			continue
+		}
+		for _, p := range sortedKeys(wf.Jobs[name].Permissions) {
+			if wf.Jobs[name].Permissions[p] == "write" {
+				add("job %s asks for %s: write", name, p)
+			}
+		}
+	}
+
+	// The actions ci.yml uses too, at the same refs.
+	ciRefs := map[string]string{}
+	for _, m := range regexp.MustCompile(`uses:\s*([\w.-]+/[\w.-]+)@(\S+)`).FindAllStringSubmatch(string(ci), -1) {
+		ciRefs[m[1]] = m[2]
+	}
+	for _, name := range sortedKeys(wf.Jobs) {
+		for _, s := range wf.Jobs[name].Steps {
+			action, ref, ok := strings.Cut(s.Uses, "@")
+			switch {
+			case s.Uses == "":
+			case !ok || ref == "":
+				add("%s: uses %s without a ref", name, s.Uses)
+			case ciRefs[action] != "" && ciRefs[action] != ref:
+				add("%s: uses %s@%s, ci.yml uses @%s", name, action, ref, ciRefs[action])
+			}
+		}
+	}
+	return problems
+}
+
+func TestActionReleaseWorkflow(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(filepath.Join(".github", "workflows", "ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string(nil), releaseProblems(data, ci)); diff != "" {
+		t.Errorf(".github/workflows/release.yml (-want +got):\n%s", diff)
+	}
+
+	// Each check catches what it is for: the real workflow, broken one way.
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"also on branches", "  push:\n    tags:", "  push:\n    branches: [main]\n    tags:", "push: branches: runs on more than tags"},
+		{"also on pull requests", "on:\n  push:", "on:\n  pull_request:\n  push:", "runs on pull_request, not only on tags"},
+		{"a tag pattern that is not a version", `"v[0-9]+.[0-9]+.[0-9]+-*"`, `"*"`, "does not start with v"},
+		{"workflow-wide permissions", "permissions: {}", "permissions:\n  contents: write", "workflow permissions"},
+		{"amd64 only", "platforms: linux/amd64,linux/arm64", "platforms: linux/amd64", "build platforms [linux/amd64]"},
+		{"no push", "push: true", "push: false", "build does not push"},
+		{"no SBOM", "sbom: true", "sbom: false", "build has no SBOM"},
+		{"minimal provenance", "provenance: mode=max", "provenance: mode=min", "build provenance \"mode=min\""},
+		{"another registry", "registry: ghcr.io", "registry: docker.io", "no docker/login-action to ghcr.io"},
+		{"image name off ghcr.io", "repository=ghcr.io/", "repository=docker.io/", "is not on ghcr.io"},
+		{"no emulation for the arm64 final stage", "platforms: arm64", "platforms: riscv64", "no docker/setup-qemu-action for arm64"},
+		{"signs a tag, not the digest", "@${{ steps.build.outputs.digest }}\n        run: cosign sign", ":latest\n        run: cosign sign", "cosign sign does not sign the pushed digest"},
+		{"signs with a key", `cosign sign --yes "$IMAGE"`, `cosign sign --yes --key cosign.key "$IMAGE"`, "cosign sign uses a key"},
+		{"no id-token for keyless signing", "      id-token: write # cosign", "      # cosign", "image job permissions"},
+		{"contents: write on the image job", "      contents: read\n", "      contents: write\n", "image job permissions"},
+		{"digest not an output", "digest: ${{ steps.build.outputs.digest }}", "digest: ${{ steps.meta.outputs.version }}", "image job output digest"},
+		{"pins another digest", "DIGEST: ${{ needs.image.outputs.digest }}", "DIGEST: ${{ github.sha }}", "does not get the image job's digest"},
+		{"pin program moved", "./internal/actionimage/cmd/pin-action-image", "./cmd/pin-action-image", "./cmd/pin-action-image has no main.go"},
+		{"tags not pushed", `git push --force origin "${refs[@]}"`, "true", "commits action.yml, tags and pushes"},
+		{"checkout at another ref than ci.yml's", "      - uses: actions/checkout@v4\n\n      - uses: actions/setup-go", "      - uses: actions/checkout@main\n\n      - uses: actions/setup-go", "uses actions/checkout@main, ci.yml uses @v4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if !strings.Contains(string(data), tt.old) {
+				t.Fatalf("release.yml no longer contains %q; update this case", tt.old)
+			}
+			broken := strings.Replace(string(data), tt.old, tt.new, 1)
+			got := releaseProblems([]byte(broken), ci)
+			if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, tt.want) }) {
+				t.Errorf("releaseProblems = %q; want one containing %q", got, tt.want)
+			}
+		})
 	}
 }
