@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/actionimage"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/tftest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -1174,6 +1175,136 @@ func TestActionReleaseWorkflow(t *testing.T) {
 			got := releaseProblems([]byte(broken), ci)
 			if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, tt.want) }) {
 				t.Errorf("releaseProblems = %q; want one containing %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// releaseScript is the run script of the release job's step that pushes.
+func releaseScript(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]releaseJob `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var scripts []string
+	for _, name := range sortedKeys(wf.Jobs) {
+		for _, s := range wf.Jobs[name].Steps {
+			if strings.Contains(s.Run, "git push") {
+				scripts = append(scripts, s.Run)
+			}
+		}
+	}
+	if len(scripts) != 1 {
+		t.Fatalf("release.yml: %d steps run git push, want 1", len(scripts))
+	}
+	return scripts[0]
+}
+
+// TestActionReleaseTags runs the release job's commit-and-tag script, as
+// the runner's bash does, in a checkout of the tag from a real remote: the
+// tag ends on a commit that changes action.yml alone, on top of the tagged
+// one; a release moves its major tag there too, a prerelease does not; no
+// branch moves.
+func TestActionReleaseTags(t *testing.T) {
+	t.Parallel()
+	tftest.Long(t)
+	script := releaseScript(t)
+	src, err := os.ReadFile("action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, err := actionimage.Ref("ghcr.io/myorg/drift-action", "sha256:"+strings.Repeat("ab", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, err := actionimage.Pin(src, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, tag      string
+		wantMajorMoved bool
+	}{
+		{"release", "v1.2.3", true},
+		{"prerelease", "v1.3.0-rc.1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			env := append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "TAG="+tt.tag,
+				"GIT_AUTHOR_NAME=dev", "GIT_AUTHOR_EMAIL=dev@example.com", "GIT_COMMITTER_NAME=dev", "GIT_COMMITTER_EMAIL=dev@example.com")
+			run := func(wd string, args ...string) string {
+				t.Helper()
+				cmd := exec.Command(args[0], args[1:]...)
+				cmd.Dir, cmd.Env = wd, env
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+				return strings.TrimSpace(string(out))
+			}
+			remote, work := filepath.Join(dir, "remote.git"), filepath.Join(dir, "work")
+			run(dir, "git", "init", "--quiet", "--bare", "--initial-branch=main", remote)
+			run(dir, "git", "init", "--quiet", "--initial-branch=main", work)
+			write := func(name, text string) {
+				t.Helper()
+				if err := os.WriteFile(filepath.Join(work, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write("action.yml", "name: older\n")
+			run(work, "git", "add", "-A")
+			run(work, "git", "commit", "--quiet", "-m", "v1.0.0")
+			run(work, "git", "tag", "v1")
+			old := run(work, "git", "rev-parse", "HEAD")
+			write("action.yml", string(src))
+			write("README.md", "readme\n")
+			run(work, "git", "add", "-A")
+			run(work, "git", "commit", "--quiet", "-m", "source")
+			run(work, "git", "tag", "--annotate", tt.tag, "-m", tt.tag)
+			source := run(work, "git", "rev-parse", "HEAD")
+			run(work, "git", "push", "--quiet", remote, "main", "v1", tt.tag)
+
+			// What actions/checkout leaves: the tag's commit, detached.
+			co := filepath.Join(dir, "checkout")
+			run(dir, "git", "clone", "--quiet", remote, co)
+			run(co, "git", "checkout", "--quiet", "--detach", tt.tag)
+			if err := os.WriteFile(filepath.Join(co, "action.yml"), pinned, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run(co, "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+
+			released := run(remote, "git", "rev-parse", tt.tag+"^{commit}")
+			wantMajor := old
+			if tt.wantMajorMoved {
+				wantMajor = released
+			}
+			got := map[string]string{
+				"parent of the released commit": run(remote, "git", "rev-parse", released+"^"),
+				"files it changes":              run(remote, "git", "diff", "--name-only", released+"^", released),
+				"its action.yml":                run(remote, "git", "show", released+":action.yml"),
+				"v1":                            run(remote, "git", "rev-parse", "v1^{commit}"),
+				"main":                          run(remote, "git", "rev-parse", "main"),
+				"tag type":                      run(remote, "git", "cat-file", "-t", tt.tag),
+			}
+			want := map[string]string{
+				"parent of the released commit": source,
+				"files it changes":              "action.yml",
+				"its action.yml":                strings.TrimSpace(string(pinned)),
+				"v1":                            wantMajor,
+				"main":                          source,
+				"tag type":                      "tag",
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("remote after the release script (-want +got):\n%s", diff)
 			}
 		})
 	}
