@@ -134,7 +134,11 @@ func sameButImage(src, out []byte, image string) error {
 	if got, _ := runs["image"].(string); got != image {
 		return fmt.Errorf("the rewritten file's runs.image is %q, want %q", got, image)
 	}
-	before["runs"].(map[string]any)["image"] = image
+	srcRuns, ok := before["runs"].(map[string]any)
+	if !ok {
+		return errors.New("the source has no runs mapping")
+	}
+	srcRuns["image"] = image
 	if !reflect.DeepEqual(before, after) {
 		return errors.New("the rewritten file differs from the source in more than runs.image")
 	}
