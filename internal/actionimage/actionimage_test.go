@@ -142,18 +142,24 @@ func TestSameButImage(t *testing.T) {
 	src := action
 	tests := []struct {
 		name, out, wantErr string
+		src                string // default: action
 	}{
-		{"only runs.image changed", strings.Replace(src, "  image: Dockerfile", "  image: "+pinned, 1), ""},
-		{"only runs.image changed, comments dropped", "name: demo\ndescription: A folded description over two lines.\ninputs: {image: {description: not the image that runs, default: Dockerfile}}\nruns: {using: docker, image: '" + pinned + "', args: []}\n", ""},
-		{"an input default changed too", strings.Replace(strings.Replace(src, "  image: Dockerfile", "  image: "+pinned, 1), "    default: Dockerfile", "    default: "+pinned, 1), "more than runs.image"},
-		{"a key dropped", strings.Replace(strings.Replace(src, "  image: Dockerfile", "  image: "+pinned, 1), "  args: []\n", "", 1), "more than runs.image"},
-		{"runs.image not the wanted one", src, "runs.image is \"Dockerfile\""},
-		{"result does not parse", src + "runs: [\n", "does not parse"},
+		{"only runs.image changed", strings.Replace(src, "  image: Dockerfile", "  image: "+pinned, 1), "", ""},
+		{"only runs.image changed, comments dropped", "name: demo\ndescription: A folded description over two lines.\ninputs: {image: {description: not the image that runs, default: Dockerfile}}\nruns: {using: docker, image: '" + pinned + "', args: []}\n", "", ""},
+		{"an input default changed too", strings.Replace(strings.Replace(src, "  image: Dockerfile", "  image: "+pinned, 1), "    default: Dockerfile", "    default: "+pinned, 1), "more than runs.image", ""},
+		{"a key dropped", strings.Replace(strings.Replace(src, "  image: Dockerfile", "  image: "+pinned, 1), "  args: []\n", "", 1), "more than runs.image", ""},
+		{"runs.image not the wanted one", src, "runs.image is \"Dockerfile\"", ""},
+		{"result does not parse", src + "runs: [\n", "does not parse", ""},
+		{"source without runs", "runs:\n  using: docker\n  image: " + pinned + "\n", "no runs mapping", "name: demo\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := sameButImage([]byte(src), []byte(tt.out), pinned)
+			from := src
+			if tt.src != "" {
+				from = tt.src
+			}
+			err := sameButImage([]byte(from), []byte(tt.out), pinned)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
