@@ -291,7 +291,8 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 	// after the other (the classifier's, then the policies'), so at most
 	// one is in memory at a time.
 	readLean(out.PlanJSONFile, func() {
-		r, found, err := classifyFile(out.PlanJSONFile, opts)
+		cl, err := classifyFile(out.PlanJSONFile, opts)
+		r, found := cl.result, cl.secrets
 		if err != nil {
 			// terraform printed a plan its own format does not allow.
 			var r drift.Result
@@ -315,6 +316,11 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		// checks as terraform reported them, every later stage sees the level
 		// applied.
 		o.Result.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
+		// Decided on the whole verdict, so a target already in error keeps
+		// its own message.
+		if msg := unconfiguredBackend(t, o.Result, cl.stateResources, c.File.Path); msg != "" {
+			o.Result.Fail(msg)
+		}
 	})
 	return o, secrets
 }
