@@ -41,8 +41,12 @@ type Snooze struct {
 // Matches reports whether the snooze is for the target named target of
 // the root in dir (as Result.Dir shows it).
 func (s Snooze) Matches(dir, target string) bool {
-	return glob.MatchDir(s.Root, dir) && (s.Target == "" || glob.Wildcard(s.Target, target))
+	return s.MatchesRoot(dir) && (s.Target == "" || glob.Wildcard(s.Target, target))
 }
+
+// MatchesRoot reports whether the snooze is for the root in dir, whichever
+// its targets.
+func (s Snooze) MatchesRoot(dir string) bool { return glob.MatchDir(s.Root, dir) }
 
 // Active reports whether the snooze still holds at now: it ends at Until
 // exactly.
