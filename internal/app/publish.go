@@ -11,6 +11,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
 	"github.com/myorg/drift-action/internal/gitops"
@@ -142,8 +143,29 @@ const maxAnnotations = 10
 // as one annotation pointing at the job summary.
 func (p *publication) annotate(context.Context) error {
 	var errs []error
+	for _, a := range capAnnotations(annotations(p.doc), maxAnnotations) {
+		errs = append(errs, p.log.Annotate(a))
+	}
+	return errors.Join(errs...)
+}
+
+// annotations are the document's annotations, uncapped: drift.yaml's
+// warnings on their lines, then per target its error, its drifted
+// resources with the policy results about them, and its failing checks.
+// A target is named in each title when its root has several (or it is a
+// named one), and only there, so two regions of one root never show the
+// same annotation twice; an annotation identical to an earlier one is
+// left out.
+func annotations(doc report.Document) []actions.Annotation {
 	var all []actions.Annotation
-	for _, root := range p.doc.Roots {
+	for _, w := range doc.Warnings {
+		all = append(all, actions.Annotation{Level: "warning", Title: "drift-action: drift.yaml", File: w.File, Line: w.Line, Msg: w.Message})
+	}
+	targets := map[string]int{}
+	for _, root := range doc.Roots {
+		targets[root.Dir]++
+	}
+	for _, root := range doc.Roots {
 		// Where the pipeline found each address declared; the code is not
 		// read again here.
 		at := func(a actions.Annotation, address string) actions.Annotation {
@@ -152,9 +174,13 @@ func (p *publication) annotate(context.Context) error {
 			}
 			return a
 		}
+		name := ""
+		if targets[root.Dir] > 1 || root.Target != discover.DefaultTarget {
+			name = " (" + root.Target + ")"
+		}
 		if root.Status == drift.StatusError {
 			first, _, _ := strings.Cut(root.Error, "\n")
-			all = append(all, actions.Annotation{Level: "error", Title: "drift-action: " + root.Dir, Msg: fmt.Sprintf("%s (%s): %s", root.Dir, root.Target, first)})
+			all = append(all, actions.Annotation{Level: "error", Title: "drift-action: " + root.Dir + name, Msg: first})
 		}
 		// One entry per resource, in the order first seen: its drift, then
 		// every policy result naming it.
@@ -178,7 +204,7 @@ func (p *publication) annotate(context.Context) error {
 		for _, d := range root.Drift {
 			e := get(d.Address)
 			e.drifted = true
-			e.lines = append(e.lines, fmt.Sprintf("%s (%s) was %s outside terraform%s", d.Address, root.Target, verbFor(d.Actions), attrList(d)))
+			e.lines = append(e.lines, fmt.Sprintf("%s was %s outside terraform%s", d.Address, verbFor(d.Actions), attrList(d)))
 		}
 		for _, pr := range root.Policy {
 			line := fmt.Sprintf("policy %s.%s [%s, %s]: %s", pr.Policy, pr.Rule, pr.Level, pr.Severity, pr.Msg)
@@ -192,7 +218,7 @@ func (p *publication) annotate(context.Context) error {
 				// Results about no drifted resource are annotated only when
 				// they fail the run; the rest are in the summary.
 				if pr.Failed {
-					all = append(all, actions.Annotation{Level: "error", Title: fmt.Sprintf("Policy %s.%s (%s, %s)", pr.Policy, pr.Rule, pr.Level, pr.Severity), Msg: pr.Msg})
+					all = append(all, actions.Annotation{Level: "error", Title: fmt.Sprintf("Policy %s.%s (%s, %s)", pr.Policy, pr.Rule, pr.Level, pr.Severity), Msg: root.Dir + name + ": " + pr.Msg})
 				}
 				continue
 			}
@@ -201,11 +227,11 @@ func (p *publication) annotate(context.Context) error {
 			e.lines = append(e.lines, line)
 		}
 		for _, e := range entries {
-			a := actions.Annotation{Level: "warning", Title: "Drift: " + e.address, Msg: strings.Join(e.lines, "\n")}
+			a := actions.Annotation{Level: "warning", Title: "Drift: " + e.address + name, Msg: strings.Join(e.lines, "\n")}
 			if e.failed {
 				a.Level = "error"
 				if !e.drifted {
-					a.Title = "Policy failed: " + e.address
+					a.Title = "Policy failed: " + e.address + name
 				}
 			}
 			all = append(all, at(a, e.address))
@@ -214,22 +240,27 @@ func (p *publication) annotate(context.Context) error {
 			if !ck.Failing() {
 				continue
 			}
-			msg := fmt.Sprintf("%s (%s): check %s %s", root.Dir, root.Target, ck.Address, ck.Status)
+			msg := fmt.Sprintf("%s: check %s %s", root.Dir, ck.Address, ck.Status)
 			if len(ck.Problems) > 0 {
 				msg += ": " + strings.Join(ck.Problems, "; ")
 			}
-			all = append(all, at(actions.Annotation{Level: "warning", Title: "Check: " + ck.Address, Msg: msg}, strings.TrimPrefix(ck.Address, "check.")))
+			all = append(all, at(actions.Annotation{Level: "warning", Title: "Check: " + ck.Address + name, Msg: msg}, strings.TrimPrefix(ck.Address, "check.")))
 		}
 	}
-	for _, m := range p.doc.Manifests {
+	for _, m := range doc.Manifests {
 		if m.Failed {
 			all = append(all, actions.Annotation{Level: "error", Title: "Gatekeeper " + m.Rule, Msg: m.Resource + ": " + m.Msg})
 		}
 	}
-	for _, a := range capAnnotations(all, maxAnnotations) {
-		errs = append(errs, p.log.Annotate(a))
+	out := all[:0]
+	seen := map[actions.Annotation]bool{}
+	for _, a := range all {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
 	}
-	return errors.Join(errs...)
+	return out
 }
 
 // capAnnotations orders annotations errors first (then warnings, then

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -139,6 +140,32 @@ func TestDetectSnooze(t *testing.T) {
 		}
 		if diff := cmp.Diff(map[string]bool{"instance_type": false, "tags.team": true}, marks); diff != "" {
 			t.Errorf("snoozed attributes (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("target matching none of the root's", func(t *testing.T) {
+		tftest.WriteRoot(t, s.dir, ".github", map[string]string{"drift.yaml": "snooze:\n" +
+			"  - root: app\n" +
+			"    target: us-east-1\n" +
+			"    address: fakecloud_instance.*\n" +
+			"    until: 2999-01-01\n" +
+			"    reason: load test INC-42\n"})
+		doc, code, _ := s.detect("--no-policy", "app")
+		r := only(t, doc)
+		if code != ExitDrift || len(r.Drift) != 1 || len(r.Snoozed) != 0 {
+			t.Errorf("exit %d, drift %v, snoozed %v: want the drift reported, exit 2", code, addresses(r.Drift), addresses(r.Snoozed))
+		}
+		const msg = `.github/drift.yaml:2: snooze for root "app" target "us-east-1" matches none of its targets (default): it snoozes nothing; fix target, or remove the entry`
+		if diff := cmp.Diff([]report.Warning{{File: ".github/drift.yaml", Line: 2, Message: msg}}, doc.Warnings); diff != "" {
+			t.Errorf("warnings (-want +got):\n%s", diff)
+		}
+		var stdout, errOut bytes.Buffer
+		err := Run(context.Background(), []string{"detect", "--no-policy", "app"}, s.cfgEnv(), &stdout, &errOut)
+		if got := Code(err, &errOut); got != ExitDrift {
+			t.Fatalf("exit %d, want %d: a warning changes no exit code\n%s", got, ExitDrift, errOut.String())
+		}
+		if !strings.Contains(stdout.String(), "Warning: "+msg) || !strings.Contains(errOut.String(), "warning: "+msg) {
+			t.Errorf("the warning is not in the report and the log:\nstdout:\n%s\nstderr:\n%s", stdout.String(), errOut.String())
 		}
 	})
 }

@@ -51,9 +51,12 @@ const (
 
 // Snooze is one entry of the snooze key: drift on resources matching
 // Address (and, when Paths are given, only those attributes) in roots
-// matching Root is reported as snoozed, not drift, until Until.
+// matching Root, and of those only in the targets matching Target (a name
+// or glob; "" for every target), is reported as snoozed, not drift, until
+// Until.
 type Snooze struct {
 	Root    string
+	Target  string
 	Address string
 	Paths   []string
 	Until   time.Time // a date alone is midnight UTC starting that day
@@ -75,7 +78,12 @@ type Root struct {
 	// change to which affects the root on a pull request, beyond its own
 	// directory, its local modules and its targets' files.
 	DependsOn []string
-	Line      int
+	// New says the root has never been applied: a plan that creates every
+	// resource against an empty state behind a backend block is its code
+	// to apply, not a backend-config gone missing (which is an error
+	// otherwise).
+	New  bool
+	Line int
 }
 
 // Target is one way of planning a root: a workspace and/or var-files, e.g. a
@@ -396,7 +404,7 @@ func (d decoder) ignore(n *yaml.Node, key string) ([]IgnoreRule, error) {
 // together.
 func (d decoder) snoozes(n *yaml.Node, key string) ([]Snooze, error) {
 	if n.Kind != yaml.SequenceNode {
-		return nil, d.errf(n, "%s must be a list of {root, address, paths, until, reason}", key)
+		return nil, d.errf(n, "%s must be a list of {root, target, address, paths, until, reason}", key)
 	}
 	var out []Snooze
 	var errs []error
@@ -404,7 +412,13 @@ func (d decoder) snoozes(n *yaml.Node, key string) ([]Snooze, error) {
 		s := Snooze{Line: sn.Line}
 		where := fmt.Sprintf("%s[%d]", key, i)
 		err := d.mapping(sn, where, map[string]func(*yaml.Node) error{
-			"root":    func(n *yaml.Node) (err error) { s.Root, err = d.str(n, where+".root"); return },
+			"root": func(n *yaml.Node) (err error) { s.Root, err = d.str(n, where+".root"); return },
+			"target": func(n *yaml.Node) (err error) {
+				if s.Target, err = d.str(n, where+".target"); err == nil && strings.TrimSpace(s.Target) == "" {
+					err = d.errf(n, "%s.target is empty: name the target (or a glob such as us-*), or leave target out to snooze every target of the root", where)
+				}
+				return
+			},
 			"address": func(n *yaml.Node) (err error) { s.Address, err = d.str(n, where+".address"); return },
 			"paths":   func(n *yaml.Node) (err error) { s.Paths, err = d.strings(n, where+".paths"); return },
 			"reason":  func(n *yaml.Node) (err error) { s.Reason, err = d.str(n, where+".reason"); return },
@@ -475,6 +489,7 @@ func (d decoder) root(n *yaml.Node, where string) (Root, error) {
 		},
 		"timeout": func(n *yaml.Node) (err error) { r.Timeout, err = d.duration(n, where+".timeout"); return },
 		"ignore":  func(n *yaml.Node) (err error) { r.Ignore, err = d.ignore(n, where+".ignore"); return },
+		"new":     func(n *yaml.Node) (err error) { r.New, err = d.boolean(n, where+".new"); return },
 		"depends-on": func(n *yaml.Node) (err error) {
 			r.DependsOn, err = d.strings(n, where+".depends-on")
 			for i, g := range r.DependsOn {

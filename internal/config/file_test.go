@@ -23,6 +23,7 @@ roots:
   - infra/network
   - dir: infra/app
     timeout: 45m
+    new: true
     targets:
       - {name: us-east-1, workspace: use1, var-files: [regions/us-east-1.tfvars]}
       - {var-files: [regions/eu-west-1.tfvars]}
@@ -45,10 +46,10 @@ mask:
 		Exclude: []string{"sandbox/**"},
 		Roots: []Root{
 			{Dir: "infra/network", Line: 9},
-			{Dir: "infra/app", Line: 10, Timeout: 45 * time.Minute,
+			{Dir: "infra/app", Line: 10, Timeout: 45 * time.Minute, New: true,
 				Targets: []Target{
-					{Name: "us-east-1", Workspace: "use1", VarFiles: []string{"regions/us-east-1.tfvars"}, VarFileLines: []int{13}},
-					{Name: "eu-west-1", VarFiles: []string{"regions/eu-west-1.tfvars"}, VarFileLines: []int{14}},
+					{Name: "us-east-1", Workspace: "use1", VarFiles: []string{"regions/us-east-1.tfvars"}, VarFileLines: []int{14}},
+					{Name: "eu-west-1", VarFiles: []string{"regions/eu-west-1.tfvars"}, VarFileLines: []int{15}},
 				},
 				Ignore: []IgnoreRule{{Type: "aws_instance", Paths: []string{"user_data"}}}},
 		},
@@ -73,6 +74,7 @@ func TestParseFileErrors(t *testing.T) {
 		{"bad duration", "timeout: soon\n", []string{"drift.yaml:1:", "timeout", "duration", `"soon"`}},
 		{"parallelism zero", "parallelism: 0\n", []string{"drift.yaml:1:", "parallelism must be at least 1"}},
 		{"parallelism not a number", "parallelism: many\n", []string{"drift.yaml:1:", "whole number"}},
+		{"root new not a boolean", "roots:\n  - dir: a\n    new: yes\n", []string{"drift.yaml:3:", "roots[0].new must be true or false"}},
 		{"root without dir", "roots:\n  - timeout: 5m\n", []string{"drift.yaml:2:", "roots[0] needs dir"}},
 		{"duplicate target", "roots:\n  - dir: a\n    targets:\n      - {name: x}\n      - {name: x}\n", []string{"drift.yaml:5:", `"x" is used twice`}},
 		{"nameless target", "roots:\n  - dir: a\n    targets:\n      - {}\n", []string{"drift.yaml:4:", "needs a name"}},
@@ -91,6 +93,7 @@ func TestParseFileErrors(t *testing.T) {
 		{"snooze impossible date", "snooze:\n  - {root: a, address: b, until: 2026-02-30, reason: r}\n", []string{"drift.yaml:2:", "snooze[0].until", `"2026-02-30"`}},
 		{"snooze unknown key", "snooze:\n  - {root: a, address: b, until: 2026-07-01, reason: r, expires: 2026-08-01}\n", []string{"drift.yaml:2:", `unknown key "expires"`, "snooze[0]", "until"}},
 		{"snooze empty paths", "snooze:\n  - {root: a, address: b, paths: [], until: 2026-07-01, reason: r}\n", []string{"drift.yaml:2:", "paths is empty"}},
+		{"snooze empty target", "snooze:\n  - {root: a, target: \"\", address: b, until: 2026-07-01, reason: r}\n", []string{"drift.yaml:2:", "snooze[0].target is empty", "leave target out"}},
 		{"snooze not a list", "snooze: {root: a}\n", []string{"drift.yaml:1:", "snooze must be a list"}},
 		{"every snooze error reported together", "snooze:\n  - {root: a, address: b, reason: r}\n  - {root: a, address: b, until: 2026-07-01}\n", []string{"drift.yaml:2:", "snooze[0] needs until", "drift.yaml:3:", "snooze[1] needs reason"}},
 	}
@@ -122,6 +125,7 @@ func TestParseFileSnooze(t *testing.T) {
     paths: [tags, "parameter[*].value"]
     until: "2026-07-01T09:30:00+02:00"
     reason: finops owns these tags
+  - {root: infra/regional, target: "us-*", address: aws_instance.web, until: 2026-07-01, reason: us resize}
 `
 	got, err := ParseFile("drift.yaml", []byte(src))
 	if err != nil {
@@ -130,6 +134,7 @@ func TestParseFileSnooze(t *testing.T) {
 	want := []Snooze{
 		{Root: "infra/app", Address: "aws_instance.web", Until: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), Reason: "resize under load test, INC-42", Line: 2},
 		{Root: "infra/*", Address: "module.db.*", Paths: []string{"tags", "parameter[*].value"}, Until: time.Date(2026, 7, 1, 7, 30, 0, 0, time.UTC), Reason: "finops owns these tags", Line: 6},
+		{Root: "infra/regional", Target: "us-*", Address: "aws_instance.web", Until: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), Reason: "us resize", Line: 11},
 	}
 	if diff := cmp.Diff(want, got.Snoozes, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("ParseFile snooze (-want +got):\n%s", diff)

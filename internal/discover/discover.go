@@ -38,6 +38,9 @@ type Target struct {
 	Env           []string      // extra KEY=VALUE for terraform, expanded; never printed
 	Timeout       time.Duration // 0: the run's default
 	Ignore        []config.IgnoreRule
+	// New is drift.yaml's `new: true` for the root: it was never applied,
+	// so an empty state behind a backend block is expected (see pipeline).
+	New bool
 	// Unset is the config's error for ${NAME} references the environment
 	// does not set: the target fails with it, without running terraform.
 	Unset error
@@ -109,6 +112,7 @@ func Targets(req Request) ([]Target, error) {
 			if s.Timeout > 0 {
 				base.Timeout = s.Timeout
 			}
+			base.New = base.New || s.New
 			targets = append(targets, s.Targets...)
 		}
 		if len(targets) == 0 {

@@ -77,3 +77,26 @@ func TestTargetSettings(t *testing.T) {
 		})
 	}
 }
+
+// drift.yaml's `new: true` on a root reaches each of its targets, and only
+// its own.
+func TestTargetNewRoot(t *testing.T) {
+	t.Parallel()
+	dir := repo(t)
+	f := config.File{Path: ".github/drift.yaml", Roots: []config.Root{
+		{Dir: "infra/app", New: true, Targets: []config.Target{{Name: "us"}, {Name: "eu"}}},
+		{Dir: "infra/db"},
+	}}
+	got, err := Targets(Request{Cwd: dir, RepoRoot: dir, File: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	news := map[string]bool{}
+	for _, tg := range got {
+		news[tg.Dir+" "+tg.Name] = tg.New
+	}
+	want := map[string]bool{"infra/app us": true, "infra/app eu": true, "infra/db default": false}
+	if diff := cmp.Diff(want, news); diff != "" {
+		t.Errorf("New per target (-want +got):\n%s", diff)
+	}
+}

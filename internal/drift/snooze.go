@@ -15,6 +15,11 @@ type Snooze struct {
 	// Root is the root module directory or glob (as in roots:) the snooze
 	// applies to, matched against Result.Dir.
 	Root string `json:"root"`
+	// Target is the target name or glob (`*`, `?`) the snooze applies to,
+	// matched against Result.Target; "" means every target of the root. A
+	// root planned per region needs it: drift snoozed in one region is
+	// real drift in another.
+	Target string `json:"target,omitempty"`
 	// Address is a resource address glob; `*` matches any run of
 	// characters, dots and brackets included (`module.db.*`,
 	// `aws_iam_user.u[*]`).
@@ -32,6 +37,16 @@ type Snooze struct {
 	// Source is where the snooze is configured, "file:line".
 	Source string `json:"source,omitempty"`
 }
+
+// Matches reports whether the snooze is for the target named target of
+// the root in dir (as Result.Dir shows it).
+func (s Snooze) Matches(dir, target string) bool {
+	return s.MatchesRoot(dir) && (s.Target == "" || glob.Wildcard(s.Target, target))
+}
+
+// MatchesRoot reports whether the snooze is for the root in dir, whichever
+// its targets.
+func (s Snooze) MatchesRoot(dir string) bool { return glob.MatchDir(s.Root, dir) }
 
 // Active reports whether the snooze still holds at now: it ends at Until
 // exactly.
@@ -90,7 +105,7 @@ func (r Resource) PartlySnoozed() bool {
 func (r *Result) ApplySnoozes(snoozes []Snooze, now time.Time) {
 	var here []Snooze
 	for _, s := range snoozes {
-		if glob.MatchDir(s.Root, r.Dir) {
+		if s.Matches(r.Dir, r.Target) {
 			here = append(here, s)
 		}
 	}

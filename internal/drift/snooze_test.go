@@ -41,6 +41,10 @@ func TestApplySnoozes(t *testing.T) {
 	t.Parallel()
 	web := drift.Snooze{Root: "infra/*", Address: "fakecloud_instance.web", Until: snoozeLater, Reason: "resize under test", Source: "drift.yaml:3"}
 	tags := drift.Snooze{Root: "infra/app", Address: "fakecloud_instance.*", Paths: []string{"tags"}, Until: snoozeLater, Reason: "tags owned by finops", Source: "drift.yaml:9"}
+	east := web
+	east.Target = "us-east-1"
+	anyUS := web
+	anyUS.Target = "us-*"
 	gone := web
 	gone.Until, gone.Source = snoozeNow, "drift.yaml:15" // ends exactly now
 	typeA := attr("instance_type", "small", "xlarge")
@@ -122,6 +126,38 @@ func TestApplySnoozes(t *testing.T) {
 			snoozes: []drift.Snooze{tags},
 			in:      drift.Result{Dir: "infra/db", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", tagA)}},
 			want:    drift.Result{Dir: "infra/db", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", tagA)}},
+		},
+		{
+			name:    "a snooze for target us-east-1 snoozes its drift",
+			snoozes: []drift.Snooze{east},
+			in:      drift.Result{Dir: "infra/app", Target: "us-east-1", Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
+			want: drift.Result{Dir: "infra/app", Target: "us-east-1", Status: drift.StatusClean,
+				Snoozed: []drift.Resource{snoozed(upd("fakecloud_instance.web", typeA), east)}},
+		},
+		{
+			name:    "a snooze for target us-east-1 leaves the same drift in eu-west-1 drift",
+			snoozes: []drift.Snooze{east},
+			in:      drift.Result{Dir: "infra/app", Target: "eu-west-1", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
+			want:    drift.Result{Dir: "infra/app", Target: "eu-west-1", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
+		},
+		{
+			name:    "a target glob snoozes the targets it matches",
+			snoozes: []drift.Snooze{anyUS},
+			in:      drift.Result{Dir: "infra/app", Target: "us-west-2", Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
+			want: drift.Result{Dir: "infra/app", Target: "us-west-2", Status: drift.StatusClean,
+				Snoozed: []drift.Resource{snoozed(upd("fakecloud_instance.web", typeA), anyUS)}},
+		},
+		{
+			name:    "a target glob leaves the targets it does not match",
+			snoozes: []drift.Snooze{anyUS},
+			in:      drift.Result{Dir: "infra/app", Target: "eu-west-1", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
+			want:    drift.Result{Dir: "infra/app", Target: "eu-west-1", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
+		},
+		{
+			name:    "an expired snooze for another target is not recorded",
+			snoozes: []drift.Snooze{func() drift.Snooze { s := east; s.Until = snoozeNow; return s }()},
+			in:      drift.Result{Dir: "infra/app", Target: "eu-west-1", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
+			want:    drift.Result{Dir: "infra/app", Target: "eu-west-1", Status: drift.StatusDrifted, Drift: []drift.Resource{upd("fakecloud_instance.web", typeA)}},
 		},
 		{
 			name:    "expired at until exactly: drift again, the expiry recorded",

@@ -152,11 +152,11 @@ func TestClassifyFileAgrees(t *testing.T) {
 				if diff := cmp.Diff(whole, plan.Classify(o)); diff != "" {
 					t.Errorf("verdict (-whole plan +ReadPlan):\n%s", diff)
 				}
-				got, _, err := classifyFile(writePlan(t, data), o)
+				got, err := classifyFile(writePlan(t, data), o)
 				if err != nil {
 					t.Fatalf("classifyFile: %v", err)
 				}
-				if diff := cmp.Diff(whole, got); diff != "" {
+				if diff := cmp.Diff(whole, got.result); diff != "" {
 					t.Errorf("verdict (-whole plan +from file):\n%s", diff)
 				}
 			})
@@ -180,7 +180,7 @@ func TestClassifyFileRejects(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, _, err := classifyFile(writePlan(t, []byte(tc.data)), drift.Options{})
+			_, err := classifyFile(writePlan(t, []byte(tc.data)), drift.Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("classifyFile(%s) = %v, want an error saying %q", tc.data, err, tc.wantErr)
 			}
@@ -217,10 +217,10 @@ func FuzzReadPlan(f *testing.F) {
 				t.Errorf("verdict (-whole plan +ReadPlan):\n%s", diff)
 			}
 		}
-		fromFile, _, err := classifyFile(writePlan(t, data), drift.Options{})
+		fromFile, err := classifyFile(writePlan(t, data), drift.Options{})
 		if err != nil {
 			t.Errorf("ReadPlan accepts the plan but classifyFile does not: %v", err)
-		} else if diff := cmp.Diff(r, fromFile); diff != "" {
+		} else if diff := cmp.Diff(r, fromFile.result); diff != "" {
 			t.Errorf("verdict (-whole plan +from file):\n%s", diff)
 		}
 		in := PolicyInput(plan, r, policy.RunContext{}, policy.Masks{})

@@ -76,7 +76,10 @@ type Run struct {
 	// Selection says which roots a pull request run planned and why, and
 	// which it skipped; nil when every root was planned as usual.
 	Selection *discover.Selection
-	planDir   string
+	// Warnings are drift.yaml entries the run could not apply as written
+	// (a snooze matching no root or target), each naming its file:line.
+	Warnings []Warning
+	planDir  string
 }
 
 // Close removes the saved plans; call it once the last stage is done.
@@ -110,6 +113,12 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 	if err != nil {
 		return Run{}, err
 	}
+	// Checked against every target found, before the selection narrows
+	// them: a snooze for a root this job does not plan is no mistake.
+	warnings := SnoozeWarnings(c.File, targets, len(c.Dirs) > 0)
+	for _, w := range warnings {
+		fmt.Fprintf(progress, "warning: %s\n", w.Msg)
+	}
 	targets, sel, err := discover.Choose(targets, c)
 	if err != nil {
 		return Run{}, err
@@ -122,7 +131,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 			return Run{}, err
 		}
 	}
-	run := Run{Policies: engine != nil, Selection: sel}
+	run := Run{Policies: engine != nil, Selection: sel, Warnings: warnings}
 	// Manifests do not depend on any plan: checking them (templates and
 	// constraints compiled by Gatekeeper) first means a broken template
 	// fails the run before an hour of planning, not after it.
@@ -291,7 +300,8 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 	// after the other (the classifier's, then the policies'), so at most
 	// one is in memory at a time.
 	readLean(out.PlanJSONFile, func() {
-		r, found, err := classifyFile(out.PlanJSONFile, opts)
+		cl, err := classifyFile(out.PlanJSONFile, opts)
+		r, found := cl.result, cl.secrets
 		if err != nil {
 			// terraform printed a plan its own format does not allow.
 			var r drift.Result
@@ -315,6 +325,11 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		// checks as terraform reported them, every later stage sees the level
 		// applied.
 		o.Result.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
+		// Decided on the whole verdict, so a target already in error keeps
+		// its own message.
+		if msg := unconfiguredBackend(t, o.Result, cl.stateResources, c.File.Path); msg != "" {
+			o.Result.Fail(msg)
+		}
 	})
 	return o, secrets
 }

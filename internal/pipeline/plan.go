@@ -111,26 +111,36 @@ func PolicyInput(p Plan, r drift.Result, rc policy.RunContext, m policy.Masks) p
 	return policy.NewInput(p.Raw, r, rc, m)
 }
 
+// classified is a plan's verdict as detect reads it from terraform's file.
+type classified struct {
+	result  drift.Result // unredacted
+	secrets []string     // the plan's, to redact it with
+	// stateResources counts the managed resources in the state the plan
+	// was made against (prior_state): none behind a backend block, with
+	// every resource to create, is a backend not configured (backend.go).
+	stateResources int
+}
+
 // classifyFile is the verdict on the plan JSON terraform wrote to path ("":
-// nothing to detail, an empty plan), unredacted, and the plan's secrets to
+// nothing to detail, an empty plan), unredacted, with the plan's secrets to
 // redact it with. Detect reads the plan once per reading, one after the
 // other, so only one is ever in memory: this one decodes only what
 // drift.Classify and redaction read and is gone when it returns.
-func classifyFile(path string, o drift.Options) (drift.Result, []string, error) {
+func classifyFile(path string, o drift.Options) (classified, error) {
 	if path == "" {
-		return Plan{}.Classify(o), nil, nil
+		return classified{result: Plan{}.Classify(o)}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return drift.Result{}, nil, fmt.Errorf("read plan json: %w", err)
+		return classified{}, fmt.Errorf("read plan json: %w", err)
 	}
 	defer f.Close()
-	p, err := decodeForClassify(f)
+	p, n, err := decodeMembers(f, true)
 	if err != nil {
-		return drift.Result{}, nil, err
+		return classified{}, err
 	}
 	pl := Plan{TF: p}
-	return pl.Classify(o), drift.Secrets(p, o), nil
+	return classified{result: pl.Classify(o), secrets: drift.Secrets(p, o), stateResources: n}, nil
 }
 
 // rawFile is the policies' reading of the plan JSON at path ("": an empty
@@ -171,17 +181,24 @@ func decodeForClassify(r io.Reader) (*tfjson.Plan, error) {
 // marks something sensitive in (data sources are only there) and the
 // outputs it marks sensitive. The rest of those is read past, not decoded.
 func decodePlan(r io.Reader, verdict bool) (*tfjson.Plan, error) {
+	p, _, err := decodeMembers(r, verdict)
+	return p, err
+}
+
+// decodeMembers is decodePlan, also counting the managed resources of
+// prior_state as the lean reading reads past them.
+func decodeMembers(r io.Reader, verdict bool) (*tfjson.Plan, int, error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("decode plan: a plan JSON document is an object (%v)", errOr(err, t))
+		return nil, 0, fmt.Errorf("decode plan: a plan JSON document is an object (%v)", errOr(err, t))
 	}
 	var p tfjson.Plan
 	var lean leanMembers
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("decode plan: %w", err)
+			return nil, 0, fmt.Errorf("decode plan: %w", err)
 		}
 		key, _ := t.(string)
 		v := classifyMember(&p, key, verdict, &lean)
@@ -189,26 +206,26 @@ func decodePlan(r io.Reader, verdict bool) (*tfjson.Plan, error) {
 			v = &skipValue{}
 		}
 		if err := dec.Decode(v); err != nil {
-			return nil, fmt.Errorf("decode plan: %s: %w", key, err)
+			return nil, 0, fmt.Errorf("decode plan: %s: %w", key, err)
 		}
 	}
 	lean.into(&p)
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, fmt.Errorf("decode plan: %w", err)
+		return nil, 0, fmt.Errorf("decode plan: %w", err)
 	}
 	if _, err := dec.Token(); err == nil {
-		return nil, errors.New("decode plan: unexpected data after the plan")
+		return nil, 0, errors.New("decode plan: unexpected data after the plan")
 	} else if !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("decode plan: after the plan: %w", err)
+		return nil, 0, fmt.Errorf("decode plan: after the plan: %w", err)
 	}
 	if !verdict {
-		return &p, nil // the policies' reading has checked the plan
+		return &p, lean.prior.managed(), nil // the policies' reading has checked the plan
 	}
 	// What terraform-json checks when it decodes a whole plan.
 	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("decode plan: %w", err)
+		return nil, 0, fmt.Errorf("decode plan: %w", err)
 	}
-	return &p, nil
+	return &p, lean.prior.managed(), nil
 }
 
 // classifyMember is where the plan member named key goes, nil for a member
@@ -264,10 +281,37 @@ type leanMembers struct {
 			Variables map[string]*tfjson.ConfigVariable `json:"variables"`
 		} `json:"root_module"`
 	}
-	prior struct {
-		Values *leanValues `json:"values"`
-	}
+	prior   leanPrior
 	planned *leanValues
+}
+
+// leanPrior is prior_state as redaction reads it.
+type leanPrior struct {
+	Values *leanValues `json:"values"`
+}
+
+// managed counts the managed resources of the state, in every module.
+func (p leanPrior) managed() int {
+	if p.Values == nil {
+		return 0
+	}
+	var count func(m *leanModule) int
+	count = func(m *leanModule) int {
+		if m == nil {
+			return 0
+		}
+		n := 0
+		for _, r := range m.Resources {
+			if r.managed {
+				n++
+			}
+		}
+		for _, c := range m.ChildModules {
+			n += count(c)
+		}
+		return n
+	}
+	return count(p.Values.RootModule)
 }
 
 // into sets what was read on p, as terraform-json would have decoded it.
@@ -345,18 +389,24 @@ func (o *leanOutput) UnmarshalJSON(b []byte) error {
 }
 
 // leanResource is a resource kept only when terraform marks something in
-// it sensitive; its values are decoded only then.
-type leanResource struct{ r *tfjson.StateResource }
+// it sensitive; its values are decoded only then. Whether it is managed
+// is kept for every resource, to count them.
+type leanResource struct {
+	r       *tfjson.StateResource
+	managed bool
+}
 
 func (l *leanResource) UnmarshalJSON(b []byte) error {
 	var x struct {
 		Address         string          `json:"address"`
+		Mode            string          `json:"mode"`
 		Values          json.RawMessage `json:"values"`
 		SensitiveValues json.RawMessage `json:"sensitive_values"`
 	}
 	if err := json.Unmarshal(b, &x); err != nil {
 		return err
 	}
+	l.managed = x.Mode == string(tfjson.ManagedResourceMode)
 	// A sensitivity tree marks something only with a true somewhere.
 	if !bytes.Contains(x.SensitiveValues, []byte("true")) || len(x.Values) == 0 {
 		return nil

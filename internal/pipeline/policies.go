@@ -114,7 +114,7 @@ func evaluate(ctx context.Context, e *policy.Engine, in policy.Input, p config.P
 func Snoozes(f config.File) []drift.Snooze {
 	out := make([]drift.Snooze, 0, len(f.Snoozes))
 	for _, s := range f.Snoozes {
-		out = append(out, drift.Snooze{Root: s.Root, Address: s.Address, Paths: s.Paths, Until: s.Until, Reason: s.Reason,
+		out = append(out, drift.Snooze{Root: s.Root, Target: s.Target, Address: s.Address, Paths: s.Paths, Until: s.Until, Reason: s.Reason,
 			Source: fmt.Sprintf("%s:%d", filepath.ToSlash(f.Path), s.Line)})
 	}
 	return out

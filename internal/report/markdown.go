@@ -26,6 +26,7 @@ func Markdown(w io.Writer, d Document) error {
 	for _, p := range d.Problems {
 		fmt.Fprintf(bw, "\n\n> [!CAUTION]\n> **The run is incomplete:** %s", cell(p))
 	}
+	markdownWarnings(bw, d.Warnings)
 	if len(d.Activity) > 0 {
 		fmt.Fprintf(bw, "\n\n**This run:**\n")
 		for _, a := range d.Activity {
@@ -271,4 +272,15 @@ func optCode(s string) string {
 		return ""
 	}
 	return code(s)
+}
+
+// markdownWarnings writes the configuration warnings as one callout.
+func markdownWarnings(bw *bufio.Writer, ws []Warning) {
+	if len(ws) == 0 {
+		return
+	}
+	fmt.Fprintf(bw, "\n\n> [!WARNING]\n> **drift.yaml:**")
+	for _, w := range ws {
+		fmt.Fprintf(bw, "\n> - %s", cell(w.Message))
+	}
 }

@@ -46,6 +46,17 @@ type Document struct {
 	// Problems are failures of the run as a whole (a matrix shard missing,
 	// say): any makes the run an error, whatever the targets say.
 	Problems []string `json:"problems,omitempty"`
+	// Warnings are drift.yaml entries the run could not apply as written (a
+	// snooze whose root or target matches nothing): shown and annotated,
+	// they change no verdict and no exit code.
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is one configuration warning, at the file and line it is about.
+type Warning struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Message string `json:"message"` // names the file and line itself
 }
 
 // Origin identifies the run that produced a document.
@@ -219,7 +230,15 @@ func Merge(docs []Document) (Document, error) {
 	withPolicy := false
 	seen := map[string]bool{}
 	var sel *Selection // every shard records the run's whole selection
+	var warnings []Warning
+	warned := map[Warning]bool{} // every shard checks the whole drift.yaml
 	for i, d := range docs {
+		for _, w := range d.Warnings {
+			if !warned[w] {
+				warned[w] = true
+				warnings = append(warnings, w)
+			}
+		}
 		if sel == nil {
 			sel = d.Selection
 		}
@@ -248,6 +267,7 @@ func Merge(docs []Document) (Document, error) {
 	}
 	merged := WithPolicies(results, pol)
 	merged.Selection = sel
+	merged.Warnings = warnings
 	return merged, nil
 }
 

@@ -164,13 +164,18 @@ func renderers() []struct {
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	docs := []struct {
-		name    string
-		results []drift.Result
+		name     string
+		results  []drift.Result
+		warnings []report.Warning
 	}{
-		{"mixed", mixedResults()},
-		{"all-clean", []drift.Result{cleanResult(), {Dir: "infra/dns", Target: "default", Status: drift.StatusClean}}},
-		{"empty", nil},
-		{"snoozed", snoozedResults()},
+		{"mixed", mixedResults(), nil},
+		{"all-clean", []drift.Result{cleanResult(), {Dir: "infra/dns", Target: "default", Status: drift.StatusClean}}, nil},
+		{"empty", nil, nil},
+		{"snoozed", snoozedResults(), nil},
+		{"warnings", []drift.Result{driftedResult()}, []report.Warning{
+			{File: ".github/drift.yaml", Line: 7, Message: `.github/drift.yaml:7: snooze for root "infra/app" target "us-east-2" matches none of its targets (us-east-1, eu-west-1): it snoozes nothing; fix target, or remove the entry`},
+			{File: ".github/drift.yaml", Line: 12, Message: `.github/drift.yaml:12: snooze for root "infra/<b>ap</b>" matches no root (found: infra/app): it snoozes nothing; fix root, or remove the entry`},
+		}},
 	}
 	for _, doc := range docs {
 		for _, r := range renderers() {
@@ -178,7 +183,9 @@ func TestGolden(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				var buf bytes.Buffer
-				if err := r.render(&buf, report.New(doc.results)); err != nil {
+				d := report.New(doc.results)
+				d.Warnings = doc.warnings
+				if err := r.render(&buf, d); err != nil {
 					t.Fatalf("render: %v", err)
 				}
 				checkGolden(t, name, buf.Bytes())

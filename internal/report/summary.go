@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -65,6 +66,12 @@ func compact(b *bytes.Buffer, d Document, budget int, result string) {
 	s := d.Summary
 	fmt.Fprintf(b, "## Drift report\n\n**%d target(s):** %d drifted · %d changed · %d error · %d clean — %s\n\n",
 		s.Targets, s.Drifted, s.Changed, s.Errors, s.Clean, totals(s))
+	if len(d.Warnings) > 0 {
+		bw := bufio.NewWriter(b)
+		markdownWarnings(bw, d.Warnings)
+		bw.Flush()
+		b.WriteString("\n\n")
+	}
 	if sel := d.Selection; sel != nil {
 		fmt.Fprintf(b, "**Roots planned for this pull request:** %d planned · %d skipped as unaffected\n\n", len(sel.Planned), len(sel.Skipped))
 	}

@@ -142,6 +142,9 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 	for _, p := range d.Problems {
 		fmt.Fprintln(bw, c(red, "Incomplete run: "+p))
 	}
+	for _, w := range d.Warnings {
+		fmt.Fprintln(bw, c(yellow, "Warning: "+w.Message))
+	}
 	for _, a := range d.Activity {
 		fmt.Fprintln(bw, "This run: "+a)
 	}
