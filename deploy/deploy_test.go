@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -25,6 +26,8 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/myorg/drift-action/internal/app"
+	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/record"
 )
 
@@ -47,6 +50,12 @@ func loadCRD(t *testing.T, path, version string) schema {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return parseCRD(t, path, data, version)
+}
+
+// parseCRD is loadCRD for a CRD's bytes; path names it in failures.
+func parseCRD(t *testing.T, path string, data []byte, version string) schema {
+	t.Helper()
 	var v1 apiextensionsv1.CustomResourceDefinition
 	if err := yaml.UnmarshalStrict(data, &v1); err != nil {
 		t.Fatalf("%s: %v", path, err)
@@ -127,6 +136,71 @@ func documents(t *testing.T, name string, data []byte) []map[string]any {
 		if obj != nil {
 			out = append(out, obj)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite crds/driftreport.yaml from the CRD template")
+
+// The checked-in CRD is what `drift-action crd` prints for the default
+// group: one source (internal/record's template), never a second copy.
+func TestCRDFileIsGenerated(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join("crds", "driftreport.yaml")
+	var stdout, stderr bytes.Buffer
+	if err := app.Run(context.Background(), []string{"crd"}, config.Env{Getenv: func(string) string { return "" }}, &stdout, &stderr); err != nil {
+		t.Fatalf("drift-action crd: %v\n%s", err, stderr.String())
+	}
+	if *update {
+		if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(stdout.String(), string(got)); diff != "" {
+		t.Errorf("%s is not what drift-action crd prints; run go test ./deploy -run TestCRDFileIsGenerated -update (-want +got):\n%s", path, diff)
+	}
+}
+
+// A team's own API group: the CRD `drift-action crd --group` prints is
+// one the API server accepts, for that group, and every report recorded
+// with that group validates against it; a report of the default group
+// does not belong to it.
+func TestCustomGroupReportsValidate(t *testing.T) {
+	t.Parallel()
+	const group = "drift.mycompany.io"
+	var stdout, stderr bytes.Buffer
+	if err := app.Run(context.Background(), []string{"crd", "--group", group}, config.Env{Getenv: func(string) string { return "" }}, &stdout, &stderr); err != nil {
+		t.Fatalf("drift-action crd --group %s: %v\n%s", group, err, stderr.String())
+	}
+	s := parseCRD(t, "crd --group "+group, stdout.Bytes(), record.Version)
+	if errs := crdvalidation.ValidateCustomResourceDefinition(context.Background(), s.crd); len(errs) > 0 {
+		t.Fatalf("the API server would refuse the CRD: %v", errs.ToAggregate())
+	}
+	if diff := cmp.Diff([]string{group, "driftreports." + group}, []string{s.crd.Spec.Group, s.crd.Name}); diff != "" {
+		t.Errorf("group and name (-want +got):\n%s", diff)
+	}
+	for _, c := range generatedFor(t, group) {
+		docs := documents(t, c.name, c.data)
+		if len(docs) == 0 {
+			t.Fatalf("%s: no documents", c.name)
+		}
+		for i, obj := range docs {
+			if obj["apiVersion"] != group+"/"+record.Version {
+				t.Errorf("%s: document %d is %v, want %s/%s", c.name, i, obj["apiVersion"], group, record.Version)
+			}
+			if errs := s.check(obj); len(errs) > 0 {
+				t.Errorf("%s: document %d does not validate:\n%s", c.name, i, strings.Join(errs, "\n"))
+			}
+		}
+	}
+	// The record reads only its own group's reports: one written with the
+	// default group is refused, never rewritten into the other.
+	def := generatedFor(t, record.DefaultGroup)[0]
+	if _, err := record.ParseReports("drift/drift-report.yaml", def.data, group); err == nil || !strings.Contains(err.Error(), "want "+group+"/v1") {
+		t.Errorf("ParseReports of a default-group file for %s = %v, want a refusal naming the group", group, err)
 	}
 }
 
@@ -214,6 +288,12 @@ type genCase struct {
 // cause, policies of each level, notes, odd names and a long error.
 func generated(t *testing.T) []genCase {
 	t.Helper()
+	return generatedFor(t, record.DefaultGroup)
+}
+
+// generatedFor is generated with the reports of group.
+func generatedFor(t *testing.T, group string) []genCase {
+	t.Helper()
 	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	res := func(addr, cause string) record.Resource {
 		return record.Resource{Address: addr, Type: "null_resource", Actions: []string{"delete", "create"}, Paths: []string{"triggers[\"x\"]"}, Cause: cause}
@@ -236,11 +316,17 @@ func generated(t *testing.T) []genCase {
 				{Policy: "p.hard", Level: "hard-mandatory", Severity: "critical", Failed: true, Msg: "multi\nline: msg"},
 				{Policy: "p.soft", Level: "soft-mandatory", Severity: "high", Overridden: true, OverriddenBy: []string{"x (flag)"}},
 				{Policy: "p.adv", Level: "advisory", Severity: "low"},
+				{Policy: "p.waived", Rule: "deny_open", Level: "hard-mandatory", Severity: "critical", Waived: true, WaivedBy: `exception "open" of package p.waived`},
 			},
+			Snoozed: []record.SnoozedResource{{Address: "a.f", Paths: []string{"tags.team"}, Until: record.NewTime(at.AddDate(0, 0, 7)), Reason: "load test"}},
 			Notes: []record.Note{
 				{Kind: record.RemediationPROpened, PR: "https://example.com/pr/1"},
 				{Kind: record.Snoozed, Until: at.AddDate(0, 0, 7), By: "me"},
 			},
+		}}},
+		{"deleted outside terraform", []record.Target{{
+			Root: "infra/x", Target: "gone", Status: record.StatusDrifted,
+			Drift: []record.Resource{{Address: "a.gone", Type: "a", Actions: []string{"delete"}, Paths: []string{"id", "name"}, Cause: record.CauseDrift}},
 		}}},
 		{"odd names", []record.Target{
 			{Root: "../Weird Root/ÿ", Target: "UPPER_case.tgt", Status: record.StatusClean},
@@ -250,7 +336,7 @@ func generated(t *testing.T) []genCase {
 	}
 	var out []genCase
 	for _, c := range cases {
-		r, err := record.Record(record.Files{}, record.Run{Time: at, RunURL: "https://example.com/run/1", Commit: "0123abc", Repository: "o/r"}, c.targets)
+		r, err := record.Record(record.Files{}, record.Run{Time: at, RunURL: "https://example.com/run/1", Commit: "0123abc", Repository: "o/r", Group: group}, c.targets)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

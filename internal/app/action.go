@@ -138,13 +138,16 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	doc := document(run)
 	doc.Origin = origin(a)
 	var g gitops.Result
+	var sent *slackSent
 	if a.Mode == "record" || a.Mode == "remediate" {
 		// Before the sinks: the summary and the comment tell what it did.
-		if g, err = runGitOps(ctx, a, ev, c, run, started, log); err != nil {
+		// Slack is told before the record's commit, which keeps its threads.
+		sent = &slackSent{}
+		if g, err = runGitOps(ctx, a, ev, c, run, started, log, slackBeside(a, doc, sent)); err != nil {
 			return err
 		}
 	}
-	return publish(ctx, a, ev, doc, log, g)
+	return publish(ctx, a, ev, doc, log, g, sent)
 }
 
 func describeEvent(ev config.Event) string {

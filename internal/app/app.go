@@ -83,6 +83,7 @@ usage:
   drift-action policy check --plan FILE [flags] evaluate a plan JSON file against policies
   drift-action gatekeeper verify [-v] PATH...   run Gatekeeper (gator) Suite files
   drift-action serve [flags]                    receive drift webhooks and dispatch the action
+  drift-action crd [--group GROUP]              print the DriftReport CRD for the record's API group
   drift-action version                          print the version
   drift-action help [COMMAND...]                print a command's help, as COMMAND -h does
 
@@ -133,6 +134,8 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return runGatekeeper(ctx, args[1:], env, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], env, stdout, stderr)
+	case "crd":
+		return runCRD(args[1:], stdout, stderr)
 	case "version":
 		return runVersion(args[1:], stdout, stderr)
 	case "--version":

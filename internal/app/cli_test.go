@@ -74,6 +74,8 @@ func TestHelp(t *testing.T) {
 		{"gatekeeper verify -h", []string{"gatekeeper", "verify", "-h"}, []string{"usage: drift-action gatekeeper verify", "-v\n", "--verbose"}},
 		{"gatekeeper verify --help", []string{"gatekeeper", "verify", "--help"}, []string{"usage: drift-action gatekeeper verify"}},
 		{"version -h", []string{"version", "-h"}, []string{"usage: drift-action version"}},
+		{"crd -h", []string{"crd", "-h"}, []string{"usage: drift-action crd [--group GROUP]", "--group GROUP"}},
+		{"help crd", []string{"help", "crd"}, []string{"usage: drift-action crd"}},
 		{"version --help", []string{"version", "--help"}, []string{"usage: drift-action version"}},
 	}
 	for _, tt := range tests {
@@ -124,6 +126,8 @@ func TestUsageErrors(t *testing.T) {
 		{"gatekeeper unknown command", []string{"gatekeeper", "bogus"}, "drift-action gatekeeper verify", `drift-action: unknown gatekeeper command "bogus": use verify`},
 		{"gatekeeper verify without a path", []string{"gatekeeper", "verify"}, "usage: drift-action gatekeeper verify", "drift-action: gatekeeper verify: name at least one suite file or directory"},
 		{"gatekeeper verify unknown flag", []string{"gatekeeper", "verify", "suites", "--bogus"}, "usage: drift-action gatekeeper verify", "drift-action: gatekeeper verify: flag provided but not defined: --bogus"},
+		{"crd with an argument", []string{"crd", "drift.mycompany.io"}, "usage: drift-action crd", `drift-action: crd: unexpected argument "drift.mycompany.io": crd takes only --group`},
+		{"crd unknown flag", []string{"crd", "--bogus"}, "usage: drift-action crd", "drift-action: crd: flag provided but not defined: --bogus"},
 		{"version with an argument", []string{"version", "extra"}, "usage: drift-action version", `drift-action: version: unexpected argument "extra"`},
 		{"version unknown flag", []string{"version", "--bogus"}, "usage: drift-action version", "drift-action: version: flag provided but not defined: --bogus"},
 	}

@@ -22,7 +22,7 @@ func gitopsOptions(a config.Action, ev config.Event) gitops.Options {
 	return gitops.Options{
 		Mode:      a.Mode,
 		Event:     gitops.Event{Name: ev.Name, PR: ev.PR, Fork: ev.Fork, ReadsOnly: ev.ReadsOnly(), Path: a.EventPath},
-		Workspace: a.Workspace, ReportPath: a.ReportPath, LogPath: a.LogPath,
+		Workspace: a.Workspace, ReportPath: a.ReportPath, LogPath: a.LogPath, Group: a.RecordGroup,
 		Repository: a.Repository, RefName: a.RefName, SHA: a.SHA,
 		RunID: a.RunID, RunAttempt: a.RunAttempt, RunURL: runURL(a), Token: a.Token,
 	}
@@ -90,8 +90,9 @@ func gitopsRecordEdges(a config.Action, log *actions.Log) gitops.Edges {
 	}
 }
 
-// runGitOps is modes record and remediate's stage after detection.
-func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.Detect, run pipeline.Run, started time.Time, log *actions.Log) (gitops.Result, error) {
+// runGitOps is modes record and remediate's stage after detection; beside
+// adds files to the record's commit (Slack's threads).
+func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.Detect, run pipeline.Run, started time.Time, log *actions.Log, beside func(context.Context, gitops.Result) []gitops.File) (gitops.Result, error) {
 	o := gitopsOptions(a, ev)
 	o.RepoRoot = c.RepoRoot
 	if a.Mode == "remediate" {
@@ -101,5 +102,7 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		}
 		o.Remediation = r
 	}
-	return gitops.Run(ctx, o, gitopsEdges(a, c, log), run, started), nil
+	e := gitopsEdges(a, c, log)
+	e.Beside = beside
+	return gitops.Run(ctx, o, e, run, started), nil
 }

@@ -83,5 +83,5 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		// The shards hand their results here; the matrix records once.
 		g = gitops.RecordShards(ctx, gitopsOptions(a, ev), gitopsRecordEdges(a, log), res.Shards)
 	}
-	return publish(ctx, a, ev, doc, log, g)
+	return publish(ctx, a, ev, doc, log, g, nil)
 }

@@ -30,6 +30,7 @@ type publication struct {
 	resultPath string // relative to the workspace, once written
 	commentURL string
 	gitops     gitops.Result // what modes record and remediate did
+	slackSent  *slackSent    // Slack told before the record's commit; nil when not
 	failed     []sinkError
 	warned     []sinkError // sinks that failed without failing the run
 }
@@ -66,11 +67,11 @@ var sinks = []sink{
 
 // publish writes everything a run reports. Every sink runs; each failure
 // becomes an error annotation, the summary lists them, and the run exits 1.
-func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitops.Result) error {
+func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitops.Result, sent *slackSent) error {
 	// What the run did is shown beside the verdicts, never written into them.
 	doc.Activity = append(doc.Activity, g.Activity...)
 	doc.Recorded = doc.Recorded || g.Recorded
-	p := &publication{a: a, ev: ev, doc: doc, log: log, gitops: g}
+	p := &publication{a: a, ev: ev, doc: doc, log: log, gitops: g, slackSent: sent}
 	// What heal, remediation PRs or the record could not do fails the run
 	// like a sink, after everything else is published.
 	for _, err := range g.Errs {

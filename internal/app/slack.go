@@ -2,11 +2,16 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
-	"github.com/myorg/drift-action/internal/gitrepo"
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/gitops"
 	"github.com/myorg/drift-action/internal/notify"
+	"github.com/myorg/drift-action/internal/report"
 )
 
 // slackOptions reach Slack; tests point them at a fake.
@@ -15,55 +20,91 @@ var slackOptions = notify.Options{}
 // slackNow is the clock messages date drift ages with.
 var slackNow = time.Now
 
-// slack tells Slack what changed since the last run. Its failure is a
-// warning: it never fails the run nor undoes the record or the heal.
+// slackSent is Slack told before the record's commit (modes record and
+// remediate), so that the threads it changed ride in that commit, the
+// run's only one; the slack sink then tells only how it went.
+type slackSent struct {
+	done    bool
+	postErr error // telling Slack
+	keepErr error // keeping the threads, at the last attempt of the commit
+}
+
+func (s *slackSent) err() error { return errors.Join(s.postErr, s.keepErr) }
+
+// slack tells Slack what changed since the last run, unless the gitops
+// stage told it already. Its failure is a warning: it never fails the run
+// nor undoes the record or the heal.
 func (p *publication) slack(ctx context.Context) error {
 	if !p.a.Slack.Enabled() {
 		return nil
 	}
-	if err := p.notifySlack(ctx); err != nil {
+	var err error
+	if p.slackSent != nil && p.slackSent.done {
+		err = p.slackSent.err()
+	} else {
+		// Nothing keeps the threads here (mode detect, aggregate, or a run
+		// that never writes): every run tells every drift.
+		_, err = slackRun(p.a, p.doc, p.gitops).Send(ctx)
+	}
+	if err != nil {
 		return sinkWarning{err}
 	}
 	return nil
 }
 
-func (p *publication) notifySlack(ctx context.Context) error {
-	a, s := p.a, p.a.Slack
+// slackRun is the notification of a run's document and of what the
+// gitops stage did.
+func slackRun(a config.Action, doc report.Document, g gitops.Result) notify.Run {
+	s := a.Slack
 	var poster notify.Poster
 	if s.Token != "" {
 		poster = notify.NewBot(s.Token, s.Channel, slackOptions)
 	} else {
 		poster = notify.NewWebhook(s.WebhookURL, slackOptions)
 	}
-	links := notify.Links{Run: runURL(a), PR: p.gitops.PRURL}
-	if c := p.gitops.RecordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
+	links := notify.Links{Run: runURL(a), PR: g.PRURL}
+	if c := g.RecordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
 		links.Commit = fmt.Sprintf("%s/%s/commit/%s", a.ServerURL, a.Repository, c)
 	}
-	run := notify.Run{Doc: p.doc, Notes: p.gitops.Notes, Heartbeat: s.Heartbeat, Now: slackNow(), Poster: poster, Links: links,
-		Workspace: a.Workspace, StatePath: notify.StatePath(a.ReportPath), RunID: a.RunID}
-	// The threads are committed beside the record, in modes that record;
-	// mode detect keeps nothing, so it tells every drift.
-	if (a.Mode == "record" || a.Mode == "remediate") && !p.ev.ReadsOnly() && p.gitops.ReportPath != "" {
-		run.Commit = p.commitFile
-	}
-	return run.Send(ctx)
+	return notify.Run{Doc: doc, Notes: g.Notes, Heartbeat: s.Heartbeat, Now: slackNow(), Poster: poster, Links: links,
+		Workspace: a.Workspace, StatePath: notify.StatePath(a.ReportPath)}
 }
 
-// commitFile commits one file to the branch with git, as the record is.
-func (p *publication) commitFile(ctx context.Context, file, message string, regenerate func([]byte) ([]byte, error)) error {
-	a := p.a
-	allowed, why := gitrepo.WriteAllowed(p.ev.Name, p.ev.Fork)
-	repo := gitrepo.New(a.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{a.Token, a.Slack.Token, a.Slack.WebhookURL},
-		Logf: func(format string, args ...any) { p.log.Printf("drift-action: "+format+"\n", args...) }})
-	_, err := repo.Commit(ctx, gitrepo.Change{
-		Files: []string{file},
-		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
-			out, err := regenerate(cur[file])
+// slackBeside tells Slack before the record's commit and hands gitops the
+// thread file to commit with the record; sent holds how it went for the
+// slack sink.
+func slackBeside(a config.Action, doc report.Document, sent *slackSent) func(context.Context, gitops.Result) []gitops.File {
+	return func(ctx context.Context, g gitops.Result) []gitops.File {
+		if !a.Slack.Enabled() {
+			return nil
+		}
+		run := slackRun(a, doc, g)
+		run.Links.Record = recordURL(a)
+		threads, err := run.Send(ctx)
+		sent.done, sent.postErr = true, err
+		if threads.Empty() {
+			return nil
+		}
+		return []gitops.File{{Path: threads.Path, Regenerate: func(cur []byte) []byte {
+			out, err := threads.Merge(cur)
+			sent.keepErr = err
 			if err != nil {
-				return nil, "", err
+				return cur // never overwritten: it may hold a newer version's threads
 			}
-			return map[string][]byte{file: out}, message, nil
-		},
-	})
-	return err
+			return out
+		}}}
+	}
+}
+
+// recordURL is the report file on the branch the record is committed to,
+// or "" when the run does not say where.
+func recordURL(a config.Action) string {
+	if a.ServerURL == "" || a.Repository == "" || a.RefName == "" {
+		return ""
+	}
+	var segs []string
+	for _, s := range strings.Split(a.RefName+"/"+a.ReportPath, "/") {
+		segs = append(segs, url.PathEscape(s))
+	}
+	return fmt.Sprintf("%s/%s/blob/%s", a.ServerURL, a.Repository, strings.Join(segs, "/"))
 }

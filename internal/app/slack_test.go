@@ -3,12 +3,10 @@ package app
 import (
 	"bytes"
 	"context"
-	"github.com/myorg/drift-action/internal/notify"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -61,7 +59,7 @@ func TestSlackSink(t *testing.T) {
 				Slack: config.Slack{WebhookURL: hook}}
 			doc := report.New([]drift.Result{{Dir: "infra/app", Target: "default", Status: drift.StatusDrifted,
 				Drift: []drift.Resource{{Address: "aws_s3_bucket.a", Type: "aws_s3_bucket", Actions: []string{"update"}}}}})
-			err := publish(context.Background(), a, config.Event{Name: "schedule"}, doc, log, gitops.Result{})
+			err := publish(context.Background(), a, config.Event{Name: "schedule"}, doc, log, gitops.Result{}, nil)
 			if err != nil {
 				t.Errorf("publish = %v, want the run to pass (fail-on-drift is off)\n%s", err, out.String())
 			}
@@ -83,48 +81,41 @@ func TestSlackSink(t *testing.T) {
 }
 
 // A thread file on the branch that this version cannot read (written by a
-// newer one meanwhile) is an error naming the file and line, and is left
-// as it is: the threads of every other target in it are not reset.
+// newer one meanwhile) is left as it is in the record's commit, and the
+// Slack sink's warning names the file and line, never its content: the
+// threads of every other target in it are not reset.
 func TestSlackThreadFileUnreadableOnBranchIsKept(t *testing.T) {
 	t.Parallel()
-	ws := t.TempDir()
-	remote := gitWorkspace(t, ws)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	defer srv.Close()
 	const statePath = "drift/slack-threads.yaml"
 	newer := "version: 2\nthreads:\n- root: infra/other\n  target: default\n  ts: \"1.2\"\n  note: CANARY-thread-content\n"
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
-		cmd.Dir = ws
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
+	a := config.Action{Mode: "record", Workspace: t.TempDir(), ReportPath: "drift/drift-report.yaml", RunID: "42",
+		Slack: config.Slack{WebhookURL: srv.URL + "/services/T0/B0/x"}}
+	doc := report.New([]drift.Result{{Dir: "infra/app", Target: "default", Status: drift.StatusDrifted,
+		Drift: []drift.Resource{{Address: "aws_s3_bucket.a", Type: "aws_s3_bucket", Actions: []string{"update"}}}}})
+	sent := &slackSent{}
+	files := slackBeside(a, doc, sent)(t.Context(), gitops.Result{})
+	if len(files) != 1 || files[0].Path != statePath {
+		t.Fatalf("files beside the record = %+v, want the thread file %s", files, statePath)
 	}
-	// Another job, on a newer version, pushed its thread file after this
-	// run's checkout.
-	os.MkdirAll(filepath.Join(ws, "drift"), 0o755)
-	os.WriteFile(filepath.Join(ws, filepath.FromSlash(statePath)), []byte(newer), 0o644)
-	git("add", statePath)
-	git("commit", "-q", "-m", "threads of a newer version")
-	git("push", "-q", "origin", "main")
-	git("reset", "-q", "--hard", "HEAD~1")
-
-	var out bytes.Buffer
-	p := &publication{a: config.Action{Mode: "record", Workspace: ws, ReportPath: "drift/drift-report.yaml", RunID: "42"},
-		ev: config.Event{Name: "schedule"}, log: actions.New(&out, func(string) string { return "" }),
-		gitops: gitops.Result{ReportPath: "drift/drift-report.yaml"}}
-	changes := map[report.Key]*notify.Thread{{Dir: "infra/app", Target: "default"}: {Root: "infra/app", Target: "default", TS: "9.9"}}
-	// What notify.Run commits: the threads merged into the file at the tip.
-	err := p.commitFile(t.Context(), statePath, "threads", func(cur []byte) ([]byte, error) {
-		return notify.MergeState(statePath, cur, changes)
-	})
+	// What the record's commit does with it on the branch's tip.
+	if got := string(files[0].Regenerate([]byte(newer))); got != newer {
+		t.Errorf("the thread file on the branch was replaced:\n%s", got)
+	}
+	err := sent.err()
 	if err == nil || !strings.Contains(err.Error(), statePath+":1:") {
-		t.Errorf("commitFile = %v, want an error naming %s:1", err, statePath)
+		t.Errorf("slack error = %v, want one naming %s:1", err, statePath)
 	}
 	if err != nil && strings.Contains(err.Error(), "CANARY") {
 		t.Errorf("the error quotes the file: %v", err)
 	}
-	if got := remoteFile(t, remote, statePath); got != newer {
-		t.Errorf("the thread file on the branch was replaced:\n%s", got)
+	// A later attempt on a tip it can read keeps the threads, and the
+	// warning goes with the failed attempt.
+	if out := files[0].Regenerate(nil); !strings.Contains(string(out), "aws_s3_bucket.a") {
+		t.Errorf("the threads were not kept on a readable tip:\n%s", out)
+	}
+	if err := sent.err(); err != nil {
+		t.Errorf("slack error after a kept attempt = %v, want none", err)
 	}
 }

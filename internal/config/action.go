@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/record"
 	"github.com/myorg/drift-action/internal/tfinstall"
 	"github.com/sethvargo/go-githubactions"
 )
@@ -28,6 +29,7 @@ var ActionDefaults = map[string]string{
 	"record":              "false",
 	"report-path":         "drift/drift-report.yaml",
 	"log-path":            "drift/drift-log.yaml",
+	"record-group":        record.DefaultGroup,
 	"github-token":        "${{ github.token }}",
 	"comment-author":      "",
 	"slack-webhook-url":   "",
@@ -63,6 +65,7 @@ type Action struct {
 	Record         bool   // mode aggregate: commit the merged record too
 	ReportPath     string // the DriftReport file mode record writes (slash-separated, in the repository)
 	LogPath        string // the append-only drift log beside it
+	RecordGroup    string // the API group of the DriftReport resources (drift-action crd --group prints its CRD)
 	RefName        string // GITHUB_REF_NAME: the branch the run checked out
 	FailOnDrift    bool
 	Parallelism    int
@@ -170,6 +173,10 @@ func ParseAction(env Env) (Action, error) {
 	}
 	if a.ReportPath == a.LogPath {
 		return a, fmt.Errorf("inputs report-path and log-path both name %q: give each its own file", a.ReportPath)
+	}
+	a.RecordGroup = in("record-group")
+	if err := record.CheckGroup(a.RecordGroup); err != nil {
+		return a, fmt.Errorf("input record-group: %w; install the CRD `drift-action crd --group GROUP` prints", err)
 	}
 	a.Slack = Slack{WebhookURL: in("slack-webhook-url"), Token: in("slack-token"), Channel: in("slack-channel")}
 	if err := a.Slack.check(in("slack-heartbeat")); err != nil {

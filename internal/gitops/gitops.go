@@ -43,6 +43,7 @@ type Options struct {
 	RepoRoot, Workspace string
 	ReportPath          string // the DriftReport file, slash-separated, in the repository
 	LogPath             string // the append-only drift log beside it
+	Group               string // the DriftReport API group; record.DefaultGroup when empty
 	Repository          string // owner/name
 	RefName             string // the branch remediation pull requests merge into
 	SHA                 string // the commit that was planned
@@ -91,6 +92,19 @@ type Edges struct {
 	// report sorts them.
 	Roots func(pipeline.Run) []report.Root
 	Log   Log
+	// Beside are files the record's commit carries too (Slack's thread
+	// file): called once, after heal and pull requests and before the
+	// commit, with what the run did. Nil adds none.
+	Beside func(ctx context.Context, g Result) []File
+}
+
+// File is a file committed with the record, in the same commit.
+type File struct {
+	Path string // slash-separated, in the repository
+	// Regenerate is its content given its content at the branch's tip
+	// (nil when absent), on every attempt; returning cur leaves it as it
+	// is. It reports its own failures: the record is committed regardless.
+	Regenerate func(cur []byte) []byte
 }
 
 // Result is what modes record and remediate did after detection: a value
@@ -108,6 +122,9 @@ type Result struct {
 	// RecordCommit the record's commit when it was pushed: Slack tells them.
 	Notes        map[report.Key][]record.Note
 	RecordCommit string
+	// Unchanged: the record (and the files beside it) already said what
+	// this run found, so nothing was committed.
+	Unchanged bool
 	// Errs are what heal, pull requests or the record could not do; each
 	// fails the run after everything else is published.
 	Errs []error
@@ -210,7 +227,11 @@ func Run(ctx context.Context, o Options, e Edges, run pipeline.Run, started time
 	}
 
 	g.Notes = notes
-	path, err := commitRecord(ctx, o, e, verdicts, notes, healed, started, &g)
+	var beside []File
+	if e.Beside != nil {
+		beside = e.Beside(ctx, g)
+	}
+	path, err := commitRecord(ctx, o, e, verdicts, notes, healed, started, beside, &g)
 	g.Recorded = g.sayRecorded(o, path, err)
 	return g
 }
@@ -225,9 +246,12 @@ func (g *Result) sayRecorded(o Options, path string, err error) bool {
 		return false
 	}
 	g.ReportPath = path
-	if err != nil {
+	switch {
+	case err != nil:
 		g.say("recorded %s and %s, except the targets named above", o.ReportPath, o.LogPath)
-	} else {
+	case g.Unchanged:
+		g.say("%s and %s already say what this run found: nothing committed (when each target was last checked is in this run's result file, planned_at)", o.ReportPath, o.LogPath)
+	default:
 		g.say("recorded %s and %s", o.ReportPath, o.LogPath)
 	}
 	return true

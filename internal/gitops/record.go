@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func RecordShards(ctx context.Context, o Options, e Edges, shards []report.Docum
 	case o.Event.ReadsOnly:
 		e.Log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
 	default:
-		path, err := commitRecord(ctx, o, e, toRecord.Roots, nil, nil, time.Now(), &g)
+		path, err := commitRecord(ctx, o, e, toRecord.Roots, nil, nil, time.Now(), nil, &g)
 		// The record holds the shards' targets: Recorded (this run's own
 		// targets) stays false.
 		g.sayRecorded(o, path, err)
@@ -48,15 +49,17 @@ func RecordShards(ctx context.Context, o Options, e Edges, shards []report.Docum
 	return g
 }
 
-// commitRecord writes the DriftReport resources and appends the log, on the
-// branch's tip, regenerated on every retry. A push refused by branch
-// protection goes to a branch and a pull request instead.
+// commitRecord writes the DriftReport resources and appends the log, with
+// the files beside them, in one commit on the branch's tip, regenerated on
+// every retry. A run that finds what the record says commits nothing. A
+// push refused by branch protection goes to a branch and a pull request
+// instead.
 //
 // Each target is recorded at the time its plan was made. A target the
 // record leaves alone (a later plan is recorded already) is said in the
 // log, the summary and an annotation; one whose heal or recovery would so
 // vanish from the history fails the record.
-func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Root, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, g *Result) (string, error) {
+func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Root, notes map[report.Key][]record.Note, healed map[report.Key]bool, started time.Time, beside []File, g *Result) (string, error) {
 	log := e.Log
 	targets := recordTargets(verdicts, notes)
 	for i, t := range targets {
@@ -65,7 +68,7 @@ func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Roo
 			targets[i].Status, targets[i].Drift, targets[i].Changes = record.StatusClean, nil, nil
 		}
 	}
-	run := record.Run{Time: started, Now: time.Now(), RunURL: o.RunURL, Commit: o.SHA, Repository: o.Repository}
+	run := record.Run{Time: started, Now: time.Now(), RunURL: o.RunURL, Commit: o.SHA, Repository: o.Repository, Group: o.Group}
 	drifted, failed := 0, 0
 	for _, t := range targets {
 		switch t.Status {
@@ -85,8 +88,22 @@ func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Roo
 		Logf: func(format string, args ...any) { log.Printf("drift-action: "+format+"\n", args...) }})
 	var lastLog []byte     // the log as last regenerated, for drift ages
 	var last record.Result // what the last regeneration recorded and left alone
+	files := []string{o.ReportPath, o.LogPath}
+	var kept []File
+	for _, b := range beside {
+		if slices.Contains(files, b.Path) {
+			// report-path or log-path names the file kept beside them: the
+			// record wins, the other file is not kept.
+			msg := fmt.Sprintf("drift-action: %s is the record's own file, so it is not also used for what is kept beside the record; choose another report-path or log-path", b.Path)
+			log.Annotate(actions.Annotation{Level: "warning", Msg: msg})
+			continue
+		}
+		files = append(files, b.Path)
+		kept = append(kept, b)
+	}
+	beside = kept
 	res, err := repo.Commit(ctx, gitrepo.Change{
-		Files: []string{o.ReportPath, o.LogPath},
+		Files: files,
 		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
 			// Snoozes are logged once (snoozed, snooze-expired), not on every
 			// run that finds them: what the log at this tip already says is
@@ -102,7 +119,11 @@ func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Roo
 			last = r
 			logBytes := append(append([]byte{}, cur[o.LogPath]...), r.LogAppend...)
 			lastLog = logBytes
-			return map[string][]byte{o.ReportPath: r.Report, o.LogPath: logBytes}, msg, nil
+			out := map[string][]byte{o.ReportPath: r.Report, o.LogPath: logBytes}
+			for _, b := range beside {
+				out[b.Path] = b.Regenerate(cur[b.Path])
+			}
+			return out, msg, nil
 		},
 	})
 	var lost error
@@ -128,6 +149,11 @@ func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Roo
 		return o.ReportPath, lost
 	case err != nil:
 		return "", err
+	}
+	if !res.Changed {
+		g.Unchanged = true
+		log.Printf("drift-action: record: %s and %s already say what this run found (%d target(s) as recorded): nothing committed\n", o.ReportPath, o.LogPath, len(last.Unchanged))
+		return o.ReportPath, lost
 	}
 	g.RecordCommit = res.Commit
 	return o.ReportPath, lost
@@ -284,6 +310,7 @@ func recordTargets(verdicts []report.Root, notes map[report.Key][]record.Note) [
 			Drift:   recordResources(r.Drift),
 			Changes: recordResources(r.Changes),
 			Notes:   notes[report.Key{Dir: r.Dir, Target: r.Target}],
+			Snoozed: recordSnoozed(r.Snoozed),
 		}
 		for _, p := range r.Policy {
 			t.Policy = append(t.Policy, recordPolicy(p))
@@ -305,10 +332,35 @@ func recordResources(rs []drift.Resource) []record.Resource {
 	return out
 }
 
+// recordSnoozed is the drift active snoozes hold, with each snooze's end
+// and reason, and the attribute paths it holds.
+func recordSnoozed(rs []drift.Resource) []record.SnoozedResource {
+	var out []record.SnoozedResource
+	for _, r := range rs {
+		if r.Snooze == nil {
+			continue
+		}
+		s := record.SnoozedResource{Address: r.Address, Until: record.NewTime(r.Snooze.Until), Reason: r.Snooze.Reason}
+		if len(r.Snooze.Paths) > 0 {
+			for _, a := range r.Attributes {
+				s.Paths = append(s.Paths, a.Path)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func recordPolicy(p policy.Result) record.PolicyResult {
 	rp := record.PolicyResult{
 		Policy: p.Policy, Rule: p.Rule, Level: string(p.Level), Severity: p.Severity,
 		Resource: p.Resource, Failed: p.Failed, Overridden: p.Overridden, Msg: p.Msg,
+		Waived: p.Waived,
+	}
+	if p.Waived {
+		// Only an exception rule of the deny's own package waives it
+		// (policy.Engine.Eval): deny_<name> by exception "<name>".
+		rp.WaivedBy = fmt.Sprintf("exception %q of package %s", strings.TrimPrefix(p.Rule, "deny_"), p.Policy)
 	}
 	for _, o := range p.OverriddenBy {
 		rp.OverriddenBy = append(rp.OverriddenBy, o.String())

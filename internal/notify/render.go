@@ -23,7 +23,10 @@ const (
 // Links are what a message points to; empty ones are left out.
 type Links struct {
 	Run    string // the workflow run; its page holds the job summary
-	Commit string // the record commit
+	Commit string // the record commit, when Slack is told after it
+	// Record is the report file on the branch: Slack is told before the
+	// commit that keeps its threads, so the commit is not known yet.
+	Record string
 	PR     string // the remediation pull request
 }
 
@@ -220,6 +223,8 @@ func (b *builder) links(l Links) {
 	}
 	if l.Commit != "" {
 		parts = append(parts, link(l.Commit, "Record commit"))
+	} else if l.Record != "" {
+		parts = append(parts, link(l.Record, "Record"))
 	}
 	if l.PR != "" {
 		parts = append(parts, link(l.PR, "Remediation PR"))

@@ -226,3 +226,32 @@ func TestEscCut(t *testing.T) {
 		}
 	}
 }
+
+// Told before the record's commit, a message links to the record file on
+// the branch; a known commit wins.
+func TestRenderRecordLink(t *testing.T) {
+	t.Parallel()
+	const file = "https://github.example/acme/infra/blob/main/drift/drift-report.yaml"
+	tests := []struct {
+		name  string
+		links Links
+		want  string
+		not   string
+	}{
+		{name: "record file before the commit", links: Links{Run: links.Run, Record: file}, want: "<" + file + "|Record>"},
+		{name: "the commit when known", links: Links{Run: links.Run, Commit: links.Commit, Record: file}, want: "<" + links.Commit + "|Record commit>", not: file},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := Event{Kind: DriftDetected, Key: report.Key{Dir: "infra/app", Target: "prod"}, Counts: Counts{Drifted: 1}}
+			text := strings.Join(messageTexts(Render(e, tt.links, now)), "\n")
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("message lacks %q:\n%s", tt.want, text)
+			}
+			if tt.not != "" && strings.Contains(text, tt.not) {
+				t.Errorf("message links %q too:\n%s", tt.not, text)
+			}
+		})
+	}
+}

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"time"
@@ -16,13 +15,9 @@ func StatePath(reportPath string) string {
 	return path.Join(path.Dir(reportPath), StateFile)
 }
 
-// Commit writes one file to the branch, regenerated from its content at
-// the branch's tip (nil when absent) on every retry; the action's commits
-// through git (gitrepo).
-type Commit func(ctx context.Context, file, message string, regenerate func(cur []byte) ([]byte, error)) error
-
 // Run is one run's notification: the events since the thread state the
-// checkout holds are posted, and the threads they change are kept.
+// checkout holds are posted, and the threads they change are returned for
+// the caller to commit with the record (one commit per run).
 type Run struct {
 	Doc report.Document
 	// Notes are what the GitOps stage did per target (heals, pull
@@ -35,36 +30,48 @@ type Run struct {
 	// Workspace is the checkout, StatePath the thread file in it
 	// (slash-separated; see [StatePath]).
 	Workspace, StatePath string
-	RunID                string // names the run in the threads' commit
-	// Commit keeps the changed threads for the next run, on any runner;
-	// nil keeps nothing (mode detect: every run tells every drift).
-	Commit Commit
 }
 
-// Send tells Slack what changed since the last run and keeps the threads
-// it changed. Posting and keeping are both tried; their errors are joined.
-func (r Run) Send(ctx context.Context) error {
+// Threads are the threads a run changed, to keep for the next run on any
+// runner: the caller merges them into the thread file at the branch's tip
+// ([Threads.Merge]) in the record's commit. Mode detect keeps nothing, so
+// it tells every drift.
+type Threads struct {
+	Path    string // the thread file, slash-separated
+	changes map[report.Key]*Thread
+}
+
+// Empty reports whether no thread changed: the file stays as it is.
+func (t Threads) Empty() bool { return len(t.changes) == 0 }
+
+// Merge is the thread file whose content at the branch's tip is cur (nil
+// when absent) with these threads set or removed. A file that does not
+// parse is an error, never overwritten: it may be a newer version's,
+// holding other targets' threads.
+func (t Threads) Merge(cur []byte) ([]byte, error) {
+	if t.Empty() {
+		return cur, nil
+	}
+	out, err := MergeState(t.Path, cur, t.changes)
+	if err != nil {
+		return nil, fmt.Errorf("keeping the Slack threads in %s (the next run cannot reply in these threads): %w", t.Path, err)
+	}
+	return out, nil
+}
+
+// Send tells Slack what changed since the last run and returns the threads
+// it changed. The threads are returned even when a post failed: those
+// posted are kept.
+func (r Run) Send(ctx context.Context) (Threads, error) {
 	prev, err := ReadState(r.Workspace, r.StatePath)
 	if err != nil {
-		return err
+		return Threads{}, err
 	}
 	events, changes := Derive(Input{Doc: r.Doc, Prev: prev, Activity: activityOf(r.Notes), Now: r.Now, Heartbeat: r.Heartbeat})
-	sendErr := Notifier{Poster: r.Poster, Links: r.Links, Now: r.Now}.Send(ctx, events, prev, changes)
-	if sendErr != nil {
-		sendErr = fmt.Errorf("posting to Slack: %w", sendErr)
+	if err := (Notifier{Poster: r.Poster, Links: r.Links, Now: r.Now}).Send(ctx, events, prev, changes); err != nil {
+		return Threads{Path: r.StatePath, changes: changes}, fmt.Errorf("posting to Slack: %w", err)
 	}
-	if len(changes) == 0 || r.Commit == nil {
-		return sendErr
-	}
-	err = r.Commit(ctx, r.StatePath, "drift-action: Slack threads of run "+r.RunID, func(cur []byte) ([]byte, error) {
-		// A file that does not parse is never overwritten: it may be a
-		// newer version's, holding other targets' threads.
-		return MergeState(r.StatePath, cur, changes)
-	})
-	if err != nil {
-		err = fmt.Errorf("committing %s (the next run cannot reply in these threads): %w", r.StatePath, err)
-	}
-	return errors.Join(sendErr, err)
+	return Threads{Path: r.StatePath, changes: changes}, nil
 }
 
 // activityOf is what the GitOps stage did per target, as Slack tells it.

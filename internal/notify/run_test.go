@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,30 +13,30 @@ import (
 	"github.com/myorg/drift-action/internal/report"
 )
 
-// Run reads the threads from the checkout, posts what changed, and keeps
-// the threads it changed through Commit, regenerated from the branch's tip.
+// Run reads the threads from the checkout, posts what changed, and returns
+// the threads it changed, merged by the caller into the file at the
+// branch's tip (in the record's commit).
 func TestRunKeepsThreads(t *testing.T) {
 	t.Parallel()
 	statePath := StatePath("drift/drift-report.yaml")
 	drifted := doc(root(app, []drift.Resource{res("aws_s3_bucket.a")}))
 	told := "version: 1\nthreads:\n  - root: infra/app\n    target: prod\n    channel: C0CHAN\n    ts: \"1699999999.000001\"\n    resources: [aws_s3_bucket.a]\n"
 	tests := []struct {
-		name       string
-		checkout   string // the state file in the workspace; "" none
-		tip        string // the state file at the branch's tip
-		notes      map[report.Key][]record.Note
-		noCommit   bool
-		commitErr  error
-		wantCalls  []call
-		wantCommit bool
-		wantTS     string // the thread kept for infra/app (prod)
-		wantErr    string
+		name      string
+		checkout  string // the state file in the workspace; "" none
+		tip       string // the state file at the branch's tip
+		notes     map[report.Key][]record.Note
+		wantCalls []call
+		wantKept  bool   // the merged file differs from the tip's
+		wantTS    string // the thread kept for infra/app (prod)
+		wantErr   string // from Send
+		mergeErr  string // from Merge
 	}{
 		{name: "new drift starts a thread and keeps it",
-			wantCalls:  []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
-			wantCommit: true, wantTS: "1700000000.000001"},
-		{name: "drift the checkout's threads told says nothing", checkout: told},
-		{name: "what gitops did replies in the thread", checkout: told,
+			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
+			wantKept:  true, wantTS: "1700000000.000001"},
+		{name: "drift the checkout's threads told says nothing", checkout: told, tip: told},
+		{name: "what gitops did replies in the thread", checkout: told, tip: told,
 			notes: map[report.Key][]record.Note{app: {{Kind: record.RemediationPROpened, PR: "https://github.example/pr/1"}}},
 			wantCalls: []call{
 				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1699999999.000001", Header: ":arrow_heading_up: Remediation PR opened: infra/app (prod)"},
@@ -47,13 +46,7 @@ func TestRunKeepsThreads(t *testing.T) {
 		// is: the other targets' threads in it are not reset.
 		{name: "an unreadable tip is kept, not overwritten", tip: "threads: [",
 			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
-			wantErr:   "drift/slack-threads.yaml:1: not valid YAML"},
-		{name: "no Commit keeps nothing", noCommit: true,
-			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}}},
-		{name: "a failed commit is told; the post stands", commitErr: errors.New("push refused"),
-			wantCalls:  []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
-			wantCommit: true, wantTS: "1700000000.000001",
-			wantErr: "committing drift/slack-threads.yaml (the next run cannot reply in these threads): push refused"},
+			mergeErr:  "drift/slack-threads.yaml:1: not valid YAML"},
 		{name: "an unreadable checkout state posts nothing", checkout: "threads: [", wantErr: "drift/slack-threads.yaml:1: "},
 	}
 	for _, tt := range tests {
@@ -71,29 +64,9 @@ func TestRunKeepsThreads(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var committed []byte
-			commits := 0
 			r := Run{Doc: drifted, Notes: tt.notes, Now: now, Poster: NewBot(testToken, "#drift", Options{APIURL: f.srv.URL + "/"}), Links: links,
-				Workspace: ws, StatePath: statePath, RunID: "42"}
-			if !tt.noCommit {
-				r.Commit = func(_ context.Context, file, message string, regenerate func([]byte) ([]byte, error)) error {
-					if file != statePath || message != "drift-action: Slack threads of run 42" {
-						t.Errorf("commit of %q with %q, want %q with the run's id", file, message, statePath)
-					}
-					var cur []byte
-					if tt.tip != "" {
-						cur = []byte(tt.tip)
-					}
-					out, err := regenerate(cur)
-					if err != nil {
-						return err // nothing is committed
-					}
-					commits++
-					committed = out
-					return tt.commitErr
-				}
-			}
-			err := r.Send(context.Background())
+				Workspace: ws, StatePath: statePath}
+			threads, err := r.Send(context.Background())
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("Send = %v, want no error", err)
@@ -103,18 +76,32 @@ func TestRunKeepsThreads(t *testing.T) {
 			if diff := cmp.Diff(tt.wantCalls, f.take()); diff != "" {
 				t.Errorf("Slack calls (-want +got):\n%s", diff)
 			}
-			if got := commits > 0; got != tt.wantCommit {
-				t.Fatalf("committed = %v, want %v", got, tt.wantCommit)
+			var tip []byte
+			if tt.tip != "" {
+				tip = []byte(tt.tip)
 			}
-			if !tt.wantCommit {
+			merged, err := threads.Merge(tip)
+			if tt.mergeErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.mergeErr) {
+					t.Errorf("Merge = %v, want one containing %q", err, tt.mergeErr)
+				}
 				return
 			}
-			st, err := ParseState("drift/slack-threads.yaml", committed)
 			if err != nil {
-				t.Fatalf("the committed state does not parse: %v\n%s", err, committed)
+				t.Fatalf("Merge: %v", err)
+			}
+			if kept := string(merged) != tt.tip; kept != tt.wantKept {
+				t.Fatalf("thread file changed = %v, want %v:\n%s", kept, tt.wantKept, merged)
+			}
+			if !tt.wantKept {
+				return
+			}
+			st, err := ParseState("drift/slack-threads.yaml", merged)
+			if err != nil {
+				t.Fatalf("the kept state does not parse: %v\n%s", err, merged)
 			}
 			if th := st.Get(app); th == nil || th.TS != tt.wantTS || len(st.Threads) != 1 {
-				t.Errorf("committed threads %+v, want one for infra/app (prod) at %s", st.Threads, tt.wantTS)
+				t.Errorf("kept threads %+v, want one for infra/app (prod) at %s", st.Threads, tt.wantTS)
 			}
 		})
 	}

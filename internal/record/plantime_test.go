@@ -86,10 +86,14 @@ func TestRecordSkipSaysWhatIsLost(t *testing.T) {
 	drifted := record.Target{Root: "infra/app", Target: "prod", Status: record.StatusDrifted, Drift: []record.Resource{web()}}
 	healed := record.Target{Root: "infra/app", Target: "prod", Status: record.StatusClean,
 		Notes: []record.Note{{Kind: record.SelfHealed, Resources: []string{"aws_instance.web"}, By: "run 9"}}}
+	// The later plan finds more drift, so it is recorded: a plan that
+	// finds what the record says already leaves no trace to order by.
+	more := drifted
+	more.Drift = []record.Resource{web(), sg()}
 	later := run(2, "zzz999")
 	res, _ := recordSteps(t,
 		[]record.Run{run(0, "aaa111"), later, run(1, "bbb222")},
-		[][]record.Target{{drifted}, {drifted}, {healed}})
+		[][]record.Target{{drifted}, {more}, {healed}})
 	want := []record.Skip{{Root: "infra/app", Target: "prod",
 		Reason: "recorded by a later plan (2026-07-03T06:00:00Z; this plan was made at 2026-07-02T06:00:00Z)",
 		Lost:   []record.EventKind{record.Recovered, record.SelfHealed}}}

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -28,6 +29,10 @@ type Result struct {
 	// Skipped lists the targets left alone because their record is from a
 	// newer run (or from this one).
 	Skipped []Skip
+	// Unchanged lists the targets whose report says what it said: no
+	// event, and nothing but the checking run differs. Their documents
+	// keep their bytes.
+	Unchanged []Skip
 	// Warnings are things recorded that a reader should hear of (a record
 	// stamped in this runner's future, recorded over).
 	Warnings []string
@@ -149,8 +154,14 @@ func Record(prev Files, run Run, targets []Target) (Result, error) {
 			byID[k] = d
 			f.docs = append(f.docs, d)
 		}
-		d.r = report(d.r, t, run, now, st, events)
-		d.text = nil
+		next := report(d.r, t, run, now, st, events)
+		if d.text != nil && len(events) == 0 && sameRecord(d.r, next) {
+			// Only the run that checked it would change: the document
+			// keeps its bytes, so a run that learned nothing commits nothing.
+			res.Unchanged = append(res.Unchanged, Skip{Root: t.Root, Target: t.Target, Reason: "nothing changed since " + d.r.Spec.LastRun.Time.Format(time.RFC3339)})
+			continue
+		}
+		d.r, d.text = next, nil
 	}
 	if res.Report, err = f.render(); err != nil {
 		return Result{}, fmt.Errorf("record: %w", err)
@@ -165,10 +176,7 @@ func checkRun(run Run) error {
 	if run.Time.IsZero() {
 		return fmt.Errorf("run has no time")
 	}
-	if errs := subdomainProblems(run.Group); len(errs) > 0 || !strings.Contains(run.Group, ".") {
-		return fmt.Errorf("group %q is not a DNS subdomain with a dot, such as %s", run.Group, DefaultGroup)
-	}
-	return nil
+	return CheckGroup(run.Group)
 }
 
 func checkTargets(targets []Target) error {
@@ -418,7 +426,7 @@ func report(old Report, t Target, run Run, now Time, st *state, events []Event) 
 		return r
 	}
 	r.Spec.Error = ""
-	r.Spec.LastCheckedAt = &now
+	r.Spec.LastCheckedAt = nil
 	wasDrifted := len(old.Spec.Resources) > 0 || hasKind(events, Recovered, SelfHealed)
 
 	open := sortedKeys(st.open)
@@ -430,6 +438,11 @@ func report(old Report, t Target, run Run, now Time, st *state, events []Event) 
 			continue // self-healed in this run
 		}
 		d := Drifted{Resource: normal(res)}
+		if slices.Equal(res.Actions, []string{"delete"}) {
+			// In resource_drift a lone delete is the object gone outside
+			// terraform: say so, not every attribute it had.
+			d.Deleted, d.Paths = true, nil
+		}
 		a := NewTime(at)
 		d.DetectedAt = &a
 		r.Spec.Drift = append(r.Spec.Drift, d)
@@ -452,12 +465,17 @@ func report(old Report, t Target, run Run, now Time, st *state, events []Event) 
 	})
 
 	r.Spec.DetectedAt, r.Spec.DriftAge = nil, ""
+	r.Spec.Snoozed = nil
+	for _, sn := range t.Snoozed {
+		sn.Paths = uniqOrNil(sn.Paths)
+		r.Spec.Snoozed = append(r.Spec.Snoozed, sn)
+	}
+	sort.SliceStable(r.Spec.Snoozed, func(i, j int) bool { return r.Spec.Snoozed[i].Address < r.Spec.Snoozed[j].Address })
 	switch {
 	case len(open) > 0:
 		r.Spec.State, r.Spec.Recovered, r.Spec.RecoveredAt = StatusDrifted, false, nil
 		since := NewTime(st.since)
 		r.Spec.DetectedAt = &since
-		r.Spec.DriftAge = Age(now.Sub(st.since))
 	case len(r.Spec.Changes) > 0:
 		r.Spec.State = StatusChanged
 	default:
@@ -471,6 +489,22 @@ func report(old Report, t Target, run Run, now Time, st *state, events []Event) 
 	}
 	r.Status = ReportStatus{State: r.Spec.State, Recovered: r.Spec.Recovered}
 	return r
+}
+
+// sameRecord: the two reports say the same to a reader, whichever run
+// wrote them (lastRun) and whatever a report of an older version held that
+// changed on every run (lastCheckedAt, driftAge).
+func sameRecord(a, b Report) bool {
+	quiet := func(r Report) Report {
+		r.Spec.LastRun, r.Spec.LastCheckedAt, r.Spec.DriftAge = RunRef{}, nil, ""
+		return r
+	}
+	// Compared as written: a list parsed empty and one built nil read alike.
+	var x, y bytes.Buffer
+	if encode(&x, quiet(a)) != nil || encode(&y, quiet(b)) != nil {
+		return false
+	}
+	return bytes.Equal(x.Bytes(), y.Bytes())
 }
 
 func hasKind(events []Event, kinds ...EventKind) bool {

@@ -220,3 +220,128 @@ func TestRecordGolden(t *testing.T) {
 		})
 	}
 }
+
+// A run that finds what the record says leaves the report's bytes and the
+// log as they are, so the caller commits nothing; anything a reader cares
+// about (state, resources, policy verdicts, snoozes, events) rewrites it.
+func TestRecordUnchangedKeepsBytes(t *testing.T) {
+	t.Parallel()
+	drifted := record.Target{Root: "infra/app", Target: "prod", Status: record.StatusDrifted, Drift: []record.Resource{web()},
+		Policy: []record.PolicyResult{openIngress(true)}}
+	waived := openIngress(false)
+	waived.Waived, waived.WaivedBy = true, `exception "open_ingress" of package terraform.security.network`
+	until := record.NewTime(t0.AddDate(0, 0, 7))
+	tests := []struct {
+		name          string
+		next          func(record.Target) record.Target
+		wantUnchanged bool
+	}{
+		{name: "same verdict a day later", next: func(t record.Target) record.Target { return t }, wantUnchanged: true},
+		{name: "a policy now waived", next: func(t record.Target) record.Target {
+			t.Policy = []record.PolicyResult{waived}
+			return t
+		}},
+		{name: "more drift", next: func(t record.Target) record.Target {
+			t.Drift = append(t.Drift, sg())
+			return t
+		}},
+		{name: "another drifted path", next: func(t record.Target) record.Target {
+			r := web()
+			r.Paths = append(r.Paths, "ami")
+			t.Drift = []record.Resource{r}
+			return t
+		}},
+		{name: "a snooze's reason", next: func(t record.Target) record.Target {
+			t.Snoozed = []record.SnoozedResource{{Address: "aws_s3_bucket.logs", Until: until, Reason: "migration"}}
+			return t
+		}},
+		{name: "the plan failed", next: func(t record.Target) record.Target {
+			return record.Target{Root: t.Root, Target: t.Target, Status: record.StatusError, Error: "Error: timeout"}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			first, err := record.Record(record.Files{}, run(0, "aaa111"), []record.Target{drifted})
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev := record.Files{Report: first.Report, Log: first.LogAppend}
+			got, err := record.Record(prev, run(1, "bbb222"), []record.Target{tt.next(drifted)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			unchanged := bytes.Equal(got.Report, first.Report) && got.LogAppend == nil
+			if unchanged != tt.wantUnchanged {
+				t.Fatalf("unchanged = %v, want %v\nreport:\n%s\nlog:\n%s", unchanged, tt.wantUnchanged, got.Report, got.LogAppend)
+			}
+			want := []record.Skip(nil)
+			if tt.wantUnchanged {
+				want = []record.Skip{{Root: "infra/app", Target: "prod", Reason: "nothing changed since 2026-07-01T06:00:00Z"}}
+			}
+			if diff := cmp.Diff(want, got.Unchanged); diff != "" {
+				t.Errorf("unchanged targets (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A report written before lastCheckedAt and driftAge were dropped is not
+// rewritten for them alone: they changed on every run.
+func TestRecordOldReportNotRewrittenForCheckTimes(t *testing.T) {
+	t.Parallel()
+	drifted := record.Target{Root: "infra/app", Target: "prod", Status: record.StatusDrifted, Drift: []record.Resource{web()}}
+	first, err := record.Record(record.Files{}, run(0, "aaa111"), []record.Target{drifted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(first.Report), "  lastRun:\n", "  driftAge: less than a minute\n  lastCheckedAt: \"2026-07-01T06:00:00Z\"\n  lastRun:\n", 1)
+	if old == string(first.Report) {
+		t.Fatalf("no lastRun in the report:\n%s", first.Report)
+	}
+	got, err := record.Record(record.Files{Report: []byte(old), Log: first.LogAppend}, run(2, "bbb222"), []record.Target{drifted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(old, string(got.Report)); diff != "" || got.LogAppend != nil {
+		t.Errorf("an old report was rewritten for its check times (-want +got):\n%s\nlog:\n%s", diff, got.LogAppend)
+	}
+}
+
+// The report says why: a waived deny by which exception, the drift a
+// snooze holds (resources, paths, reason, until), and a resource deleted
+// outside terraform as deleted, not as every attribute it had.
+func TestRecordSaysWhy(t *testing.T) {
+	t.Parallel()
+	waived := openIngress(false)
+	waived.Waived, waived.WaivedBy = true, `exception "open_ingress" of package terraform.security.network`
+	gone := record.Resource{Address: "aws_instance.gone", Type: "aws_instance", Actions: []string{"delete"}, Paths: []string{"ami", "id", "tags"}, Cause: record.CauseDrift}
+	until := record.NewTime(t0.AddDate(0, 0, 7))
+	target := record.Target{Root: "infra/app", Target: "prod", Status: record.StatusDrifted,
+		Drift: []record.Resource{gone, web()}, Policy: []record.PolicyResult{waived},
+		Snoozed: []record.SnoozedResource{{Address: "aws_s3_bucket.logs", Paths: []string{"tags.team", "acl", "acl"}, Until: until, Reason: "migration INC-7"}}}
+	res, err := record.Record(record.Files{}, run(0, "aaa111"), []record.Target{target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, err := record.ParseReports("r", res.Report, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := reps[0].Spec
+	detected := record.NewTime(t0)
+	wantDrift := []record.Drifted{
+		{Resource: record.Resource{Address: "aws_instance.gone", Type: "aws_instance", Actions: []string{"delete"}, Cause: record.CauseDrift}, Deleted: true, DetectedAt: &detected},
+		{Resource: record.Resource{Address: "aws_instance.web", Type: "aws_instance", Actions: []string{"update"}, Paths: []string{"instance_type", "tags.Owner"}, Cause: record.CauseDrift}, DetectedAt: &detected},
+	}
+	if diff := cmp.Diff(wantDrift, spec.Drift); diff != "" {
+		t.Errorf("drift (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]record.PolicyResult{waived}, spec.Policy); diff != "" {
+		t.Errorf("policy (-want +got):\n%s", diff)
+	}
+	wantSnoozed := []record.SnoozedResource{{Address: "aws_s3_bucket.logs", Paths: []string{"acl", "tags.team"}, Until: until, Reason: "migration INC-7"}}
+	if diff := cmp.Diff(wantSnoozed, spec.Snoozed); diff != "" {
+		t.Errorf("snoozed (-want +got):\n%s", diff)
+	}
+}

@@ -42,22 +42,29 @@ type ReportSpec struct {
 	Resources []string `yaml:"resources"` // drifted addresses
 	// DetectedAt: when the current drift was first detected (from the log).
 	DetectedAt *Time `yaml:"detectedAt,omitempty"`
-	// DriftAge: lastCheckedAt - detectedAt, for people ("3 days").
+	// DriftAge and LastCheckedAt are no longer written: they changed on
+	// every run, and a report is rewritten only when what it says changes
+	// (docs/record.md). Reports written before keep them until then.
 	DriftAge      string         `yaml:"driftAge,omitempty"`
 	RecoveredAt   *Time          `yaml:"recoveredAt,omitempty"`
-	LastCheckedAt *Time          `yaml:"lastCheckedAt,omitempty"` // last run that planned
-	LastRun       RunRef         `yaml:"lastRun"`                 // last run that wrote this report
+	LastCheckedAt *Time          `yaml:"lastCheckedAt,omitempty"`
+	LastRun       RunRef         `yaml:"lastRun"` // last run that changed this report
 	Drift         []Drifted      `yaml:"drift,omitempty"`
 	Changes       []Resource     `yaml:"changes,omitempty"`
 	Policy        []PolicyResult `yaml:"policy,omitempty"`
-	SnoozedUntil  *Time          `yaml:"snoozedUntil,omitempty"`
-	RemediationPR string         `yaml:"remediationPR,omitempty"`
-	Error         string         `yaml:"error,omitempty"`
+	// Snoozed: drift active snoozes hold (resources, paths, reason, until).
+	Snoozed       []SnoozedResource `yaml:"snoozed,omitempty"`
+	SnoozedUntil  *Time             `yaml:"snoozedUntil,omitempty"`
+	RemediationPR string            `yaml:"remediationPR,omitempty"`
+	Error         string            `yaml:"error,omitempty"`
 }
 
 // Drifted is a drifted resource with when it joined the current drift.
 type Drifted struct {
-	Resource   `yaml:",inline"`
+	Resource `yaml:",inline"`
+	// Deleted: the resource is gone outside terraform. Its paths are left
+	// out: every attribute would be one.
+	Deleted    bool  `yaml:"deleted,omitempty"`
 	DetectedAt *Time `yaml:"detectedAt,omitempty"`
 }
 

@@ -61,6 +61,9 @@ type Target struct {
 	Policy    []PolicyResult
 	Error     string // why the plan failed, when Status is error
 	Notes     []Note // what the caller did or learned for this target
+	// Snoozed is the drift active snoozes hold in this plan (not in
+	// Drift), with each snooze's reason and end.
+	Snoozed []SnoozedResource
 	// PlannedAt is when the plan behind this target was made; its events
 	// carry this time and ordering against the record uses it, so an older
 	// plan (a slow shard, a re-run) never overwrites a newer state. Zero
@@ -85,9 +88,20 @@ type PolicyResult struct {
 	Severity     string   `yaml:"severity,omitempty"` // low, medium, high, critical
 	Resource     string   `yaml:"resource,omitempty"`
 	Failed       bool     `yaml:"failed"`               // a mandatory deny that stands
+	Waived       bool     `yaml:"waived,omitempty"`     // an exception rule waived this deny
+	WaivedBy     string   `yaml:"waivedBy,omitempty"`   // which exception, in which package
 	Overridden   bool     `yaml:"overridden,omitempty"` // a soft-mandatory deny overridden
 	OverriddenBy []string `yaml:"overriddenBy,omitempty"`
 	Msg          string   `yaml:"msg,omitempty"`
+}
+
+// SnoozedResource is drift an active snooze holds: reported, not counted as
+// drift, until Until.
+type SnoozedResource struct {
+	Address string   `yaml:"address"`
+	Paths   []string `yaml:"paths,omitempty"` // the attribute paths held; none: the whole resource
+	Until   Time     `yaml:"until"`
+	Reason  string   `yaml:"reason,omitempty"`
 }
 
 // Note is an event the caller reports for a target: something it did (opened
