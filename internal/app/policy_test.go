@@ -140,7 +140,7 @@ func TestPolicyCheck(t *testing.T) {
 			name: "text output", wantCode: ExitPolicy,
 			args: []string{"policy", "check", "--plan", "open.json"},
 			check: func(t *testing.T, stdout, _ string) {
-				for _, w := range []string{"FAIL", "[hard-mandatory] terraform.security.network.deny_open_ingress (critical)", "a mandatory policy failed"} {
+				for _, w := range []string{"failed     [hard-mandatory]", "[hard-mandatory] terraform.security.network.deny_open_ingress (critical)", "a mandatory policy failed"} {
 					if !strings.Contains(stdout, w) {
 						t.Errorf("text output lacks %q:\n%s", w, stdout)
 					}

@@ -65,6 +65,9 @@ func compact(b *bytes.Buffer, d Document, budget int, result string) {
 	s := d.Summary
 	fmt.Fprintf(b, "## Drift report\n\n**%d target(s):** %d drifted · %d changed · %d error · %d clean — %s\n\n",
 		s.Targets, s.Drifted, s.Changed, s.Errors, s.Clean, totals(s))
+	if p := d.Policy; p != nil {
+		fmt.Fprintf(b, "**Policy:** %s\n\n", p.Words(" · "))
+	}
 	if sel := d.Selection; sel != nil {
 		fmt.Fprintf(b, "**Roots planned for this pull request:** %d planned · %d skipped as unaffected\n\n", len(sel.Planned), len(sel.Skipped))
 	}
