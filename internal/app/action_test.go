@@ -156,7 +156,11 @@ func TestActionSchedule(t *testing.T) {
 		"drift-detected":    "true",
 		"drifted-resources": "1",
 		"changes-pending":   "true", // the change that would undo the drift
-		"policy-violations": "2",    // the advisory terraform.drift denies: the drift and the change reverting it
+		"policy-failed":     "0",
+		"policy-advisory":   "2", // the advisory terraform.drift denies: the drift and the change reverting it
+		"policy-waived":     "0",
+		"policy-overridden": "0",
+		"policy-violations": "2", // its first meaning: denies not waived, at any level
 		"report-path":       "",
 		"result-json":       ".drift-action/result.json",
 		"pull-request-url":  "",

@@ -13,7 +13,6 @@ import (
 	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
-	"github.com/myorg/drift-action/policies"
 )
 
 const policyUsage = `usage:
@@ -45,11 +44,13 @@ func runPolicyTest(ctx context.Context, args []string, env config.Env, stdout, s
 	if err != nil {
 		return err
 	}
-	srcs := []policy.Source{{FS: policies.FS, Dir: "."}}
-	if len(c.Dirs) > 0 {
-		srcs = policy.Dirs(absAll(env.Cwd, c.Dirs)...)
+	// The levels are those the directories' own policy sets give, as detect
+	// gives them when drift.yaml and --policy-set name none.
+	srcs, set, err := pipeline.PolicySources(config.Policy{Dirs: c.Dirs, Bundled: len(c.Dirs) == 0}, env.Cwd)
+	if err != nil {
+		return err
 	}
-	sum, err := policy.RunTests(ctx, srcs, stdout, 30*time.Second, policy.Options{AllowNetwork: c.AllowNetwork})
+	sum, err := policy.RunTests(ctx, srcs, set, stdout, 30*time.Second, policy.Options{AllowNetwork: c.AllowNetwork})
 	if err != nil {
 		return err
 	}

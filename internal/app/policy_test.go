@@ -140,7 +140,7 @@ func TestPolicyCheck(t *testing.T) {
 			name: "text output", wantCode: ExitPolicy,
 			args: []string{"policy", "check", "--plan", "open.json"},
 			check: func(t *testing.T, stdout, _ string) {
-				for _, w := range []string{"FAIL", "[hard-mandatory] terraform.security.network.deny_open_ingress (critical)", "a mandatory policy failed"} {
+				for _, w := range []string{"failed     [hard-mandatory]", "[hard-mandatory] terraform.security.network.deny_open_ingress (critical)", "a mandatory policy failed"} {
 					if !strings.Contains(stdout, w) {
 						t.Errorf("text output lacks %q:\n%s", w, stdout)
 					}
@@ -346,4 +346,81 @@ func TestDetectBrokenPolicyFailsBeforePlanning(t *testing.T) {
 	if _, statErr := os.Stat(filepath.Join(dir, "app", ".terraform")); statErr == nil {
 		t.Errorf("terraform ran although the policies could not compile")
 	}
+}
+
+// A deny in a user's policy directory that no policy set names fails the
+// run, as conftest's deny does, beside the bundled policies (whose own
+// set's default-level, advisory, is theirs alone); the directory's own
+// policy-set.yaml may say otherwise.
+func TestUserDenyWithoutPolicySetFails(t *testing.T) {
+	t.Parallel()
+	c := cli{t: t, dir: t.TempDir()}
+	c.write("clean.json", cleanPlan)
+	c.write("drift.yaml", "version: 1\npolicy:\n  dirs: [custom]\n")
+	c.write("custom/p.rego", "package custom.tags\n\ndeny contains \"every resource needs an owner tag\" if { true }\n")
+	c.write("advised/p.rego", "package advised\n\ndeny contains \"consider an owner tag\" if { true }\n")
+	c.write("advised/policy-set.yaml", "version: 1\ndefault-level: advisory\n")
+	tests := []struct {
+		name      string
+		args      []string
+		wantCode  int
+		wantLevel policy.Level
+	}{
+		{"beside the bundled policies", []string{"--config", "drift.yaml"}, ExitPolicy, policy.HardMandatory},
+		{"alone", []string{"--policy", "custom"}, ExitPolicy, policy.HardMandatory},
+		{"its directory's policy set makes it advisory", []string{"--policy", "advised", "--bundled"}, 0, policy.Advisory},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := c.run(append([]string{"policy", "check", "--plan", "clean.json", "--format", "json"}, tt.args...)...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.wantCode, stdout, stderr)
+			}
+			var doc checkDoc
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+				t.Fatalf("json: %v\n%s", err, stdout)
+			}
+			var levels []policy.Level
+			for _, r := range doc.Results {
+				if r.Policy == "custom.tags" || r.Policy == "advised" {
+					levels = append(levels, r.Level)
+				}
+			}
+			if diff := cmp.Diff([]policy.Level{tt.wantLevel}, levels); diff != "" {
+				t.Errorf("the user policy's level (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// `policy test` says each policy's level and why, before the tests.
+func TestPolicyTestPrintsLevels(t *testing.T) {
+	t.Parallel()
+	c := cli{t: t, dir: t.TempDir()}
+	c.write("p/p.rego", "package p\n\ndeny contains \"x\" if { input.x }\n")
+	c.write("p/p_test.rego", "package p_test\n\nimport data.p\n\ntest_denies if { p.deny == {\"x\"} with input as {\"x\": true} }\n")
+	c.write("q/q.rego", "package q\n\nwarn contains \"y\" if { input.y }\n\ndeny_big contains \"z\" if { input.z }\n")
+	c.write("q/policy-set.yaml", "version: 1\ndefault-level: advisory\npolicies:\n  - {name: q, level: soft-mandatory}\n")
+	c.write("r/r.rego", "package r\n\ndeny contains \"r\" if { input.r }\n")
+	c.write("r/policy-set.yaml", "version: 1\ndefault-level: advisory\n")
+	code, stdout, stderr := c.run("policy", "test", "p", "q", "r")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var got []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && (f[1] == "p" || f[1] == "q" || f[1] == "r") {
+			got = append(got, strings.Join(f, " "))
+		}
+	}
+	want := []string{
+		"hard-mandatory p no policy set names it: a deny fails the run, as in conftest",
+		"soft-mandatory q " + filepath.Join(c.dir, "q", "policy-set.yaml") + ":4",
+		"advisory r default-level of " + filepath.Join(c.dir, "r", "policy-set.yaml"),
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("levels (-want +got):\n%s\n%s", diff, stdout)
+	}
+	mustContain(t, stdout, "1 passed, 0 failed")
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/myorg/drift-action/internal/actions"
@@ -413,23 +412,14 @@ func runURL(a config.Action) string {
 
 // outputs sets the step outputs.
 func (p *publication) outputs(context.Context) error {
-	doc := p.doc
-	violations := 0
-	if doc.Policy != nil {
-		violations = doc.Policy.Denies - doc.Policy.Waived
-	}
-	outs := []struct{ k, v string }{
-		{"drift-detected", strconv.FormatBool(doc.Drifted)},
-		{"drifted-resources", strconv.Itoa(doc.Summary.DriftedResources)},
-		{"changes-pending", strconv.FormatBool(doc.Pending())},
-		{"policy-violations", strconv.Itoa(violations)},
-		{"report-path", p.gitops.ReportPath},
-		{"result-json", p.resultPath},
-		{"pull-request-url", p.gitops.PRURL},
-	}
+	outs := append(report.Outputs(p.doc),
+		report.Output{Name: "report-path", Value: p.gitops.ReportPath},
+		report.Output{Name: "result-json", Value: p.resultPath},
+		report.Output{Name: "pull-request-url", Value: p.gitops.PRURL},
+	)
 	var errs []error
 	for _, o := range outs {
-		errs = append(errs, p.log.SetOutput(o.k, o.v))
+		errs = append(errs, p.log.SetOutput(o.Name, o.Value))
 	}
 	return errors.Join(errs...)
 }

@@ -48,7 +48,7 @@ var ActionDefaults = map[string]string{
 }
 
 // ActionOutputs are the outputs the action sets.
-var ActionOutputs = []string{"drift-detected", "drifted-resources", "changes-pending", "policy-violations", "report-path", "result-json", "pull-request-url", "matrix"}
+var ActionOutputs = []string{"drift-detected", "drifted-resources", "changes-pending", "policy-failed", "policy-advisory", "policy-waived", "policy-overridden", "policy-violations", "report-path", "result-json", "pull-request-url", "matrix"}
 
 // Modes of the action.
 var Modes = []string{"detect", "record", "remediate", "list", "aggregate"}

@@ -1,11 +1,12 @@
 // Package notify tells Slack about the lifecycle of drift: it derives
 // events from a run's report compared with the previous state (Derive),
-// renders them as Block Kit messages (pure functions, golden-tested), and
-// posts them through an incoming webhook or a bot token (Notifier). With a
-// bot token the first message of a drift episode is the thread every later
-// event replies in, and it is updated to show the current state; the thread
-// references are kept in a small YAML file (State) committed beside the
-// record so that the next run, on another runner, finds them.
+// composes them into one run's messages (Compose: pure, golden-tested),
+// and posts them through an incoming webhook or a bot token (Notifier).
+// A run with news posts one top-level message; with a bot token each
+// target's details are a reply in its thread. What was told is kept in a
+// small YAML file (State) committed beside the record, so that the next
+// run, on another runner, tells only what changed. Advisory policy
+// results are never news, and an improvement is told as one.
 package notify
 
 import (
@@ -25,8 +26,10 @@ type Kind string
 // Event kinds, in the order one target's events are posted.
 const (
 	DriftDetected   Kind = "drift-detected"   // a new drift episode
-	DriftChanged    Kind = "drift-changed"    // a different drifted set
-	PolicyViolation Kind = "policy-violation" // mandatory denies new or different
+	DriftChanged    Kind = "drift-changed"    // resources drifted that had not
+	DriftReduced    Kind = "drift-reduced"    // an improvement: fewer resources drifted, none new
+	PolicyViolation Kind = "policy-violation" // mandatory denies failing that were not
+	PolicyResolved  Kind = "policy-resolved"  // an improvement: fewer mandatory denies failing, none new
 	SnoozeExpired   Kind = "snooze-expired"
 	PROpened        Kind = "remediation-pr-opened"
 	PRClosed        Kind = "remediation-pr-closed"
@@ -35,10 +38,19 @@ const (
 	Heartbeat       Kind = "heartbeat"   // nothing changed (opt-in)
 )
 
-var kindOrder = []Kind{DriftDetected, DriftChanged, PolicyViolation, SnoozeExpired, PROpened, PRClosed, SelfHealed, Recovered, Heartbeat}
+var kindOrder = []Kind{DriftDetected, DriftChanged, DriftReduced, PolicyViolation, PolicyResolved, SnoozeExpired, PROpened, PRClosed, SelfHealed, Recovered, Heartbeat}
 
-// Ends reports whether the event closes the drift episode (and its thread).
+// Ends reports whether the event closes the drift episode.
 func (k Kind) Ends() bool { return k == SelfHealed || k == Recovered }
+
+// Improves reports whether the event tells that things got better.
+func (k Kind) Improves() bool {
+	switch k {
+	case DriftReduced, PolicyResolved, PRClosed, SelfHealed, Recovered:
+		return true
+	}
+	return false
+}
 
 // Resource is one drifted resource as a message shows it: never a value.
 type Resource struct {
@@ -48,10 +60,11 @@ type Resource struct {
 	Severity string // the highest severity of the policy results naming it
 }
 
-// Policy is one policy result as a message shows it.
+// Policy is one failed policy result as a message shows it: advisory,
+// waived and overridden results are counted, never listed.
 type Policy struct {
 	Policy, Rule, Level, Severity, Resource, Msg string
-	Failed                                       bool // a mandatory deny that stands
+	New                                          bool // not failing in the last run told
 }
 
 // Counts are the numbers a drift message leads with.
@@ -62,6 +75,9 @@ type Counts struct {
 	CauseBoth    int // pending changes that do both
 	Snoozed      int
 	FailedPolicy int
+	// Policy counts the target's results by outcome, in the words of
+	// every other output.
+	Policy policy.Summary
 }
 
 // Event is one thing Slack is told about one target (or, for a
@@ -72,9 +88,10 @@ type Event struct {
 	Workspace string
 	Counts    Counts
 	Resources []Resource // the drifted set, most severe first
-	Added     []string   // DriftChanged
-	Removed   []string   // DriftChanged
-	Policies  []Policy   // PolicyViolation: mandatory first
+	Added     []string   // DriftChanged, DriftReduced
+	Removed   []string   // DriftChanged, DriftReduced, Recovered
+	Policies  []Policy   // PolicyViolation, PolicyResolved: the failures that stand, new first
+	Resolved  []string   // PolicyResolved: failures no longer failing (policy.rule@resource)
 	Applied   []string   // SelfHealed: the resources applied
 	By        string     // SelfHealed: which run
 	PR        string     // PROpened, PRClosed
@@ -148,8 +165,11 @@ func Derive(in Input) ([]Event, map[report.Key]*Thread) {
 		case len(cur) > 0 && !was:
 			add(DriftDetected, nil)
 			next.Since = Time{in.Now.UTC().Truncate(time.Second)}
-		case len(cur) > 0 && !slices.Equal(cur, prev.Resources):
+		case len(cur) > 0 && len(minus(cur, prev.Resources)) > 0:
 			add(DriftChanged, func(e *Event) { e.Added, e.Removed = minus(cur, prev.Resources), minus(prev.Resources, cur) })
+		case len(cur) > 0 && !slices.Equal(cur, prev.Resources):
+			// Only fewer: told as the improvement it is.
+			add(DriftReduced, func(e *Event) { e.Removed = minus(prev.Resources, cur) })
 		case len(cur) > 0:
 			drifting++
 		}
@@ -157,8 +177,13 @@ func Derive(in Input) ([]Event, map[report.Key]*Thread) {
 		if prev != nil {
 			prevFailed, prevExpired = prev.Policies, prev.Expired
 		}
-		if len(failed) > 0 && !slices.Equal(failed, prevFailed) {
-			add(PolicyViolation, func(e *Event) { e.Policies = policies(root.Policy) })
+		switch {
+		case len(minus(failed, prevFailed)) > 0:
+			add(PolicyViolation, func(e *Event) { e.Policies = policies(root.Policy, prevFailed) })
+		case len(minus(prevFailed, failed)) > 0 && len(act.Healed) == 0 && !(len(cur) == 0 && was):
+			// Fewer failures, none new: an improvement (a heal or a
+			// recovery, told below, says it otherwise).
+			add(PolicyResolved, func(e *Event) { e.Policies, e.Resolved = policies(root.Policy, prevFailed), minus(prevFailed, failed) })
 		}
 		if len(expired) > 0 && len(minus(expired, prevExpired)) > 0 {
 			add(SnoozeExpired, func(e *Event) {
@@ -209,12 +234,14 @@ func failedKeys(ps []policy.Result) []string {
 	var out []string
 	for _, p := range ps {
 		if p.Failed {
-			out = append(out, fmt.Sprintf("%s.%s@%s", p.Policy, p.Rule, p.Resource))
+			out = append(out, policyKey(p))
 		}
 	}
 	sort.Strings(out)
 	return slices.Compact(out)
 }
+
+func policyKey(p policy.Result) string { return fmt.Sprintf("%s.%s@%s", p.Policy, p.Rule, p.Resource) }
 
 func snoozeKeys(es []drift.ExpiredSnooze) []string {
 	var out []string
@@ -247,20 +274,22 @@ func counts(r report.Root) Counts {
 			c.CauseBoth++
 		}
 	}
-	for _, p := range r.Policy {
-		if p.Failed {
-			c.FailedPolicy++
-		}
-	}
+	c.Policy = policy.Summarize(r.Policy)
+	c.FailedPolicy = c.Policy.Failed
 	return c
 }
 
 var severityRank = map[string]int{"critical": 4, "high": 3, "medium": 2, "low": 1}
 
-// resources are the drifted set, most severe first, then by address.
+// resources are the drifted set, most severe first, then by address. A
+// resource's severity is that of the failed or overridden denies naming
+// it: an advisory policy that denies every drift grades nothing.
 func resources(r report.Root) []Resource {
 	sev := map[string]string{}
 	for _, p := range r.Policy {
+		if o := p.Outcome(); o != policy.OutcomeFailed && o != policy.OutcomeOverridden {
+			continue
+		}
 		if p.Resource != "" && severityRank[p.Severity] > severityRank[sev[p.Resource]] {
 			sev[p.Resource] = p.Severity
 		}
@@ -289,19 +318,21 @@ func action(as []string) string {
 	return "changed"
 }
 
-// policies are the denies worth telling, mandatory failures first, then
-// the rest by severity.
-func policies(ps []policy.Result) []Policy {
+// policies are the failed denies, the ones not failing in the last run
+// told (prevFailed) first, then by severity. Advisory results are never
+// listed: they are counted (Counts.Policy).
+func policies(ps []policy.Result, prevFailed []string) []Policy {
 	var out []Policy
 	for _, p := range ps {
-		if p.Waived {
+		if !p.Failed {
 			continue
 		}
-		out = append(out, Policy{Policy: p.Policy, Rule: p.Rule, Level: string(p.Level), Severity: p.Severity, Resource: p.Resource, Msg: p.Msg, Failed: p.Failed})
+		out = append(out, Policy{Policy: p.Policy, Rule: p.Rule, Level: string(p.Level), Severity: p.Severity, Resource: p.Resource, Msg: p.Msg,
+			New: !slices.Contains(prevFailed, policyKey(p))})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Failed != out[j].Failed {
-			return out[i].Failed
+		if out[i].New != out[j].New {
+			return out[i].New
 		}
 		return severityRank[out[i].Severity] > severityRank[out[j].Severity]
 	})

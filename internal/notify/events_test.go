@@ -51,6 +51,26 @@ func TestDerive(t *testing.T) {
 			wantFirst: Event{Kind: DriftChanged, Added: []string{"aws_s3_bucket.b"}, Removed: []string{"aws_s3_bucket.a"}, Since: since.Time},
 		},
 		{
+			name:      "fewer drifted resources are a reduction, not a change",
+			in:        Input{Doc: doc(root(app, []drift.Resource{res("aws_s3_bucket.a")})), Prev: state(thread(app, "aws_s3_bucket.a", "aws_s3_bucket.b"))},
+			want:      []Kind{DriftReduced},
+			wantNext:  map[report.Key]*Thread{app: {Root: app.Dir, Target: app.Target, Channel: "C1", TS: "1.000100", Since: since, Resources: []string{"aws_s3_bucket.a"}}},
+			wantFirst: Event{Kind: DriftReduced, Removed: []string{"aws_s3_bucket.b"}, Since: since.Time},
+		},
+		{
+			name: "fewer mandatory denies failing are resolved, not a violation",
+			in: Input{Doc: doc(root(app, []drift.Resource{res("aws_s3_bucket.a")}, deny("aws_s3_bucket.a", "high", true))),
+				Prev: state(&Thread{Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_s3_bucket.a"},
+					Policies: []string{"s3.no_public@aws_s3_bucket.a", "s3.no_public@aws_s3_bucket.b"}})},
+			want: []Kind{PolicyResolved},
+			wantNext: map[report.Key]*Thread{app: {Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_s3_bucket.a"},
+				Policies: []string{"s3.no_public@aws_s3_bucket.a"}}},
+		},
+		{
+			name: "advisory denies alone are no news",
+			in:   Input{Doc: doc(root(app, nil, deny("aws_s3_bucket.a", "high", false), deny("aws_s3_bucket.b", "low", false)))},
+		},
+		{
 			name:      "no drift any more is a recovery that ends the thread",
 			in:        Input{Doc: doc(root(app, nil)), Prev: state(thread(app, "aws_s3_bucket.a"))},
 			want:      []Kind{Recovered},

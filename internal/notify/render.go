@@ -41,8 +41,15 @@ func Render(e Event, l Links, now time.Time) Message {
 	if e.PR != "" && l.PR == "" {
 		l.PR = e.PR
 	}
-	name := target(e)
 	var b builder
+	b.event(e, now)
+	b.links(l)
+	return b.message()
+}
+
+// event adds one event's header and body, and sets the fallback text.
+func (b *builder) event(e Event, now time.Time) {
+	name := target(e)
 	switch e.Kind {
 	case DriftDetected:
 		b.header(":warning: Drift detected: " + name)
@@ -60,29 +67,25 @@ func Render(e Event, l Links, now time.Time) Message {
 		}
 		b.section(s.String())
 		b.driftBody(e, now)
+	case DriftReduced:
+		b.header(":arrow_down: Drift reduced: " + name)
+		b.text = fmt.Sprintf("Drift reduced in %s: %s still drifted", name, plural(e.Counts.Drifted, "resource"))
+		b.section(fmt.Sprintf("*No longer drifted:* %s\n", addrList(e.Removed)))
+		b.driftBody(e, now)
 	case PolicyViolation:
-		b.header(":no_entry: Policy violation: " + name)
-		b.text = fmt.Sprintf("Policy violation in %s: %s", name, plural(e.Counts.FailedPolicy, "mandatory deny"))
-		b.section(fmt.Sprintf("*%s* in `%s` (target `%s`) would fail the run.", plural(e.Counts.FailedPolicy, "mandatory policy deny"), esc(e.Key.Dir), esc(e.Key.Target)))
-		var items []string
-		for _, p := range e.Policies {
-			verdict := "advisory"
-			switch {
-			case p.Failed:
-				verdict = "*FAILED*"
-			case p.Level != "advisory":
-				verdict = "not failing"
-			}
-			item := fmt.Sprintf("• %s `%s.%s` [%s, %s]", verdict, esc(p.Policy), esc(p.Rule), esc(p.Level), esc(p.Severity))
-			if p.Resource != "" {
-				item += fmt.Sprintf(" on `%s`", esc(p.Resource))
-			}
-			if p.Msg != "" {
-				item += ": " + esc(cut(oneLine(p.Msg), maxMsg))
-			}
-			items = append(items, item)
+		b.header(":no_entry: Policy failed: " + name)
+		b.text = fmt.Sprintf("Policy failed in %s: %s", name, plural(e.Counts.FailedPolicy, "mandatory deny"))
+		b.section(fmt.Sprintf("*%s* failed in `%s` (target `%s`): the run fails until fixed, waived or (soft-mandatory) overridden.", plural(e.Counts.FailedPolicy, "mandatory policy deny"), esc(e.Key.Dir), esc(e.Key.Target)))
+		b.section(bullets("", policyItems(e.Policies)))
+	case PolicyResolved:
+		b.header(":arrow_down: Fewer policy failures: " + name)
+		b.text = fmt.Sprintf("Fewer policy failures in %s: %d resolved, %d still failing", name, len(e.Resolved), e.Counts.FailedPolicy)
+		b.section(fmt.Sprintf("*No longer failing:* %s", addrList(e.Resolved)))
+		if len(e.Policies) > 0 {
+			b.section(bullets(fmt.Sprintf("*Still failing (%d):*\n", e.Counts.FailedPolicy), policyItems(e.Policies)))
+		} else {
+			b.section("No mandatory policy fails any more.")
 		}
-		b.section(bullets("", items))
 	case SnoozeExpired:
 		b.header(":alarm_clock: Snooze expired: " + name)
 		b.text = fmt.Sprintf("Snooze expired in %s: the drift it held is reported again", name)
@@ -123,42 +126,26 @@ func Render(e Event, l Links, now time.Time) Message {
 		b.text = msg
 		b.section(msg)
 	}
-	b.links(l)
-	return b.message()
 }
 
-// RenderParent is the episode's first message as chat.update rewrites it
-// after e: the current state, with the thread below holding the history.
-func RenderParent(e Event, l Links, now time.Time) Message {
-	name := target(e)
-	var b builder
-	switch e.Kind {
-	case SelfHealed:
-		b.header(":adhesive_bandage: Healed: " + name)
-		b.text = "Healed: " + name
-		b.section(fmt.Sprintf("The drift was applied away%s. History in the thread.", by(e.By)))
-	case Recovered:
-		b.header(":white_check_mark: Recovered: " + name)
-		b.text = "Recovered: " + name
-		b.section("No drift any more. History in the thread.")
-	default:
-		b.header(":warning: Drifting: " + name)
-		b.text = fmt.Sprintf("Drifting: %s: %s", name, plural(e.Counts.Drifted, "resource"))
-		b.driftBody(e, now)
+// policyItems lists failed denies, the new ones marked.
+func policyItems(ps []Policy) []string {
+	var items []string
+	for _, p := range ps {
+		item := "• failed"
+		if p.New {
+			item = "• *new:* failed"
+		}
+		item += fmt.Sprintf(" `%s.%s` [%s, %s]", esc(p.Policy), esc(p.Rule), esc(p.Level), esc(p.Severity))
+		if p.Resource != "" {
+			item += fmt.Sprintf(" on `%s`", esc(p.Resource))
+		}
+		if p.Msg != "" {
+			item += ": " + esc(cut(oneLine(p.Msg), maxMsg))
+		}
+		items = append(items, item)
 	}
-	if age := ageOf(e.Since, now); age != "" && e.Kind.Ends() {
-		b.context("Drifted for " + age)
-	}
-	b.context(fmt.Sprintf("Updated %s: %s. Every event is in the thread.", now.UTC().Format("2006-01-02 15:04 UTC"), e.Kind))
-	b.links(l)
-	return b.message()
-}
-
-func by(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " by " + esc(s)
+	return items
 }
 
 // builder collects blocks within Slack's limits.
@@ -197,7 +184,7 @@ func (b *builder) driftBody(e Event, now time.Time) {
 		s += fmt.Sprintf(" · %d snoozed", c.Snoozed)
 	}
 	if c.FailedPolicy > 0 {
-		s += fmt.Sprintf("\n:no_entry: %s", plural(c.FailedPolicy, "mandatory policy deny"))
+		s += fmt.Sprintf("\n:no_entry: %s failed", plural(c.FailedPolicy, "mandatory policy deny"))
 	}
 	b.section(s)
 	if len(e.Resources) > 0 {

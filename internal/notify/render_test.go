@@ -45,6 +45,16 @@ func events(t *testing.T) map[string]Event {
 	for _, e := range healed {
 		out[string(e.Kind)] = e
 	}
+	// Fewer drifted and fewer failing: improvements.
+	fewer := root(app, []drift.Resource{res("aws_s3_bucket.data")}, deny("aws_s3_bucket.data", "critical", true), deny("aws_s3_bucket.logs", "medium", false))
+	in.Doc, in.Activity = doc(fewer), nil
+	in.Prev = State{Threads: []*Thread{{Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_s3_bucket.data", "aws_s3_bucket.logs"},
+		Policies: []string{"s3.no_public@aws_s3_bucket.data", "s3.no_public@aws_s3_bucket.logs"}}}}
+	better, _ := Derive(in)
+	for _, e := range better {
+		out[string(e.Kind)] = e
+	}
+	in.Prev = State{Threads: []*Thread{{Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_iam_role.ci", "aws_s3_bucket.data", "aws_s3_bucket.logs"}, Policies: []string{"s3.no_public@aws_s3_bucket.data"}}}}
 	in.Doc, in.Activity = doc(root(app, nil)), nil
 	rec, _ := Derive(in)
 	out[string(rec[0].Kind)] = rec[0]
@@ -68,21 +78,49 @@ func TestRenderGolden(t *testing.T) {
 			t.Parallel()
 			golden(t, string(k), Render(e, links, now))
 		})
-		if k == Heartbeat {
-			continue
+	}
+}
+
+// The messages of a run with news on three targets, as a bot token and a
+// webhook get them.
+func TestComposeGolden(t *testing.T) {
+	t.Parallel()
+	evs := events(t)
+	other := evs[string(DriftDetected)]
+	other.Key = net
+	third := evs[string(Recovered)]
+	third.Key = report.Key{Dir: "infra/dns", Target: "default"}
+	run := []Event{evs[string(DriftChanged)], evs[string(PolicyResolved)], evs[string(PROpened)], other, third}
+	for _, threads := range []bool{true, false} {
+		name := "compose-webhook"
+		if threads {
+			name = "compose-bot"
 		}
-		t.Run(string(k)+" parent", func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			golden(t, "parent-"+string(k), RenderParent(e, links, now))
+			golden(t, name, Compose(run, threads, links, now))
 		})
 	}
+}
+
+// composed is every message a run of the event would post, both ways.
+func composed(e Event) []Message {
+	var out []Message
+	for _, threads := range []bool{true, false} {
+		m := Compose([]Event{e}, threads, links, now)
+		out = append(out, *m.Run)
+		for _, r := range m.Replies {
+			out = append(out, r.Message)
+		}
+	}
+	return out
 }
 
 // No message ever carries a sensitive or masked value, whatever the kind.
 func TestRenderCanary(t *testing.T) {
 	t.Parallel()
 	for name, e := range events(t) {
-		for _, m := range []Message{Render(e, links, now), RenderParent(e, links, now)} {
+		for _, m := range append(composed(e), Render(e, links, now)) {
 			b, _ := json.Marshal(m)
 			if strings.Contains(string(b), canary) {
 				t.Errorf("%s: the message carries the canary value:\n%s", name, b)
@@ -103,17 +141,18 @@ func TestRenderLimits(t *testing.T) {
 	}
 	var pols []Policy
 	for i := range 200 {
-		pols = append(pols, Policy{Policy: "p", Rule: fmt.Sprint(i), Level: "hard-mandatory", Msg: strings.Repeat("x", 5000), Failed: true})
+		pols = append(pols, Policy{Policy: "p", Rule: fmt.Sprint(i), Level: "hard-mandatory", Msg: strings.Repeat("x", 5000), New: true})
 	}
 	k := report.Key{Dir: strings.Repeat("infra/deeply/nested/", 20), Target: strings.Repeat("t", 200)}
-	big := Event{Key: k, Counts: Counts{Drifted: 400}, Added: addrs, Removed: addrs, Applied: addrs, Policies: pols, Snoozes: []Snooze{{Reason: strings.Repeat("r", 4000), Resources: addrs}}}
+	big := Event{Key: k, Counts: Counts{Drifted: 400}, Added: addrs, Removed: addrs, Resolved: addrs, Applied: addrs, Policies: pols, Snoozes: []Snooze{{Reason: strings.Repeat("r", 4000), Resources: addrs}}}
 	for _, d := range many {
 		big.Resources = append(big.Resources, Resource{Address: d.Address, Action: "changed", Severity: "high"})
 	}
 	for _, kind := range kindOrder {
 		e := big
 		e.Kind = kind
-		for _, m := range []Message{Render(e, links, now), RenderParent(e, links, now)} {
+		msgs := append(composed(e), Render(e, links, now))
+		for i, m := range msgs {
 			if len(m.Blocks) > MaxBlocks {
 				t.Errorf("%s: %d blocks, Slack takes %d", kind, len(m.Blocks), MaxBlocks)
 			}
@@ -129,7 +168,7 @@ func TestRenderLimits(t *testing.T) {
 					}
 				}
 			}
-			if kind != Heartbeat && kind != PROpened && kind != PRClosed && kind != Recovered && !strings.Contains(mustJSON(m), "see the job summary") && kind != SelfHealed {
+			if i == len(msgs)-1 && kind != Heartbeat && kind != PROpened && kind != PRClosed && kind != Recovered && !strings.Contains(mustJSON(m), "see the job summary") && kind != SelfHealed {
 				t.Errorf("%s: a long list is cut without pointing at the job summary", kind)
 			}
 		}
@@ -151,15 +190,16 @@ func TestRenderEscapesEveryTextField(t *testing.T) {
 	k := report.Key{Dir: "infra/" + hostile, Target: hostile}
 	pr := "https://github.example/acme/infra/pull/7"
 	base := Event{Key: k, Workspace: hostile, Counts: Counts{Drifted: 1, FailedPolicy: 1},
-		Added: []string{hostile}, Removed: []string{hostile}, Applied: []string{hostile}, By: hostile, PR: pr,
+		Added: []string{hostile}, Removed: []string{hostile}, Resolved: []string{hostile}, Applied: []string{hostile}, By: hostile, PR: pr,
 		Resources: []Resource{{Address: hostile, Action: "changed", Severity: hostile}},
-		Policies:  []Policy{{Policy: hostile, Rule: hostile, Level: hostile, Severity: hostile, Resource: hostile, Msg: hostile, Failed: true}},
+		Policies:  []Policy{{Policy: hostile, Rule: hostile, Level: hostile, Severity: hostile, Resource: hostile, Msg: hostile, New: true}},
 		Snoozes:   []Snooze{{Reason: hostile, Resources: []string{hostile}}}, Since: since.Time}
 	ours := []string{links.Run, links.Commit, pr}
 	for _, kind := range kindOrder {
 		e := base
 		e.Kind = kind
-		for name, m := range map[string]Message{"message": Render(e, links, now), "parent": RenderParent(e, links, now)} {
+		for i, m := range append(composed(e), Render(e, links, now)) {
+			name := fmt.Sprintf("message %d", i)
 			for _, text := range messageTexts(m) {
 				rest := text
 				for _, u := range ours {

@@ -33,20 +33,26 @@ func TestRunKeepsThreads(t *testing.T) {
 		mergeErr  string // from Merge
 	}{
 		{name: "new drift starts a thread and keeps it",
-			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
-			wantKept:  true, wantTS: "1700000000.000001"},
+			wantCalls: []call{
+				{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift check: 1 new drift"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000001", Header: ":warning: Drift detected: infra/app (prod)"},
+			},
+			wantKept: true, wantTS: "1700000000.000001"},
 		{name: "drift the checkout's threads told says nothing", checkout: told, tip: told},
-		{name: "what gitops did replies in the thread", checkout: told, tip: told,
+		{name: "what gitops did is the run's message, detailed in its thread", checkout: told, tip: told,
 			notes: map[report.Key][]record.Note{app: {{Kind: record.RemediationPROpened, PR: "https://github.example/pr/1"}}},
 			wantCalls: []call{
-				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1699999999.000001", Header: ":arrow_heading_up: Remediation PR opened: infra/app (prod)"},
-				{Method: "chat.update", Channel: "C0CHAN", TS: "1699999999.000001", Header: ":warning: Drifting: infra/app (prod)"},
+				{Method: "chat.postMessage", Channel: "#drift", Header: ":information_source: Drift check: 1 PR opened"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000001", Header: ":arrow_heading_up: Remediation PR opened: infra/app (prod)"},
 			}},
 		// A tip this version cannot read (a newer version's) is kept as it
 		// is: the other targets' threads in it are not reset.
 		{name: "an unreadable tip is kept, not overwritten", tip: "threads: [",
-			wantCalls: []call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}},
-			mergeErr:  "drift/slack-threads.yaml:1: not valid YAML"},
+			wantCalls: []call{
+				{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift check: 1 new drift"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000001", Header: ":warning: Drift detected: infra/app (prod)"},
+			},
+			mergeErr: "drift/slack-threads.yaml:1: not valid YAML"},
 		{name: "an unreadable checkout state posts nothing", checkout: "threads: [", wantErr: "drift/slack-threads.yaml:1: "},
 	}
 	for _, tt := range tests {

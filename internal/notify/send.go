@@ -19,9 +19,7 @@ type Poster interface {
 	// returns the posted message's channel and ts ("" when the way in does
 	// not say: a webhook never does).
 	Post(ctx context.Context, threadTS string, m Message) (channel, ts string, err error)
-	// Update rewrites the message channel/ts.
-	Update(ctx context.Context, channel, ts string, m Message) error
-	// Threads reports whether posts return a ts to thread and update.
+	// Threads reports whether posts return a ts to reply in.
 	Threads() bool
 }
 
@@ -47,8 +45,8 @@ func (o Options) client() *http.Client {
 	return &http.Client{Timeout: 30 * time.Second}
 }
 
-// Webhook posts through an incoming webhook: one message per event, no
-// threads, no updates.
+// Webhook posts through an incoming webhook: one message per run, no
+// threads.
 type Webhook struct {
 	url  string
 	opts Options
@@ -67,12 +65,7 @@ func (w *Webhook) Post(ctx context.Context, threadTS string, m Message) (string,
 	return "", "", describe(err, "webhook", w.url)
 }
 
-// Update is impossible through a webhook.
-func (w *Webhook) Update(context.Context, string, string, Message) error {
-	return errors.New("a Slack incoming webhook cannot update a message: use slack-token and slack-channel")
-}
-
-// Bot posts with a bot token to one channel: threads and updates.
+// Bot posts with a bot token to one channel, replies in threads.
 type Bot struct {
 	api     *slack.Client
 	token   string
@@ -105,15 +98,6 @@ func (b *Bot) Post(ctx context.Context, threadTS string, m Message) (string, str
 		return err
 	})
 	return ch, ts, describe(err, "chat.postMessage", b.token)
-}
-
-// Update rewrites a message the same token posted.
-func (b *Bot) Update(ctx context.Context, channel, ts string, m Message) error {
-	err := withRetry(ctx, b.opts, func() error {
-		_, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
-		return err
-	})
-	return describe(err, "chat.update", b.token)
 }
 
 // withRetry calls f again after a 429's Retry-After, within the bounds; any
@@ -166,8 +150,6 @@ func describe(err error, op, secret string) error {
 			return fmt.Errorf("%s: %s: Slack rejected slack-token: use the app's current Bot User OAuth Token (xoxb-...) and reinstall the app if it was revoked", op, api.Err)
 		case "missing_scope":
 			return fmt.Errorf("%s: missing_scope: add the chat:write scope to the Slack app (and chat:write.public to post in channels the bot was not invited to), then reinstall it", op)
-		case "cant_update_message", "message_not_found", "edit_window_closed":
-			return fmt.Errorf("%s: %s: the thread's first message can no longer be updated (it must have been posted by this same bot token)", op, api.Err)
 		}
 	}
 	msg := err.Error()
@@ -184,53 +166,47 @@ type Notifier struct {
 	Now    time.Time
 }
 
-// Send posts events in order. With a poster that threads, an event of a
-// target with a thread (in prev, or started this run) replies in it and the
-// thread's first message is updated to the current state; the first event
-// of a new episode starts the thread, whose ts is set in changes. Every
-// event is tried; the errors are joined, and a target whose event failed
-// is dropped from changes, so that the next run tells it again.
+// Send posts the run's messages (Compose): the run message, then, with a
+// poster that threads, each target's reply in its thread, whose channel
+// and ts are set in the target's thread in changes. A target whose message
+// failed is dropped from changes, so that the next run tells it again;
+// every reply is tried and the errors are joined.
 func (n Notifier) Send(ctx context.Context, events []Event, prev State, changes map[report.Key]*Thread) error {
+	out := Compose(events, n.Poster.Threads(), n.Links, n.Now)
+	if out.Run == nil {
+		return nil
+	}
+	ch, ts, err := n.Poster.Post(ctx, "", *out.Run)
+	if err != nil {
+		for _, e := range events {
+			delete(changes, e.Key)
+		}
+		return fmt.Errorf("the run's message (%s): %w", strings.Join(kindsOf(events), ", "), err)
+	}
 	var errs []error
-	failed := map[report.Key]bool{}
-	defer func() {
-		for k := range failed {
-			delete(changes, k)
-		}
-	}()
-	for _, e := range events {
-		m := Render(e, n.Links, n.Now)
-		if !n.Poster.Threads() || e.Kind == Heartbeat {
-			if _, _, err := n.Poster.Post(ctx, "", m); err != nil {
-				errs = append(errs, fmt.Errorf("%s %s: %w", e.Kind, target(e), err))
-				failed[e.Key] = true
-			}
+	for _, r := range out.Replies {
+		if _, _, err := n.Poster.Post(ctx, ts, r.Message); err != nil {
+			errs = append(errs, fmt.Errorf("%s (thread reply): %w", targetName(r.Key), err))
+			delete(changes, r.Key)
 			continue
 		}
-		th := changes[e.Key]
-		if th == nil {
-			th = prev.Get(e.Key)
-		}
-		if th == nil || th.TS == "" {
-			ch, ts, err := n.Poster.Post(ctx, "", m)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s %s: %w", e.Kind, target(e), err))
-				failed[e.Key] = true
-				continue
-			}
-			if next := changes[e.Key]; next != nil && !e.Kind.Ends() {
-				next.Channel, next.TS = ch, ts // later events reply here
-			}
-			continue
-		}
-		if _, _, err := n.Poster.Post(ctx, th.TS, m); err != nil {
-			errs = append(errs, fmt.Errorf("%s %s (thread reply): %w", e.Kind, target(e), err))
-			failed[e.Key] = true
-			continue
-		}
-		if err := n.Poster.Update(ctx, th.Channel, th.TS, RenderParent(e, n.Links, n.Now)); err != nil {
-			errs = append(errs, fmt.Errorf("%s %s (update of the thread's first message): %w", e.Kind, target(e), err))
+		if th := changes[r.Key]; th != nil {
+			th.Channel, th.TS = ch, ts
 		}
 	}
 	return errors.Join(errs...)
 }
+
+func kindsOf(events []Event) []string {
+	var out []string
+	for _, e := range events {
+		if s := fmt.Sprintf("%s %s", e.Kind, targetName(e.Key)); e.Kind != Heartbeat {
+			out = append(out, s)
+		} else {
+			out = append(out, string(e.Kind))
+		}
+	}
+	return out
+}
+
+func targetName(k report.Key) string { return target(Event{Key: k}) }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 )
 
@@ -37,6 +39,7 @@ type fakeSlack struct {
 	srv        *httptest.Server
 	mu         sync.Mutex
 	calls      []call
+	texts      []string // per call: the fallback text and the blocks, as sent
 	bodies     []string
 	next       int
 	limited    int    // answer this many requests 429 first
@@ -85,6 +88,7 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		if len(m.Blocks) > 0 {
 			blocks = "[" + string(m.Blocks[0]) + "]"
 		}
+		f.texts = append(f.texts, string(body))
 	case "chat.postMessage", "chat.update":
 		form, _ := url.ParseQuery(string(body))
 		if r.Header.Get("Authorization") != "Bearer "+testToken && form.Get("token") != testToken {
@@ -97,6 +101,7 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		c = call{Method: method, Channel: form.Get("channel"), TS: form.Get("ts"), ThreadTS: form.Get("thread_ts")}
 		blocks = form.Get("blocks")
+		f.texts = append(f.texts, form.Get("text")+"\n"+blocks)
 	default:
 		http.NotFound(w, r)
 		return
@@ -133,11 +138,17 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeSlack) take() []call {
+	out, _ := f.takeTexts()
+	return out
+}
+
+// takeTexts is take, with each call's text.
+func (f *fakeSlack) takeTexts() ([]call, []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := f.calls
-	f.calls = nil
-	return out
+	out, texts := f.calls, f.texts
+	f.calls, f.texts = nil, nil
+	return out, texts
 }
 
 func noSleep(slept *[]time.Duration) func(context.Context, time.Duration) error {
@@ -167,9 +178,9 @@ func run(t *testing.T, p Poster, d report.Document, prev State, act map[report.K
 	return next, err
 }
 
-// A bot token threads an episode: the first message starts it, later
-// events reply in its thread and rewrite it to the current state.
-func TestBotThreadsAnEpisode(t *testing.T) {
+// A bot token posts one message per run and each target's details as a
+// reply in its thread; the next run's news is a new run message.
+func TestBotOneMessagePerRunRepliesPerTarget(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)
 	bot := NewBot(testToken, "#drift", Options{APIURL: f.srv.URL + "/"})
@@ -180,27 +191,29 @@ func TestBotThreadsAnEpisode(t *testing.T) {
 		act  map[report.Key]Activity
 		want []call
 	}{
-		{"new drift is the thread's first message", doc(root(app, []drift.Resource{res("aws_s3_bucket.a")})), nil,
-			[]call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}}},
-		{"the same drift says nothing", doc(root(app, []drift.Resource{res("aws_s3_bucket.a")})), nil, nil},
-		{"a changed set replies in the thread and updates its first message", doc(root(app, []drift.Resource{res("aws_s3_bucket.a"), res("aws_s3_bucket.b")})), nil,
+		{"new drift: the run's message, the target's reply in its thread", doc(root(app, []drift.Resource{res("aws_s3_bucket.a")})), nil,
 			[]call{
-				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000001", Header: ":warning: Drift changed: infra/app (prod)"},
-				{Method: "chat.update", Channel: "C0CHAN", TS: "1700000000.000001", Header: ":warning: Drifting: infra/app (prod)"},
+				{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift check: 1 new drift"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000001", Header: ":warning: Drift detected: infra/app (prod)"},
 			}},
-		{"a pull request opened replies in the thread", doc(root(app, []drift.Resource{res("aws_s3_bucket.a"), res("aws_s3_bucket.b")})),
+		{"the same drift says nothing", doc(root(app, []drift.Resource{res("aws_s3_bucket.a")})), nil, nil},
+		{"more drift on two targets: one message, two replies", doc(root(app, []drift.Resource{res("aws_s3_bucket.a"), res("aws_s3_bucket.b")}), root(net, []drift.Resource{res("aws_vpc.main")})), nil,
+			[]call{
+				{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift check: 1 new drift · 1 drift changed"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000003", Header: ":warning: Drift changed: infra/app (prod)"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000003", Header: ":warning: Drift detected: infra/network"},
+			}},
+		{"a pull request opened", doc(root(app, []drift.Resource{res("aws_s3_bucket.a"), res("aws_s3_bucket.b")}), root(net, []drift.Resource{res("aws_vpc.main")})),
 			map[report.Key]Activity{app: {PROpened: "https://github.example/pr/1"}},
 			[]call{
-				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000001", Header: ":arrow_heading_up: Remediation PR opened: infra/app (prod)"},
-				{Method: "chat.update", Channel: "C0CHAN", TS: "1700000000.000001", Header: ":warning: Drifting: infra/app (prod)"},
+				{Method: "chat.postMessage", Channel: "#drift", Header: ":information_source: Drift check: 1 PR opened"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000006", Header: ":arrow_heading_up: Remediation PR opened: infra/app (prod)"},
 			}},
-		{"recovery replies, marks the first message recovered and ends the thread", doc(root(app, nil)), nil,
+		{"recovery is told as such", doc(root(app, nil), root(net, []drift.Resource{res("aws_vpc.main")})), nil,
 			[]call{
-				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000001", Header: ":white_check_mark: Recovered: infra/app (prod)"},
-				{Method: "chat.update", Channel: "C0CHAN", TS: "1700000000.000001", Header: ":white_check_mark: Recovered: infra/app (prod)"},
+				{Method: "chat.postMessage", Channel: "#drift", Header: ":white_check_mark: Drift check: 1 recovered"},
+				{Method: "chat.postMessage", Channel: "#drift", ThreadTS: "1700000000.000008", Header: ":white_check_mark: Recovered: infra/app (prod)"},
 			}},
-		{"drift again starts a new thread", doc(root(app, []drift.Resource{res("aws_s3_bucket.c")})), nil,
-			[]call{{Method: "chat.postMessage", Channel: "#drift", Header: ":warning: Drift detected: infra/app (prod)"}}},
 	}
 	for _, s := range steps { // in order: each run reads the state the last one left
 		next, err := run(t, bot, s.doc, st, s.act)
@@ -212,8 +225,11 @@ func TestBotThreadsAnEpisode(t *testing.T) {
 		}
 		st = next
 	}
-	if th := st.Get(app); th == nil || th.TS != "1700000000.000005" || th.Channel != "C0CHAN" {
-		t.Errorf("the new episode's thread is %+v, want ts 1700000000.000005 in C0CHAN", th)
+	if th := st.Get(net); th == nil || th.TS != "1700000000.000003" || th.Channel != "C0CHAN" {
+		t.Errorf("infra/network's thread is %+v, want the run message 1700000000.000003 in C0CHAN that told it", th)
+	}
+	if th := st.Get(app); th != nil {
+		t.Errorf("infra/app recovered, but its thread %+v is kept", th)
 	}
 	for _, b := range f.bodies {
 		if strings.Contains(b, canary) {
@@ -222,8 +238,8 @@ func TestBotThreadsAnEpisode(t *testing.T) {
 	}
 }
 
-// A webhook cannot thread: one message per event, never an update.
-func TestWebhookOneMessagePerEvent(t *testing.T) {
+// A webhook cannot thread: one message per run, the details in it.
+func TestWebhookOneMessagePerRun(t *testing.T) {
 	t.Parallel()
 	f := newFakeSlack(t)
 	hook := NewWebhook(f.srv.URL+"/hook", Options{})
@@ -235,16 +251,156 @@ func TestWebhookOneMessagePerEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []call{
-		{Method: "webhook", Header: ":warning: Drift detected: infra/app (prod)"},
-		{Method: "webhook", Header: ":no_entry: Policy violation: infra/app (prod)"},
-		{Method: "webhook", Header: ":white_check_mark: Recovered: infra/app (prod)"},
+		{Method: "webhook", Header: ":no_entry: Drift check: 1 policy failed · 1 new drift"},
+		{Method: "webhook", Header: ":white_check_mark: Drift check: 1 recovered"},
 	}
-	if diff := cmp.Diff(want, f.take()); diff != "" {
+	calls, texts := f.takeTexts()
+	if diff := cmp.Diff(want, calls); diff != "" {
 		t.Errorf("webhook calls (-want +got):\n%s", diff)
+	}
+	for _, w := range []string{"Drift detected: infra/app (prod)", "Policy failed: infra/app (prod)"} {
+		if len(texts) == 0 || !strings.Contains(texts[0], w) {
+			t.Errorf("the run's one message lacks the details %q", w)
+		}
 	}
 	for _, b := range f.bodies {
 		if strings.Contains(b, canary) {
 			t.Errorf("Slack was sent the canary value: %s", b)
+		}
+	}
+}
+
+// advisory is the bundled drift policy's advisory deny of a drifted
+// resource, as every drifted target has one.
+func advisory(resource string) policy.Result {
+	return policy.Result{Policy: "terraform.drift", Rule: "deny_drift", Kind: "deny", Level: policy.Advisory, Severity: "medium",
+		Resource: resource, Msg: resource + " changed outside terraform (ADVISORY-LINE)"}
+}
+
+// The first run of four drifted targets, each with advisory results and
+// one with a mandatory failure, posts one top-level message, whatever the
+// way in; advisory results are listed in no message (a reply counts them)
+// and never in the top-level one.
+func TestOneMessagePerRunOfFourTargets(t *testing.T) {
+	t.Parallel()
+	var roots []report.Root
+	for i, dir := range []string{"infra/a", "infra/b", "infra/c", "infra/d"} {
+		k := report.Key{Dir: dir, Target: "default"}
+		pol := []policy.Result{advisory("aws_s3_bucket.x"), advisory("aws_s3_bucket.y")}
+		if i == 0 {
+			pol = append(pol, deny("aws_s3_bucket.x", "high", true))
+		}
+		roots = append(roots, root(k, []drift.Resource{res("aws_s3_bucket.x"), res("aws_s3_bucket.y")}, pol...))
+	}
+	for _, way := range []string{"bot", "webhook"} {
+		t.Run(way, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeSlack(t)
+			var p Poster = NewBot(testToken, "#drift", Options{APIURL: f.srv.URL + "/"})
+			if way == "webhook" {
+				p = NewWebhook(f.srv.URL+"/hook", Options{})
+			}
+			if _, err := run(t, p, doc(roots...), State{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			calls, texts := f.takeTexts()
+			var top []string
+			replies := 0
+			for i, c := range calls {
+				if strings.Contains(texts[i], "ADVISORY-LINE") {
+					t.Errorf("a message lists an advisory result:\n%s", texts[i])
+				}
+				if c.ThreadTS == "" {
+					top = append(top, c.Header)
+					if strings.Contains(texts[i], "advisory") {
+						t.Errorf("a top-level message tells advisory results:\n%s", texts[i])
+					}
+					continue
+				}
+				replies++
+			}
+			if diff := cmp.Diff([]string{":no_entry: Drift check: 1 policy failed · 4 new drift"}, top); diff != "" {
+				t.Errorf("top-level messages (-want +got):\n%s", diff)
+			}
+			wantReplies := map[string]int{"bot": 4, "webhook": 0}[way]
+			if replies != wantReplies {
+				t.Errorf("%d thread replies, want %d (one per target with a bot token)", replies, wantReplies)
+			}
+		})
+	}
+}
+
+// A run whose only news would be advisory results posts nothing: neither a
+// target with advisory denies and no drift, nor new advisory results on
+// drift already told.
+func TestAdvisoryOnlyRunDoesNotPing(t *testing.T) {
+	t.Parallel()
+	told := State{Version: 1, Threads: []*Thread{{Root: app.Dir, Target: app.Target, Since: since, Resources: []string{"aws_s3_bucket.a"}}}}
+	changed := root(net, nil, advisory("aws_vpc.main"), policy.Result{Policy: "custom", Rule: "warn", Kind: "warn", Level: policy.HardMandatory, Severity: "high", Msg: "a warning"})
+	changed.Changes = []drift.Resource{change("aws_vpc.main", drift.CauseCode)}
+	changed.SetStatus()
+	d := doc(root(app, []drift.Resource{res("aws_s3_bucket.a")}, advisory("aws_s3_bucket.a"), advisory("aws_s3_bucket.a")), changed)
+	if d.Roots[1].Status != drift.StatusChanged {
+		t.Fatalf("fixture: %s is %s, want changed", net.Dir, d.Roots[1].Status)
+	}
+	for _, way := range []string{"bot", "webhook"} {
+		t.Run(way, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeSlack(t)
+			var p Poster = NewBot(testToken, "#drift", Options{APIURL: f.srv.URL + "/"})
+			if way == "webhook" {
+				p = NewWebhook(f.srv.URL+"/hook", Options{})
+			}
+			if _, err := run(t, p, d, told, nil); err != nil {
+				t.Fatal(err)
+			}
+			if calls := f.take(); len(calls) != 0 {
+				t.Errorf("an advisory-only run posted %d messages: %+v", len(calls), calls)
+			}
+		})
+	}
+}
+
+// Fewer failures, or fewer drifted resources, are told as improvements:
+// never again as a policy violation or a drift warning.
+func TestImprovementNotRepostedAsViolation(t *testing.T) {
+	t.Parallel()
+	f := newFakeSlack(t)
+	bot := NewBot(testToken, "#drift", Options{APIURL: f.srv.URL + "/"})
+	a, b := res("aws_s3_bucket.a"), res("aws_s3_bucket.b")
+	steps := []struct {
+		name     string
+		doc      report.Document
+		wantTop  string
+		wantNews []string // reply headers
+	}{
+		{"two failures", doc(root(app, []drift.Resource{a, b}, deny("aws_s3_bucket.a", "high", true), deny("aws_s3_bucket.b", "high", true))),
+			":no_entry: Drift check: 1 policy failed · 1 new drift", []string{":warning: Drift detected: infra/app (prod)", ":no_entry: Policy failed: infra/app (prod)"}},
+		{"one fixed", doc(root(app, []drift.Resource{a, b}, deny("aws_s3_bucket.a", "high", true))),
+			":white_check_mark: Drift check: 1 improved", []string{":arrow_down: Fewer policy failures: infra/app (prod)"}},
+		{"fewer drifted, and the other fixed", doc(root(app, []drift.Resource{a})),
+			":white_check_mark: Drift check: 1 improved", []string{":arrow_down: Drift reduced: infra/app (prod)", ":arrow_down: Fewer policy failures: infra/app (prod)"}},
+	}
+	var st State
+	for _, s := range steps {
+		next, err := run(t, bot, s.doc, st, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		st = next
+		calls, texts := f.takeTexts()
+		if len(calls) != 2 || calls[0].ThreadTS != "" || calls[0].Header != s.wantTop {
+			t.Fatalf("%s: calls %+v, want the run message %q and one reply", s.name, calls, s.wantTop)
+		}
+		var got []string
+		for _, h := range regexp.MustCompile(`"type":"header","text":\{"type":"plain_text","text":"([^"]*)"`).FindAllStringSubmatch(texts[1], -1) {
+			got = append(got, h[1])
+		}
+		if diff := cmp.Diff(s.wantNews, got); diff != "" {
+			t.Errorf("%s: the reply's news (-want +got):\n%s", s.name, diff)
+		}
+		if s.name != "two failures" && (strings.Contains(texts[0], "Policy failed") || strings.Contains(texts[0], "policy failed")) {
+			t.Errorf("%s: an improvement re-posted as a violation:\n%s", s.name, texts[0])
 		}
 	}
 }

@@ -24,21 +24,21 @@ const StateFile = "slack-threads.yaml"
 // stateVersion is the version of the thread file's format.
 const stateVersion = 1
 
-// State is what the last runs told Slack, per root and target: the
-// thread of the current drift episode (with a bot token) and the sets the
-// messages showed, so that only changes are posted. It holds addresses and
+// State is what the last runs told Slack, per root and target: the sets
+// the messages showed, so that only changes are posted, and (with a bot
+// token) the thread that last told them. It holds addresses and
 // policy names, never values.
 type State struct {
 	Version int       `yaml:"version"`
 	Threads []*Thread `yaml:"threads"`
 }
 
-// Thread is one target's open drift episode.
+// Thread is one target's open drift episode: drift or failing policies.
 type Thread struct {
 	Root   string `yaml:"root"`
 	Target string `yaml:"target"`
-	// Channel and TS name the episode's first message (bot token only):
-	// later events reply in its thread and it is updated in place.
+	// Channel and TS name the run message whose thread last told this
+	// target (bot token only).
 	Channel string `yaml:"channel,omitempty"`
 	TS      string `yaml:"ts,omitempty"`
 	// Since is when the episode was first posted.

@@ -16,51 +16,9 @@ import (
 
 // LoadPolicies compiles the configured policies once for the whole run.
 func LoadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Engine, error) {
-	var srcs []policy.Source
-	var set policy.Set
-	for _, l := range p.Levels {
-		set.Entries = append(set.Entries, policy.SetEntry{Name: l.Name, Level: policy.Level(l.Level)})
-	}
-	addSet := func(path string, read func() ([]byte, error), required bool) error {
-		data, err := read()
-		if errors.Is(err, fs.ErrNotExist) && !required {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("policy set: %w", err)
-		}
-		s, err := policy.ParseSet(path, data)
-		if err != nil {
-			return err
-		}
-		set.Entries = append(set.Entries, s.Entries...)
-		if set.Default == "" {
-			set.Default = s.Default
-		}
-		return nil
-	}
-	if p.SetFile != "" {
-		f := Abs(cwd, p.SetFile)
-		if err := addSet(p.SetFile, func() ([]byte, error) { return os.ReadFile(f) }, true); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range p.Dirs {
-		d = Abs(cwd, d)
-		srcs = append(srcs, policy.Source{Dir: d})
-		f := filepath.Join(d, policies.SetFile)
-		if err := addSet(f, func() ([]byte, error) { return os.ReadFile(f) }, false); err != nil {
-			return nil, err
-		}
-	}
-	if p.Bundled {
-		srcs = append(srcs, policy.Source{FS: policies.FS, Dir: "."})
-		if err := addSet("(bundled) "+policies.SetFile, func() ([]byte, error) { return fs.ReadFile(policies.FS, policies.SetFile) }, false); err != nil {
-			return nil, err
-		}
-	}
-	if len(srcs) == 0 {
-		return nil, errors.New("no policies: pass --policy DIR or keep the bundled policies")
+	srcs, set, err := PolicySources(p, cwd)
+	if err != nil {
+		return nil, err
 	}
 	e, err := policy.Load(ctx, srcs, set, policy.Options{AllowNetwork: p.AllowNetwork})
 	if err != nil {
@@ -72,6 +30,64 @@ func LoadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Eng
 		return nil, err
 	}
 	return e, nil
+}
+
+// PolicySources are the configured policy directories and the set of
+// levels over them: drift.yaml's levels, then the --policy-set file (whose
+// default-level covers every policy), then each directory's
+// policy-set.yaml, whose default-level covers that directory's policies
+// only, so the bundled set's "advisory" never reaches a user's deny.
+func PolicySources(p config.Policy, cwd string) ([]policy.Source, policy.Set, error) {
+	var srcs []policy.Source
+	var set policy.Set
+	for _, l := range p.Levels {
+		set.Entries = append(set.Entries, policy.SetEntry{Name: l.Name, Level: policy.Level(l.Level), From: "drift.yaml policy.levels"})
+	}
+	// addSet adds a set file's entries and returns its default-level.
+	addSet := func(path string, read func() ([]byte, error), required bool) (policy.Level, error) {
+		data, err := read()
+		if errors.Is(err, fs.ErrNotExist) && !required {
+			return "", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("policy set: %w", err)
+		}
+		s, err := policy.ParseSet(path, data)
+		if err != nil {
+			return "", err
+		}
+		set.Entries = append(set.Entries, s.Entries...)
+		return s.Default, nil
+	}
+	if p.SetFile != "" {
+		f := Abs(cwd, p.SetFile)
+		def, err := addSet(p.SetFile, func() ([]byte, error) { return os.ReadFile(f) }, true)
+		if err != nil {
+			return nil, set, err
+		}
+		set.Default, set.Path = def, p.SetFile
+	}
+	for _, d := range p.Dirs {
+		d = Abs(cwd, d)
+		f := filepath.Join(d, policies.SetFile)
+		def, err := addSet(f, func() ([]byte, error) { return os.ReadFile(f) }, false)
+		if err != nil {
+			return nil, set, err
+		}
+		srcs = append(srcs, policy.Source{Dir: d, Default: def, DefaultFrom: f})
+	}
+	if p.Bundled {
+		name := "(bundled) " + policies.SetFile
+		def, err := addSet(name, func() ([]byte, error) { return fs.ReadFile(policies.FS, policies.SetFile) }, false)
+		if err != nil {
+			return nil, set, err
+		}
+		srcs = append(srcs, policy.Source{FS: policies.FS, Dir: ".", Default: def, DefaultFrom: name})
+	}
+	if len(srcs) == 0 {
+		return nil, set, errors.New("no policies: pass --policy DIR or keep the bundled policies")
+	}
+	return srcs, set, nil
 }
 
 // Abs resolves a path given relative to the working directory.

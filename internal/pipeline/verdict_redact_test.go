@@ -208,14 +208,23 @@ func TestVerdictRedactedOnceEverywhere(t *testing.T) {
 	if len(events) == 0 {
 		t.Fatal("no Slack events: the test proves nothing of Slack")
 	}
-	for i, e := range events {
-		for j, m := range []notify.Message{notify.Render(e, notify.Links{}, now), notify.RenderParent(e, notify.Links{}, now)} {
-			b, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			outputs[fmt.Sprintf("slack %d.%d (%s)", i, j, e.Kind)] = string(b)
+	var msgs []notify.Message
+	for _, threads := range []bool{true, false} {
+		out := notify.Compose(events, threads, notify.Links{}, now)
+		msgs = append(msgs, *out.Run)
+		for _, r := range out.Replies {
+			msgs = append(msgs, r.Message)
 		}
+	}
+	for _, e := range events {
+		msgs = append(msgs, notify.Render(e, notify.Links{}, now))
+	}
+	for i, m := range msgs {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs[fmt.Sprintf("slack message %d", i)] = string(b)
 	}
 
 	// policy check on the leaky root's plan, read for its policies and

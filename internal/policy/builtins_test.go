@@ -65,7 +65,7 @@ func TestRunTestsBuiltinErrorIsAnError(t *testing.T) {
 		"p_test.rego": "package p_test\n\nimport data.p\n\ntest_not_denied if { count(p.deny) == 0 with input as {\"raw\": \"{nope\"} }\n",
 	})
 	var out strings.Builder
-	sum, err := RunTests(context.Background(), Dirs(dir), &out, time.Minute, Options{})
+	sum, err := RunTests(context.Background(), Dirs(dir), Set{}, &out, time.Minute, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

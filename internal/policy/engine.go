@@ -42,6 +42,8 @@ type Engine struct {
 	store    storage.Store
 	compiler *ast.Compiler
 	reads    RawReads
+	srcs     []Source
+	origin   map[string]int // policy -> index in srcs of the directory it came from
 }
 
 // RawReads says which members of input.raw the policies can read; plans
@@ -67,7 +69,7 @@ func Load(ctx context.Context, srcs []Source, set Set, opts Options) (*Engine, e
 // load is Load, with the tests compiled too when tests is set (a test
 // shows that changes no result).
 func load(ctx context.Context, srcs []Source, set Set, opts Options, tests bool) (*Engine, error) {
-	modules, data, err := loadFiles(srcs, tests)
+	modules, origin, data, err := loadFiles(srcs, tests)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +80,8 @@ func load(ctx context.Context, srcs []Source, set Set, opts Options, tests bool)
 		return nil, fmt.Errorf("compile policies (fix these, policies fail closed):\n%w", locate(compiler.Errors))
 	}
 
-	e := &Engine{set: set, modules: modules, compiler: compiler, store: inmem.NewFromObject(data), reads: rawReads(compiler.Modules)}
+	e := &Engine{set: set, modules: modules, compiler: compiler, store: inmem.NewFromObject(data), reads: rawReads(compiler.Modules),
+		srcs: srcs, origin: map[string]int{}}
 	seen := map[string]bool{}
 	var query []string
 	names := make([]string, 0, len(modules))
@@ -107,6 +110,9 @@ func load(ctx context.Context, srcs []Source, set Set, opts Options, tests bool)
 			query = append(query, fmt.Sprintf("%s := data.%s.%s", ref.varName, pkg, name))
 			if !slices.Contains(e.policies, pkg) {
 				e.policies = append(e.policies, pkg)
+			}
+			if i, ok := e.origin[pkg]; !ok || origin[file] < i {
+				e.origin[pkg] = origin[file]
 			}
 		}
 	}
@@ -137,6 +143,12 @@ func load(ctx context.Context, srcs []Source, set Set, opts Options, tests bool)
 type Source struct {
 	FS  fs.FS
 	Dir string
+	// Default is the level of this directory's policies that no policy set
+	// entry names: the default-level of its own policy-set.yaml, named by
+	// DefaultFrom. "" when it has none: a deny then fails the run, as in
+	// conftest (see Engine.Level).
+	Default     Level
+	DefaultFrom string
 }
 
 // Dirs makes on-disk sources.
@@ -155,18 +167,19 @@ func (s Source) stat() (fs.FileInfo, error) {
 	return os.Stat(s.Dir)
 }
 
-// loadFiles parses every .rego file and data file of the sources.
 // loadFiles reads the .rego files (with tests, the *_test.rego ones too)
-// and data files of srcs.
-func loadFiles(srcs []Source, tests bool) (map[string]*ast.Module, map[string]any, error) {
+// and data files of srcs, and which source each module came from (its
+// index in srcs), for the levels.
+func loadFiles(srcs []Source, tests bool) (map[string]*ast.Module, map[string]int, map[string]any, error) {
 	if len(srcs) == 0 {
-		return nil, nil, errors.New("load policies: no policy directory given")
+		return nil, nil, nil, errors.New("load policies: no policy directory given")
 	}
 	modules := map[string]*ast.Module{}
+	origin := map[string]int{}
 	data := map[string]any{}
-	for _, src := range srcs {
+	for i, src := range srcs {
 		if st, err := src.stat(); err != nil || !st.IsDir() {
-			return nil, nil, fmt.Errorf("load policies: %s is not a directory (pass the directory holding your .rego files)", src.Dir)
+			return nil, nil, nil, fmt.Errorf("load policies: %s is not a directory (pass the directory holding your .rego files)", src.Dir)
 		}
 		fl := loader.NewFileLoader().WithRegoVersion(ast.RegoV1)
 		if src.FS != nil {
@@ -176,16 +189,17 @@ func loadFiles(srcs []Source, tests bool) (map[string]*ast.Module, map[string]an
 			return !info.IsDir() && (!strings.HasSuffix(info.Name(), ".rego") || !tests && strings.HasSuffix(info.Name(), "_test.rego"))
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("load policies (fix these, policies fail closed):\n%w", locate(err))
+			return nil, nil, nil, fmt.Errorf("load policies (fix these, policies fail closed):\n%w", locate(err))
 		}
 		for name, m := range res.Modules {
 			modules[name] = m.Parsed
+			origin[name] = i
 		}
 		if err := loadData(src, data); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return modules, data, nil
+	return modules, origin, data, nil
 }
 
 func ruleKind(name string) string {
@@ -284,7 +298,7 @@ func (e *Engine) Eval(ctx context.Context, in Input, overrides []Override) ([]Re
 		if r.kind == "exception" {
 			continue
 		}
-		level := e.set.LevelFor(r.policy)
+		level, _ := e.Level(r.policy)
 		for _, v := range elements(bindings[r.varName]) {
 			res := toResult(r, level, v)
 			short := strings.TrimPrefix(strings.TrimPrefix(r.name, "deny_"), "warn_")

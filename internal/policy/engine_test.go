@@ -231,8 +231,8 @@ func TestParseSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for policy, want := range map[string]Level{"terraform.security.network": HardMandatory, "terraform.cost": SoftMandatory, "terraform.drift": Advisory} {
-		if l := got.LevelFor(policy); l != want {
-			t.Errorf("LevelFor(%s) = %s, want %s", policy, l, want)
+		if l, _ := levelOf(policy, got, nil, nil); l != want {
+			t.Errorf("level of %s = %s, want %s", policy, l, want)
 		}
 	}
 	bad := []struct{ src, want string }{
@@ -244,5 +244,82 @@ func TestParseSet(t *testing.T) {
 		if _, err := ParseSet("policy-set.yaml", []byte(b.src)); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("ParseSet(%q) error = %v, want %q", b.src, err, b.want)
 		}
+	}
+}
+
+// A deny's level: a set's entry, else the --policy-set default, else the
+// default-level of the policy's own directory, else it fails as in
+// conftest; one directory's default never reaches another's policies.
+func TestLevelsPerDirectory(t *testing.T) {
+	t.Parallel()
+	deny := func(pkg string) string { return "package " + pkg + "\n\ndeny contains \"no\" if { true }\n" }
+	mine := writePolicies(t, map[string]string{"mine.rego": deny("mine")})
+	quiet := writePolicies(t, map[string]string{"quiet.rego": deny("quiet"), "named.rego": deny("named")})
+	bundled := writePolicies(t, map[string]string{"b.rego": deny("bundled.drift")})
+	srcs := []Source{
+		{Dir: mine},
+		{Dir: quiet, Default: Advisory, DefaultFrom: "quiet/policy-set.yaml"},
+		{Dir: bundled, Default: Advisory, DefaultFrom: "(bundled) policy-set.yaml"},
+	}
+	tests := []struct {
+		name string
+		set  Set
+		want map[string]Level
+	}{
+		{"no set entry: the directory decides, a directory without a set fails", Set{},
+			map[string]Level{"mine": HardMandatory, "quiet": Advisory, "named": Advisory, "bundled.drift": Advisory}},
+		{"an entry wins over every default", Set{Entries: []SetEntry{{Name: "named", Level: SoftMandatory}, {Name: "mine", Level: Advisory}}},
+			map[string]Level{"mine": Advisory, "quiet": Advisory, "named": SoftMandatory, "bundled.drift": Advisory}},
+		{"a --policy-set default covers every directory", Set{Default: SoftMandatory, Path: "levels.yaml"},
+			map[string]Level{"mine": SoftMandatory, "quiet": SoftMandatory, "named": SoftMandatory, "bundled.drift": SoftMandatory}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := Load(context.Background(), srcs, tt.set, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := e.Eval(context.Background(), NewInput(Plan{}, drift.Result{}, RunContext{}, Masks{}), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]Level{}
+			for _, r := range rs {
+				got[r.Policy] = r.Level
+				if want := r.Level != Advisory; r.Failed != want {
+					t.Errorf("%s (%s): failed = %v, want %v", r.Policy, r.Level, r.Failed, want)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("levels (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Every result has one outcome, and the counts of outcomes add up to the
+// results.
+func TestSummaryOutcomes(t *testing.T) {
+	t.Parallel()
+	rs := []Result{
+		{Kind: "deny", Level: HardMandatory, Failed: true},
+		{Kind: "deny", Level: SoftMandatory, Overridden: true},
+		{Kind: "deny", Level: HardMandatory, Waived: true},
+		{Kind: "deny", Level: Advisory, Waived: true},
+		{Kind: "deny", Level: Advisory},
+		{Kind: "warn", Level: HardMandatory},
+		{Kind: "dryrun", Level: Advisory},
+	}
+	want := Summary{Denies: 5, Warnings: 2, Failed: 1, Advisory: 3, Waived: 2, Overridden: 1, Mandatory: true}
+	got := Summarize(rs)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	if got.Failed+got.Advisory+got.Waived+got.Overridden != len(rs) {
+		t.Errorf("outcomes %+v do not add up to %d results", got, len(rs))
+	}
+	if w, want := got.Words(", "), "1 failed, 3 advisory, 2 waived, 1 overridden"; w != want {
+		t.Errorf("Words = %q, want %q", w, want)
 	}
 }

@@ -21,6 +21,36 @@ const (
 	HardMandatory Level = "hard-mandatory" // always fails
 )
 
+// ConftestLevel is the level of a policy no policy set names: a deny fails
+// the run and nothing but an exception in its package waives it, as
+// conftest treats every deny.
+const ConftestLevel = HardMandatory
+
+// Outcome says what one result did to the run, in the words every output
+// uses: each result has exactly one.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeFailed     Outcome = "failed"     // a mandatory deny that stands: the run fails
+	OutcomeAdvisory   Outcome = "advisory"   // reported only: an advisory policy's deny, or any warn
+	OutcomeWaived     Outcome = "waived"     // a deny an exception rule waived
+	OutcomeOverridden Outcome = "overridden" // a soft-mandatory deny overridden for this run
+)
+
+// Outcome is what the result did to the run.
+func (r Result) Outcome() Outcome {
+	switch {
+	case r.Waived:
+		return OutcomeWaived
+	case r.Overridden:
+		return OutcomeOverridden
+	case r.Failed:
+		return OutcomeFailed
+	}
+	return OutcomeAdvisory
+}
+
 // Severities, lowest first.
 var Severities = []string{"low", "medium", "high", "critical"}
 
@@ -93,7 +123,7 @@ func (e *Engine) CheckOverrides(overrides []Override) error {
 		for _, p := range e.policies {
 			if glob.Wildcard(strings.TrimSpace(o.Name), p) {
 				matched = append(matched, p)
-				if e.set.LevelFor(p) == HardMandatory {
+				if l, _ := e.Level(p); l == HardMandatory {
 					hard = append(hard, p)
 				}
 			}
@@ -116,9 +146,50 @@ func (e *Engine) CheckOverrides(overrides []Override) error {
 func (e *Engine) describe() string {
 	out := make([]string, len(e.policies))
 	for i, p := range e.policies {
-		out[i] = fmt.Sprintf("%s (%s)", p, e.set.LevelFor(p))
+		l, _ := e.Level(p)
+		out[i] = fmt.Sprintf("%s (%s)", p, l)
 	}
 	return strings.Join(out, ", ")
+}
+
+// Level is the enforcement level of a loaded policy and where it comes
+// from: the first policy set entry naming it (drift.yaml, --policy-set,
+// the policy directories' sets, the bundled set, in that order), else the
+// --policy-set file's default-level, else the default-level of the
+// policy-set.yaml in the policy's own directory, else ConftestLevel: a
+// user's deny without a policy set fails the run, as conftest's does.
+func (e *Engine) Level(policy string) (Level, string) {
+	return levelOf(policy, e.set, e.srcs, e.origin)
+}
+
+func levelOf(policy string, set Set, srcs []Source, origin map[string]int) (Level, string) {
+	if l, from, ok := set.entry(policy); ok {
+		return l, from
+	}
+	if set.Default != "" {
+		return set.Default, "default-level of " + set.Path
+	}
+	if i, ok := origin[policy]; ok && i < len(srcs) && srcs[i].Default != "" {
+		return srcs[i].Default, "default-level of " + srcs[i].DefaultFrom
+	}
+	return ConftestLevel, "no policy set names it: a deny fails the run, as in conftest"
+}
+
+// PolicyLevel is one loaded policy with its level.
+type PolicyLevel struct {
+	Policy string `json:"policy"`
+	Level  Level  `json:"level"`
+	From   string `json:"from"` // where the level comes from
+}
+
+// Levels lists the loaded policies, by name, with their levels.
+func (e *Engine) Levels() []PolicyLevel {
+	out := make([]PolicyLevel, len(e.policies))
+	for i, p := range e.policies {
+		l, from := e.Level(p)
+		out[i] = PolicyLevel{Policy: p, Level: l, From: from}
+	}
+	return out
 }
 
 func normalSeverity(s, kind string) string {
@@ -150,11 +221,13 @@ func sortResults(rs []Result) {
 	})
 }
 
-// Summary counts results.
+// Summary counts results. Failed, Advisory, Waived and Overridden count
+// each result once, by its Outcome, and add up to Denies + Warnings.
 type Summary struct {
-	Denies     int  `json:"denies"`
-	Warnings   int  `json:"warnings"`
+	Denies     int  `json:"denies"`   // deny results, whatever their outcome
+	Warnings   int  `json:"warnings"` // warn (and dryrun) results
 	Failed     int  `json:"failed"`
+	Advisory   int  `json:"advisory"`
 	Overridden int  `json:"overridden"`
 	Waived     int  `json:"waived"`
 	Mandatory  bool `json:"mandatory_failed"`
@@ -170,18 +243,30 @@ func Summarize(rs []Result) Summary {
 		default:
 			s.Warnings++
 		}
-		if r.Failed {
+		switch r.Outcome() {
+		case OutcomeFailed:
 			s.Failed++
 			s.Mandatory = true
-		}
-		if r.Overridden {
+		case OutcomeOverridden:
 			s.Overridden++
-		}
-		if r.Waived {
+		case OutcomeWaived:
 			s.Waived++
+		default:
+			s.Advisory++
 		}
 	}
 	return s
+}
+
+// Words are the counts as every output says them, in one order:
+// "2 failed, 5 advisory, 1 waived, 0 overridden" (sep ", ").
+func (s Summary) Words(sep string) string {
+	return strings.Join([]string{
+		fmt.Sprintf("%d %s", s.Failed, OutcomeFailed),
+		fmt.Sprintf("%d %s", s.Advisory, OutcomeAdvisory),
+		fmt.Sprintf("%d %s", s.Waived, OutcomeWaived),
+		fmt.Sprintf("%d %s", s.Overridden, OutcomeOverridden),
+	}, sep)
 }
 
 // Set is a policy set file: enforcement levels by policy name (globs, first
@@ -196,19 +281,21 @@ type Set struct {
 type SetEntry struct {
 	Name  string
 	Level Level
+	From  string // where the entry is written (file:line), for `policy test`
 }
 
-// LevelFor is the enforcement level of a policy.
-func (s Set) LevelFor(policy string) Level {
+// entry is the level the first entry matching policy gives.
+func (s Set) entry(policy string) (Level, string, bool) {
 	for _, e := range s.Entries {
 		if glob.Wildcard(e.Name, policy) {
-			return e.Level
+			from := e.From
+			if from == "" {
+				from = fmt.Sprintf("policy set entry %q", e.Name)
+			}
+			return e.Level, from, true
 		}
 	}
-	if s.Default != "" {
-		return s.Default
-	}
-	return Advisory
+	return "", "", false
 }
 
 // ParseSet reads a policy set file (policies/policy-set.yaml).
@@ -248,7 +335,7 @@ func ParseSet(path string, data []byte) (Set, error) {
 				continue
 			}
 			for j, en := range v.Content {
-				var e SetEntry
+				e := SetEntry{From: fmt.Sprintf("%s:%d", path, en.Line)}
 				if en.Kind != yaml.MappingNode {
 					errs = append(errs, errf(en, "policies[%d] must be {name: POLICY-GLOB, level: LEVEL}", j))
 					continue

@@ -327,16 +327,13 @@ func causeLabel(c string) string {
 	return cell(c)
 }
 
+// verdict is what the result did to the run, in the words of every other
+// output (policy.Outcome).
 func verdict(r policy.Result) string {
-	switch {
-	case r.Failed:
-		return "❌ fails"
-	case r.Overridden:
-		return "overridden"
-	case r.Waived:
-		return "waived"
+	if r.Failed {
+		return "❌ failed"
 	}
-	return cell(r.Kind)
+	return string(r.Outcome())
 }
 
 func policyCell(rs []policy.Result) string {
@@ -345,7 +342,7 @@ func policyCell(rs []policy.Result) string {
 	}
 	s := policy.Summarize(rs)
 	if s.Mandatory {
-		return fmt.Sprintf("❌ %d failed", s.Failed)
+		return "❌ " + s.Words(" · ")
 	}
-	return fmt.Sprintf("%d result(s)", len(rs))
+	return s.Words(" · ")
 }

@@ -35,7 +35,7 @@ func Markdown(w io.Writer, d Document) error {
 	}
 	markdownSelection(bw, d.Selection)
 	if p := d.Policy; p != nil {
-		fmt.Fprintf(bw, "\n\n**Policy:** %d deny · %d warn · %d failed · %d overridden · %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
+		fmt.Fprintf(bw, "\n\n**Policy:** %s", p.Words(" · "))
 		if p.Mandatory {
 			fmt.Fprint(bw, " — ❌ a mandatory policy failed")
 		}
@@ -177,29 +177,23 @@ func cell(s string) string { return mdtext.Text(s) }
 // code shows outside text as inline code that cannot break the table.
 func code(s string) string { return mdtext.Code(s) }
 
+// policyCell is a target's outcomes, the ones it has, in the order and
+// words of the run's Policy line.
 func policyCell(rs []policy.Result) string {
-	s := policy.Summarize(rs)
-	switch {
-	case len(rs) == 0:
+	if len(rs) == 0 {
 		return "—"
-	case s.Mandatory:
-		return fmt.Sprintf("❌ %d failed", s.Failed)
-	case s.Denies > 0:
-		if advisoryOnly(rs) {
-			return fmt.Sprintf("ℹ️ %d advisory", s.Denies)
-		}
-		return fmt.Sprintf("⚠️ %d deny", s.Denies)
 	}
-	return fmt.Sprintf("⚠️ %d warn", s.Warnings)
-}
-
-func advisoryOnly(rs []policy.Result) bool {
-	for _, r := range rs {
-		if r.Kind == "deny" && r.Level != policy.Advisory {
-			return false
+	s := policy.Summarize(rs)
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		word string
+	}{{s.Failed, "❌ %d failed"}, {s.Advisory, "%d advisory"}, {s.Waived, "%d waived"}, {s.Overridden, "%d overridden"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf(c.word, c.n))
 		}
 	}
-	return true
+	return strings.Join(parts, " · ")
 }
 
 func markdownPolicies(bw *bufio.Writer, title string, rs []policy.Result) {
@@ -213,7 +207,11 @@ func markdownPolicies(bw *bufio.Writer, title string, rs []policy.Result) {
 	each, grouped := splitAdvice(rs)
 	fmt.Fprintf(bw, "\n<details%s><summary>%s (%d)</summary>\n\n| Verdict | Policy | Level | Severity | Resource | Message |\n|---|---|---|---|---|---|\n", open, title, len(rs))
 	for _, p := range each {
-		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", cell(verdict(p)), code(p.Policy+"."+p.Rule), cell(string(p.Level)), cell(p.Severity), optCode(p.Resource), cell(oneLine(p.Msg)))
+		v := cell(verdict(p))
+		if p.Failed {
+			v = "❌ " + v
+		}
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", v, code(p.Policy+"."+p.Rule), cell(string(p.Level)), cell(p.Severity), optCode(p.Resource), cell(oneLine(p.Msg)))
 	}
 	for _, g := range grouped {
 		res, msg := optCode(g.Results[0].Resource), cell(oneLine(g.Results[0].Msg))

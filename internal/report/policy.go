@@ -10,7 +10,7 @@ import (
 )
 
 // PolicyText lists policy results for a terminal, worst first within each
-// policy, with a closing count.
+// policy, with a closing count of outcomes (the run's Policy line).
 func PolicyText(w io.Writer, rs []policy.Result) error {
 	bw := bufio.NewWriter(w)
 	for _, r := range rs {
@@ -21,7 +21,7 @@ func PolicyText(w io.Writer, rs []policy.Result) error {
 		fmt.Fprintf(bw, ": %s\n", oneLine(r.Msg))
 	}
 	s := policy.Summarize(rs)
-	fmt.Fprintf(bw, "\n%d deny, %d warn: %d failed, %d overridden, %d waived", s.Denies, s.Warnings, s.Failed, s.Overridden, s.Waived)
+	fmt.Fprintf(bw, "\nPolicy: %s", s.Words(", "))
 	if s.Mandatory {
 		fmt.Fprint(bw, " — a mandatory policy failed")
 	}
@@ -29,22 +29,9 @@ func PolicyText(w io.Writer, rs []policy.Result) error {
 	return bw.Flush()
 }
 
-func verdict(r policy.Result) string {
-	switch {
-	case r.Failed:
-		return "FAIL"
-	case r.Overridden:
-		return "OVERRIDDEN"
-	case r.Waived:
-		return "WAIVED"
-	case r.Level == policy.Advisory:
-		// Advice never fails a run: no capitals that read as a failure.
-		return "advisory"
-	case r.Kind == "deny":
-		return "DENY"
-	}
-	return "WARN"
-}
+// verdict is what the result did to the run, in the words every output
+// uses (policy.Outcome).
+func verdict(r policy.Result) string { return string(r.Outcome()) }
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

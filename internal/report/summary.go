@@ -72,6 +72,9 @@ func compact(b *bytes.Buffer, d Document, budget int, result string) {
 		bw.Flush()
 		b.WriteString("\n\n")
 	}
+	if p := d.Policy; p != nil {
+		fmt.Fprintf(b, "**Policy:** %s\n\n", p.Words(" · "))
+	}
 	if sel := d.Selection; sel != nil {
 		fmt.Fprintf(b, "**Roots planned for this pull request:** %d planned · %d skipped as unaffected\n\n", len(sel.Planned), len(sel.Skipped))
 	}

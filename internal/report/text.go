@@ -149,7 +149,7 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 		fmt.Fprintln(bw, "This run: "+a)
 	}
 	if p := d.Policy; p != nil {
-		line := fmt.Sprintf("Policy: %d deny, %d warn; %d failed, %d overridden, %d waived", p.Denies, p.Warnings, p.Failed, p.Overridden, p.Waived)
+		line := "Policy: " + p.Words(", ")
 		if p.Mandatory {
 			line = c(red, line+" — a mandatory policy failed")
 		}
