@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -285,7 +286,11 @@ func (c *command) logTo(file, level string) error {
 	if !slices.Contains(LogLevels, level) {
 		return fmt.Errorf("terraform log level %q: use one of %s", level, strings.Join(LogLevels, ", "))
 	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// Made anew rather than truncated: an earlier file's mode is not kept.
+	if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("terraform log file: %w", err)
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("terraform log file: %w", err)
 	}
