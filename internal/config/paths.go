@@ -99,11 +99,13 @@ func logDir(workspace, v string) (string, error) {
 	fail := func(why string) (string, error) {
 		return "", fmt.Errorf("input terraform-log-dir: %q must be a directory inside the repository, outside .git and .github (%s), e.g. terraform-logs", v, why)
 	}
-	clean, err := wsfile.Rel(v)
-	if err != nil {
+	if err := wsfile.Inside(v); err != nil {
 		return fail(why(err))
 	}
-	clean = filepath.ToSlash(clean)
+	clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(v)))
+	if clean == "." {
+		return fail("it is the repository's root; name a directory of its own")
+	}
 	for _, s := range strings.Split(clean, "/") {
 		if strings.HasPrefix(strings.ToLower(strings.TrimRight(s, ". ")), ".git") {
 			return fail(fmt.Sprintf("%s is git's or GitHub's own", s))
