@@ -1,9 +1,11 @@
 package app
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,6 +188,42 @@ func TestActionRemediate(t *testing.T) {
 			t.Errorf("%d pull requests after two runs, want 1", n)
 		}
 	})
+}
+
+// TestActionHealWithoutPullRequestRead: a heal that applied, in a workflow
+// whose token may not list pull requests, exits 0: looking for an earlier
+// remediation pull request to close is not what the run needed. A warning
+// names the permission that would let it; the heal is recorded.
+func TestActionHealWithoutPullRequestRead(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	ws := driftedWorkspace(t, env, "pw-heal-403")
+	remote := gitWorkspace(t, ws)
+	gh := githubtest.NewServer(t, githubtest.WithToken("ghs_testtoken"))
+	gh.FailWith(githubtest.RouteListPulls, http.StatusForbidden, "Resource not accessible by integration")
+	res := runnerRun{t: t, env: env, workspace: ws, event: "schedule", vars: gitopsVars, apiURL: gh.URL(),
+		inputs: map[string]string{"mode": "remediate", "remediation": "apply"}}.run()
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0: the heal applied and the run needed no pull request\n%s", res.code, res.stdout)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ws, "cloud.json")); strings.Contains(string(b), "pwned") {
+		t.Errorf("the drifted tag is still in the cloud after apply: %s", b)
+	}
+	if !slices.Contains(gh.Requests(), "GET /repos/acme/infra/pulls") {
+		t.Fatalf("pull requests were never listed, so the refusal was never met: %v", gh.Requests())
+	}
+	if !annotated(res.stdout, "warning", "grant `pull-requests: read`") {
+		t.Errorf("no warning names pull-requests: read:\n%s", res.stdout)
+	}
+	if annotated(res.stdout, "error", "pull requests") {
+		t.Errorf("the refused listing is an error annotation:\n%s", res.stdout)
+	}
+	if !strings.Contains(res.summary, "self-healed by apply") || !strings.Contains(res.summary, "pull-requests: read") {
+		t.Errorf("the summary does not say what was applied and which permission was missing:\n%s", res.summary)
+	}
+	if kinds := logKinds(t, remoteFile(t, remote, "drift/drift-log.yaml")); !slices.Contains(kinds, "self-healed") {
+		t.Errorf("log events %v, want self-healed", kinds)
+	}
 }
 
 // A pull_request_target run never writes: no record, no heal.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/myorg/drift-action/internal/record"
 	"github.com/myorg/drift-action/internal/tfinstall"
@@ -41,6 +42,9 @@ var ActionDefaults = map[string]string{
 	"terraform-binary":    "terraform",
 	"shard":               "",
 	"results":             "drift-results/**/*.json",
+	"terraform-log-dir":   "",
+	"terraform-log-level": DefaultTerraformLogLevel,
+	"progress-interval":   "15s",
 
 	"terraform-version":      "", // empty: drift.yaml's terraform-version, else auto
 	"terraform-releases-url": tfinstall.DefaultReleasesURL,
@@ -85,6 +89,11 @@ type Action struct {
 	Environ        []string
 	PluginCacheDir string
 	Slack          Slack
+	// TerraformLogDir is the input terraform-log-dir, slash-separated,
+	// relative to the workspace ("": no log files); TerraformLogLevel its
+	// TF_LOG level.
+	TerraformLogDir, TerraformLogLevel string
+	ProgressInterval                   time.Duration
 
 	// TerraformVersion, ReleasesURL and ReleasesKey are the inputs
 	// terraform-version ("" leaves it to drift.yaml), terraform-releases-url
@@ -220,6 +229,22 @@ func ParseAction(env Env) (Action, error) {
 	if a.ReleasesKey != "" && !strings.Contains(a.ReleasesKey, "BEGIN PGP PUBLIC KEY BLOCK") {
 		return a, fmt.Errorf("input terraform-releases-key: not an armored PGP public key: paste the whole key, from its -----BEGIN PGP PUBLIC KEY BLOCK----- line to its END line")
 	}
+	if v := in("terraform-log-dir"); v != "" {
+		if a.TerraformLogDir, err = logDir(a.Workspace, v); err != nil {
+			return a, err
+		}
+	}
+	a.TerraformLogLevel = in("terraform-log-level")
+	if err := checkLogLevel(a.TerraformLogLevel); err != nil {
+		return a, fmt.Errorf("input terraform-log-level: %w", err)
+	}
+	if v := in("progress-interval"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return a, fmt.Errorf("input progress-interval: %q is not accepted: use a duration such as 15s or 1m, or 0 for no progress lines", v)
+		}
+		a.ProgressInterval = d
+	}
 	if v := in("shard"); v != "" {
 		s, err := parseShard(v)
 		if err != nil {
@@ -338,6 +363,10 @@ func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
 		c.TerraformVersion, set["terraform-version"] = a.TerraformVersion, true
 	}
 	c.ReleasesURL, c.ReleasesKey = a.ReleasesURL, a.ReleasesKey
+	c.TerraformLogLevel, c.ProgressInterval = a.TerraformLogLevel, a.ProgressInterval
+	if a.TerraformLogDir != "" {
+		c.TerraformLogDir = filepath.Join(a.Workspace, filepath.FromSlash(a.TerraformLogDir))
+	}
 	switch {
 	case a.Policy.Disabled:
 		c.Policy.Disabled, set["no-policy"] = true, true

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -23,7 +24,9 @@ func TestActionDetectMatchesFlags(t *testing.T) {
 		return map[string]string{"HOME": "/home/u", "DRIFT_ACTION_GATEKEEPER": "/bin/gk"}[k]
 	}
 	env := Env{Getenv: getenv, Environ: []string{"A=1"}, Cwd: "/elsewhere"}
-	base := Action{Terraform: "terraform", ConfigFile: DefaultFile, Workspace: ws, Policy: Policy{Timeout: DefaultPolicyTimeout}}
+	// As ParseAction gives it when no input is set.
+	base := Action{Terraform: "terraform", ConfigFile: DefaultFile, Workspace: ws, Policy: Policy{Timeout: DefaultPolicyTimeout},
+		TerraformLogLevel: DefaultTerraformLogLevel, ProgressInterval: DefaultProgressInterval}
 	tests := []struct {
 		name  string
 		edit  func(*Action)
@@ -42,6 +45,11 @@ func TestActionDetectMatchesFlags(t *testing.T) {
 			flags: []string{"--terraform", "terraform", "--no-policy"}},
 		{name: "manifests", edit: func(a *Action) { a.Policy.Manifests = []string{"k8s/*.yaml"} },
 			flags: []string{"--terraform", "terraform", "--manifests", "k8s/*.yaml"}},
+		{name: "terraform logs and progress", edit: func(a *Action) {
+			a.TerraformLogDir, a.TerraformLogLevel, a.ProgressInterval = "out/tf-logs", "TRACE", time.Minute
+		}, flags: []string{"--terraform", "terraform", "--terraform-log-dir", filepath.Join(ws, "out", "tf-logs"), "--terraform-log-level", "TRACE", "--progress-interval", "1m"}},
+		{name: "no progress lines", edit: func(a *Action) { a.ProgressInterval = 0 },
+			flags: []string{"--terraform", "terraform", "--progress-interval", "0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/myorg/drift-action/internal/exitcode"
+	"github.com/myorg/drift-action/internal/tf"
 	"io"
 	"io/fs"
 	"os"
@@ -26,6 +27,11 @@ const (
 	DefaultTimeout     = 30 * time.Minute
 	DefaultLockTimeout = time.Minute
 	DefaultGrace       = 30 * time.Second
+	// DefaultProgressInterval is how often a running target says where
+	// its terraform is.
+	DefaultProgressInterval = 15 * time.Second
+	// DefaultTerraformLogLevel is TF_LOG for terraform's log files.
+	DefaultTerraformLogLevel = "DEBUG"
 )
 
 // Env is the process environment, injected so tests can fake it.
@@ -97,6 +103,13 @@ type Detect struct {
 	Changes        *Changes // a pull request's changed files: plan only the roots they affect; nil plans all
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 
+	// TerraformLogDir, when set, gets terraform's own log of each target,
+	// one file each (TF_LOG_PATH), at TerraformLogLevel (TF_LOG).
+	TerraformLogDir, TerraformLogLevel string
+	// ProgressInterval is how often each running target's progress is
+	// printed; 0 prints none.
+	ProgressInterval time.Duration
+
 	// TerraformVersion is which terraform each root is planned with:
 	// auto (""), a version or a constraint (tfinstall.ParseSetting).
 	TerraformVersion string
@@ -127,6 +140,9 @@ func detectCommand(c *Detect) (Command, *string) {
 	fset.DurationVar(&c.LockTimeout, "lock-timeout", DefaultLockTimeout, "how long terraform waits for a held state lock")
 	fset.DurationVar(&c.Grace, "grace-period", DefaultGrace, "after a timeout interrupts terraform, how long it may take to stop before it is killed")
 	fset.StringVar(&c.Terraform, "terraform", "terraform", "terraform or tofu executable: a `PATH`, or a name looked up on $PATH")
+	fset.StringVar(&c.TerraformLogDir, "terraform-log-dir", "", "write terraform's own log of each target to a file in `DIR` (TF_LOG_PATH); terraform's logs can hold values it does not mark sensitive")
+	fset.StringVar(&c.TerraformLogLevel, "terraform-log-level", DefaultTerraformLogLevel, "TF_LOG `LEVEL` of --terraform-log-dir's files: "+strings.Join(tf.LogLevels, ", "))
+	fset.DurationVar(&c.ProgressInterval, "progress-interval", DefaultProgressInterval, "how often each running target prints where terraform is (the step, resources refreshed, the one it waits on); 0 prints none")
 	policyFlags(fset, &c.Policy)
 	fset.BoolVar(&c.Policy.Disabled, "no-policy", false, "skip policy evaluation")
 	fset.Var(listFlag{&c.Policy.Manifests}, "manifests", "Kubernetes manifest files or globs (`GLOB`, repeatable) to check with the Gatekeeper constraints (default: drift.yaml's policy.manifests)")
@@ -158,10 +174,13 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 	if c.Parallelism < 1 {
 		return c, fmt.Errorf("--parallelism must be at least 1, got %d", c.Parallelism)
 	}
-	for name, d := range map[string]time.Duration{"timeout": c.Timeout, "lock-timeout": c.LockTimeout, "grace-period": c.Grace} {
+	for name, d := range map[string]time.Duration{"timeout": c.Timeout, "lock-timeout": c.LockTimeout, "grace-period": c.Grace, "progress-interval": c.ProgressInterval} {
 		if d < 0 {
 			return c, fmt.Errorf("--%s must not be negative, got %s", name, d)
 		}
+	}
+	if err := checkLogLevel(c.TerraformLogLevel); err != nil {
+		return c, fmt.Errorf("--terraform-log-level %w", err)
 	}
 
 	return c, resolveDetect(&c, *configPath, set, env)
@@ -267,4 +286,13 @@ func pluginCache(getenv func(string) string) string {
 		base = filepath.Join(home, ".cache")
 	}
 	return filepath.Join(base, "drift-action", "plugin-cache")
+}
+
+// checkLogLevel accepts the TF_LOG levels terraform knows, in upper case
+// as terraform prints them.
+func checkLogLevel(level string) error {
+	if !slices.Contains(tf.LogLevels, level) {
+		return fmt.Errorf("%q is not accepted: use one of %s", level, strings.Join(tf.LogLevels, ", "))
+	}
+	return nil
 }

@@ -91,6 +91,35 @@ func recordPath(workspace, name, v string) (string, error) {
 	return clean, nil
 }
 
+// logDir checks the terraform-log-dir input: a directory inside the
+// repository, outside git's and GitHub's own files, not reached through a
+// symbolic link the checkout holds (terraform would write through it). It
+// returns the path cleaned and slash-separated.
+func logDir(workspace, v string) (string, error) {
+	fail := func(why string) (string, error) {
+		return "", fmt.Errorf("input terraform-log-dir: %q must be a directory inside the repository, outside .git and .github (%s), e.g. terraform-logs", v, why)
+	}
+	if err := wsfile.Inside(v); err != nil {
+		return fail(why(err))
+	}
+	clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(v)))
+	if clean == "." {
+		return fail("it is the repository's root; name a directory of its own")
+	}
+	for _, s := range strings.Split(clean, "/") {
+		if strings.HasPrefix(strings.ToLower(strings.TrimRight(s, ". ")), ".git") {
+			return fail(fmt.Sprintf("%s is git's or GitHub's own", s))
+		}
+	}
+	if workspace != "" {
+		// A file below it stands for the files terraform will write.
+		if err := wsfile.Check(workspace, clean+"/x.log"); err != nil {
+			return fail(err.Error())
+		}
+	}
+	return clean, nil
+}
+
 // why is the reason in a wsfile.PathError, or the error itself.
 func why(err error) string {
 	if pe := (*wsfile.PathError)(nil); errors.As(err, &pe) {

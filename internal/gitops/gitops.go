@@ -211,7 +211,10 @@ func Run(ctx context.Context, o Options, e Edges, run pipeline.Run, started time
 			}
 		}
 		if len(approvals) == 0 && prTargets != nil {
-			url, err := syncPRs(ctx, o, e, verdicts, prTargets, notes)
+			url, err := syncPRs(ctx, o, e, verdicts, prTargets, notes, func(msg string) {
+				g.say("%s", msg)
+				log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: " + msg})
+			})
 			g.PRURL = url
 			if err != nil {
 				g.Errs = append(g.Errs, fmt.Errorf("remediation pull requests: %w", err))

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/github"
 	"github.com/myorg/drift-action/internal/record"
 	"github.com/myorg/drift-action/internal/remedypr"
 	"github.com/myorg/drift-action/internal/report"
@@ -73,7 +75,7 @@ func approvalNotes(approvals remedypr.Approvals, roots []report.Root) []string {
 }
 
 // syncPRs keeps one remediation pull request per root up to date.
-func syncPRs(ctx context.Context, o Options, e Edges, verdicts []report.Root, handover map[report.Key][]remedypr.Handover, notes map[report.Key][]record.Note) (string, error) {
+func syncPRs(ctx context.Context, o Options, e Edges, verdicts []report.Root, handover map[report.Key][]remedypr.Handover, notes map[report.Key][]record.Note, warn func(string)) (string, error) {
 	owner, repo, ok := strings.Cut(o.Repository, "/")
 	if !ok {
 		return "", fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", o.Repository)
@@ -97,11 +99,31 @@ func syncPRs(ctx context.Context, o Options, e Edges, verdicts []report.Root, ha
 		}
 		targets = append(targets, remedypr.Target{Root: r.Dir, Name: r.Target, Workspace: r.Workspace, Result: r.Result, Policy: r.Policy, Handover: hs})
 	}
-	outs, err := remedypr.Sync(ctx, gh, remedypr.Config{
+	cfg := remedypr.Config{
 		Owner: owner, Repo: repo, Base: o.RefName, Strategy: strategy,
 		MaxOpen: o.Remediation.MaxOpen, RepoRoot: o.RepoRoot,
 		Run: remedypr.Run{URL: o.RunURL, SHA: o.SHA},
-	}, targets)
+	}
+	// Targets with drift to hand over need their pull request; the others
+	// (healed, clean, failed) only close or keep one an earlier run
+	// opened. The run does not need that: a permission it lacks there is a
+	// warning naming the permission, and the heal's success stands.
+	var needed, tidy []remedypr.Target
+	for _, t := range targets {
+		if t.NeedsPullRequest() {
+			needed = append(needed, t)
+		} else {
+			tidy = append(tidy, t)
+		}
+	}
+	outs, err := remedypr.Sync(ctx, gh, cfg, needed)
+	tidied, tidyErr := remedypr.Sync(ctx, gh, cfg, tidy)
+	outs = append(outs, tidied...)
+	refused, tidyErr := permissionRefusals(tidyErr)
+	for _, r := range refused {
+		warn(fmt.Sprintf("no earlier remediation pull request was looked for to close (%s): this run had none to open, so it does not fail; grant `%s` to have the pull requests of healed drift closed", r.Error(), r.Permission))
+	}
+	err = errors.Join(err, tidyErr)
 	first := ""
 	for _, out := range outs {
 		if out.PullRequest == nil {
@@ -119,4 +141,31 @@ func syncPRs(ctx context.Context, o Options, e Edges, verdicts []report.Root, ha
 		}
 	}
 	return first, err
+}
+
+// permissionRefusals takes out of err (Sync's joined errors) the calls
+// GitHub refused for want of a permission, one per permission; rest is
+// what is left.
+func permissionRefusals(err error) (refused []*github.APIError, rest error) {
+	if err == nil {
+		return nil, nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	seen := map[string]bool{}
+	var others []error
+	for _, e := range errs {
+		var api *github.APIError
+		if errors.As(e, &api) && api.Permission != "" && (api.Status == http.StatusForbidden || api.Status == http.StatusNotFound) {
+			if !seen[api.Permission] {
+				seen[api.Permission] = true
+				refused = append(refused, api)
+			}
+			continue
+		}
+		others = append(others, e)
+	}
+	return refused, errors.Join(others...)
 }

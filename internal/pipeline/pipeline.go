@@ -63,6 +63,11 @@ type Verdict struct {
 	// tfinstall): apply the saved plan with the same one. It lives until
 	// Run.Close when it is a release installed by the run.
 	Terraform string
+	// TerraformLog is terraform's own log of the target (--terraform-log-dir),
+	// redacted like the verdict; "" when none was written or it could not be
+	// redacted (then it was removed). It is a file for people to download,
+	// never shown in a report.
+	TerraformLog string
 }
 
 // Run is the outcome of planning every selected target.
@@ -152,6 +157,12 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 	if run.planDir, err = os.MkdirTemp("", "drift-action-plans-"); err != nil {
 		return Run{}, fmt.Errorf("detect: plan directory: %w", err)
 	}
+	if c.TerraformLogDir != "" {
+		if err := os.MkdirAll(c.TerraformLogDir, 0o700); err != nil {
+			return run, fmt.Errorf("detect: terraform log directory: %w", err)
+		}
+		fmt.Fprintf(progress, "terraform's logs (TF_LOG=%s): one file per target in %s; they can hold values terraform does not mark sensitive, so keep them private\n", c.TerraformLogLevel, c.TerraformLogDir)
+	}
 	// Each root's terraform is chosen before it is planned; releases are
 	// installed beside the saved plans, once per version, and removed with
 	// them.
@@ -193,7 +204,7 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 			run.Verdicts[i] = o
 			mu.Lock()
 			done++
-			fmt.Fprintf(progress, "[%d/%d] %s (%s): %s in %s\n", done, len(targets), t.Dir, t.Name, progressWord(o.Result), o.Result.Duration.Round(100*time.Millisecond))
+			fmt.Fprint(progress, doneLine(done, len(targets), o.Result))
 			mu.Unlock()
 		}()
 	}
@@ -207,15 +218,19 @@ func cancelled(t discover.Target) drift.Result {
 	return r
 }
 
-// heartbeat is how often a long plan says it is still alive.
-const heartbeat = 30 * time.Second
-
 // planTarget plans, classifies and evaluates one target, and redacts the
 // verdict once, whichever way it was made: every error path included.
 func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
 	o, secrets := buildVerdict(ctx, c, t, i, planDir, initLock, engine, binaries, logf)
 	j := NewJudge(c.File, c.Policy, t, c.Event)
-	redact(j.Redactor(secrets...), &o.Result, o.Policy)
+	r := j.Redactor(secrets...)
+	redact(r, &o.Result, o.Policy)
+	if o.TerraformLog != "" {
+		if err := redactLog(o.TerraformLog, r); err != nil {
+			logf("%s (%s): terraform's log was removed, not kept unredacted: %v\n", t.Dir, t.Name, err)
+			o.TerraformLog = ""
+		}
+	}
 	if o.PlanFile != "" {
 		// After redaction: a policy's resource is a key here as shown.
 		o.Source = locate(t.AbsDir, o)
@@ -242,7 +257,6 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		return o, nil
 	}
 	start := time.Now()
-	last := start
 	timeout := c.Timeout
 	if t.Timeout > 0 {
 		timeout = t.Timeout
@@ -264,11 +278,14 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		logf("%s (%s): terraform %s, installed for %s\n", t.Dir, t.Name, bin.Version, bin.Why)
 	}
 	o.Terraform = bin.Path
+	if c.TerraformLogDir != "" {
+		o.TerraformLog = filepath.Join(c.TerraformLogDir, name+".log")
+	}
 	plannedAt = time.Now()
 	out, err := tf.Run(ctx, tf.Target{
 		Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile,
 		BackendConfig: t.BackendConfig, Vars: t.Vars, Env: t.Env,
-		DataDir: o.DataDir, InitLock: initLock,
+		DataDir: o.DataDir, InitLock: initLock, LogFile: o.TerraformLog,
 	}, tf.Options{
 		Binary:         bin.Path,
 		Env:            c.Environ,
@@ -276,11 +293,10 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		Timeout:        timeout,
 		LockTimeout:    c.LockTimeout,
 		Grace:          c.Grace,
-		Progress: func(ev tf.Events) {
-			if time.Since(last) >= heartbeat {
-				last = time.Now()
-				logf("%s (%s): still planning after %s, %d resource(s) refreshed\n", t.Dir, t.Name, time.Since(start).Round(time.Second), ev.Resources)
-			}
+		LogLevel:       c.TerraformLogLevel,
+		ProgressEvery:  c.ProgressInterval,
+		Progress: func(r tf.Report) {
+			logf("%s (%s): %s\n", t.Dir, t.Name, r)
 		},
 	})
 	j := NewJudge(c.File, c.Policy, t, c.Event)
@@ -295,6 +311,14 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		var r drift.Result
 		r.Fail(err.Error())
 		return finish(r), nil
+	}
+	if out.LogPlanJSONFile != "" {
+		// Shown for the log alone: the values the log may hold that the
+		// plan marks sensitive. The verdict is made as without a log.
+		if _, found, err := classifyFile(out.LogPlanJSONFile, opts); err == nil {
+			secrets = append(secrets, found)
+		}
+		_ = os.Remove(out.LogPlanJSONFile)
 	}
 	// The plan is read from terraform's file once per reading, one reading
 	// after the other (the classifier's, then the policies'), so at most
@@ -375,6 +399,13 @@ func locate(dir string, o Verdict) map[string]tfsource.Pos {
 		}
 	}
 	return out
+}
+
+// doneLine is the progress line of a finished target: its time first, set
+// apart from the outcome, so that an error's text (which can end in
+// anything, a sentence or a number) is never read as running on into it.
+func doneLine(done, total int, r drift.Result) string {
+	return fmt.Sprintf("[%d/%d] %s (%s) took %s: %s\n", done, total, r.Dir, r.Target, r.Duration.Round(100*time.Millisecond), progressWord(r))
 }
 
 func progressWord(r drift.Result) string {

@@ -319,6 +319,13 @@ func syncOne(ctx context.Context, gh GitHub, cfg Config, t Target, open *int) (O
 	return o, nil
 }
 
+// NeedsPullRequest reports whether Sync would open or update t's pull
+// request: its plan finished and drift is handed over. For any other
+// target Sync only looks for a pull request to close or keep.
+func (t Target) NeedsPullRequest() bool {
+	return t.Result.Status != drift.StatusError && t.Result.Error == "" && len(handedOver(t)) > 0
+}
+
 // handedOver is the drift that goes to the pull request, in result order.
 func handedOver(t Target) []drift.Resource {
 	if t.Handover == nil {

@@ -14,11 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +53,12 @@ type Target struct {
 	// init writes the root's dependency lock file (.terraform.lock.hcl),
 	// which every target of a root shares.
 	InitLock sync.Locker
+	// LogFile, when set, is where terraform writes its own log
+	// (TF_LOG_PATH, at Options.LogLevel) for every step of the target:
+	// the file is made anew (owner only), and the plan is shown even when
+	// clean so that its sensitive values are known to redact the log with
+	// (see pipeline).
+	LogFile string
 }
 
 // Options are shared by every target of a run.
@@ -61,7 +69,15 @@ type Options struct {
 	Timeout        time.Duration // whole target (init+plan+show); 0 means none
 	LockTimeout    time.Duration // how long to wait for the state lock
 	Grace          time.Duration // after interrupting on timeout, wait this long before killing
-	Progress       func(Events)  // optional, called as resources refresh
+	// LogLevel is TF_LOG for a Target with a LogFile (TRACE, DEBUG, INFO,
+	// WARN, ERROR, JSON); "" is DEBUG. Without a LogFile terraform logs
+	// nothing, as terraform-exec has it.
+	LogLevel string
+	// Progress, when set, is called every ProgressEvery while the target's
+	// terraform runs, from another goroutine, never after Run returns: a
+	// steady rate whatever terraform writes, so a hung provider shows too.
+	Progress      func(Report)
+	ProgressEvery time.Duration
 }
 
 // Outcome is what terraform produced for a target.
@@ -72,6 +88,11 @@ type Outcome struct {
 	PlanJSONFile string
 	PlanFile     string
 	Events       Events
+	// LogPlanJSONFile is the plan shown only because the target has a
+	// LogFile and the stream showed nothing to detail: its sensitive values
+	// are what the log may hold. It is no part of the verdict (a clean plan
+	// is judged without one, logging or not).
+	LogPlanJSONFile string
 }
 
 // ErrTimeout marks a target stopped because it ran past its timeout.
@@ -125,22 +146,29 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	out := Outcome{PlanFile: t.PlanFile}
 	ctx, cancel := withTimeout(ctx, o)
 	defer cancel()
+	w, stop := startWatch(o)
+	defer stop()
 	tf, cache, err := newCommand(t.Dir, t.DataDir, t.Env, o, true)
+	if err == nil && t.LogFile != "" {
+		err = tf.logTo(t.LogFile, o.LogLevel)
+	}
 	if err != nil {
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
 	wrap := wrapper(ctx, o)
+	w.begin("version", false)
 	if err := checkVersion(ctx, tf); err != nil {
 		return out, wrap("version", err, "")
 	}
-	err = initTarget(ctx, tf, t, wrap)
+	err = initTarget(ctx, tf, t, wrap, w)
 	if cache.view != "" {
 		publish(cache.view, cache.shared)
 	}
 	if err != nil {
 		return out, err
 	}
-	sp := &streamParser{onProgress: o.Progress}
+	w.begin("plan", true)
+	sp := &streamParser{watch: w}
 	err = tf.run(ctx, sp, planArgs(t, o)...)
 	_ = sp.Close()
 	out.Events = sp.ev
@@ -159,7 +187,8 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	if err := sp.ev.finished(hasChanges); err != nil {
 		return out, &StepError{Step: "plan", Msg: err.Error(), Err: err}
 	}
-	if !sp.ev.NeedsShow() {
+	needed := sp.ev.NeedsShow()
+	if !needed && t.LogFile == "" {
 		return out, nil
 	}
 	// The plan file is what later stages apply, so detail exactly that file.
@@ -167,23 +196,31 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	// and decoding then encoding again would change it (a delete's
 	// "after": null, fields terraform-json does not know).
 	jsonFile := t.PlanFile + ".json"
+	w.begin("show", false)
 	if err := showJSON(ctx, tf, t.PlanFile, jsonFile); err != nil {
 		return out, wrap("show", err, "")
 	}
-	out.PlanJSONFile = jsonFile
+	if needed {
+		out.PlanJSONFile = jsonFile
+	} else {
+		out.LogPlanJSONFile = jsonFile
+	}
 	return out, nil
 }
 
 // initTarget runs init and selects the workspace, holding t.InitLock.
-func initTarget(ctx context.Context, tf command, t Target, wrap func(string, error, string) error) error {
+func initTarget(ctx context.Context, tf command, t Target, wrap func(string, error, string) error, w *watch) error {
+	w.begin("init (waiting for the root's other targets)", false)
 	if t.InitLock != nil {
 		t.InitLock.Lock()
 		defer t.InitLock.Unlock()
 	}
+	w.begin("init", false)
 	if err := tf.run(ctx, nil, initArgs(t)...); err != nil {
 		return wrap("init", err, "")
 	}
 	if t.Workspace != "" {
+		w.begin("workspace select", false)
 		if err := tf.run(ctx, nil, "workspace", "select", "-no-color", t.Workspace); err != nil {
 			return wrap("workspace", err, "")
 		}
@@ -238,6 +275,37 @@ type command struct {
 	env      []string
 	grace    time.Duration
 }
+
+// logTo has every step of c write terraform's log to file at level ("":
+// DEBUG), in place of the empty TF_LOG* commandEnv sets. The file is made
+// anew, readable by its owner only; terraform appends to it.
+func (c *command) logTo(file, level string) error {
+	if level == "" {
+		level = "DEBUG"
+	}
+	if !slices.Contains(LogLevels, level) {
+		return fmt.Errorf("terraform log level %q: use one of %s", level, strings.Join(LogLevels, ", "))
+	}
+	// Made anew rather than truncated: an earlier file's mode is not kept.
+	if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("terraform log file: %w", err)
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("terraform log file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("terraform log file: %w", err)
+	}
+	env := slices.DeleteFunc(slices.Clone(c.env), func(kv string) bool {
+		return strings.HasPrefix(kv, "TF_LOG=") || strings.HasPrefix(kv, "TF_LOG_PATH=")
+	})
+	c.env = append(env, "TF_LOG="+level, "TF_LOG_PATH="+file)
+	return nil
+}
+
+// LogLevels are the values of TF_LOG terraform knows.
+var LogLevels = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "JSON"}
 
 // defaultGrace is terraform-exec's wait after the interrupt when Options
 // gives none.

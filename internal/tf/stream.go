@@ -66,8 +66,9 @@ func (e Events) ErrorText() string { return strings.Join(e.Diagnostics, "\n") }
 type streamParser struct {
 	ev      Events
 	partial []byte
-	// OnProgress, when set, is told about each refreshed resource.
-	onProgress func(Events)
+	// watch, when set, is told about each hook message (a resource
+	// started or finished), for progress lines.
+	watch *watch
 }
 
 type uiMessage struct {
@@ -102,13 +103,39 @@ type uiMessage struct {
 }
 
 // Message types that matter; everything else is skipped without decoding.
-var interesting = [][]byte{
-	[]byte(`"type":"diagnostic"`),
-	[]byte(`"type":"resource_drift"`),
-	[]byte(`"type":"planned_change"`),
-	[]byte(`"type":"outputs"`),
-	[]byte(`"type":"refresh_complete"`),
-	[]byte(`"type":"change_summary"`),
+// The verdict's types are decoded; hook types only move progress, and are
+// read without decoding (hookField).
+var (
+	typeKey   = []byte(`"type":"`)
+	verdictOf = map[string]bool{"diagnostic": true, "resource_drift": true, "planned_change": true, "outputs": true, "change_summary": true}
+	hookOf    = map[string]bool{msgRefreshStart: true, msgRefreshComplete: true, msgApplyStart: true, msgApplyComplete: true, msgApplyErrored: true}
+)
+
+// lineType is the type a line names, of those that matter, and whether it
+// is a verdict's (those win). Every `"type":"` is looked at, nested ones
+// too, so a line is never skipped because of where its type sits: the
+// decoder then says what the line is.
+func lineType(l []byte) (typ string, verdict bool) {
+	var hook string
+	for {
+		i := bytes.Index(l, typeKey)
+		if i < 0 {
+			return hook, false
+		}
+		l = l[i+len(typeKey):]
+		end := bytes.IndexByte(l, '"')
+		if end < 0 {
+			return hook, false
+		}
+		// No allocation: the compiler looks maps up by a []byte key converted in place.
+		if verdictOf[string(l[:end])] {
+			return string(l[:end]), true
+		}
+		if hook == "" && hookOf[string(l[:end])] {
+			hook = string(l[:end])
+		}
+		l = l[end:]
+	}
 }
 
 func (s *streamParser) Write(p []byte) (int, error) {
@@ -138,14 +165,15 @@ func (s *streamParser) Close() error {
 }
 
 func (s *streamParser) line(l []byte) {
-	hit := false
-	for _, k := range interesting {
-		if bytes.Contains(l, k) {
-			hit = true
-			break
-		}
+	typ, verdict := lineType(l)
+	if typ == "" {
+		return
 	}
-	if !hit {
+	if !verdict {
+		if typ == msgRefreshComplete {
+			s.ev.Resources++
+		}
+		s.watch.observe(typ, l)
 		return
 	}
 	var m uiMessage
@@ -193,11 +221,6 @@ func (s *streamParser) line(l []byte) {
 		if c := m.Changes; c != nil && c.Operation == "plan" {
 			sum := c.ChangeSummary
 			s.ev.Summary = &sum
-		}
-	case "refresh_complete":
-		s.ev.Resources++
-		if s.onProgress != nil {
-			s.onProgress(s.ev)
 		}
 	}
 }
