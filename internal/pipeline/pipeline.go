@@ -315,8 +315,8 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 	if out.LogPlanJSONFile != "" {
 		// Shown for the log alone: the values the log may hold that the
 		// plan marks sensitive. The verdict is made as without a log.
-		if _, found, err := classifyFile(out.LogPlanJSONFile, opts); err == nil {
-			secrets = append(secrets, found)
+		if cl, err := classifyFile(out.LogPlanJSONFile, opts); err == nil {
+			secrets = append(secrets, cl.secrets)
 		}
 		_ = os.Remove(out.LogPlanJSONFile)
 	}
