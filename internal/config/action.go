@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/myorg/drift-action/internal/tfinstall"
+	"github.com/myorg/drift-action/internal/tfsetting"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -41,7 +41,7 @@ var ActionDefaults = map[string]string{
 	"results":             "drift-results/**/*.json",
 
 	"terraform-version":      "", // empty: drift.yaml's terraform-version, else auto
-	"terraform-releases-url": tfinstall.DefaultReleasesURL,
+	"terraform-releases-url": tfsetting.DefaultReleasesURL,
 	"terraform-releases-key": "",
 }
 
@@ -84,9 +84,10 @@ type Action struct {
 	Slack          Slack
 
 	// TerraformVersion, ReleasesURL and ReleasesKey are the inputs
-	// terraform-version ("" leaves it to drift.yaml), terraform-releases-url
+	// terraform-version (not set leaves it to drift.yaml), terraform-releases-url
 	// and terraform-releases-key.
-	TerraformVersion, ReleasesURL, ReleasesKey string
+	TerraformVersion         tfsetting.Version
+	ReleasesURL, ReleasesKey string
 }
 
 // Slack is where the action posts lifecycle messages: an incoming webhook,
@@ -200,14 +201,15 @@ func ParseAction(env Env) (Action, error) {
 		a.Parallelism = n
 	}
 	if v := in("terraform-version"); v != "" {
-		if _, err := tfinstall.ParseSetting(v); err != nil {
+		s, err := tfsetting.ParseVersion(v)
+		if err != nil {
 			return a, fmt.Errorf("input terraform-version: %w", err)
 		}
-		a.TerraformVersion = v
+		a.TerraformVersion = s
 	}
 	a.ReleasesURL = in("terraform-releases-url")
 	if u, err := url.Parse(a.ReleasesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return a, fmt.Errorf("input terraform-releases-url: %q is not accepted: use the base URL of a releases site or a mirror with its layout, e.g. %s", a.ReleasesURL, tfinstall.DefaultReleasesURL)
+		return a, fmt.Errorf("input terraform-releases-url: %q is not accepted: use the base URL of a releases site or a mirror with its layout, e.g. %s", a.ReleasesURL, tfsetting.DefaultReleasesURL)
 	}
 	a.ReleasesKey = strings.TrimSpace(gha.GetInput("terraform-releases-key"))
 	if a.ReleasesKey != "" && !strings.Contains(a.ReleasesKey, "BEGIN PGP PUBLIC KEY BLOCK") {
@@ -327,7 +329,7 @@ func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
 	if a.Parallelism > 0 {
 		c.Parallelism, set["parallelism"] = a.Parallelism, true
 	}
-	if a.TerraformVersion != "" {
+	if a.TerraformVersion.IsSet() {
 		c.TerraformVersion, set["terraform-version"] = a.TerraformVersion, true
 	}
 	c.ReleasesURL, c.ReleasesKey = a.ReleasesURL, a.ReleasesKey

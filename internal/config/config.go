@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/myorg/drift-action/internal/exitcode"
+	"github.com/myorg/drift-action/internal/tfsetting"
 	"io"
 	"io/fs"
 	"os"
@@ -98,8 +99,8 @@ type Detect struct {
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 
 	// TerraformVersion is which terraform each root is planned with:
-	// auto (""), a version or a constraint (tfinstall.ParseSetting).
-	TerraformVersion string
+	// auto (the zero value), a version or a constraint.
+	TerraformVersion tfsetting.Version
 	// ReleasesURL and ReleasesKey are where terraform releases are
 	// downloaded from and the armored key their SHA256SUMS are signed
 	// with; "" is HashiCorp's releases site and key.
@@ -199,7 +200,7 @@ func resolveDetect(c *Detect, configPath string, set map[string]bool, env Env) e
 	if !set["terraform"] && f.Terraform != "" {
 		c.Terraform = f.Terraform
 	}
-	if !set["terraform-version"] && f.TerraformVersion != "" {
+	if !set["terraform-version"] && f.TerraformVersion.IsSet() {
 		c.TerraformVersion = f.TerraformVersion
 	}
 	if err := resolvePolicy(&c.Policy, f.Policy, set); err != nil {

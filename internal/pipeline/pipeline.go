@@ -136,17 +136,13 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 		// No plan is behind them, so drift.yaml's masks are their secrets.
 		redactResults(drift.NewRedactor(nil, c.File.MaskValues), run.Manifests)
 	}
-	setting, err := tfinstall.ParseSetting(c.TerraformVersion)
-	if err != nil {
-		return Run{}, fmt.Errorf("terraform-version %w", err)
-	}
 	if run.planDir, err = os.MkdirTemp("", "drift-action-plans-"); err != nil {
 		return Run{}, fmt.Errorf("detect: plan directory: %w", err)
 	}
 	// Each root's terraform is chosen before it is planned; releases are
 	// installed beside the saved plans, once per version, and removed with
 	// them.
-	binaries := tfinstall.New(tfinstall.Config{Setting: setting, Binary: c.Terraform, ReleasesURL: c.ReleasesURL,
+	binaries := tfinstall.New(tfinstall.Config{Setting: c.TerraformVersion, Binary: c.Terraform, ReleasesURL: c.ReleasesURL,
 		ArmoredKey: c.ReleasesKey, Dir: filepath.Join(run.planDir, "terraform"), Env: c.Environ, RepoRoot: c.RepoRoot})
 
 	run.Verdicts = make([]Verdict, len(targets))
