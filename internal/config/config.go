@@ -95,7 +95,6 @@ type Detect struct {
 	Event          string   // what started the run: cli, schedule, pull_request, ...
 	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
 	Shard          Shard    // this job's part of a matrix run
-	Changes        *Changes // a pull request's changed files: plan only the roots they affect; nil plans all
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 
 	// TerraformVersion is which terraform each root is planned with:
