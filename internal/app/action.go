@@ -121,13 +121,15 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 	if err := log.Printf("drift-action: planning (%s)\n", describeEvent(ev)); err != nil {
 		return err
 	}
-	if err := pullRequestChanges(ctx, a, ev, &c, log); err != nil {
+	changes, err := pullRequestChanges(ctx, a, ev, c, log)
+	if err != nil {
 		return err
 	}
+	o := detectOptions(c, changes)
 	// Progress goes straight to the log: directory names and terraform's
 	// words are untrusted, and the log never runs commands from them.
 	started := time.Now() // the run's time, for targets that never planned
-	run, err := detect(ctx, c, log)
+	run, err := detect(ctx, o, c.GatekeeperBin, log)
 	defer run.Close()
 	if err != nil {
 		return err
@@ -143,7 +145,7 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 		// Before the sinks: the summary and the comment tell what it did.
 		// Slack is told before the record's commit, which keeps its threads.
 		sent = &slackSent{}
-		if g, err = runGitOps(ctx, a, ev, c, run, started, log, slackBeside(a, doc, sent)); err != nil {
+		if g, err = runGitOps(ctx, a, ev, c, o, run, started, log, slackBeside(a, doc, sent)); err != nil {
 			return err
 		}
 	}

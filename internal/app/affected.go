@@ -41,25 +41,25 @@ func (s apiChanges) ChangedFiles(ctx context.Context) ([]string, error) {
 	return c.PullRequestFiles(ctx, owner, repo, s.pr)
 }
 
-// pullRequestChanges sets c.Changes on a pull request run planning only
-// the roots its changes affect: from git when the checkout holds the base
-// and head commits (no API call), else from the GitHub API. When neither
-// can tell, every root is planned and the report says why.
-func pullRequestChanges(ctx context.Context, a config.Action, ev config.Event, c *config.Detect, log *actions.Log) error {
+// pullRequestChanges are the changed files of a pull request run planning
+// only the roots its changes affect (nil for any other run): from git when
+// the checkout holds the base and head commits (no API call), else from
+// the GitHub API. When neither can tell, every root is planned and the
+// report says why.
+func pullRequestChanges(ctx context.Context, a config.Action, ev config.Event, c config.Detect, log *actions.Log) (*discover.Changes, error) {
 	if !c.File.PlansAffected(ev) {
-		return nil
+		return nil, nil
 	}
 	sources := []discover.ChangedFiles{discover.GitChanges{Dir: c.RepoRoot, Base: ev.BaseSHA, Head: ev.HeadSHA}}
 	if a.Token != "" {
 		sources = append(sources, apiChanges{a: a, pr: ev.PR})
 	}
 	ch := discover.CollectChanges(ctx, sources...)
-	c.Changes = &ch
 	if ch.Unknown != "" {
-		return log.Annotate(actions.Annotation{Level: "warning", Title: "drift-action: planning every root",
+		return &ch, log.Annotate(actions.Annotation{Level: "warning", Title: "drift-action: planning every root",
 			Msg: fmt.Sprintf("pull request #%d: %s; every root is planned", ev.PR, ch.Unknown)})
 	}
-	return log.Printf("drift-action: pull request #%d changes %d file(s) (from %s)\n", ev.PR, len(ch.Files), ch.Source)
+	return &ch, log.Printf("drift-action: pull request #%d changes %d file(s) (from %s)\n", ev.PR, len(ch.Files), ch.Source)
 }
 
 // selectionReport is the selection as the report shows it.

@@ -207,7 +207,7 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
-	run, err := detect(ctx, c, stderr)
+	run, err := detect(ctx, detectOptions(c, nil), c.GatekeeperBin, stderr)
 	defer run.Close()
 	if err != nil {
 		return err

@@ -54,7 +54,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return err
 	}
 	fmt.Fprintf(stderr, "\nrunning: drift-action detect %s\n\n", setup.Dir)
-	run, err := detect(ctx, c, stderr)
+	run, err := detect(ctx, detectOptions(c, nil), c.GatekeeperBin, stderr)
 	defer run.Close()
 	if err != nil {
 		return err

@@ -8,17 +8,16 @@ import (
 	"strings"
 
 	"github.com/myorg/drift-action/internal/companion"
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 )
 
-// detect runs the pipeline with the companion binary as its manifest
-// checker. The caller closes the run (it holds the saved plans), also on
-// error.
-func detect(ctx context.Context, c config.Detect, progress io.Writer) (pipeline.Run, error) {
-	return pipeline.Detect(ctx, c, progress, companion.Companion{Bin: c.GatekeeperBin, Dir: c.Cwd}.Check)
+// detect runs the pipeline with the companion binary (gatekeeperBin, or
+// found as companion finds it) as its manifest checker. The caller closes
+// the run (it holds the saved plans), also on error.
+func detect(ctx context.Context, o pipeline.Options, gatekeeperBin string, progress io.Writer) (pipeline.Run, error) {
+	return pipeline.Detect(ctx, o, progress, companion.Companion{Bin: gatekeeperBin, Dir: o.Find.Cwd}.Check)
 }
 
 // document is the report of a run: a projection of its verdicts, which

@@ -7,13 +7,13 @@ import (
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/gitops"
 	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/remediate"
 	"github.com/myorg/drift-action/internal/remedypr"
 	"github.com/myorg/drift-action/internal/report"
-	"github.com/myorg/drift-action/internal/tf"
 )
 
 // gitopsOptions are the gitops stage's settings from the action's inputs
@@ -38,11 +38,10 @@ func gitopsRemediation(a config.Action, c config.Detect) (gitops.Remediation, er
 	}
 	strategy, _ := c.File.Remediation.Strategy(a.Remediation) // remediationRules checked it
 	return gitops.Remediation{
-		Rules:    rules,
-		Strategy: remedypr.Strategy(strategy),
-		MaxOpen:  c.File.Remediation.OpenPRCap(),
-		Terraform: tf.Options{Binary: c.Terraform, Env: c.Environ, PluginCacheDir: c.PluginCacheDir,
-			Timeout: c.Timeout, LockTimeout: c.LockTimeout, Grace: c.Grace},
+		Rules:     rules,
+		Strategy:  remedypr.Strategy(strategy),
+		MaxOpen:   c.File.Remediation.OpenPRCap(),
+		Terraform: terraformOptions(c),
 		// terraform apply's own errors: not the verdict, new text.
 		ApplyRedact: drift.NewRedactor(nil, c.File.MaskValues).Redact,
 	}, nil
@@ -69,13 +68,14 @@ func remediationRules(c config.Remediation, input string) (remediate.Rules, erro
 }
 
 // gitopsEdges are the GitHub client, the pipeline (a root planned again
-// before a heal, with c's settings) and the log, for the gitops stage.
-func gitopsEdges(a config.Action, c config.Detect, log *actions.Log) gitops.Edges {
+// before a heal, with the run's options o) and the log, for the gitops
+// stage.
+func gitopsEdges(a config.Action, o pipeline.Options, gatekeeperBin string, log *actions.Log) gitops.Edges {
 	e := gitopsRecordEdges(a, log)
 	e.Replan = func(ctx context.Context, root string) (pipeline.Run, error) {
-		rc := c
-		rc.OnlyRoots, rc.Shard = []string{root}, config.Shard{}
-		return detect(ctx, rc, log)
+		ro := o
+		ro.Choose.OnlyRoots, ro.Choose.Shard = []string{root}, discover.Part{}
+		return detect(ctx, ro, gatekeeperBin, log)
 	}
 	e.Roots = func(run pipeline.Run) []report.Root { return document(run).Roots }
 	return e
@@ -92,7 +92,7 @@ func gitopsRecordEdges(a config.Action, log *actions.Log) gitops.Edges {
 
 // runGitOps is modes record and remediate's stage after detection; beside
 // adds files to the record's commit (Slack's threads).
-func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.Detect, run pipeline.Run, started time.Time, log *actions.Log, beside func(context.Context, gitops.Result) []gitops.File) (gitops.Result, error) {
+func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.Detect, po pipeline.Options, run pipeline.Run, started time.Time, log *actions.Log, beside func(context.Context, gitops.Result) []gitops.File) (gitops.Result, error) {
 	o := gitopsOptions(a, ev)
 	o.RepoRoot = c.RepoRoot
 	if a.Mode == "remediate" {
@@ -102,7 +102,7 @@ func runGitOps(ctx context.Context, a config.Action, ev config.Event, c config.D
 		}
 		o.Remediation = r
 	}
-	e := gitopsEdges(a, c, log)
+	e := gitopsEdges(a, po, c.GatekeeperBin, log)
 	e.Beside = beside
 	return gitops.Run(ctx, o, e, run, started), nil
 }

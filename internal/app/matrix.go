@@ -33,16 +33,18 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 	if err != nil {
 		return err
 	}
-	if err := pullRequestChanges(ctx, a, ev, &c, log); err != nil {
+	changes, err := pullRequestChanges(ctx, a, ev, c, log)
+	if err != nil {
 		return err
 	}
-	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
+	o := detectOptions(c, changes)
+	targets, err := discover.Targets(o.Find)
 	if err != nil {
 		return err
 	}
 	// Every job splits the same selection; the shard is each job's own.
-	c.Shard = config.Shard{}
-	targets, sel, err := discover.Choose(targets, c)
+	o.Choose.Shard = discover.Part{}
+	targets, sel, err := discover.Choose(targets, o.Choose)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func runPolicyTest(ctx context.Context, args []string, env config.Env, stdout, s
 	}
 	// The levels are those the directories' own policy sets give, as detect
 	// gives them when drift.yaml and --policy-set name none.
-	srcs, set, err := pipeline.PolicySources(config.Policy{Dirs: c.Dirs, Bundled: len(c.Dirs) == 0}, env.Cwd)
+	srcs, set, err := pipeline.PolicySources(pipeline.Policies{Dirs: c.Dirs, Bundled: len(c.Dirs) == 0}, env.Cwd)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	}
 	// Which root the plan is for is settled first: a wrong --root fails
 	// before policies compile.
-	target, note, err := pipeline.CheckTarget(pipeline.CheckRequest{Cwd: c.Cwd, RepoRoot: c.RepoRoot, File: c.File, Root: c.Root, Target: c.Target, Plan: c.Plan})
+	target, note, err := pipeline.CheckTarget(pipeline.CheckRequest{Cwd: c.Cwd, RepoRoot: c.RepoRoot, File: discoverFile(c.File), Root: c.Root, Target: c.Target, Plan: c.Plan})
 	if err != nil {
 		return fmt.Errorf("policy check: %w", err)
 	}
@@ -95,7 +95,7 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	if err != nil {
 		return fmt.Errorf("policy check: read plan: %w", err)
 	}
-	engine, err := pipeline.LoadPolicies(ctx, c.Policy, env.Cwd)
+	engine, err := pipeline.LoadPolicies(ctx, policySettings(c.Policy), env.Cwd)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func runPolicyCheck(ctx context.Context, args []string, env config.Env, stdout, 
 	data = nil // the parsed plan is all we keep: plans can be tens of megabytes
 	// The judge detect builds for the same target: its ignore rules,
 	// snoozes, masks and policy settings.
-	judge := pipeline.NewJudge(c.File, c.Policy, target, "cli")
+	judge := pipeline.NewJudge(judgeRules(c.File, c.Policy, "cli"), target)
 	checked, err := pipeline.Check(ctx, engine, plan, judge, time.Now())
 	if err != nil {
 		return fmt.Errorf("policy check: %w", err)

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myorg/drift-action/internal/record"
-	"github.com/myorg/drift-action/internal/tfinstall"
+	"github.com/myorg/drift-action/internal/apigroup"
+	"github.com/myorg/drift-action/internal/tfsetting"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -30,7 +30,7 @@ var ActionDefaults = map[string]string{
 	"record":              "false",
 	"report-path":         "drift/drift-report.yaml",
 	"log-path":            "drift/drift-log.yaml",
-	"record-group":        record.DefaultGroup,
+	"record-group":        apigroup.Default,
 	"github-token":        "${{ github.token }}",
 	"comment-author":      "",
 	"slack-webhook-url":   "",
@@ -47,7 +47,7 @@ var ActionDefaults = map[string]string{
 	"progress-interval":   "15s",
 
 	"terraform-version":      "", // empty: drift.yaml's terraform-version, else auto
-	"terraform-releases-url": tfinstall.DefaultReleasesURL,
+	"terraform-releases-url": tfsetting.DefaultReleasesURL,
 	"terraform-releases-key": "",
 }
 
@@ -96,9 +96,10 @@ type Action struct {
 	ProgressInterval                   time.Duration
 
 	// TerraformVersion, ReleasesURL and ReleasesKey are the inputs
-	// terraform-version ("" leaves it to drift.yaml), terraform-releases-url
+	// terraform-version (not set leaves it to drift.yaml), terraform-releases-url
 	// and terraform-releases-key.
-	TerraformVersion, ReleasesURL, ReleasesKey string
+	TerraformVersion         tfsetting.Version
+	ReleasesURL, ReleasesKey string
 }
 
 // Slack is where the action posts lifecycle messages: an incoming webhook,
@@ -184,7 +185,7 @@ func ParseAction(env Env) (Action, error) {
 		return a, fmt.Errorf("inputs report-path and log-path both name %q: give each its own file", a.ReportPath)
 	}
 	a.RecordGroup = in("record-group")
-	if err := record.CheckGroup(a.RecordGroup); err != nil {
+	if err := apigroup.Check(a.RecordGroup); err != nil {
 		return a, fmt.Errorf("input record-group: %w; install the CRD `drift-action crd --group GROUP` prints", err)
 	}
 	a.Slack = Slack{WebhookURL: in("slack-webhook-url"), Token: in("slack-token"), Channel: in("slack-channel")}
@@ -216,14 +217,15 @@ func ParseAction(env Env) (Action, error) {
 		a.Parallelism = n
 	}
 	if v := in("terraform-version"); v != "" {
-		if _, err := tfinstall.ParseSetting(v); err != nil {
+		s, err := tfsetting.ParseVersion(v)
+		if err != nil {
 			return a, fmt.Errorf("input terraform-version: %w", err)
 		}
-		a.TerraformVersion = v
+		a.TerraformVersion = s
 	}
 	a.ReleasesURL = in("terraform-releases-url")
 	if u, err := url.Parse(a.ReleasesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return a, fmt.Errorf("input terraform-releases-url: %q is not accepted: use the base URL of a releases site or a mirror with its layout, e.g. %s", a.ReleasesURL, tfinstall.DefaultReleasesURL)
+		return a, fmt.Errorf("input terraform-releases-url: %q is not accepted: use the base URL of a releases site or a mirror with its layout, e.g. %s", a.ReleasesURL, tfsetting.DefaultReleasesURL)
 	}
 	a.ReleasesKey = strings.TrimSpace(gha.GetInput("terraform-releases-key"))
 	if a.ReleasesKey != "" && !strings.Contains(a.ReleasesKey, "BEGIN PGP PUBLIC KEY BLOCK") {
@@ -359,7 +361,7 @@ func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
 	if a.Parallelism > 0 {
 		c.Parallelism, set["parallelism"] = a.Parallelism, true
 	}
-	if a.TerraformVersion != "" {
+	if a.TerraformVersion.IsSet() {
 		c.TerraformVersion, set["terraform-version"] = a.TerraformVersion, true
 	}
 	c.ReleasesURL, c.ReleasesKey = a.ReleasesURL, a.ReleasesKey

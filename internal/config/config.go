@@ -8,7 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/myorg/drift-action/internal/exitcode"
-	"github.com/myorg/drift-action/internal/tf"
+	"github.com/myorg/drift-action/internal/tfsetting"
 	"io"
 	"io/fs"
 	"os"
@@ -100,7 +100,6 @@ type Detect struct {
 	Event          string   // what started the run: cli, schedule, pull_request, ...
 	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
 	Shard          Shard    // this job's part of a matrix run
-	Changes        *Changes // a pull request's changed files: plan only the roots they affect; nil plans all
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 
 	// TerraformLogDir, when set, gets terraform's own log of each target,
@@ -111,8 +110,8 @@ type Detect struct {
 	ProgressInterval time.Duration
 
 	// TerraformVersion is which terraform each root is planned with:
-	// auto (""), a version or a constraint (tfinstall.ParseSetting).
-	TerraformVersion string
+	// auto (the zero value), a version or a constraint.
+	TerraformVersion tfsetting.Version
 	// ReleasesURL and ReleasesKey are where terraform releases are
 	// downloaded from and the armored key their SHA256SUMS are signed
 	// with; "" is HashiCorp's releases site and key.
@@ -141,7 +140,7 @@ func detectCommand(c *Detect) (Command, *string) {
 	fset.DurationVar(&c.Grace, "grace-period", DefaultGrace, "after a timeout interrupts terraform, how long it may take to stop before it is killed")
 	fset.StringVar(&c.Terraform, "terraform", "terraform", "terraform or tofu executable: a `PATH`, or a name looked up on $PATH")
 	fset.StringVar(&c.TerraformLogDir, "terraform-log-dir", "", "write terraform's own log of each target to a file in `DIR` (TF_LOG_PATH); terraform's logs can hold values it does not mark sensitive")
-	fset.StringVar(&c.TerraformLogLevel, "terraform-log-level", DefaultTerraformLogLevel, "TF_LOG `LEVEL` of --terraform-log-dir's files: "+strings.Join(tf.LogLevels, ", "))
+	fset.StringVar(&c.TerraformLogLevel, "terraform-log-level", DefaultTerraformLogLevel, "TF_LOG `LEVEL` of --terraform-log-dir's files: "+strings.Join(tfsetting.LogLevels, ", "))
 	fset.DurationVar(&c.ProgressInterval, "progress-interval", DefaultProgressInterval, "how often each running target prints where terraform is (the step, resources refreshed, the one it waits on); 0 prints none")
 	policyFlags(fset, &c.Policy)
 	fset.BoolVar(&c.Policy.Disabled, "no-policy", false, "skip policy evaluation")
@@ -218,7 +217,7 @@ func resolveDetect(c *Detect, configPath string, set map[string]bool, env Env) e
 	if !set["terraform"] && f.Terraform != "" {
 		c.Terraform = f.Terraform
 	}
-	if !set["terraform-version"] && f.TerraformVersion != "" {
+	if !set["terraform-version"] && f.TerraformVersion.IsSet() {
 		c.TerraformVersion = f.TerraformVersion
 	}
 	if err := resolvePolicy(&c.Policy, f.Policy, set); err != nil {
@@ -291,8 +290,8 @@ func pluginCache(getenv func(string) string) string {
 // checkLogLevel accepts the TF_LOG levels terraform knows, in upper case
 // as terraform prints them.
 func checkLogLevel(level string) error {
-	if !slices.Contains(tf.LogLevels, level) {
-		return fmt.Errorf("%q is not accepted: use one of %s", level, strings.Join(tf.LogLevels, ", "))
+	if !slices.Contains(tfsetting.LogLevels, level) {
+		return fmt.Errorf("%q is not accepted: use one of %s", level, strings.Join(tfsetting.LogLevels, ", "))
 	}
 	return nil
 }

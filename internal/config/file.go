@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myorg/drift-action/internal/tfinstall"
+	"github.com/myorg/drift-action/internal/tfsetting"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -39,8 +39,8 @@ type File struct {
 	// changes affect (PullRequestAffected, the default when "") or all.
 	PullRequestRoots string
 	// TerraformVersion is terraform-version: auto, a version or a
-	// constraint (tfinstall.ParseSetting); "" when not set.
-	TerraformVersion string
+	// constraint; the zero value when not set.
+	TerraformVersion tfsetting.Version
 }
 
 // Values of the pull-request-roots key.
@@ -170,9 +170,10 @@ func ParseFile(path string, data []byte) (File, error) {
 			return
 		},
 		"terraform-version": func(n *yaml.Node) (err error) {
-			if f.TerraformVersion, err = d.str(n, "terraform-version"); err == nil {
-				if _, perr := tfinstall.ParseSetting(f.TerraformVersion); perr != nil {
-					err = d.errf(n, "terraform-version %v", perr)
+			s, err := d.str(n, "terraform-version")
+			if err == nil {
+				if f.TerraformVersion, err = tfsetting.ParseVersion(s); err != nil {
+					err = d.errf(n, "terraform-version %v", err)
 				}
 			}
 			return

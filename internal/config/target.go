@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/myorg/drift-action/internal/tf"
+	"github.com/myorg/drift-action/internal/tfsetting"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -26,7 +26,7 @@ func validEnvName(k string) string {
 	if !envName.MatchString(k) {
 		return "an environment variable name: letters, digits and _, not starting with a digit"
 	}
-	if why, reserved := tf.ReservedEnv(k); reserved {
+	if why, reserved := tfsetting.ReservedEnv(k); reserved {
 		return "not " + k + ", which drift-action keeps to the run (" + why + ")"
 	}
 	return ""

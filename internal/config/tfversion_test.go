@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/tfinstall"
+	"github.com/myorg/drift-action/internal/tfsetting"
 )
 
 // TestTerraformVersionSettings: the terraform-version input wins over
@@ -23,9 +23,9 @@ func TestTerraformVersionSettings(t *testing.T) {
 		want    got
 		wantErr string
 	}{
-		{name: "defaults", want: got{URL: tfinstall.DefaultReleasesURL}},
-		{name: "drift.yaml", file: "terraform-version: \"~> 1.10\"\n", want: got{Version: "~> 1.10", URL: tfinstall.DefaultReleasesURL}},
-		{name: "input wins over drift.yaml", file: "terraform-version: 1.9.0\n", inputs: map[string]string{"terraform-version": "auto"}, want: got{Version: "auto", URL: tfinstall.DefaultReleasesURL}},
+		{name: "defaults", want: got{URL: tfsetting.DefaultReleasesURL}},
+		{name: "drift.yaml", file: "terraform-version: \"~> 1.10\"\n", want: got{Version: "~> 1.10", URL: tfsetting.DefaultReleasesURL}},
+		{name: "input wins over drift.yaml", file: "terraform-version: 1.9.0\n", inputs: map[string]string{"terraform-version": "auto"}, want: got{Version: "auto", URL: tfsetting.DefaultReleasesURL}},
 		{name: "mirror and key", inputs: map[string]string{"terraform-releases-url": "https://mirror.example/releases", "terraform-releases-key": key},
 			want: got{URL: "https://mirror.example/releases", Key: key}},
 		{name: "bad drift.yaml value", file: "version: 1\nterraform-version: newest\n", wantErr: `drift.yaml:2: terraform-version "newest" is not accepted: use auto, an exact version such as 1.10.5, or a constraint`},
@@ -61,7 +61,11 @@ func TestTerraformVersionSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got{c.TerraformVersion, c.ReleasesURL, c.ReleasesKey}); diff != "" {
+			version := "" // not set
+			if c.TerraformVersion.IsSet() {
+				version = c.TerraformVersion.String()
+			}
+			if diff := cmp.Diff(tt.want, got{version, c.ReleasesURL, c.ReleasesKey}); diff != "" {
 				t.Errorf("settings (-want +got):\n%s", diff)
 			}
 		})

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/glob"
 	"github.com/myorg/drift-action/internal/tfsource"
 )
@@ -16,8 +15,8 @@ import (
 // Selection says which roots a pull request run plans, each with why, and
 // which it skips because the pull request's changes do not affect them.
 type Selection struct {
-	Mode    string // config.PullRequestAffected
-	Source  string // where the changed files came from (config.Changes.Source)
+	Mode    string // ModeAffected
+	Source  string // where the changed files came from (Changes.Source)
 	Planned []Planned
 	Skipped []string // root directories, as Target.Dir
 	// Note says what the reader should know about the selection as a whole:
@@ -78,8 +77,8 @@ const maxListed = 3
 // analysis cannot place (info[path].Unclear) plans the roots it may affect,
 // or every root when none is known, saying why. roots are planned in the
 // order given.
-func Affect(roots []RootDeps, globals []Global, ch config.Changes, info map[string]PathInfo) Selection {
-	sel := Selection{Mode: config.PullRequestAffected, Source: ch.Source}
+func Affect(roots []RootDeps, globals []Global, ch Changes, info map[string]PathInfo) Selection {
+	sel := Selection{Mode: ModeAffected, Source: ch.Source}
 	all := func(reason string) Selection {
 		for _, r := range roots {
 			sel.Planned = append(sel.Planned, Planned{Root: r.Dir, Reasons: []string{reason}})
@@ -432,7 +431,7 @@ func listed(files []string) string {
 // files, drift.yaml's depends-on globs for it, and what it and each of
 // those read through symlinks in the checkout at repoRoot. Roots come once
 // each, in target order.
-func Dependencies(targets []Target, repoRoot string, f config.File) []RootDeps {
+func Dependencies(targets []Target, repoRoot string, f File) []RootDeps {
 	parser := hclparse.NewParser()
 	var out []RootDeps
 	index := map[string]int{}
@@ -496,26 +495,21 @@ func Dependencies(targets []Target, repoRoot string, f config.File) []RootDeps {
 }
 
 // Globals are the paths a change to which affects every root: the config
-// file (where it is and where it is looked for) and, when policies run, the
-// policy directories and set file.
-func Globals(c config.Detect) []Global {
+// file (where it is and where it is looked for) and the policies the run
+// evaluates (c.Policies).
+func Globals(c Choice) []Global {
 	rel := func(p string) string {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(c.Cwd, p)
 		}
 		return display(c.RepoRoot, p)
 	}
-	out := []Global{{Path: config.DefaultFile, Kind: "config"}}
+	out := []Global{{Path: ConfigFile, Kind: "config"}}
 	if c.File.Path != "" {
 		out = append(out, Global{Path: rel(c.File.Path), Kind: "config"})
 	}
-	if !c.Policy.Disabled {
-		for _, d := range c.Policy.Dirs {
-			out = append(out, Global{Path: rel(d), Kind: "policy"})
-		}
-		if c.Policy.SetFile != "" {
-			out = append(out, Global{Path: rel(c.Policy.SetFile), Kind: "policy"})
-		}
+	for _, p := range c.Policies {
+		out = append(out, Global{Path: rel(p), Kind: "policy"})
 	}
 	return out
 }
@@ -532,14 +526,32 @@ func GlobalLinks(repoRoot string, globals []Global) []Global {
 	return globals
 }
 
-// Choose is Select for a detect configuration, the one rule for detect and
-// for the matrix of mode: list: the dispatched roots (c.OnlyRoots), then,
-// on a pull request planning affected roots (c.Changes set), the targets of
-// the roots its changes affect, then this job's shard (c.Shard). The
-// selection is nil unless c.Changes is set; it describes every job's
-// roots, not one shard's.
-func Choose(targets []Target, c config.Detect) ([]Target, *Selection, error) {
-	targets, err := Select(targets, c.RepoRoot, c.OnlyRoots, config.Shard{})
+// Choice is what decides which of the targets found a job plans.
+type Choice struct {
+	Cwd, RepoRoot string
+	// OnlyRoots are the roots a dispatch named (paths or globs relative to
+	// the repository); none plans every root.
+	OnlyRoots []string
+	// Changes are a pull request's changed files, when it plans only the
+	// roots they affect; nil plans every root.
+	Changes *Changes
+	Shard   Part // this job's part of a matrix run
+	// File is drift.yaml: where it is and its roots' depends-on.
+	File File
+	// Policies are the policy directories and set file the run evaluates,
+	// relative to Cwd: a change to one affects every root. None when
+	// policies are off.
+	Policies []string
+}
+
+// Choose is Select for a detect run, the one rule for detect and for the
+// matrix of mode: list: the dispatched roots (c.OnlyRoots), then, on a
+// pull request planning affected roots (c.Changes set), the targets of the
+// roots its changes affect, then this job's shard (c.Shard). The selection
+// is nil unless c.Changes is set; it describes every job's roots, not one
+// shard's.
+func Choose(targets []Target, c Choice) ([]Target, *Selection, error) {
+	targets, err := Select(targets, c.RepoRoot, c.OnlyRoots, Part{})
 	if err != nil {
 		return nil, nil, err
 	}

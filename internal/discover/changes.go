@@ -7,9 +7,26 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/gitrepo"
 )
+
+// Changes are the files a pull request changes, for planning only the roots
+// they affect (pull-request-roots: affected).
+type Changes struct {
+	// Files are repository-relative, slash-separated paths: every file the
+	// pull request adds, modifies or deletes, and both names of a rename.
+	Files []string
+	// Source says where the list came from: "git" or "GitHub API".
+	Source string
+	// Kinds names the changed paths git knows as a "submodule" (a gitlink)
+	// or a "symlink" on either side of the diff; a path absent is a file
+	// or not known (the GitHub API does not say).
+	Kinds map[string]string
+	// Unknown, when not "", says why the changed files are not known in
+	// full (GitHub's 3,000-file limit, no base commit and no token, ...):
+	// every root is then planned and the report says why.
+	Unknown string
+}
 
 // ChangedFiles is where a pull request's changed files come from: git, when
 // the checkout holds both commits, or the GitHub API.
@@ -24,7 +41,7 @@ type ChangedFiles interface {
 }
 
 // kindedChanges is a ChangedFiles that also knows which changed paths are
-// submodules or symlinks (config.Changes.Kinds).
+// submodules or symlinks (Changes.Kinds).
 type kindedChanges interface {
 	ChangedPaths(ctx context.Context) (files []string, kinds map[string]string, err error)
 }
@@ -36,7 +53,7 @@ var ErrUnavailable = errors.New("not available")
 // CollectChanges asks the sources in order; the first that answers gives
 // the changed files. When none can, the changes are Unknown, saying why,
 // and every root is planned.
-func CollectChanges(ctx context.Context, sources ...ChangedFiles) config.Changes {
+func CollectChanges(ctx context.Context, sources ...ChangedFiles) Changes {
 	var why []string
 	for _, s := range sources {
 		var files []string
@@ -48,14 +65,14 @@ func CollectChanges(ctx context.Context, sources ...ChangedFiles) config.Changes
 			files, err = s.ChangedFiles(ctx)
 		}
 		if err == nil {
-			return config.Changes{Files: files, Source: s.Source(), Kinds: kinds}
+			return Changes{Files: files, Source: s.Source(), Kinds: kinds}
 		}
 		why = append(why, fmt.Sprintf("%s: %v", s.Source(), err))
 	}
 	if len(why) == 0 {
-		return config.Changes{Unknown: "changed files unknown: no source of them was given"}
+		return Changes{Unknown: "changed files unknown: no source of them was given"}
 	}
-	return config.Changes{Unknown: "changed files unknown (" + strings.Join(why, "; ") + ")"}
+	return Changes{Unknown: "changed files unknown (" + strings.Join(why, "; ") + ")"}
 }
 
 // GitChanges lists a pull request's changed files with

@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/glob"
 	"github.com/myorg/drift-action/internal/tfsource"
 )
@@ -34,10 +34,10 @@ type Target struct {
 	// BackendConfig are init's -backend-config arguments: absolute files
 	// or key=value.
 	BackendConfig []string
-	Vars          []string      // -var name=value, expanded
-	Env           []string      // extra KEY=VALUE for terraform, expanded; never printed
-	Timeout       time.Duration // 0: the run's default
-	Ignore        []config.IgnoreRule
+	Vars          []string           // -var name=value, expanded
+	Env           []string           // extra KEY=VALUE for terraform, expanded; never printed
+	Timeout       time.Duration      // 0: the run's default
+	Ignore        []drift.IgnoreRule // drift.yaml's, for every root, then its root's
 	// New is drift.yaml's `new: true` for the root: it was never applied,
 	// so an empty state behind a backend block is expected (see pipeline).
 	New bool
@@ -51,7 +51,7 @@ type Request struct {
 	Cwd      string
 	RepoRoot string
 	Args     []string // paths or globs relative to Cwd; empty means the config's roots or the whole repo
-	File     config.File
+	File     File     // drift.yaml's roots, excludes and ignore rules
 }
 
 // Targets finds roots and expands targets, sorted by directory then name.
@@ -88,7 +88,7 @@ func Targets(req Request) ([]Target, error) {
 		return nil, err
 	}
 	if len(roots) == 0 {
-		return nil, fmt.Errorf("discover: no terraform root module found (looked for directories with .tf files%s); pass directories or list roots in %s", where(req), config.DefaultFile)
+		return nil, fmt.Errorf("discover: no terraform root module found (looked for directories with .tf files%s); pass directories or list roots in %s", where(req), ConfigFile)
 	}
 
 	var out []Target
@@ -98,7 +98,7 @@ func Targets(req Request) ([]Target, error) {
 		if err := validName(repoRel, show); err != nil {
 			return nil, err
 		}
-		var settings []config.Root
+		var settings []Root
 		for _, r := range req.File.Roots {
 			if matchDir(r.Dir, repoRel) {
 				settings = append(settings, r)
@@ -106,7 +106,7 @@ func Targets(req Request) ([]Target, error) {
 		}
 		base := Target{Dir: show, AbsDir: abs, Name: DefaultTarget}
 		base.Ignore = append(base.Ignore, req.File.Ignore...)
-		var targets []config.Target
+		var targets []TargetConfig
 		for _, s := range settings {
 			base.Ignore = append(base.Ignore, s.Ignore...)
 			if s.Timeout > 0 {
@@ -179,9 +179,9 @@ func validName(repoRel, show string) error {
 
 // validTarget refuses a target whose name or workspace is not valid UTF-8,
 // for the same reason.
-func validTarget(root string, t config.Target, file string) error {
+func validTarget(root string, t TargetConfig, file string) error {
 	if file == "" {
-		file = config.DefaultFile
+		file = ConfigFile
 	}
 	if !utf8.ValidString(t.Name) {
 		return fmt.Errorf("discover: root %q target %q: the name is not valid UTF-8, and it would reach the record changed: rename the target in %s", root, t.Name, file)
@@ -420,7 +420,7 @@ func display(base, abs string) string {
 // dispatch named (all when none is named), then this job's shard of them
 // (all when the run is not sharded). Naming roots none of which is a root
 // module here is an error, never an empty clean run.
-func Select(targets []Target, repoRoot string, roots []string, shard config.Shard) ([]Target, error) {
+func Select(targets []Target, repoRoot string, roots []string, shard Part) ([]Target, error) {
 	targets = Narrow(targets, repoRoot, roots)
 	if len(targets) == 0 && len(roots) > 0 {
 		quoted := make([]string, len(roots))

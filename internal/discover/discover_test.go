@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/drift"
 )
 
 // repo lays out a repository with roots, modules and noise.
@@ -55,7 +55,7 @@ func TestTargets(t *testing.T) {
 		name string
 		cwd  string
 		args []string
-		file config.File
+		file File
 		want []string
 	}{
 		{name: "whole repository", want: []string{"broken@default", "infra/app@default", "infra/db@default", "stacks/prod/eu@default", "stacks/prod/us@default"}},
@@ -64,11 +64,11 @@ func TestTargets(t *testing.T) {
 		{name: "directory without tf files is searched below", args: []string{"stacks"}, want: []string{"stacks/prod/eu@default", "stacks/prod/us@default"}},
 		{name: "module named explicitly is planned", args: []string{"infra/shared", "modules/vpc"}, want: []string{"infra/shared@default", "modules/vpc@default"}},
 		{name: "relative to the working directory", cwd: "infra", args: []string{"app"}, want: []string{"app@default"}},
-		{name: "config roots with targets", file: config.File{Roots: []config.Root{
-			{Dir: "infra/app", Targets: []config.Target{{Name: "us", VarFiles: []string{"us.tfvars"}}, {Name: "eu", Workspace: "eu"}}},
+		{name: "config roots with targets", file: File{Roots: []Root{
+			{Dir: "infra/app", Targets: []TargetConfig{{Name: "us", VarFiles: []string{"us.tfvars"}}, {Name: "eu", Workspace: "eu"}}},
 			{Dir: "stacks/prod/*"},
 		}}, want: []string{"infra/app@us", "infra/app@eu", "stacks/prod/eu@default", "stacks/prod/us@default"}},
-		{name: "exclude", file: config.File{Exclude: []string{"stacks/**", "broken"}}, want: []string{"infra/app@default", "infra/db@default"}},
+		{name: "exclude", file: File{Exclude: []string{"stacks/**", "broken"}}, want: []string{"infra/app@default", "infra/db@default"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,9 +87,9 @@ func TestTargets(t *testing.T) {
 func TestTargetsSettings(t *testing.T) {
 	t.Parallel()
 	dir := repo(t)
-	got, err := Targets(Request{Cwd: dir, RepoRoot: dir, Args: []string{"infra/app"}, File: config.File{
-		Ignore: []config.IgnoreRule{{Type: "*", Paths: []string{"tags_all"}}},
-		Roots:  []config.Root{{Dir: "infra/*", Ignore: []config.IgnoreRule{{Paths: []string{"x"}}}, Targets: []config.Target{{Name: "us", VarFiles: []string{"us.tfvars"}}}}},
+	got, err := Targets(Request{Cwd: dir, RepoRoot: dir, Args: []string{"infra/app"}, File: File{
+		Ignore: []drift.IgnoreRule{{Type: "*", Paths: []string{"tags_all"}}},
+		Roots:  []Root{{Dir: "infra/*", Ignore: []drift.IgnoreRule{{Paths: []string{"x"}}}, Targets: []TargetConfig{{Name: "us", VarFiles: []string{"us.tfvars"}}}}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestTargetsSettings(t *testing.T) {
 	want := []Target{{
 		Dir: "infra/app", AbsDir: filepath.Join(dir, "infra/app"), Name: "us",
 		VarFiles: []string{filepath.Join(dir, "infra/app/us.tfvars")},
-		Ignore:   []config.IgnoreRule{{Type: "*", Paths: []string{"tags_all"}}, {Paths: []string{"x"}}},
+		Ignore:   []drift.IgnoreRule{{Type: "*", Paths: []string{"tags_all"}}, {Paths: []string{"x"}}},
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
@@ -110,15 +110,15 @@ func TestTargetsErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		file config.File
+		file File
 		want string
 	}{
-		{"missing directory", []string{"nope"}, config.File{}, `argument "nope": no such directory`},
-		{"file instead of directory", []string{"infra/app/main.tf"}, config.File{}, "is a file; pass the root module's directory"},
-		{"glob matching nothing", []string{"zzz/*"}, config.File{}, `"zzz/*" matches no directory`},
-		{"no roots at all", []string{"infra/README.md/.."}, config.File{Exclude: []string{"**"}}, "no terraform root module found"},
-		{"missing var-file", nil, config.File{Path: "drift.yaml", Roots: []config.Root{{Dir: "infra/app", Line: 3, Targets: []config.Target{{Name: "x", VarFiles: []string{"missing.tfvars"}}}}}}, `var-file "missing.tfvars"`},
-		{"config root missing", nil, config.File{Path: "drift.yaml", Roots: []config.Root{{Dir: "gone", Line: 7}}}, `drift.yaml:7: root "gone": no such directory`},
+		{"missing directory", []string{"nope"}, File{}, `argument "nope": no such directory`},
+		{"file instead of directory", []string{"infra/app/main.tf"}, File{}, "is a file; pass the root module's directory"},
+		{"glob matching nothing", []string{"zzz/*"}, File{}, `"zzz/*" matches no directory`},
+		{"no roots at all", []string{"infra/README.md/.."}, File{Exclude: []string{"**"}}, "no terraform root module found"},
+		{"missing var-file", nil, File{Path: "drift.yaml", Roots: []Root{{Dir: "infra/app", Line: 3, Targets: []TargetConfig{{Name: "x", VarFiles: []string{"missing.tfvars"}}}}}}, `var-file "missing.tfvars"`},
+		{"config root missing", nil, File{Path: "drift.yaml", Roots: []Root{{Dir: "gone", Line: 7}}}, `drift.yaml:7: root "gone": no such directory`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-
-	"github.com/myorg/drift-action/internal/config"
 )
 
 // Link is a path a root's plans read through one or more symlinks in the
@@ -263,7 +261,7 @@ type PathInfo struct {
 // tree is not the one the changes were listed against), a path outside
 // the repository. Kinds git reported (either side of the diff) win over
 // the checkout's.
-func Inspect(repoRoot string, ch config.Changes) map[string]PathInfo {
+func Inspect(repoRoot string, ch Changes) map[string]PathInfo {
 	r := newResolver(repoRoot)
 	out := map[string]PathInfo{}
 	for _, f := range normalize(ch.Files) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/gitrepo"
 	"github.com/myorg/drift-action/internal/tftest"
 )
@@ -97,7 +96,7 @@ func (r *prRepo) commitBase() {
 // selection commits the pull request's head and selects the roots of
 // drift.yaml (config) its changes affect, as a pull request run does:
 // changed files from git, dependencies from the checkout.
-func (r *prRepo) selection(cfg string) Selection {
+func (r *prRepo) selection(cfg File) Selection {
 	r.t.Helper()
 	return r.choose(cfg, r.commitHead())
 }
@@ -112,12 +111,8 @@ func (r *prRepo) commitHead() ChangedFiles {
 	return GitChanges{Dir: r.dir, Base: r.base, Head: head, Runner: gitrepo.ExecRunner{Env: gitEnv}}
 }
 
-func (r *prRepo) choose(cfg string, sources ...ChangedFiles) Selection {
+func (r *prRepo) choose(f File, sources ...ChangedFiles) Selection {
 	r.t.Helper()
-	f, err := config.ParseFile(".github/drift.yaml", []byte(cfg))
-	if err != nil {
-		r.t.Fatal(err)
-	}
 	targets, err := Targets(Request{Cwd: r.dir, RepoRoot: r.dir, File: f})
 	if err != nil {
 		r.t.Fatal(err)
@@ -126,7 +121,7 @@ func (r *prRepo) choose(cfg string, sources ...ChangedFiles) Selection {
 	if ch.Unknown != "" {
 		r.t.Fatalf("changed files unknown: %s", ch.Unknown)
 	}
-	_, sel, err := Choose(targets, config.Detect{Cwd: r.dir, RepoRoot: r.dir, File: f, Changes: &ch, Policy: config.Policy{Disabled: true}})
+	_, sel, err := Choose(targets, Choice{Cwd: r.dir, RepoRoot: r.dir, File: f, Changes: &ch})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -136,7 +131,20 @@ func (r *prRepo) choose(cfg string, sources ...ChangedFiles) Selection {
 	return *sel
 }
 
-const twoRoots = "roots:\n  - dir: infra/app\n  - dir: infra/db\n"
+// rootsFile is a drift.yaml listing dirs as its roots.
+func rootsFile(dirs ...string) File {
+	f := File{Path: ".github/drift.yaml"}
+	for _, d := range dirs {
+		f.Roots = append(f.Roots, Root{Dir: d})
+	}
+	return f
+}
+
+// twoRoots is drift.yaml's roots infra/app and infra/db; twoRootsYAML
+// says it in YAML.
+var twoRoots = rootsFile("infra/app", "infra/db")
+
+const twoRootsYAML = "roots:\n  - dir: infra/app\n  - dir: infra/db\n"
 
 // picked is the part of a selection these tests compare.
 type picked struct {
@@ -151,7 +159,7 @@ func TestAffectedThroughSymlinkedFile(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		cfg    string
+		cfg    File
 		base   func(r *prRepo)
 		change func(r *prRepo)
 		want   picked
@@ -225,7 +233,8 @@ func TestAffectedThroughSymlinkedFile(t *testing.T) {
 		},
 		{
 			name: "a var-file that is a symlink",
-			cfg:  "roots:\n  - dir: infra/app\n    targets:\n      - name: prod\n        var-files: [prod.tfvars]\n  - dir: infra/db\n",
+			cfg: File{Path: ".github/drift.yaml", Roots: []Root{
+				{Dir: "infra/app", Targets: []TargetConfig{{Name: "prod", VarFiles: []string{"prod.tfvars"}}}}, {Dir: "infra/db"}}},
 			base: func(r *prRepo) {
 				r.write("shared/prod.tfvars", "x = 1\n")
 				r.link("infra/app/prod.tfvars", "../../shared/prod.tfvars")
@@ -238,7 +247,7 @@ func TestAffectedThroughSymlinkedFile(t *testing.T) {
 		},
 		{
 			name: "a depends-on path that is a symlinked directory",
-			cfg:  "roots:\n  - dir: infra/app\n  - dir: infra/db\n    depends-on: [\"data/**/*.json\"]\n",
+			cfg:  File{Path: ".github/drift.yaml", Roots: []Root{{Dir: "infra/app"}, {Dir: "infra/db", DependsOn: []string{"data/**/*.json"}}}},
 			base: func(r *prRepo) {
 				r.write("vendor/regions/eu.json", "[]\n")
 				r.link("data/regions", "../vendor/regions")
@@ -251,10 +260,10 @@ func TestAffectedThroughSymlinkedFile(t *testing.T) {
 			name: "the config file is a symlink: every root",
 			cfg:  twoRoots,
 			base: func(r *prRepo) {
-				r.write("shared/drift.yaml", twoRoots)
+				r.write("shared/drift.yaml", twoRootsYAML)
 				r.link(".github/drift.yaml", "../shared/drift.yaml")
 			},
-			change: func(r *prRepo) { r.write("shared/drift.yaml", twoRoots+"parallelism: 2\n") },
+			change: func(r *prRepo) { r.write("shared/drift.yaml", twoRootsYAML+"parallelism: 2\n") },
 			want: picked{
 				Planned: []Planned{
 					{"infra/app", []string{"config changed: shared/drift.yaml through symlink .github/drift.yaml"}},
@@ -375,7 +384,7 @@ func TestLocalModulesThroughSelfLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := Dependencies(targets, dir, config.File{})
+	got := Dependencies(targets, dir, File{})
 	if diff := cmp.Diff([]string{"modules/loop"}, got[0].Modules); diff != "" {
 		t.Errorf("modules (-want +got):\n%s", diff)
 	}
@@ -410,7 +419,7 @@ func TestAffectedBySubmoduleBump(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		cfg   string
+		cfg   File
 		base  func(r *prRepo, upstream string)
 		bumps string // the submodule path the pull request bumps
 		want  picked
@@ -437,7 +446,7 @@ func TestAffectedBySubmoduleBump(t *testing.T) {
 		},
 		{
 			name: "a root inside a submodule",
-			cfg:  "roots:\n  - dir: infra/app\n  - dir: infra/db\n  - dir: vendor/lib/stack\n",
+			cfg:  rootsFile("infra/app", "infra/db", "vendor/lib/stack"),
 			base: func(r *prRepo, upstream string) {
 				r.write("infra/app/main.tf", "# app\n")
 				r.git("submodule", "add", upstream, "vendor/lib")

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/myorg/drift-action/internal/config"
 )
 
 func TestDiscoveryRefusesInvalidUTF8Names(t *testing.T) {
@@ -15,7 +13,7 @@ func TestDiscoveryRefusesInvalidUTF8Names(t *testing.T) {
 		name    string
 		dirs    []string // root directories made, each with a main.tf
 		args    []string
-		file    config.File
+		file    File
 		wantErr []string // every one appears in the error
 	}{
 		{
@@ -32,19 +30,19 @@ func TestDiscoveryRefusesInvalidUTF8Names(t *testing.T) {
 		{
 			name:    "a root directory under a configured glob",
 			dirs:    []string{"env/ok", "env/\xfe"},
-			file:    config.File{Path: ".github/drift.yaml", Roots: []config.Root{{Dir: "env/*", Line: 2}}},
+			file:    File{Path: ".github/drift.yaml", Roots: []Root{{Dir: "env/*", Line: 2}}},
 			wantErr: []string{`root directory "env/\xfe" is not valid UTF-8`},
 		},
 		{
 			name:    "a target name",
 			dirs:    []string{"infra/app"},
-			file:    config.File{Path: ".github/drift.yaml", Roots: []config.Root{{Dir: "infra/app", Line: 2, Targets: []config.Target{{Name: "prod\xff"}}}}},
+			file:    File{Path: ".github/drift.yaml", Roots: []Root{{Dir: "infra/app", Line: 2, Targets: []TargetConfig{{Name: "prod\xff"}}}}},
 			wantErr: []string{`root "infra/app" target "prod\xff": the name is not valid UTF-8`, "rename the target in .github/drift.yaml"},
 		},
 		{
 			name:    "a workspace",
 			dirs:    []string{"infra/app"},
-			file:    config.File{Path: ".github/drift.yaml", Roots: []config.Root{{Dir: "infra/app", Line: 2, Targets: []config.Target{{Name: "prod", Workspace: "w\x80"}}}}},
+			file:    File{Path: ".github/drift.yaml", Roots: []Root{{Dir: "infra/app", Line: 2, Targets: []TargetConfig{{Name: "prod", Workspace: "w\x80"}}}}},
 			wantErr: []string{`root "infra/app" target "prod": workspace "w\x80" is not valid UTF-8`},
 		},
 	}

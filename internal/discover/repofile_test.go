@@ -3,11 +3,11 @@ package discover
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
 )
 
 // TestTargetFilesStayInRepository: var-files and backend-config files are
@@ -18,40 +18,41 @@ func TestTargetFilesStayInRepository(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		// body is the target's keys; OUT is a directory outside the
-		// repository holding secret.tfvars, UP the way from infra/app to it.
-		body    string
+		// target is drift.yaml's target of infra/app (its lines as a
+		// file would have them); OUT is a directory outside the repository
+		// holding secret.tfvars, UP the way from infra/app to it.
+		target  TargetConfig
 		setup   func(t *testing.T, app, out string)
 		want    []string // the target's var-files and backend-config files, relative to infra/app
 		wantErr []string
 	}{
-		{name: "inside, up from the root", body: "var-files: [../shared/common.tfvars]", want: []string{"../shared/common.tfvars"}},
+		{name: "inside, up from the root", target: TargetConfig{VarFiles: []string{"../shared/common.tfvars"}, VarFileLines: []int{5}}, want: []string{"../shared/common.tfvars"}},
 		{name: "a link inside the repository",
 			setup: func(t *testing.T, app, out string) {
 				link(t, "../shared/common.tfvars", filepath.Join(app, "link.tfvars"))
 			},
-			body: "var-files: [link.tfvars]", want: []string{"link.tfvars"}},
-		{name: "leaves the repository", body: "var-files: [us.tfvars, UP/secret.tfvars]",
+			target: TargetConfig{VarFiles: []string{"link.tfvars"}, VarFileLines: []int{5}}, want: []string{"link.tfvars"}},
+		{name: "leaves the repository", target: TargetConfig{VarFiles: []string{"us.tfvars", "UP/secret.tfvars"}, VarFileLines: []int{5, 5}},
 			wantErr: []string{".github/drift.yaml:5: ", `var-file "UP/secret.tfvars"`, "outside the repository"}},
-		{name: "absolute, outside", body: "var-files:\n          - us.tfvars\n          - OUT/secret.tfvars",
+		{name: "absolute, outside", target: TargetConfig{VarFiles: []string{"us.tfvars", "OUT/secret.tfvars"}, VarFileLines: []int{6, 7}},
 			wantErr: []string{".github/drift.yaml:7: ", `var-file "OUT/secret.tfvars"`, "outside the repository"}},
 		{name: "a link to a file outside",
 			setup: func(t *testing.T, app, out string) {
 				link(t, filepath.Join(out, "secret.tfvars"), filepath.Join(app, "prod.tfvars"))
 			},
-			body:    "var-files: [prod.tfvars]",
+			target:  TargetConfig{VarFiles: []string{"prod.tfvars"}, VarFileLines: []int{5}},
 			wantErr: []string{".github/drift.yaml:5: ", `var-file "prod.tfvars"`, "outside the repository"}},
 		{name: "through a directory link outside",
 			setup:   func(t *testing.T, app, out string) { link(t, out, filepath.Join(app, "vars")) },
-			body:    "var-files: [vars/secret.tfvars]",
+			target:  TargetConfig{VarFiles: []string{"vars/secret.tfvars"}, VarFileLines: []int{5}},
 			wantErr: []string{".github/drift.yaml:5: ", `var-file "vars/secret.tfvars"`, "outside the repository"}},
-		{name: "the runner's environment", body: "var-files: [/proc/self/environ]",
+		{name: "the runner's environment", target: TargetConfig{VarFiles: []string{"/proc/self/environ"}, VarFileLines: []int{5}},
 			wantErr: []string{".github/drift.yaml:5: ", `var-file "/proc/self/environ"`, "outside the repository"}},
-		{name: "a directory", body: "var-files: [modules]",
+		{name: "a directory", target: TargetConfig{VarFiles: []string{"modules"}, VarFileLines: []int{5}},
 			wantErr: []string{".github/drift.yaml:5: ", `var-file "modules"`, "not a regular file"}},
-		{name: "backend file outside", body: "backend-config: [UP/secret.tfvars]",
+		{name: "backend file outside", target: TargetConfig{BackendConfig: []Setting{{Value: "UP/secret.tfvars", Line: 5}}},
 			wantErr: []string{".github/drift.yaml:5: ", `backend-config file "UP/secret.tfvars"`, "outside the repository"}},
-		{name: "sensitive backend file outside, never named", body: "backend-config:\n          - {value: \"OUT/secret.tfvars\", sensitive: true}",
+		{name: "sensitive backend file outside, never named", target: TargetConfig{BackendConfig: []Setting{{Value: "OUT/secret.tfvars", Sensitive: true, Line: 6}}},
 			wantErr: []string{".github/drift.yaml:6: ", "backend-config file (sensitive)", "outside the repository"}},
 	}
 	for _, tt := range tests {
@@ -68,12 +69,18 @@ func TestTargetFilesStayInRepository(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			body := strings.NewReplacer("UP", up, "OUT", out).Replace(tt.body)
-			src := "roots:\n  - dir: infra/app\n    targets:\n      - name: t\n        " + body + "\n"
-			f, err := config.ParseFile(".github/drift.yaml", []byte(src))
-			if err != nil {
-				t.Fatal(err)
+			paths := strings.NewReplacer("UP", up, "OUT", out)
+			target := tt.target
+			target.Name = "t"
+			target.VarFiles = slices.Clone(target.VarFiles)
+			for i, v := range target.VarFiles {
+				target.VarFiles[i] = paths.Replace(v)
 			}
+			target.BackendConfig = slices.Clone(target.BackendConfig)
+			for i, b := range target.BackendConfig {
+				target.BackendConfig[i].Value = paths.Replace(b.Value)
+			}
+			f := File{Path: ".github/drift.yaml", Roots: []Root{{Dir: "infra/app", Line: 2, Targets: []TargetConfig{target}}}}
 			got, err := Targets(Request{Cwd: dir, RepoRoot: dir, File: f})
 			if len(tt.wantErr) > 0 {
 				if err == nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
 )
 
 func TestSelect(t *testing.T) {
@@ -17,14 +16,14 @@ func TestSelect(t *testing.T) {
 	tests := []struct {
 		name    string
 		roots   []string
-		shard   config.Shard
+		shard   Part
 		want    []string
 		wantErr string
 	}{
 		{name: "everything", want: []string{"infra/a@default", "infra/b@default", "infra/c@default", "stacks/x@default"}},
 		{name: "dispatched roots", roots: []string{"infra/b", "./stacks/*"}, want: []string{"infra/b@default", "stacks/x@default"}},
-		{name: "shard of everything", shard: config.Shard{Index: 2, Count: 2}, want: []string{"infra/c@default", "stacks/x@default"}},
-		{name: "shard of the dispatched roots", roots: []string{"infra/*"}, shard: config.Shard{Index: 1, Count: 2}, want: []string{"infra/a@default", "infra/b@default"}},
+		{name: "shard of everything", shard: Part{Index: 2, Count: 2}, want: []string{"infra/c@default", "stacks/x@default"}},
+		{name: "shard of the dispatched roots", roots: []string{"infra/*"}, shard: Part{Index: 1, Count: 2}, want: []string{"infra/a@default", "infra/b@default"}},
 		{name: "no dispatched root is here", roots: []string{"gone", "also\ngone"}, wantErr: `discover: none of the roots "gone", "also\ngone" is a root module here`},
 	}
 	for _, tt := range tests {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/myorg/drift-action/internal/config"
 )
 
 func TestTargetSettings(t *testing.T) {
@@ -19,21 +18,21 @@ func TestTargetSettings(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(app, "eu.hcl"), []byte("path = \"eu.tfstate\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	root := func(ts ...config.Target) config.File {
-		return config.File{Path: ".github/drift.yaml", Roots: []config.Root{{Dir: "infra/app", Timeout: time.Hour, Line: 2, Targets: ts}}}
+	root := func(ts ...TargetConfig) File {
+		return File{Path: ".github/drift.yaml", Roots: []Root{{Dir: "infra/app", Timeout: time.Hour, Line: 2, Targets: ts}}}
 	}
 	tests := []struct {
 		name    string
-		target  config.Target
+		target  TargetConfig
 		want    Target
 		wantErr string
 	}{
 		{
 			name: "every setting",
-			target: config.Target{Name: "eu", Workspace: "eu", Timeout: time.Minute,
-				BackendConfig: []config.Setting{{Value: "eu.hcl"}, {Value: "key=eu/state"}},
-				Vars:          []config.Setting{{Key: "region", Value: "eu-west-1"}, {Key: "db_password", Value: "pw", Sensitive: true}},
-				Env:           []config.Setting{{Key: "AWS_PROFILE", Value: "eu"}}},
+			target: TargetConfig{Name: "eu", Workspace: "eu", Timeout: time.Minute,
+				BackendConfig: []Setting{{Value: "eu.hcl"}, {Value: "key=eu/state"}},
+				Vars:          []Setting{{Key: "region", Value: "eu-west-1"}, {Key: "db_password", Value: "pw", Sensitive: true}},
+				Env:           []Setting{{Key: "AWS_PROFILE", Value: "eu"}}},
 			want: Target{Dir: "infra/app", AbsDir: app, Name: "eu", Workspace: "eu", Timeout: time.Minute,
 				BackendConfig: []string{filepath.Join(app, "eu.hcl"), "key=eu/state"},
 				Vars:          []string{"region=eu-west-1", "db_password=pw"},
@@ -41,17 +40,17 @@ func TestTargetSettings(t *testing.T) {
 		},
 		{
 			name:   "root timeout when the target has none",
-			target: config.Target{Name: "us"},
+			target: TargetConfig{Name: "us"},
 			want:   Target{Dir: "infra/app", AbsDir: app, Name: "us", Timeout: time.Hour},
 		},
 		{
 			name:    "missing backend-config file",
-			target:  config.Target{Name: "eu", BackendConfig: []config.Setting{{Value: "nope.hcl"}}},
+			target:  TargetConfig{Name: "eu", BackendConfig: []Setting{{Value: "nope.hcl"}}},
 			wantErr: `discover: root "infra/app" target "eu": backend-config file "nope.hcl": no such file or directory (backend-config files are relative to the root directory)`,
 		},
 		{
 			name:    "missing sensitive backend-config file is not named",
-			target:  config.Target{Name: "eu", BackendConfig: []config.Setting{{Value: "canary-secret", Sensitive: true}}},
+			target:  TargetConfig{Name: "eu", BackendConfig: []Setting{{Value: "canary-secret", Sensitive: true}}},
 			wantErr: `discover: root "infra/app" target "eu": backend-config file (sensitive): no such file or directory`,
 		},
 	}
@@ -83,8 +82,8 @@ func TestTargetSettings(t *testing.T) {
 func TestTargetNewRoot(t *testing.T) {
 	t.Parallel()
 	dir := repo(t)
-	f := config.File{Path: ".github/drift.yaml", Roots: []config.Root{
-		{Dir: "infra/app", New: true, Targets: []config.Target{{Name: "us"}, {Name: "eu"}}},
+	f := File{Path: ".github/drift.yaml", Roots: []Root{
+		{Dir: "infra/app", New: true, Targets: []TargetConfig{{Name: "us"}, {Name: "eu"}}},
 		{Dir: "infra/db"},
 	}}
 	got, err := Targets(Request{Cwd: dir, RepoRoot: dir, File: f})

@@ -34,8 +34,10 @@ type Snooze struct {
 	// that day.
 	Until  time.Time `json:"until"`
 	Reason string    `json:"reason"`
-	// Source is where the snooze is configured, "file:line".
+	// Source is where the snooze is configured, "file:line"; Line is that
+	// line alone, for warnings that point at it.
 	Source string `json:"source,omitempty"`
+	Line   int    `json:"-"`
 }
 
 // Matches reports whether the snooze is for the target named target of

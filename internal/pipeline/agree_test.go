@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
 )
@@ -63,7 +62,7 @@ func planFixtures(t testing.TB) map[string][]byte {
 // which addresses drifted and which would change, for every plan fixture.
 func TestClassifierAndRegoAgree(t *testing.T) {
 	t.Parallel()
-	e, err := LoadPolicies(context.Background(), config.Policy{Bundled: true}, ".")
+	e, err := LoadPolicies(context.Background(), Policies{Bundled: true}, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +74,7 @@ func TestClassifierAndRegoAgree(t *testing.T) {
 				t.Fatalf("ReadPlan: %v", err)
 			}
 			r := plan.Classify(drift.Options{})
-			results, err := evaluate(context.Background(), e, PolicyInput(plan, r, policy.RunContext{Event: "cli"}, policy.Masks{}), config.Policy{Timeout: config.DefaultPolicyTimeout})
+			results, err := evaluate(context.Background(), e, PolicyInput(plan, r, policy.RunContext{Event: "cli"}, policy.Masks{}), policyTimeout, nil)
 			if err != nil {
 				t.Fatalf("evaluate: %v", err)
 			}
@@ -235,7 +234,7 @@ func FuzzReadPlan(f *testing.F) {
 // results on every fixture read for them as read whole.
 func TestBundledPoliciesOnPlansReadForThem(t *testing.T) {
 	t.Parallel()
-	e, err := LoadPolicies(context.Background(), config.Policy{Bundled: true}, ".")
+	e, err := LoadPolicies(context.Background(), Policies{Bundled: true}, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +247,7 @@ func TestBundledPoliciesOnPlansReadForThem(t *testing.T) {
 			results := func(plan Plan) []policy.Result {
 				t.Helper()
 				r := plan.Classify(drift.Options{})
-				rs, err := evaluate(context.Background(), e, PolicyInput(plan, r, policy.RunContext{Event: "cli"}, policy.Masks{}), config.Policy{Timeout: config.DefaultPolicyTimeout})
+				rs, err := evaluate(context.Background(), e, PolicyInput(plan, r, policy.RunContext{Event: "cli"}, policy.Masks{}), policyTimeout, nil)
 				if err != nil {
 					t.Fatalf("evaluate: %v", err)
 				}
@@ -301,15 +300,14 @@ warn contains sprintf("variable %s: %v", [name, v.value]) if { some name, v in i
 			t.Fatal(err)
 		}
 	}
-	cp := config.Policy{Dirs: []string{dir}, Timeout: config.DefaultPolicyTimeout}
-	e, err := LoadPolicies(context.Background(), cp, ".")
+	e, err := LoadPolicies(context.Background(), Policies{Dirs: []string{dir}}, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.RawReads().ReadsVerdict() {
 		t.Fatalf("RawReads %+v: these policies must not read input.drift", e.RawReads())
 	}
-	f := config.File{MaskValues: []*regexp.Regexp{regexp.MustCompile("small")}}
+	rules := Rules{Masks: policy.Masks{Values: []*regexp.Regexp{regexp.MustCompile("small")}}, PolicyTimeout: policyTimeout, Event: "cli"}
 	for name, data := range planFixtures(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -318,7 +316,7 @@ warn contains sprintf("variable %s: %v", [name, v.value]) if { some name, v in i
 				if err != nil {
 					t.Fatal(err)
 				}
-				c, err := Check(context.Background(), e, plan, NewJudge(f, cp, discover.Target{}, "cli"), time.Now())
+				c, err := Check(context.Background(), e, plan, NewJudge(rules, discover.Target{}), time.Now())
 				if err != nil {
 					t.Fatal(err)
 				}

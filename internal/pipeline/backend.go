@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/tfsource"
@@ -37,7 +36,7 @@ func unconfiguredBackend(t discover.Target, r drift.Result, stateResources int, 
 		at = filepath.ToSlash(filepath.Join(t.Dir, rel))
 	}
 	if file == "" {
-		file = config.DefaultFile
+		file = discover.ConfigFile
 	}
 	return fmt.Sprintf("backend probably not configured: %s (target %s) declares backend %q (%s:%d), yet the state the plan read is empty and all %d change(s) create resources, "+
 		"so terraform planned against a new, empty state rather than the real one; "+

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/tftest"
 )
@@ -83,14 +83,14 @@ resource "terraform_data" "db" { input = "db" }
 	tests := []struct {
 		name    string
 		backend string
-		yaml    string // the root's drift.yaml entry, targets and all
+		root    discover.Root // the root's drift.yaml entry, targets and all
 		prepare func(t *testing.T, dir string)
 		want    string // status, or status: error
 	}{
 		{
 			name:    "backend block, empty state, every resource created: an error",
 			backend: "http",
-			yaml:    "  - dir: infra/app\n    targets:\n      - {name: us-east-1, backend-config: [address=" + srv.URL + "/never-applied]}\n",
+			root:    discover.Root{Dir: "infra/app", Targets: []discover.TargetConfig{{Name: "us-east-1", BackendConfig: []discover.Setting{{Value: "address=" + srv.URL + "/never-applied"}}}}},
 			want: "error: backend probably not configured: infra/app (target us-east-1) declares backend \"http\" (infra/app/main.tf:2), " +
 				"yet the state the plan read is empty and all 2 change(s) create resources, so terraform planned against a new, empty state rather than the real one; " +
 				"give the target its backend settings in .github/drift.yaml (roots[].targets[].backend-config: a file relative to the root, or key=value), " +
@@ -99,26 +99,26 @@ resource "terraform_data" "db" { input = "db" }
 		{
 			name:    "new: true: the creates are code changes",
 			backend: "http",
-			yaml:    "  - dir: infra/app\n    new: true\n    targets:\n      - {name: us-east-1, backend-config: [address=" + srv.URL + "/new-root]}\n",
+			root:    discover.Root{Dir: "infra/app", New: true, Targets: []discover.TargetConfig{{Name: "us-east-1", BackendConfig: []discover.Setting{{Value: "address=" + srv.URL + "/new-root"}}}}},
 			want:    "changed: 2 code",
 		},
 		{
 			name:    "backend block with state: a new resource is a code change",
 			backend: "http",
-			yaml:    "  - dir: infra/app\n    targets:\n      - {name: us-east-1, backend-config: [address=" + srv.URL + "/applied]}\n",
+			root:    discover.Root{Dir: "infra/app", Targets: []discover.TargetConfig{{Name: "us-east-1", BackendConfig: []discover.Setting{{Value: "address=" + srv.URL + "/applied"}}}}},
 			prepare: applied,
 			want:    "changed: 1 code",
 		},
 		{
 			name:    "local backend, empty state: new, as it always was",
 			backend: "local",
-			yaml:    "  - infra/app\n",
+			root:    discover.Root{Dir: "infra/app"},
 			want:    "changed: 2 code",
 		},
 		{
 			name:    "no backend block, empty state: new, as it always was",
 			backend: "",
-			yaml:    "  - infra/app\n",
+			root:    discover.Root{Dir: "infra/app"},
 			want:    "changed: 2 code",
 		},
 	}
@@ -130,12 +130,8 @@ resource "terraform_data" "db" { input = "db" }
 			if tt.prepare != nil {
 				tt.prepare(t, root)
 			}
-			f, err := config.ParseFile(".github/drift.yaml", []byte("roots:\n"+tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
 			c := detectConfig(env, dir, nil)
-			c.File = f
+			c.Find.File = discover.File{Path: ".github/drift.yaml", Roots: []discover.Root{tt.root}}
 			run, err := Detect(context.Background(), c, &bytes.Buffer{}, nil)
 			defer run.Close()
 			if err != nil {

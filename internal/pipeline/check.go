@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
@@ -30,25 +29,41 @@ type Judge struct {
 	Masks   policy.Masks
 	// Context is input.context: the event and the target.
 	Context policy.RunContext
-	// Policy are the resolved policy settings: overrides, time limit.
-	Policy config.Policy
+	// Overrides and PolicyTimeout are the run's (Rules).
+	Overrides     []policy.Override
+	PolicyTimeout time.Duration
 }
 
-// NewJudge is the one place a target's settings are gathered from the
-// config file (f), the resolved policy settings (p) and the event that
-// started the run.
-func NewJudge(f config.File, p config.Policy, t discover.Target, event string) Judge {
+// Rules are how drift.yaml and the run have every target's plan judged,
+// as the caller (app) hands them from config; NewJudge adds what is the
+// target's own.
+type Rules struct {
+	// Masks are drift.yaml's mask paths and values, the targets'
+	// sensitive values among them.
+	Masks policy.Masks
+	// Snoozes are drift.yaml's snoozes, each naming its file and line.
+	Snoozes []drift.Snooze
+	// Overrides are the soft-mandatory policies overridden for this run.
+	Overrides []policy.Override
+	// PolicyTimeout bounds one evaluation of the policies for one target.
+	PolicyTimeout time.Duration
+	// Event is what started the run (input.context.event).
+	Event string
+}
+
+// NewJudge is the one place a target's settings are gathered: the run's
+// rules r and the target's own ignore rules (drift.yaml's global ones,
+// then its root's).
+func NewJudge(r Rules, t discover.Target) Judge {
 	j := Judge{
-		Classify: classifyOptions(f),
-		Masks:    Masks(f),
-		Context:  policy.RunContext{Event: event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace},
-		Policy:   p,
-	}
-	for _, rule := range t.Ignore {
-		j.Classify.Ignore = append(j.Classify.Ignore, drift.IgnoreRule{Type: rule.Type, Paths: rule.Paths})
+		Classify:      drift.Options{MaskPaths: r.Masks.Paths, MaskValues: r.Masks.Values, Ignore: slices.Clone(t.Ignore)},
+		Masks:         r.Masks,
+		Context:       policy.RunContext{Event: r.Event, Root: t.Dir, Target: t.Name, Workspace: t.Workspace},
+		Overrides:     r.Overrides,
+		PolicyTimeout: r.PolicyTimeout,
 	}
 	if t.AbsDir != "" {
-		j.Snoozes = Snoozes(f)
+		j.Snoozes = r.Snoozes
 	}
 	return j
 }
@@ -66,7 +81,7 @@ func (j Judge) Verdict(r *drift.Result, now time.Time) {
 // the verdict's redactor (Redactor).
 func (j Judge) Evaluate(ctx context.Context, e *policy.Engine, raw policy.Plan, r drift.Result) (results []policy.Result, secrets []string, err error) {
 	in := PolicyInput(Plan{Raw: raw}, r, j.Context, j.Masks)
-	results, err = evaluate(ctx, e, in, j.Policy)
+	results, err = evaluate(ctx, e, in, j.PolicyTimeout, j.Overrides)
 	return results, in.Secrets(), err
 }
 
@@ -141,10 +156,10 @@ func Check(ctx context.Context, e *policy.Engine, plan Plan, j Judge, now time.T
 // `policy check`.
 type CheckRequest struct {
 	Cwd, RepoRoot string
-	File          config.File
-	Root          string // --root: a directory relative to Cwd; "" infers it from Plan
-	Target        string // --target: the root's target, needed when it has several
-	Plan          string // the plan file, relative to Cwd
+	File          discover.File // drift.yaml: its roots and global ignore rules
+	Root          string        // --root: a directory relative to Cwd; "" infers it from Plan
+	Target        string        // --target: the root's target, needed when it has several
+	Plan          string        // the plan file, relative to Cwd
 }
 
 // CheckTarget is the target whose settings judge a plan given to `policy

@@ -17,12 +17,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/tf"
 	"github.com/myorg/drift-action/internal/tfinstall"
+	"github.com/myorg/drift-action/internal/tfsetting"
 	"github.com/myorg/drift-action/internal/tfsource"
 )
 
@@ -109,30 +109,58 @@ func (r Run) Results() []drift.Result {
 // companion binary.
 type ManifestChecker func(ctx context.Context, globs []string) ([]policy.Result, error)
 
+// Options are everything one detect run needs. The caller (app) fills
+// them once from config's parsed values; pipeline reads no config.
+type Options struct {
+	// Find says where the targets are (discover.Targets): the working
+	// directory, the repository, the run's directories, drift.yaml's roots.
+	Find discover.Request
+	// Choose says which of them this job plans (discover.Choose).
+	Choose discover.Choice
+	// Policies are the policies compiled for the run; nil evaluates none.
+	Policies *Policies
+	// Rules are how every target's plan is judged (NewJudge).
+	Rules Rules
+	// Checks is what a failing check block does to a verdict.
+	Checks drift.CheckLevel
+	// Terraform is how terraform runs for every target: Binary is the
+	// configured executable (each root may get another, see Version),
+	// Timeout the limit per target unless the target sets its own.
+	Terraform tf.Options
+	// Version is terraform-version; ReleasesURL and ReleasesKey are where
+	// releases are installed from ("" is HashiCorp's site and key).
+	Version                  tfsetting.Version
+	ReleasesURL, ReleasesKey string
+	Parallelism              int // targets planned at once; at least 1
+	// TerraformLogDir, when set, keeps each target's terraform log there
+	// (redacted like the verdict).
+	TerraformLogDir string
+}
+
 // Detect discovers and selects targets and plans them in parallel. One
 // failing target never hides the others: its result is an error, theirs
 // are reported. Policies compile, and manifests are checked, before any
 // terraform runs. The caller closes the returned Run, also on error.
-func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests ManifestChecker) (Run, error) {
-	targets, err := discover.Targets(discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: c.File})
+func Detect(ctx context.Context, c Options, progress io.Writer, manifests ManifestChecker) (Run, error) {
+	targets, err := discover.Targets(c.Find)
 	if err != nil {
 		return Run{}, err
 	}
 	// Checked against every target found, before the selection narrows
 	// them: a snooze for a root this job does not plan is no mistake.
-	warnings := SnoozeWarnings(c.File, targets, len(c.Dirs) > 0)
+	warnings := SnoozeWarnings(c.Rules.Snoozes, c.Find.File.Path, targets, len(c.Find.Args) > 0)
 	for _, w := range warnings {
 		fmt.Fprintf(progress, "warning: %s\n", w.Msg)
 	}
-	targets, sel, err := discover.Choose(targets, c)
+	targets, sel, err := discover.Choose(targets, c.Choose)
 	if err != nil {
 		return Run{}, err
 	}
 	// Policies compile once, before any terraform runs, so a broken policy
 	// fails the run at once rather than after an hour of planning.
 	var engine *policy.Engine
-	if !c.Policy.Disabled {
-		if engine, err = LoadPolicies(ctx, c.Policy, c.Cwd); err != nil {
+	if c.Policies != nil {
+		if engine, err = LoadPolicies(ctx, *c.Policies, c.Find.Cwd); err != nil {
 			return Run{}, err
 		}
 	}
@@ -140,19 +168,15 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 	// Manifests do not depend on any plan: checking them (templates and
 	// constraints compiled by Gatekeeper) first means a broken template
 	// fails the run before an hour of planning, not after it.
-	if engine != nil && len(c.Policy.Manifests) > 0 {
+	if engine != nil && len(c.Policies.Manifests) > 0 {
 		if manifests == nil {
 			return Run{}, fmt.Errorf("gatekeeper: manifests are configured but this command cannot check them")
 		}
-		if run.Manifests, err = manifests(ctx, c.Policy.Manifests); err != nil {
+		if run.Manifests, err = manifests(ctx, c.Policies.Manifests); err != nil {
 			return Run{}, fmt.Errorf("gatekeeper (checked before planning; fix the templates, constraints or manifests): %w", err)
 		}
 		// No plan is behind them, so drift.yaml's masks are their secrets.
-		redactResults(drift.NewRedactor(nil, c.File.MaskValues), run.Manifests)
-	}
-	setting, err := tfinstall.ParseSetting(c.TerraformVersion)
-	if err != nil {
-		return Run{}, fmt.Errorf("terraform-version %w", err)
+		redactResults(drift.NewRedactor(nil, c.Rules.Masks.Values), run.Manifests)
 	}
 	if run.planDir, err = os.MkdirTemp("", "drift-action-plans-"); err != nil {
 		return Run{}, fmt.Errorf("detect: plan directory: %w", err)
@@ -161,13 +185,13 @@ func Detect(ctx context.Context, c config.Detect, progress io.Writer, manifests 
 		if err := os.MkdirAll(c.TerraformLogDir, 0o700); err != nil {
 			return run, fmt.Errorf("detect: terraform log directory: %w", err)
 		}
-		fmt.Fprintf(progress, "terraform's logs (TF_LOG=%s): one file per target in %s; they can hold values terraform does not mark sensitive, so keep them private\n", c.TerraformLogLevel, c.TerraformLogDir)
+		fmt.Fprintf(progress, "terraform's logs (TF_LOG=%s): one file per target in %s; they can hold values terraform does not mark sensitive, so keep them private\n", c.Terraform.LogLevel, c.TerraformLogDir)
 	}
 	// Each root's terraform is chosen before it is planned; releases are
 	// installed beside the saved plans, once per version, and removed with
 	// them.
-	binaries := tfinstall.New(tfinstall.Config{Setting: setting, Binary: c.Terraform, ReleasesURL: c.ReleasesURL,
-		ArmoredKey: c.ReleasesKey, Dir: filepath.Join(run.planDir, "terraform"), Env: c.Environ, RepoRoot: c.RepoRoot})
+	binaries := tfinstall.New(tfinstall.Config{Setting: c.Version, Binary: c.Terraform.Binary, ReleasesURL: c.ReleasesURL,
+		ArmoredKey: c.ReleasesKey, Dir: filepath.Join(run.planDir, "terraform"), Env: c.Terraform.Env, RepoRoot: c.Find.RepoRoot})
 
 	run.Verdicts = make([]Verdict, len(targets))
 	// Every target has its own data directory (backend, workspace,
@@ -220,9 +244,9 @@ func cancelled(t discover.Target) drift.Result {
 
 // planTarget plans, classifies and evaluates one target, and redacts the
 // verdict once, whichever way it was made: every error path included.
-func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
+func planTarget(ctx context.Context, c Options, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
 	o, secrets := buildVerdict(ctx, c, t, i, planDir, initLock, engine, binaries, logf)
-	j := NewJudge(c.File, c.Policy, t, c.Event)
+	j := NewJudge(c.Rules, t)
 	r := j.Redactor(secrets...)
 	redact(r, &o.Result, o.Policy)
 	if o.TerraformLog != "" {
@@ -240,7 +264,7 @@ func planTarget(ctx context.Context, c config.Detect, t discover.Target, i int, 
 
 // buildVerdict is the verdict on one target, unredacted, and the secrets
 // found on the way: the plan's (drift.Secrets) and the policy input's.
-func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
+func buildVerdict(ctx context.Context, c Options, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
 	o := Verdict{Target: t}
 	var secrets [][]string
 	// Winning a parallelism slot races with cancellation; a target that
@@ -257,14 +281,14 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		return o, nil
 	}
 	start := time.Now()
-	timeout := c.Timeout
+	timeout := c.Terraform.Timeout
 	if t.Timeout > 0 {
 		timeout = t.Timeout
 	}
 	name := strconv.Itoa(i) + "-" + safeName(t.Dir+"-"+t.Name)
 	planFile := filepath.Join(planDir, name+".tfplan")
 	o.DataDir = filepath.Join(planDir, "data", name)
-	bin, err := tfinstall.Choice{Path: c.Terraform}, error(nil)
+	bin, err := tfinstall.Choice{Path: c.Terraform.Binary}, error(nil)
 	if binaries != nil {
 		bin, err = binaries.Choose(ctx, t.AbsDir)
 	}
@@ -281,25 +305,18 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 	if c.TerraformLogDir != "" {
 		o.TerraformLog = filepath.Join(c.TerraformLogDir, name+".log")
 	}
+	tfOptions := c.Terraform
+	tfOptions.Binary, tfOptions.Timeout = bin.Path, timeout
+	tfOptions.Progress = func(r tf.Report) {
+		logf("%s (%s): %s\n", t.Dir, t.Name, r)
+	}
 	plannedAt = time.Now()
 	out, err := tf.Run(ctx, tf.Target{
 		Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile,
 		BackendConfig: t.BackendConfig, Vars: t.Vars, Env: t.Env,
 		DataDir: o.DataDir, InitLock: initLock, LogFile: o.TerraformLog,
-	}, tf.Options{
-		Binary:         bin.Path,
-		Env:            c.Environ,
-		PluginCacheDir: c.PluginCacheDir,
-		Timeout:        timeout,
-		LockTimeout:    c.LockTimeout,
-		Grace:          c.Grace,
-		LogLevel:       c.TerraformLogLevel,
-		ProgressEvery:  c.ProgressInterval,
-		Progress: func(r tf.Report) {
-			logf("%s (%s): %s\n", t.Dir, t.Name, r)
-		},
-	})
-	j := NewJudge(c.File, c.Policy, t, c.Event)
+	}, tfOptions)
+	j := NewJudge(c.Rules, t)
 	opts := j.Classify
 	finish := func(r drift.Result) Verdict {
 		r.Dir, r.Target, r.Workspace = t.Dir, t.Name, t.Workspace
@@ -348,10 +365,10 @@ func buildVerdict(ctx context.Context, c config.Detect, t discover.Target, i int
 		// The checks level is part of the verdict: policies judged the plan's
 		// checks as terraform reported them, every later stage sees the level
 		// applied.
-		o.Result.ApplyCheckLevel(drift.CheckLevel(c.File.Checks))
+		o.Result.ApplyCheckLevel(c.Checks)
 		// Decided on the whole verdict, so a target already in error keeps
 		// its own message.
-		if msg := unconfiguredBackend(t, o.Result, cl.stateResources, c.File.Path); msg != "" {
+		if msg := unconfiguredBackend(t, o.Result, cl.stateResources, c.Find.File.Path); msg != "" {
 			o.Result.Fail(msg)
 		}
 	})

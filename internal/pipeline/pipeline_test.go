@@ -12,23 +12,37 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/tf"
 	"github.com/myorg/drift-action/internal/tfsource"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
+// policyTimeout bounds one evaluation in these tests, as the default does.
+const policyTimeout = 30 * time.Second
+
 // detectConfig plans the roots given, offline, with the policies of dirs
 // (none: policies off).
-func detectConfig(env *tftest.Env, cwd string, policyDirs []string, roots ...string) config.Detect {
-	c := config.Detect{
-		Cwd: cwd, RepoRoot: cwd, Dirs: roots, Terraform: env.Terraform, Environ: env.Environ,
-		PluginCacheDir: env.CacheDir, Parallelism: 2, Timeout: 5 * time.Minute,
-		LockTimeout: 5 * time.Second, Grace: 5 * time.Second, Event: "schedule",
-		Policy: config.Policy{Disabled: len(policyDirs) == 0, Dirs: policyDirs, Timeout: config.DefaultPolicyTimeout},
+func detectConfig(env *tftest.Env, cwd string, policyDirs []string, roots ...string) Options {
+	c := Options{
+		Find:   discover.Request{Cwd: cwd, RepoRoot: cwd, Args: roots},
+		Choose: discover.Choice{Cwd: cwd, RepoRoot: cwd},
+		Terraform: tf.Options{Binary: env.Terraform, Env: env.Environ, PluginCacheDir: env.CacheDir,
+			Timeout: 5 * time.Minute, LockTimeout: 5 * time.Second, Grace: 5 * time.Second},
+		Parallelism: 2,
+		Rules:       Rules{Event: "schedule", PolicyTimeout: policyTimeout},
+	}
+	if len(policyDirs) > 0 {
+		c.Policies = &Policies{Dirs: policyDirs}
 	}
 	return c
+}
+
+// cliRules are the rules r as policy check judges with them.
+func cliRules(r Rules) Rules {
+	r.Event = "cli"
+	return r
 }
 
 // changedRoot is an applied fakecloud root, then changed in every way a
@@ -155,7 +169,7 @@ func TestDetectAndCheckSeeSameInput(t *testing.T) {
 	fromDetect := o.Policy[0].Msg
 
 	// policy check, as the command runs it, on the bytes detect planned.
-	e, err := LoadPolicies(context.Background(), c.Policy, c.Cwd)
+	e, err := LoadPolicies(context.Background(), *c.Policies, c.Find.Cwd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +181,7 @@ func TestDetectAndCheckSeeSameInput(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ReadPlan: %v", err)
 	}
-	checked, err := Check(context.Background(), e, plan, NewJudge(c.File, c.Policy, o.Target, c.Event), time.Now())
+	checked, err := Check(context.Background(), e, plan, NewJudge(c.Rules, o.Target), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +244,7 @@ func TestPlanTargetAfterCancel(t *testing.T) {
 	root := tftest.WriteRoot(t, dir, "a", map[string]string{"main.tf": `resource "terraform_data" "x" { input = 1 }` + "\n"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	c := config.Detect{Terraform: env.Terraform, Environ: env.Environ}
+	c := Options{Terraform: tf.Options{Binary: env.Terraform, Env: env.Environ}}
 	o := planTarget(ctx, c, discover.Target{Dir: "a", AbsDir: root, Name: "default"}, 0, dir, nil, nil, nil, t.Logf)
 	want := drift.Result{Dir: "a", Target: "default", Status: drift.StatusError, Error: "cancelled before terraform ran"}
 	if diff := cmp.Diff(want, o.Result, cmpopts.IgnoreFields(drift.Result{}, "Duration")); diff != "" {
@@ -260,16 +274,17 @@ func TestDetectBuildsTheWholeVerdict(t *testing.T) {
 	f.Close()
 	tests := []struct {
 		name       string
-		checks     string
+		checks     drift.CheckLevel
 		wantStatus drift.Status
 	}{
-		{name: "checks warn", checks: "warn", wantStatus: drift.StatusDrifted},
-		{name: "checks error", checks: "error", wantStatus: drift.StatusError},
+		{name: "checks warn", checks: drift.CheckWarn, wantStatus: drift.StatusDrifted},
+		{name: "checks error", checks: drift.CheckErrors, wantStatus: drift.StatusError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := detectConfig(env, dir, nil, "infra/app")
-			c.File = config.File{Checks: tc.checks, Snoozes: []config.Snooze{{Root: "infra/app", Address: "fakecloud_instance.gone", Until: time.Now().Add(24 * time.Hour), Reason: "decommissioning"}}}
+			c.Checks = tc.checks
+			c.Rules.Snoozes = []drift.Snooze{{Root: "infra/app", Address: "fakecloud_instance.gone", Until: time.Now().Add(24 * time.Hour), Reason: "decommissioning"}}
 			before := time.Now()
 			var progress bytes.Buffer
 			run, err := Detect(context.Background(), c, &progress, nil)

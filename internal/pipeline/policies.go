@@ -7,15 +7,31 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"time"
 
-	"github.com/myorg/drift-action/internal/config"
-	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/policies"
 )
 
+// Policies say which policies a run compiles and how they are enforced:
+// the resolved policy settings (flags, inputs, drift.yaml), as the caller
+// (app) hands them from config.
+type Policies struct {
+	Dirs    []string // user policy directories, relative to the working directory
+	Bundled bool     // the policies shipped in the binary
+	SetFile string   // a policy set file, relative to the working directory; "" for none
+	// Levels are drift.yaml's enforcement levels, before any set file's.
+	Levels []policy.SetEntry
+	// Overrides are the soft-mandatory policies overridden for this run;
+	// each must name a policy (checked when they compile).
+	Overrides    []policy.Override
+	Manifests    []string // Kubernetes manifest globs for Gatekeeper
+	AllowNetwork bool     // builtins that reach the network or the runtime
+}
+
 // LoadPolicies compiles the configured policies once for the whole run.
-func LoadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Engine, error) {
+func LoadPolicies(ctx context.Context, p Policies, cwd string) (*policy.Engine, error) {
 	srcs, set, err := PolicySources(p, cwd)
 	if err != nil {
 		return nil, err
@@ -26,7 +42,7 @@ func LoadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Eng
 	}
 	// Checked before any plan, like the policies: an override that does
 	// nothing would let a reader believe a failure was waived.
-	if err := e.CheckOverrides(Overrides(p.Overrides)); err != nil {
+	if err := e.CheckOverrides(p.Overrides); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -37,12 +53,9 @@ func LoadPolicies(ctx context.Context, p config.Policy, cwd string) (*policy.Eng
 // default-level covers every policy), then each directory's
 // policy-set.yaml, whose default-level covers that directory's policies
 // only, so the bundled set's "advisory" never reaches a user's deny.
-func PolicySources(p config.Policy, cwd string) ([]policy.Source, policy.Set, error) {
+func PolicySources(p Policies, cwd string) ([]policy.Source, policy.Set, error) {
 	var srcs []policy.Source
-	var set policy.Set
-	for _, l := range p.Levels {
-		set.Entries = append(set.Entries, policy.SetEntry{Name: l.Name, Level: policy.Level(l.Level), From: "drift.yaml policy.levels"})
-	}
+	set := policy.Set{Entries: slices.Clone(p.Levels)}
 	// addSet adds a set file's entries and returns its default-level.
 	addSet := func(path string, read func() ([]byte, error), required bool) (policy.Level, error) {
 		data, err := read()
@@ -98,40 +111,10 @@ func Abs(cwd, p string) string {
 	return filepath.Join(cwd, p)
 }
 
-// Overrides are the configured overrides as the policy engine takes them.
-func Overrides(os []config.Override) []policy.Override {
-	out := make([]policy.Override, len(os))
-	for i, o := range os {
-		out[i] = policy.Override(o)
-	}
-	return out
-}
-
-// Masks are the config file's masks as the policy input applies them.
-func Masks(f config.File) policy.Masks {
-	return policy.Masks{Paths: f.MaskPaths, Values: f.MaskValues}
-}
-
-// classifyOptions are the config file's masks as the classifier applies them.
-func classifyOptions(f config.File) drift.Options {
-	return drift.Options{MaskPaths: f.MaskPaths, MaskValues: f.MaskValues}
-}
-
-// evaluate runs the policies over one input within the configured time
-// limit; the engine returns the results already redacted.
-func evaluate(ctx context.Context, e *policy.Engine, in policy.Input, p config.Policy) ([]policy.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
+// evaluate runs the policies over one input within the time limit, with
+// the run's overrides; the engine returns the results already redacted.
+func evaluate(ctx context.Context, e *policy.Engine, in policy.Input, timeout time.Duration, overrides []policy.Override) ([]policy.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return e.Eval(ctx, in, Overrides(p.Overrides))
-}
-
-// Snoozes are the config file's snooze entries as the verdict applies
-// them, each naming the file and line it comes from.
-func Snoozes(f config.File) []drift.Snooze {
-	out := make([]drift.Snooze, 0, len(f.Snoozes))
-	for _, s := range f.Snoozes {
-		out = append(out, drift.Snooze{Root: s.Root, Target: s.Target, Address: s.Address, Paths: s.Paths, Until: s.Until, Reason: s.Reason,
-			Source: fmt.Sprintf("%s:%d", filepath.ToSlash(f.Path), s.Line)})
-	}
-	return out
+	return e.Eval(ctx, in, overrides)
 }

@@ -70,7 +70,7 @@ func TestSensitiveVariableRedactedWhenConfigurationUnread(t *testing.T) {
 	if o.PlanJSONFile == "" {
 		t.Fatalf("no plan JSON (status %s, error %q)", o.Result.Status, o.Result.Error)
 	}
-	e, err := LoadPolicies(context.Background(), c.Policy, c.Cwd)
+	e, err := LoadPolicies(context.Background(), *c.Policies, c.Find.Cwd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestSensitiveVariableRedactedWhenConfigurationUnread(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checked, err := Check(context.Background(), e, plan, NewJudge(c.File, c.Policy, discover.Target{}, "cli"), time.Now())
+		checked, err := Check(context.Background(), e, plan, NewJudge(cliRules(c.Rules), discover.Target{}), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -55,23 +57,20 @@ func TestDetectSnoozeTargets(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
 	dir := regionalDrift(t, env)
-	const roots = `roots:
-  - dir: infra/app
-    targets:
-      - {name: us-east-1, var-files: [us-east-1.tfvars], backend-config: [path=us-east-1.tfstate]}
-      - {name: eu-west-1, var-files: [eu-west-1.tfvars], backend-config: [path=eu-west-1.tfstate]}
-snooze:
-`
-	snooze := func(root, target string) string {
-		s := "  - root: " + root + "\n"
-		if target != "" {
-			s += "    target: \"" + target + "\"\n"
-		}
-		return s + "    address: fakecloud_instance.web\n    until: 2099-01-01\n    reason: resize under load test\n"
+	// As drift.yaml gives it: the root's two targets, then (line 7) the
+	// case's snooze.
+	file := discover.File{Path: ".github/drift.yaml", Roots: []discover.Root{{Dir: "infra/app", Line: 2, Targets: []discover.TargetConfig{
+		{Name: "us-east-1", VarFiles: []string{"us-east-1.tfvars"}, VarFileLines: []int{5}, BackendConfig: []discover.Setting{{Value: "path=us-east-1.tfstate", Line: 5}}},
+		{Name: "eu-west-1", VarFiles: []string{"eu-west-1.tfvars"}, VarFileLines: []int{6}, BackendConfig: []discover.Setting{{Value: "path=eu-west-1.tfstate", Line: 6}}},
+	}}}}
+	snooze := func(root, target string) drift.Snooze {
+		return drift.Snooze{Root: root, Target: target, Address: "fakecloud_instance.web",
+			Until: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), Reason: "resize under load test",
+			Source: ".github/drift.yaml:7", Line: 7}
 	}
 	tests := []struct {
 		name     string
-		snooze   string
+		snooze   drift.Snooze
 		dirs     []string // given on the command line
 		want     map[string]string
 		warnings []string
@@ -114,12 +113,9 @@ snooze:
 	// whose lock a plan holds.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := config.ParseFile(".github/drift.yaml", []byte(roots+tt.snooze))
-			if err != nil {
-				t.Fatal(err)
-			}
 			c := detectConfig(env, dir, nil, tt.dirs...)
-			c.File = f
+			c.Find.File = file
+			c.Rules.Snoozes = []drift.Snooze{tt.snooze}
 			var progress bytes.Buffer
 			run, err := Detect(context.Background(), c, &progress, nil)
 			defer run.Close()

@@ -51,7 +51,7 @@ func TestTerraformLogHoldsNoSecret(t *testing.T) {
 			env.Apply(t, root)
 			tftest.WriteRoot(t, dir, "infra/app", map[string]string{"main.tf": tc.code})
 			c := detectConfig(env, dir, nil, "infra/app")
-			c.TerraformLogDir, c.TerraformLogLevel = filepath.Join(dir, "logs"), "DEBUG"
+			c.TerraformLogDir, c.Terraform.LogLevel = filepath.Join(dir, "logs"), "DEBUG"
 			var progress bytes.Buffer
 			run, err := Detect(context.Background(), c, &progress, nil)
 			defer run.Close()

@@ -77,7 +77,7 @@ func TestDetectChoosesTerraformPerRoot(t *testing.T) {
 				dirs = append(dirs, d)
 			}
 			c := detectConfig(env, dir, nil, dirs...)
-			c.Terraform, c.ReleasesURL, c.ReleasesKey = tt.configured, m.URL, m.Key
+			c.Terraform.Binary, c.ReleasesURL, c.ReleasesKey = tt.configured, m.URL, m.Key
 			var progress bytes.Buffer
 			run, err := Detect(context.Background(), c, &progress, nil)
 			defer run.Close()

@@ -127,7 +127,7 @@ func TestVerdictRedactedOnceEverywhere(t *testing.T) {
 	})
 	pol := tftest.WriteRoot(t, dir, "policies", map[string]string{"leak.rego": canaryPolicy})
 	c := detectConfig(env, dir, []string{pol}, "infra/leaky", "infra/broken")
-	c.File.MaskValues = []*regexp.Regexp{regexp.MustCompile(regexp.QuoteMeta(maskCanary)), regexp.MustCompile(`tok-[0-9a-f]{8}`)}
+	c.Rules.Masks.Values = []*regexp.Regexp{regexp.MustCompile(regexp.QuoteMeta(maskCanary)), regexp.MustCompile(`tok-[0-9a-f]{8}`)}
 
 	var progress bytes.Buffer
 	run, err := Detect(context.Background(), c, &progress, nil)
@@ -229,7 +229,7 @@ func TestVerdictRedactedOnceEverywhere(t *testing.T) {
 
 	// policy check on the leaky root's plan, read for its policies and
 	// read whole: its text and JSON output.
-	e, err := LoadPolicies(context.Background(), c.Policy, c.Cwd)
+	e, err := LoadPolicies(context.Background(), *c.Policies, c.Find.Cwd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestVerdictRedactedOnceEverywhere(t *testing.T) {
 			t.Fatal(err)
 		}
 		target := discover.Target{Dir: leakyV.Target.Dir, AbsDir: leakyV.Target.AbsDir, Name: leakyV.Target.Name}
-		checked, err := Check(context.Background(), e, plan, NewJudge(c.File, c.Policy, target, "cli"), now)
+		checked, err := Check(context.Background(), e, plan, NewJudge(cliRules(c.Rules), target), now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
+	"github.com/myorg/drift-action/internal/drift"
 )
 
 // Warning is a drift.yaml entry the run could not apply as written; it
@@ -22,10 +22,10 @@ type Warning struct {
 // them, so every job of a run says the same), matched as the verdict
 // matches them (drift.Snooze.Matches). With roots given on the command
 // line (narrowed), a root outside them is not called a mistake.
-func SnoozeWarnings(f config.File, targets []discover.Target, narrowed bool) []Warning {
+func SnoozeWarnings(snoozes []drift.Snooze, file string, targets []discover.Target, narrowed bool) []Warning {
 	var out []Warning
-	for i, s := range Snoozes(f) {
-		line := f.Snoozes[i].Line
+	for _, s := range snoozes {
+		line := s.Line
 		var roots, names []string
 		seen := map[string]bool{}
 		matched := false
@@ -51,7 +51,7 @@ func SnoozeWarnings(f config.File, targets []discover.Target, narrowed bool) []W
 		default:
 			msg = fmt.Sprintf("snooze for root %q target %q matches none of its targets (%s): it snoozes nothing; fix target, or remove the entry", s.Root, s.Target, some(names))
 		}
-		path := filepath.ToSlash(f.Path)
+		path := filepath.ToSlash(file)
 		out = append(out, Warning{File: path, Line: line, Msg: fmt.Sprintf("%s:%d: %s", path, line, msg)})
 	}
 	return out

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"strings"
 	"text/template"
+
+	"github.com/myorg/drift-action/internal/apigroup"
 )
 
 // crdTemplate is the DriftReport CRD with the group left open: the one
@@ -19,7 +20,7 @@ var crdTmpl = template.Must(template.New("crd").Option("missingkey=error").Parse
 
 // Plural is the resource name of DriftReport; the CRD is named
 // Plural + "." + group.
-const Plural = "driftreports"
+const Plural = apigroup.Plural
 
 // CRD renders the DriftReport CustomResourceDefinition for group (the
 // default group when empty).
@@ -37,19 +38,6 @@ func CRD(group string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// CheckGroup says what is wrong with an API group for DriftReport: it must
-// be a DNS subdomain with a dot (as the API server asks of a CRD's group),
-// short enough that the CRD's name (driftreports.GROUP) is one too.
-func CheckGroup(group string) error {
-	errs := subdomainProblems(group)
-	if len(errs) == 0 && !strings.Contains(group, ".") {
-		errs = append(errs, "it has no dot")
-	}
-	if len(errs) == 0 && len(Plural)+1+len(group) > maxSubdomain {
-		errs = append(errs, fmt.Sprintf("it is longer than %d characters, so %s.%s is no DNS subdomain", maxSubdomain-len(Plural)-1, Plural, group))
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("group %q is not a DNS subdomain with a dot, such as %s or drift.mycompany.io (%s)", group, DefaultGroup, strings.Join(errs, "; "))
-	}
-	return nil
-}
+// CheckGroup says what is wrong with an API group for DriftReport
+// (apigroup.Check, where config checks the record-group input too).
+func CheckGroup(group string) error { return apigroup.Check(group) }

@@ -5,13 +5,15 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/myorg/drift-action/internal/apigroup"
 )
 
 // Defaults.
 const (
 	DefaultReportPath = "drift/drift-report.yaml"
 	DefaultLogPath    = "drift/drift-log.yaml"
-	DefaultGroup      = "infra.example.com"
+	DefaultGroup      = apigroup.Default
 	// Version is the API version of DriftReport.
 	Version = "v1"
 	// Kind is the kind of the report documents.

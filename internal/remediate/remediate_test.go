@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/pipeline"
+	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/tf"
 	"github.com/myorg/drift-action/internal/tftest"
 )
@@ -32,7 +33,7 @@ type scenario struct {
 	// policies are the policy directories detect evaluates (none: a
 	// policy that never denies, so that policies did run).
 	policies []string
-	levels   []config.Level
+	levels   []policy.SetEntry
 }
 
 const webAndDB = `
@@ -79,11 +80,13 @@ func (s *scenario) options() tf.Options {
 // detect plans infra/app through the pipeline, as the action does, and
 // returns the target remediation gets. Its saved plan lives until the test ends.
 func (s *scenario) detect(ctx context.Context) (Target, error) {
-	c := config.Detect{
-		Cwd: s.dir, RepoRoot: s.dir, Dirs: []string{"infra/app"}, Terraform: s.env.Terraform, Environ: s.env.Environ,
-		PluginCacheDir: s.env.CacheDir, Parallelism: 1, Timeout: 5 * time.Minute,
-		LockTimeout: 5 * time.Second, Grace: 5 * time.Second, Event: "schedule",
-		Policy: config.Policy{Dirs: s.policies, Levels: s.levels, Timeout: config.DefaultPolicyTimeout},
+	c := pipeline.Options{
+		Find:        discover.Request{Cwd: s.dir, RepoRoot: s.dir, Args: []string{"infra/app"}},
+		Choose:      discover.Choice{Cwd: s.dir, RepoRoot: s.dir},
+		Terraform:   s.options(),
+		Parallelism: 1,
+		Policies:    &pipeline.Policies{Dirs: s.policies, Levels: s.levels},
+		Rules:       pipeline.Rules{Event: "schedule", PolicyTimeout: 30 * time.Second},
 	}
 	run, err := pipeline.Detect(ctx, c, io.Discard, nil)
 	s.t.Cleanup(func() { run.Close() })
@@ -299,7 +302,7 @@ deny contains {"msg": sprintf("%s may not change unreviewed", [addr]), "resource
 func TestHealMandatoryPolicyBlocks(t *testing.T) {
 	s := newScenario(t, webAndDB)
 	s.policies = append(s.policies, tftest.WriteRoot(t, s.dir, "strict", map[string]string{"deny.rego": denyInstances}))
-	s.levels = []config.Level{{Name: "terraform.security.*", Level: "hard-mandatory"}}
+	s.levels = []policy.SetEntry{{Name: "terraform.security.*", Level: policy.HardMandatory}}
 	s.cloud.EditInstance(t, "web", func(i map[string]any) { i["instance_type"] = "xlarge" })
 	target := s.mustDetect()
 	ap := &recorder{Terraform: Terraform{s.options()}}

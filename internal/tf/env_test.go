@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/myorg/drift-action/internal/tfsetting"
 )
 
 // TestTargetEnvMayNotRedirectTerraform holds the rule: a target's env may
@@ -45,9 +46,9 @@ func TestTargetEnvMayNotRedirectTerraform(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			why, reserved := ReservedEnv(tt.name)
+			why, reserved := tfsetting.ReservedEnv(tt.name)
 			if reserved != tt.reserved || reserved == (why == "") {
-				t.Fatalf("ReservedEnv(%s) = %q, %v; want reserved %v, with a reason when reserved", tt.name, why, reserved, tt.reserved)
+				t.Fatalf("tfsetting.ReservedEnv(%s) = %q, %v; want reserved %v, with a reason when reserved", tt.name, why, reserved, tt.reserved)
 			}
 			_, _, err := environment(nil, []string{tt.name + "=canary-value"}, "")
 			if got := err != nil; got != tt.reserved {
@@ -74,7 +75,7 @@ func TestReservedEnvCoversTerraformExec(t *testing.T) {
 		if len(tfexec.ProhibitedEnv(map[string]string{k: ""})) == 0 {
 			t.Errorf("%s: terraform-exec no longer keeps it; update this list", k)
 		}
-		if _, reserved := ReservedEnv(k); !reserved {
+		if _, reserved := tfsetting.ReservedEnv(k); !reserved {
 			t.Errorf("terraform-exec keeps %s to itself, but a target may set it", k)
 		}
 	}

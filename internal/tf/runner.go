@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/myorg/drift-action/internal/tfsetting"
 )
 
 // Target is one plan to make: a root module directory with optional
@@ -305,7 +306,7 @@ func (c *command) logTo(file, level string) error {
 }
 
 // LogLevels are the values of TF_LOG terraform knows.
-var LogLevels = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "JSON"}
+var LogLevels = tfsetting.LogLevels
 
 // defaultGrace is terraform-exec's wait after the interrupt when Options
 // gives none.
@@ -527,7 +528,7 @@ func environment(runEnv, targetEnv []string, dataDir string) (env, vars map[stri
 	}
 	for _, kv := range targetEnv {
 		k, v, _ := strings.Cut(kv, "=")
-		if why, reserved := ReservedEnv(k); reserved {
+		if why, reserved := tfsetting.ReservedEnv(k); reserved {
 			return nil, nil, fmt.Errorf("target environment: %s is set by drift-action, not by a target (%s)", k, why)
 		}
 		env[k] = v

@@ -30,54 +30,18 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/hc-install/product"
 	"github.com/hashicorp/hc-install/releases"
+	"github.com/myorg/drift-action/internal/tfsetting"
 )
-
-// Auto is the default setting: each root gets the newest release its
-// required_version (and .terraform-version) allows, or the configured
-// executable when that satisfies them.
-const Auto = "auto"
-
-// DefaultReleasesURL is HashiCorp's releases site.
-const DefaultReleasesURL = "https://releases.hashicorp.com"
-
-// Setting is a parsed terraform-version setting.
-type Setting struct {
-	raw         string
-	constraints version.Constraints // nil for auto
-}
-
-// ParseSetting reads a terraform-version setting: auto (or ""), an exact
-// version such as 1.10.5, or a constraint such as ~> 1.10.
-func ParseSetting(s string) (Setting, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || s == Auto {
-		return Setting{raw: Auto}, nil
-	}
-	c, err := version.NewConstraint(strings.TrimPrefix(s, "v"))
-	if err != nil {
-		return Setting{}, fmt.Errorf("%q is not accepted: use auto, an exact version such as 1.10.5, or a constraint such as \"~> 1.10\"", s)
-	}
-	return Setting{raw: s, constraints: c}, nil
-}
-
-// IsAuto reports whether the setting leaves the choice to each root.
-func (s Setting) IsAuto() bool { return s.constraints == nil }
-
-func (s Setting) String() string {
-	if s.raw == "" {
-		return Auto
-	}
-	return s.raw
-}
 
 // Config configures an Installer.
 type Config struct {
-	Setting Setting
+	// Setting is terraform-version, parsed by config; the zero value is auto.
+	Setting tfsetting.Version
 	// Binary is the configured executable (terraform-binary, --terraform):
 	// a path, or a name looked up on PATH.
 	Binary string
 	// ReleasesURL is the releases site or a mirror with its layout;
-	// "" is DefaultReleasesURL.
+	// "" is tfsetting.DefaultReleasesURL.
 	ReleasesURL string
 	// ArmoredKey is the armored PGP public key SHA256SUMS must be signed
 	// with; "" is HashiCorp's, built into hc-install.
@@ -125,7 +89,7 @@ type flight[T any] struct {
 // New returns an installer for c.
 func New(c Config) *Installer {
 	if c.ReleasesURL == "" {
-		c.ReleasesURL = DefaultReleasesURL
+		c.ReleasesURL = tfsetting.DefaultReleasesURL
 	}
 	c.ReleasesURL = strings.TrimRight(c.ReleasesURL, "/")
 	return &Installer{c: c, installs: map[string]*flight[string]{}}
@@ -150,7 +114,7 @@ func (in *Installer) Choose(ctx context.Context, dir string) (Choice, error) {
 		if err != nil {
 			return conf, fmt.Errorf("terraform-version %s: cannot tell the version of %s: %w", in.c.Setting, in.c.Binary, err)
 		}
-		if !in.c.Setting.constraints.Check(v) {
+		if !in.c.Setting.Constraints().Check(v) {
 			return conf, fmt.Errorf("terraform-version %s: %s is version %s; drift-action installs terraform releases only, not OpenTofu: install a matching OpenTofu or change terraform-version", in.c.Setting, in.c.Binary, v)
 		}
 		conf.Version, conf.Why = v.String(), "terraform-version "+in.c.Setting.String()
@@ -160,7 +124,7 @@ func (in *Installer) Choose(ctx context.Context, dir string) (Choice, error) {
 	if err != nil {
 		return conf, err
 	}
-	cons := append(append(version.Constraints{}, in.c.Setting.constraints...), req.Constraints...)
+	cons := append(append(version.Constraints{}, in.c.Setting.Constraints()...), req.Constraints...)
 	why := req.String()
 	if !in.c.Setting.IsAuto() {
 		why = "terraform-version " + in.c.Setting.String()

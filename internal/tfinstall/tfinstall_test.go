@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-version"
 	"github.com/myorg/drift-action/internal/tfinstall/releasestest"
+	"github.com/myorg/drift-action/internal/tfsetting"
 )
 
 var mirrorVersions = []string{"1.9.0", "1.10.5", "1.11.4"}
@@ -144,7 +145,7 @@ func TestChoose(t *testing.T) {
 				name = "terraform"
 			}
 			bin, _ := fakeTerraform(t, name, tt.binVersion)
-			s, err := ParseSetting(tt.setting)
+			s, err := tfsetting.ParseVersion(tt.setting)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -302,40 +303,6 @@ func TestRefused(t *testing.T) {
 			before := tt.mirror.Downloads(tt.version)
 			if _, err2 := in.Install(context.Background(), version.Must(version.NewVersion(tt.version))); err2 == nil || tt.mirror.Downloads(tt.version) != before {
 				t.Errorf("second Install: err %v, downloads %d -> %d; want the first error, no new request", err2, before, tt.mirror.Downloads(tt.version))
-			}
-		})
-	}
-}
-
-func TestParseSetting(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, in string
-		auto     bool
-		wantErr  string
-	}{
-		{name: "empty is auto", in: "", auto: true},
-		{name: "auto", in: "auto", auto: true},
-		{name: "exact", in: "1.10.5"},
-		{name: "exact with v", in: "v1.10.5"},
-		{name: "constraint", in: "~> 1.10, != 1.10.3"},
-		{name: "word", in: "newest", wantErr: `"newest" is not accepted: use auto, an exact version such as 1.10.5, or a constraint such as "~> 1.10"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s, err := ParseSetting(tt.in)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.auto, s.IsAuto()); diff != "" {
-				t.Errorf("IsAuto (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package tf
+package tfsetting
 
 import "strings"
 
@@ -8,7 +8,7 @@ import "strings"
 // credentials, providers or data, which commands it runs and how, or
 // where it writes logs. Those are the run's: drift-action gives every
 // target its own data directory and a view of the one plugin cache
-// (cache.go), and a target (drift.yaml may come from a pull request) must
+// (tf's cache.go), and a target (drift.yaml may come from a pull request) must
 // not point terraform at another CLI config (provider_installation,
 // credentials helpers), another cache, registry tokens, a log file
 // anywhere on the runner, or extra arguments for every command.
@@ -47,9 +47,9 @@ var reservedPrefixes = []struct{ prefix, why string }{
 
 // ReservedEnv reports whether a target's environment may not set name, and
 // why (with what to do instead). TF_VAR_* is never reserved. drift.yaml's
-// parser and the runner apply this one rule.
+// parser (config) and the runner (tf) apply this one rule.
 func ReservedEnv(name string) (why string, reserved bool) {
-	if strings.HasPrefix(name, varPrefix) {
+	if strings.HasPrefix(name, "TF_VAR_") {
 		return "", false
 	}
 	if why, ok := reservedEnv[name]; ok {
