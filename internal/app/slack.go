@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/gitops"
 	"github.com/myorg/drift-action/internal/gitrepo"
 	"github.com/myorg/drift-action/internal/notify"
+	"github.com/myorg/drift-action/internal/report"
 )
 
 // slackOptions reach Slack; tests point them at a fake.
@@ -28,25 +31,32 @@ func (p *publication) slack(ctx context.Context) error {
 }
 
 func (p *publication) notifySlack(ctx context.Context) error {
-	a, s := p.a, p.a.Slack
-	var poster notify.Poster
-	if s.Token != "" {
-		poster = notify.NewBot(s.Token, s.Channel, slackOptions)
-	} else {
-		poster = notify.NewWebhook(s.WebhookURL, slackOptions)
-	}
-	links := notify.Links{Run: runURL(a), PR: p.gitops.PRURL}
-	if c := p.gitops.RecordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
-		links.Commit = fmt.Sprintf("%s/%s/commit/%s", a.ServerURL, a.Repository, c)
-	}
-	run := notify.Run{Doc: p.doc, Notes: p.gitops.Notes, Heartbeat: s.Heartbeat, Now: slackNow(), Poster: poster, Links: links,
-		Workspace: a.Workspace, StatePath: notify.StatePath(a.ReportPath), RunID: a.RunID}
+	run := slackRun(p.a, p.doc, p.gitops)
+	run.Poster = slackPoster(p.a.Slack)
 	// The threads are committed beside the record, in modes that record;
 	// mode detect keeps nothing, so it tells every drift.
-	if (a.Mode == "record" || a.Mode == "remediate") && !p.ev.ReadsOnly() && p.gitops.ReportPath != "" {
+	if a := p.a; (a.Mode == "record" || a.Mode == "remediate") && !p.ev.ReadsOnly() && p.gitops.ReportPath != "" {
 		run.Commit = p.commitFile
 	}
 	return run.Send(ctx)
+}
+
+// slackPoster is the way into Slack the settings name.
+func slackPoster(s config.Slack) notify.Poster {
+	if s.Token != "" {
+		return notify.NewBot(s.Token, s.Channel, slackOptions)
+	}
+	return notify.NewWebhook(s.WebhookURL, slackOptions)
+}
+
+// slackRun is a run's notification, but for its poster and commit.
+func slackRun(a config.Action, doc report.Document, g gitops.Result) notify.Run {
+	links := notify.Links{Run: runURL(a), PR: g.PRURL}
+	if c := g.RecordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
+		links.Commit = fmt.Sprintf("%s/%s/commit/%s", a.ServerURL, a.Repository, c)
+	}
+	return notify.Run{Doc: doc, Notes: g.Notes, Heartbeat: a.Slack.Heartbeat, Now: slackNow(), Links: links,
+		Workspace: a.Workspace, StatePath: notify.StatePath(a.ReportPath), RunID: a.RunID}
 }
 
 // commitFile commits one file to the branch with git, as the record is.
