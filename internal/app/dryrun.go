@@ -74,9 +74,6 @@ func (d *dryRun) healText(results []remediate.Result) string {
 		case remediate.StatusRefused, remediate.StatusFailed:
 			fmt.Fprintf(&b, "%s: %s, nothing applied: %s\n", name, r.Status, r.Reason)
 		default:
-			if len(r.Resources) == 0 {
-				continue // nothing to heal
-			}
 			fmt.Fprintf(&b, "%s: not applied (%s): %s\n", name, r.Status, r.Reason)
 			for _, res := range r.Resources {
 				fmt.Fprintf(&b, "  %s %s (%s): %s\n", res.Address, strings.Join(res.Actions, ", "), res.Route, res.Reason)
@@ -291,7 +288,10 @@ func (g dryGitHub) DeleteBranch(_ context.Context, _, _, branch string) error {
 func indent(s string) string {
 	var b strings.Builder
 	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		b.WriteString("    " + l + "\n")
+		if l != "" {
+			b.WriteString("    ")
+		}
+		b.WriteString(l + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -58,7 +58,7 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 	fset.StringVar(&workspace, "workspace", "", "the git checkout to plan and record in, as GITHUB_WORKSPACE (`DIR`; default: the current directory)")
 	fset.StringVar(&reportPath, "report-path", ActionDefaults["report-path"], "the DriftReport `FILE`, in the repository")
 	fset.StringVar(&logPath, "log-path", ActionDefaults["log-path"], "the append-only drift log `FILE`, in the repository")
-	fset.StringVar(&a.Repository, "repository", env.Getenv("GITHUB_REPOSITORY"), "`OWNER/NAME` remediation pull requests are opened in (default: $GITHUB_REPOSITORY)")
+	fset.StringVar(&a.Repository, "repository", env.Getenv("GITHUB_REPOSITORY"), "`OWNER/NAME` remediation pull requests are opened in (default: $GITHUB_REPOSITORY; under --dry-run, local/ and the checkout's name)")
 	fset.StringVar(&a.RefName, "base", "main", "the `BRANCH` remediation pull requests merge into")
 	fset.StringVar(&channel, "slack-channel", "", "the `CHANNEL` the bot token ($DRIFT_ACTION_SLACK_TOKEN) posts to")
 	fset.BoolVar(&a.FailOnDrift, "fail-on-drift", false, "exit 2 when drift is found, as the action's fail-on-drift input")
@@ -97,6 +97,10 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 		return l, err
 	}
 	a.Mode, a.Workspace, a.Environ = mode, l.Detect.RepoRoot, env.Environ
+	if a.Repository == "" && l.DryRun {
+		// Named in the pull requests a dry run shows, never called.
+		a.Repository = "local/" + filepath.Base(a.Workspace)
+	}
 	a.RunID, a.EventName = LocalRunID, "cli"
 	a.Token, a.APIURL = strings.TrimSpace(env.Getenv("GITHUB_TOKEN")), env.Getenv("GITHUB_API_URL")
 	a.Terraform, a.PluginCacheDir = l.Detect.Terraform, l.Detect.PluginCacheDir
