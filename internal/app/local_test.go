@@ -239,19 +239,25 @@ func TestLocalRecordPushesOnlyWhenAsked(t *testing.T) {
 }
 
 // Run as a workflow step, the dry run's output is one log with workflow
-// commands off: a drifted value reading "::set-output ...", shown in the
-// pull request body, never issues a command.
+// commands off: a line of the repository's code reading "::set-output
+// ...", shown as context in an adopt pull request's diff, never issues a
+// command.
 func TestLocalDryRunInActionIssuesNoCommand(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
-	ws := driftedWorkspace(t, env, "pw-cmd")
+	ws := t.TempDir()
+	cloud := tftest.Cloud{Path: filepath.Join(ws, "cloud.json")}
+	body := strings.Replace(webInstance, "team = \"platform\" }\n", "team = \"platform\" }\n  /*\n::set-output name=pwned::yes\n  */\n", 1)
+	root := tftest.WriteRoot(t, ws, "infra/app", map[string]string{"main.tf": tftest.FakeCloudProvider(cloud.Path) + body})
+	env.Apply(t, root)
+	cloud.EditInstance(t, "web", func(i map[string]any) { i["tags"].(map[string]any)["team"] = "ops" })
 	gitWorkspace(t, ws)
-	stdout, stderr, code := localRun(t, env, ws, map[string]string{"GITHUB_ACTIONS": "true"}, "remediate", "--dry-run")
+	stdout, stderr, code := localRun(t, env, ws, map[string]string{"GITHUB_ACTIONS": "true"}, "remediate", "--dry-run", "--remediation", "adopt")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "set-output name=pwned") {
-		t.Fatalf("the test's untrusted value is not in the output, so it proves nothing:\n%s", stdout)
+	if !strings.Contains(stdout, "\n ::set-output name=pwned::yes\n") {
+		t.Fatalf("the diff does not show the code's line at a line's start, so the test proves nothing:\n%s", stdout)
 	}
 	for _, c := range actionstest.Execute(stdout) {
 		if c.Name == "set-output" || strings.Contains(c.Data, "pwned") || c.Props["name"] == "pwned" {
