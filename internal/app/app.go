@@ -78,7 +78,9 @@ const usage = `drift-action keeps infrastructure-as-code and the real world in a
 
 usage:
   drift-action detect [flags] [DIR|GLOB...]     plan every root module and report drift
-  drift-action demo [--format FORMAT]           apply a small example, change it out-of-band, detect it
+  drift-action record [flags] [DIR|GLOB...]     detect, then commit the record (locally unless --push)
+  drift-action remediate [flags] [DIR|GLOB...]  detect, heal, open remediation PRs, commit the record
+  drift-action demo [--format FORMAT] [--keep DIR]  apply a small example, change it out-of-band, detect it
   drift-action policy test [flags] [DIR...]     run the Rego unit tests of policies
   drift-action policy check --plan FILE [flags] evaluate a plan JSON file against policies
   drift-action gatekeeper verify [-v] PATH...   run Gatekeeper (gator) Suite files
@@ -89,6 +91,7 @@ usage:
 
 Flags may follow the directories (detect infra/app --format json); -- ends them.
 With no arguments under GITHUB_ACTIONS=true it runs as the GitHub Action.
+record and remediate --dry-run show every side effect and make none.
 
 ` + exitcode.Usage
 
@@ -121,11 +124,13 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 			return nil
 		}
 		fmt.Fprint(stderr, usage)
-		return errors.New("name a command: detect, demo, policy, gatekeeper or version")
+		return errors.New("name a command: detect, record, remediate, demo, policy, gatekeeper or version")
 	}
 	switch args[0] {
 	case "detect":
 		return runDetect(ctx, args[1:], env, stdout, stderr)
+	case "record", "remediate":
+		return runLocal(ctx, args[0], args[1:], env, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], env, stdout, stderr)
 	case "policy":
@@ -150,7 +155,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return run(ctx, append(append([]string{}, args[1:]...), "-h"), env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q: use detect, demo, policy, gatekeeper or version", args[0])
+	return fmt.Errorf("unknown command %q: use detect, record, remediate, demo, policy, gatekeeper or version", args[0])
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,10 +19,11 @@ import (
 // demo succeeds when detection works, whatever drift it finds.
 func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	// Flags are checked before the slow set-up: -h or a typo must not apply anything.
-	var format string
+	var format, keep string
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fset.StringVar(&format, "format", "text", "output `FORMAT` of the detect run: "+strings.Join(config.Formats, ", "))
-	demoCmd := config.Command{Flags: fset, Header: "usage: drift-action demo [--format FORMAT]\n\n" +
+	fset.StringVar(&keep, "keep", "", "apply into `DIR` (new or empty) and keep it, a git repository for record and remediate to try (README: Try it locally)")
+	demoCmd := config.Command{Flags: fset, Header: "usage: drift-action demo [--format FORMAT] [--keep DIR]\n\n" +
 		"Applies a small bundled example with real terraform into a temporary directory,\n" +
 		"changes it behind terraform's back, adds a resource to the code and runs detect\n" +
 		"on it. Needs terraform (or $DRIFT_ACTION_TERRAFORM) and the Go module proxy\n" +
@@ -40,9 +42,17 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	d := config.ParseDemo(env)
 	tfBin := d.Terraform
-	setup, err := demo.Prepare(ctx, d.CacheDir, tfBin, env.Environ, stderr)
-	if setup.Dir != "" {
-		defer os.RemoveAll(setup.Dir)
+	var setup demo.Setup
+	if keep != "" {
+		if !filepath.IsAbs(keep) {
+			keep = filepath.Join(env.Cwd, keep)
+		}
+		setup, err = demo.PrepareRepo(ctx, keep, d.CacheDir, tfBin, env.Environ, stderr)
+	} else {
+		setup, err = demo.Prepare(ctx, d.CacheDir, tfBin, env.Environ, stderr)
+		if setup.Dir != "" {
+			defer os.RemoveAll(setup.Dir)
+		}
 	}
 	if err != nil {
 		return err
@@ -65,6 +75,10 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 	}
 	code := doc.ExitCode()
 	fmt.Fprintf(stderr, "\ndetect would exit %d (%s); the demo itself succeeded.\n", code, strings.ReplaceAll(exitcode.Short, "\n", " "))
+	if keep != "" {
+		fmt.Fprintf(stderr, "\nthe example is kept in %s, a git repository; rehearse the action on it (README: Try it locally):\n"+
+			"  TF_CLI_CONFIG_FILE=%s drift-action record --dry-run --workspace %s\n", setup.Dir, setup.CLIConfig, setup.Dir)
+	}
 	if code == ExitError {
 		return ExitStatus(ExitError)
 	}

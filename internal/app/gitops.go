@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
@@ -67,10 +69,17 @@ func remediationRules(c config.Remediation, input string) (remediate.Rules, erro
 	return r, nil
 }
 
+// gitopsLog is where the gitops stage and its re-plans write: the
+// runner's log in the action, the terminal for record and remediate.
+type gitopsLog interface {
+	gitops.Log
+	io.Writer
+}
+
 // gitopsEdges are the GitHub client, the pipeline (a root planned again
 // before a heal, with the run's options o) and the log, for the gitops
 // stage.
-func gitopsEdges(a config.Action, o pipeline.Options, gatekeeperBin string, log *actions.Log) gitops.Edges {
+func gitopsEdges(a config.Action, o pipeline.Options, gatekeeperBin string, log gitopsLog) gitops.Edges {
 	e := gitopsRecordEdges(a, log)
 	e.Replan = func(ctx context.Context, root string) (pipeline.Run, error) {
 		ro := o
@@ -83,10 +92,15 @@ func gitopsEdges(a config.Action, o pipeline.Options, gatekeeperBin string, log 
 
 // gitopsRecordEdges are what recording alone needs: GitHub (a refused
 // push's pull request) and the log.
-func gitopsRecordEdges(a config.Action, log *actions.Log) gitops.Edges {
+func gitopsRecordEdges(a config.Action, log gitops.Log) gitops.Edges {
 	return gitops.Edges{
-		GitHub: func(ctx context.Context) (gitops.GitHub, error) { return githubClient(ctx, a) },
-		Log:    log,
+		GitHub: func(ctx context.Context) (gitops.GitHub, error) {
+			if a.Token == "" {
+				return nil, errors.New("no github-token: remediation pull requests need one with contents: write and pull-requests: write")
+			}
+			return githubClient(ctx, a)
+		},
+		Log: log,
 	}
 }
 

@@ -52,21 +52,22 @@ func (p *publication) slack(ctx context.Context) error {
 	return nil
 }
 
-// slackRun is the notification of a run's document and of what the
-// gitops stage did.
-func slackRun(a config.Action, doc report.Document, g gitops.Result) notify.Run {
-	s := a.Slack
-	var poster notify.Poster
+// slackPoster is the way into Slack the settings name.
+func slackPoster(s config.Slack) notify.Poster {
 	if s.Token != "" {
-		poster = notify.NewBot(s.Token, s.Channel, slackOptions)
-	} else {
-		poster = notify.NewWebhook(s.WebhookURL, slackOptions)
+		return notify.NewBot(s.Token, s.Channel, slackOptions)
 	}
+	return notify.NewWebhook(s.WebhookURL, slackOptions)
+}
+
+// slackRun is the notification of a run's document and of what the
+// gitops stage did, posted the way the settings name.
+func slackRun(a config.Action, doc report.Document, g gitops.Result) notify.Run {
 	links := notify.Links{Run: runURL(a), PR: g.PRURL}
 	if c := g.RecordCommit; c != "" && a.ServerURL != "" && a.Repository != "" {
 		links.Commit = fmt.Sprintf("%s/%s/commit/%s", a.ServerURL, a.Repository, c)
 	}
-	return notify.Run{Doc: doc, Notes: g.Notes, Heartbeat: s.Heartbeat, Now: slackNow(), Poster: poster, Links: links,
+	return notify.Run{Doc: doc, Notes: g.Notes, Heartbeat: a.Slack.Heartbeat, Now: slackNow(), Poster: slackPoster(a.Slack), Links: links,
 		Workspace: a.Workspace, StatePath: notify.StatePath(a.ReportPath)}
 }
 
@@ -74,11 +75,17 @@ func slackRun(a config.Action, doc report.Document, g gitops.Result) notify.Run 
 // thread file to commit with the record; sent holds how it went for the
 // slack sink.
 func slackBeside(a config.Action, doc report.Document, sent *slackSent) func(context.Context, gitops.Result) []gitops.File {
+	if !a.Slack.Enabled() {
+		return nil
+	}
+	return slackBesideWith(a, doc, sent, slackPoster(a.Slack))
+}
+
+// slackBesideWith is slackBeside through poster (a dry run's printer).
+func slackBesideWith(a config.Action, doc report.Document, sent *slackSent, poster notify.Poster) func(context.Context, gitops.Result) []gitops.File {
 	return func(ctx context.Context, g gitops.Result) []gitops.File {
-		if !a.Slack.Enabled() {
-			return nil
-		}
 		run := slackRun(a, doc, g)
+		run.Poster = poster
 		run.Links.Record = recordURL(a)
 		threads, err := run.Send(ctx)
 		sent.done, sent.postErr = true, err

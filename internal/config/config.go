@@ -166,23 +166,29 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 	set := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	c.Dirs = dirs
+	if err := c.checkFlags(); err != nil {
+		return c, err
+	}
+	return c, resolveDetect(&c, *configPath, set, env)
+}
 
+// checkFlags checks the values detect's flags gave (ParseLocal's too).
+func (c Detect) checkFlags() error {
 	if !slices.Contains(Formats, c.Format) {
-		return c, fmt.Errorf("--format %q is not supported: use one of %s", c.Format, strings.Join(Formats, ", "))
+		return fmt.Errorf("--format %q is not supported: use one of %s", c.Format, strings.Join(Formats, ", "))
 	}
 	if c.Parallelism < 1 {
-		return c, fmt.Errorf("--parallelism must be at least 1, got %d", c.Parallelism)
+		return fmt.Errorf("--parallelism must be at least 1, got %d", c.Parallelism)
 	}
 	for name, d := range map[string]time.Duration{"timeout": c.Timeout, "lock-timeout": c.LockTimeout, "grace-period": c.Grace, "progress-interval": c.ProgressInterval} {
 		if d < 0 {
-			return c, fmt.Errorf("--%s must not be negative, got %s", name, d)
+			return fmt.Errorf("--%s must not be negative, got %s", name, d)
 		}
 	}
 	if err := checkLogLevel(c.TerraformLogLevel); err != nil {
-		return c, fmt.Errorf("--terraform-log-level %w", err)
+		return fmt.Errorf("--terraform-log-level %w", err)
 	}
-
-	return c, resolveDetect(&c, *configPath, set, env)
+	return nil
 }
 
 // resolveDetect completes a detect configuration whose settings given

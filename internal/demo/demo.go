@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -30,6 +31,43 @@ type Setup struct {
 // Prepare builds the provider mirror (cached under cacheDir), applies the
 // example into a new temporary directory and then drifts it.
 func Prepare(ctx context.Context, cacheDir, terraform string, environ []string, log io.Writer) (Setup, error) {
+	return prepare(ctx, "", cacheDir, terraform, environ, log)
+}
+
+// PrepareRepo is Prepare into dir (created, or empty), which it then makes
+// a git repository holding the example's code on branch main, for record
+// and remediate to keep their record in. Terraform's state and the files
+// it renders stay out of git, as in a real repository.
+func PrepareRepo(ctx context.Context, dir, cacheDir, terraform string, environ []string, log io.Writer) (Setup, error) {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return Setup{}, fmt.Errorf("demo: %s is not empty: name a new or empty directory", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Setup{}, fmt.Errorf("demo: %w", err)
+	}
+	s, err := prepare(ctx, dir, cacheDir, terraform, environ, log)
+	if err != nil {
+		return s, err
+	}
+	ignore := "# terraform's working files and what it renders: not code\n.terraform/\n*.tfstate*\n.terraform.lock.hcl\nrendered/\nterraform.rc\n"
+	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte(ignore), 0o644); err != nil {
+		return s, fmt.Errorf("demo: %w", err)
+	}
+	for _, args := range [][]string{
+		{"init", "--quiet", "--initial-branch=main"},
+		{"add", "."},
+		{"-c", "user.name=drift-action demo", "-c", "user.email=demo@example.invalid", "commit", "--quiet", "-m", "the demo's infrastructure code"},
+	} {
+		cmd := exec.CommandContext(ctx, "git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return s, fmt.Errorf("demo: git %s: %w: %s", args[0], err, out)
+		}
+	}
+	return s, nil
+}
+
+func prepare(ctx context.Context, dir, cacheDir, terraform string, environ []string, log io.Writer) (Setup, error) {
 	mirror := filepath.Join(cacheDir, "provider-mirror")
 	if _, err := os.Stat(tfmirror.Local.Path(mirror)); err != nil {
 		fmt.Fprintf(log, "building hashicorp/local %s from the Go module proxy (first run only, usually a minute or two; cached in %s)...\n", tfmirror.Local.Version, mirror)
@@ -42,9 +80,11 @@ func Prepare(ctx context.Context, cacheDir, terraform string, environ []string, 
 		}
 		fmt.Fprintln(log, "provider built.")
 	}
-	dir, err := os.MkdirTemp("", "drift-action-demo-")
-	if err != nil {
-		return Setup{}, fmt.Errorf("demo: %w", err)
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "drift-action-demo-"); err != nil {
+			return Setup{}, fmt.Errorf("demo: %w", err)
+		}
 	}
 	s := Setup{Dir: dir, CLIConfig: filepath.Join(dir, "terraform.rc")}
 	if err := os.WriteFile(s.CLIConfig, []byte(tfmirror.CLIConfig(mirror, tfmirror.Local)), 0o644); err != nil {

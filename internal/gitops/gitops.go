@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
+	"github.com/myorg/drift-action/internal/gitrepo"
 	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/record"
 	"github.com/myorg/drift-action/internal/remediate"
@@ -75,6 +76,13 @@ type GitHub interface {
 	remedypr.GitHub
 }
 
+// Git commits the record to the checkout's branch; *gitrepo.Repo
+// implements it (a dry run's edge shows the change instead).
+type Git interface {
+	Commit(ctx context.Context, ch gitrepo.Change) (gitrepo.Result, error)
+	PushBranch(ctx context.Context, commit, branch string) error
+}
+
 // Log is the runner's log: progress lines and annotations.
 type Log interface {
 	Printf(format string, args ...any) error
@@ -96,6 +104,18 @@ type Edges struct {
 	// file): called once, after heal and pull requests and before the
 	// commit, with what the run did. Nil adds none.
 	Beside func(ctx context.Context, g Result) []File
+	// Git opens the checkout at dir; nil is gitrepo.New.
+	Git func(dir string, o gitrepo.Options) Git
+	// Applier applies a saved plan; nil is terraform apply
+	// (remediate.Terraform with Remediation.Terraform).
+	Applier remediate.Applier
+}
+
+func (e Edges) git(dir string, o gitrepo.Options) Git {
+	if e.Git != nil {
+		return e.Git(dir, o)
+	}
+	return gitrepo.New(dir, o)
 }
 
 // File is a file committed with the record, in the same commit.
@@ -125,6 +145,8 @@ type Result struct {
 	// Unchanged: the record (and the files beside it) already said what
 	// this run found, so nothing was committed.
 	Unchanged bool
+	// Heal is mode remediate's decision and outcome per target.
+	Heal []remediate.Result
 	// Errs are what heal, pull requests or the record could not do; each
 	// fails the run after everything else is published.
 	Errs []error
@@ -176,6 +198,7 @@ func Run(ctx context.Context, o Options, e Edges, run pipeline.Run, started time
 		} else {
 			results, prTargets, replanned = heal(ctx, o, e, run, &extra, approvals)
 		}
+		g.Heal = results
 		if err != nil {
 			g.Errs = append(g.Errs, fmt.Errorf("heal: %w", err))
 		}
@@ -274,9 +297,13 @@ func heal(ctx context.Context, o Options, e Edges, run pipeline.Run, extra *[]pi
 	}
 	replanned := map[report.Key]report.Root{}
 	var mu sync.Mutex
+	var applier remediate.Applier = remediate.Terraform{Options: o.Remediation.Terraform}
+	if e.Applier != nil {
+		applier = e.Applier
+	}
 	m := remediate.Remediator{
 		Rules:   o.Remediation.Rules,
-		Applier: remediate.Terraform{Options: o.Remediation.Terraform},
+		Applier: applier,
 		RunID:   o.RunID,
 		Now:     time.Now,
 		Redact:  o.Remediation.ApplyRedact,

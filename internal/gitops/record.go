@@ -84,7 +84,7 @@ func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Roo
 	}
 	msg := gitrepo.Message(gitrepo.Summary{Roots: len(targets), Drifted: drifted, Failed: failed, Run: runID, RunURL: run.RunURL})
 	allowed, why := gitrepo.WriteAllowed(o.Event.Name, o.Event.Fork)
-	repo := gitrepo.New(o.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{o.Token},
+	repo := e.git(o.Workspace, gitrepo.Options{AllowWrite: allowed, ReadOnlyReason: why, Secrets: []string{o.Token},
 		Logf: func(format string, args ...any) { log.Printf("drift-action: "+format+"\n", args...) }})
 	var lastLog []byte     // the log as last regenerated, for drift ages
 	var last record.Result // what the last regeneration recorded and left alone

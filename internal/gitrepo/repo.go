@@ -76,6 +76,11 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Secrets are extra values to redact from errors and logs.
 	Secrets []string
+
+	// Local makes Commit record on the checked-out commit and move the
+	// checkout to the record, never fetching or pushing: a record made on
+	// a laptop, pushed (or not) by its owner.
+	Local bool
 }
 
 // RegenerateFunc builds the change on the branch's current tip. current
@@ -432,6 +437,9 @@ func (r *Repo) Commit(ctx context.Context, ch Change) (Result, error) {
 	if err := r.writeGuard("commit"); err != nil {
 		return Result{}, err
 	}
+	if r.opts.Local {
+		return r.commitLocal(ctx, ch)
+	}
 	paths, err := cleanPaths(ch.Files)
 	if err != nil {
 		return Result{}, err
@@ -577,6 +585,14 @@ func (r *Repo) sync(ctx context.Context, t target, commit string) bool {
 	if !t.attached {
 		return false
 	}
+	return r.moveHead(ctx, t, commit)
+}
+
+// moveHead moves an attached checkout from t.head to commit, which
+// descends from it, as a fast-forward "git checkout" does; it reports
+// whether HEAD moved.
+func (r *Repo) moveHead(ctx context.Context, t target, commit string) bool {
+	const op = "update checkout"
 	if ok, err := r.isAncestor(ctx, t.head, commit); err != nil || !ok {
 		// Local commits that are not on the branch: leave them checked out.
 		r.logf("gitrepo: warning: the checkout at %s has commits that are not on %s; it was left as it is", short(t.head), t.branch)

@@ -400,3 +400,69 @@ func TestDetachedHeadRunsOnlySymbolicRef(t *testing.T) {
 		t.Errorf("git commands (-want +got):\n%s", diff)
 	}
 }
+
+// Preview regenerates on HEAD and writes nothing: no fetch (the remote is
+// gone), no object, no ref, no file.
+func TestPreviewWritesNothing(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	dir := clone(t, bare)
+	git(t, dir, "remote", "set-url", "origin", filepath.Join(t.TempDir(), "gone.git"))
+	objects := git(t, dir, "count-objects", "-v")
+	repo := New(dir, Options{Runner: testRunner}) // read-only: Preview needs no write
+	p, err := repo.Preview(context.Background(), Change{
+		Files: []string{"README.md", "drift/log.yaml"},
+		Regenerate: func(cur map[string][]byte) (map[string][]byte, string, error) {
+			return map[string][]byte{"README.md": cur["README.md"], "drift/log.yaml": []byte("- a\n")}, "drift: record\n", nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Preview{Branch: "main", Base: git(t, dir, "rev-parse", "HEAD"), Message: "drift: record\n",
+		Files: []FileChange{{Path: "drift/log.yaml", New: []byte("- a\n")}}}
+	if diff := cmp.Diff(want, p); diff != "" {
+		t.Errorf("preview (-want +got):\n%s", diff)
+	}
+	if got := git(t, dir, "count-objects", "-v"); got != objects {
+		t.Errorf("objects were written:\n%s\nwas\n%s", got, objects)
+	}
+	if got := git(t, dir, "for-each-ref", "refs/drift-action"); got != "" {
+		t.Errorf("a ref was written: %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "drift")); !os.IsNotExist(err) {
+		t.Errorf("a file was written: %v", err)
+	}
+}
+
+// Options.Local commits on HEAD and moves the checkout, without fetching
+// or pushing: the remote may be unreachable and stays as it was.
+func TestCommitLocalNeverPushes(t *testing.T) {
+	t.Parallel()
+	bare := newRemote(t)
+	dir := clone(t, bare)
+	remoteHead := git(t, bare, "rev-parse", "main")
+	git(t, dir, "remote", "set-url", "origin", filepath.Join(t.TempDir(), "gone.git"))
+	var s sleeps
+	o := testOptions(&s)
+	o.Local = true
+	res, err := New(dir, o).Commit(context.Background(), Change{
+		Files: []string{"drift/log.yaml"},
+		Regenerate: func(map[string][]byte) (map[string][]byte, string, error) {
+			return map[string][]byte{"drift/log.yaml": []byte("- a\n")}, "drift: record\n", nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := git(t, dir, "rev-parse", "HEAD")
+	if diff := cmp.Diff(Result{Changed: true, Branch: "main", Commit: head, Attempts: 1, Synced: true}, res); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	got := map[string]string{"parent": git(t, dir, "rev-parse", "HEAD~1"), "remote": git(t, bare, "rev-parse", "main"),
+		"status": git(t, dir, "status", "--porcelain"), "log": showFile(t, dir, "HEAD", "drift/log.yaml")}
+	want := map[string]string{"parent": remoteHead, "remote": remoteHead, "status": "", "log": "- a\n"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("repository state (-want +got):\n%s", diff)
+	}
+}
