@@ -10,7 +10,7 @@ import (
 
 // verdana holds Verdana's advance widths (units of a 2048-unit em) for
 // printable ASCII, the font shields.io badges are drawn in; a character
-// outside it counts as wide as 'W' would overflow nothing, so 'm' is used.
+// outside it counts as an 'm', among the widest, so its box is never short.
 // The text also carries textLength, so a viewer's substitute font is
 // stretched to the computed width instead of spilling out of its box.
 var verdana = map[rune]int{

@@ -98,7 +98,7 @@ type Week struct {
 type Rate struct {
 	Recent, Before float64 // mean new episodes a week over the last 4 weeks and the 4 before
 	Weeks          int     // weeks in Recent (fewer when the history is shorter)
-	Trend          string  // rising, falling or steady
+	Trend          string  // rising, falling or steady; empty under 8 weeks of history
 }
 
 // Open is a target's drift that has not ended.
@@ -501,7 +501,7 @@ func weekRange(weeks map[time.Time]*Week, first, last, now time.Time) []Week {
 }
 
 // rate compares the mean new episodes a week of the last 4 weeks with the
-// 4 before; a change within a tenth (or of less than one episode a
+// 4 before (no trend with fewer than 8 weeks); a change within a tenth (or of less than one episode a
 // month) is steady.
 func rate(weeks []Week) Rate {
 	mean := func(ws []Week) float64 {
@@ -517,10 +517,11 @@ func rate(weeks []Week) Rate {
 	n := len(weeks)
 	recent := weeks[max(n-4, 0):]
 	before := weeks[max(n-8, 0):max(n-4, 0)]
-	r := Rate{Recent: mean(recent), Before: mean(before), Weeks: len(recent), Trend: "steady"}
-	if len(before) == 0 {
-		return r
+	r := Rate{Recent: mean(recent), Before: mean(before), Weeks: len(recent)}
+	if len(before) < 4 {
+		return r // too short a history to call a trend
 	}
+	r.Trend = "steady"
 	diff := r.Recent - r.Before
 	if math.Abs(diff) > 0.1*r.Before && math.Abs(diff) >= 0.25 {
 		if diff > 0 {

@@ -213,6 +213,10 @@ func TestBuildWeeksAndRate(t *testing.T) {
 	if later.Rate.Trend != "steady" || later.Rate.Recent != 0 {
 		t.Errorf("rate %+v, want steady at 0", later.Rate)
 	}
+	// Under 8 weeks there is no trend to tell.
+	if short := Build(Input{Events: events[:12], Now: t0.AddDate(0, 0, 7*6)}); short.Rate.Trend != "" || len(short.Weeks) != 7 {
+		t.Errorf("%d weeks, trend %q, want 7 and none", len(short.Weeks), short.Rate.Trend)
+	}
 }
 
 // A grid appears when target names recur across roots, as regions do.

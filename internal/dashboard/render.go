@@ -198,8 +198,8 @@ func view(m Model) pageView {
 	v.RateRecent = fmt.Sprintf("%.1f", m.Rate.Recent)
 	v.RateWeeks = fmt.Sprintf("%d week(s)", m.Rate.Weeks)
 	v.TrendNote = fmt.Sprintf("vs %.1f a week in the 4 weeks before", m.Rate.Before)
-	if m.Rate.Weeks < 4 || len(m.Weeks) <= 4 {
-		v.TrendNote = "fewer than 8 weeks recorded"
+	if m.Rate.Trend == "" {
+		v.Trend, v.TrendNote = "–", "trend: needs 8 weeks of history"
 	}
 	v.MTTRMean, v.MTTRP90 = "–", "–"
 	if m.Recovery.Episodes > 0 {
@@ -217,8 +217,11 @@ func view(m Model) pageView {
 		}
 	}
 	if len(m.Weeks) > 0 {
-		v.WeeklyDesc = fmt.Sprintf("Bar chart of new drift episodes in each of %d weeks from %s: %d in all, %d ended; %.1f a week over the last %s, %s.",
-			len(m.Weeks), m.Weeks[0].Start.Format("2 Jan 2006"), total, ended, m.Rate.Recent, v.RateWeeks, m.Rate.Trend)
+		v.WeeklyDesc = fmt.Sprintf("Bar chart of new drift episodes in each of %d weeks from %s: %d in all, %d ended; %.1f a week over the last %s.",
+			len(m.Weeks), m.Weeks[0].Start.Format("2 Jan 2006"), total, ended, m.Rate.Recent, v.RateWeeks)
+		if m.Rate.Trend != "" {
+			v.WeeklyDesc += " Trend: " + m.Rate.Trend + "."
+		}
 		if peak.New > 0 {
 			v.WeeklyDesc += fmt.Sprintf(" The most, %d, in the week of %s.", peak.New, peak.Start.Format("2 Jan 2006"))
 		}
