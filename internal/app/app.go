@@ -83,6 +83,7 @@ usage:
   drift-action policy check --plan FILE [flags] evaluate a plan JSON file against policies
   drift-action gatekeeper verify [-v] PATH...   run Gatekeeper (gator) Suite files
   drift-action serve [flags]                    receive drift webhooks and dispatch the action
+  drift-action dashboard --out DIR [flags]      write a static drift dashboard from the record
   drift-action version                          print the version
   drift-action help [COMMAND...]                print a command's help, as COMMAND -h does
 
@@ -120,7 +121,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 			return nil
 		}
 		fmt.Fprint(stderr, usage)
-		return errors.New("name a command: detect, demo, policy, gatekeeper or version")
+		return errors.New("name a command: detect, demo, policy, gatekeeper, serve, dashboard or version")
 	}
 	switch args[0] {
 	case "detect":
@@ -133,6 +134,8 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return runGatekeeper(ctx, args[1:], env, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], env, stdout, stderr)
+	case "dashboard":
+		return runDashboard(args[1:], env, stdout, stderr)
 	case "version":
 		return runVersion(args[1:], stdout, stderr)
 	case "--version":
@@ -147,7 +150,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return run(ctx, append(append([]string{}, args[1:]...), "-h"), env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q: use detect, demo, policy, gatekeeper or version", args[0])
+	return fmt.Errorf("unknown command %q: use detect, demo, policy, gatekeeper, serve, dashboard or version", args[0])
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
