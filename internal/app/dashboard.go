@@ -11,6 +11,7 @@ import (
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/dashboard"
+	"github.com/myorg/drift-action/internal/pipeline"
 	"github.com/myorg/drift-action/internal/record"
 )
 
@@ -53,7 +54,7 @@ func runDashboard(args []string, env config.Env, stdout, stderr io.Writer) error
 		}
 	}
 	in := dashboard.Input{Now: at, Repository: repo}
-	data, err := os.ReadFile(filepath.Join(env.Cwd, logPath))
+	data, err := os.ReadFile(pipeline.Abs(env.Cwd, logPath))
 	if err != nil {
 		return fmt.Errorf("dashboard: read the log: %w (record one with mode: record, or name it with --log)", err)
 	}
@@ -63,7 +64,7 @@ func runDashboard(args []string, env config.Env, stdout, stderr io.Writer) error
 	}
 	in.Events = l.Events
 	if reportPath != "" {
-		data, err := os.ReadFile(filepath.Join(env.Cwd, reportPath))
+		data, err := os.ReadFile(pipeline.Abs(env.Cwd, reportPath))
 		if err != nil {
 			return fmt.Errorf("dashboard: read the report: %w", err)
 		}
@@ -76,7 +77,7 @@ func runDashboard(args []string, env config.Env, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
-	dir := filepath.Join(env.Cwd, out)
+	dir := pipeline.Abs(env.Cwd, out)
 	for _, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

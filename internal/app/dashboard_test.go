@@ -57,6 +57,8 @@ func TestDashboardCommand(t *testing.T) {
 			args:      []string{"--report", "drift/drift-report.yaml", "--out", "out", "--now", "2026-06-02T00:00:00Z"},
 			wantFiles: []string{"index.html", "badge.svg", "badges/infra-app.svg"},
 			wantOut:   "wrote out/index.html: 2 events, 0 targets drifted now, status no drift"},
+		{name: "an absolute --out", files: map[string]string{"drift/drift-log.yaml": dashLog},
+			args: []string{"--out", "ABS/out"}, wantFiles: []string{"index.html", "badge.svg"}, wantOut: "2 events"},
 		{name: "a bad event names the file and line", files: map[string]string{"log.yaml": dashLog + "---\nevent: detected\nroot: a\ntarget: b\n"},
 			args: []string{"--log", "log.yaml", "--out", "out"}, wantCode: 1, wantErr: "log.yaml:19: event has no time"},
 		{name: "bad YAML names the file and line", files: map[string]string{"log.yaml": dashLog + "---\ntime: [\n"},
@@ -83,7 +85,11 @@ func TestDashboardCommand(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			code, stdout, stderr := runMain(t, env, append([]string{"dashboard"}, tt.args...)...)
+			args := append([]string{"dashboard"}, tt.args...)
+			for i, a := range args {
+				args[i] = strings.Replace(a, "ABS", env.Cwd, 1) // an absolute path that is not under the cwd twice
+			}
+			code, stdout, stderr := runMain(t, env, args...)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, stdout, stderr)
 			}

@@ -178,11 +178,13 @@ type tracker struct {
 // An episode of a target starts when its drifted set becomes non-empty
 // (detected, or changed from nothing) and ends when recovered or
 // self-healed empties it; its ending is inferred from that event and the
-// events of the same run for the target:
-//   - self-healed, no remediation PR open (or the open one closed in that
-//     run): healed by apply;
-//   - self-healed with a remediation PR open and not closed in that run:
-//     PR merged (a merged remediation PR approves the apply that heals);
+// target's other events of the same run (a heal logs recovered, then
+// self-healed):
+//   - a self-healed event in that run, no remediation PR open (or the
+//     open one closed in that run): healed by apply;
+//   - a self-healed event in that run with a remediation PR open and not
+//     closed in it: PR merged (a merged remediation PR approves the apply
+//     that heals);
 //   - recovered with a remediation PR open and not closed in that run:
 //     adopted (the merged PR changed the code to match reality);
 //   - recovered otherwise (drift-action closes a PR the drift no longer
@@ -265,8 +267,12 @@ func Build(in Input) Model {
 				tr.durs = append(tr.durs, d)
 				all = append(all, d)
 				week(t).Ended++
-				prOpen := tr.pr != "" && !closedInRun(in.Events, idx[j+1:], t, tr.pr)
-				endings[ending(e.Event, prOpen)]++
+				healed, closed := sameRun(in.Events, idx[j+1:], t, tr.pr)
+				kind := e.Event
+				if healed {
+					kind = record.SelfHealed
+				}
+				endings[ending(kind, tr.pr != "" && !closed)]++
 				tr.pr = "" // that episode's pull request is done with
 			case record.RemediationPROpened:
 				tr.pr = e.PR
@@ -419,19 +425,24 @@ func Build(in Input) Model {
 	return m
 }
 
-// closedInRun reports whether pr is closed by one of the events at idx
-// logged at t (the same run).
-func closedInRun(events []record.Event, idx []int, t time.Time, pr string) bool {
+// sameRun looks at the target's events at idx logged at t (the same run,
+// after the one that ended the drift): whether one is self-healed (record
+// logs the recovery it sees after a heal before the heal's own note) and
+// whether one closes pr.
+func sameRun(events []record.Event, idx []int, t time.Time, pr string) (healed, closed bool) {
 	for _, i := range idx {
 		e := events[i]
 		if !e.Time.Time.Equal(t) {
-			return false
+			break
 		}
-		if e.Event == record.RemediationPRClosed && (e.PR == "" || e.PR == pr) {
-			return true
+		switch {
+		case e.Event == record.SelfHealed:
+			healed = true
+		case e.Event == record.RemediationPRClosed && pr != "" && (e.PR == "" || e.PR == pr):
+			closed = true
 		}
 	}
-	return false
+	return healed, closed
 }
 
 func ending(kind record.EventKind, prOpen bool) Ending {

@@ -74,6 +74,13 @@ func TestBuildEndings(t *testing.T) {
 		{"a pull request closed before the recovery is not open", []record.Event{
 			ev(record.Detected, 0, web), ev(record.RemediationPROpened, 0, nil, pr("https://x/pr/1")),
 			ev(record.RemediationPRClosed, 2, nil, pr("https://x/pr/1")), ev(record.Recovered, 5, web)}, endings(0, 0, 0, 1)},
+		{"recovered, then self-healed in the run (as a heal is logged): healed by apply", []record.Event{
+			ev(record.Detected, 0, web), ev(record.Recovered, 5, web), ev(record.SelfHealed, 5, web)}, endings(1, 0, 0, 0)},
+		{"recovered, then self-healed in the run, a pull request open: PR merged", []record.Event{
+			ev(record.Detected, 0, web), ev(record.RemediationPROpened, 0, nil, pr("https://x/pr/1")),
+			ev(record.Recovered, 5, web), ev(record.SelfHealed, 5, web)}, endings(0, 1, 0, 0)},
+		{"a self-healed in a later run is not this recovery's", []record.Event{
+			ev(record.Detected, 0, web), ev(record.Recovered, 5, web), ev(record.SelfHealed, 6, web)}, endings(0, 0, 0, 1)},
 		{"a partial recovery ends nothing", []record.Event{
 			ev(record.Detected, 0, append(web, db...)), ev(record.Recovered, 5, web)}, endings(0, 0, 0, 0)},
 		{"a recovery without resources ends the whole drift", []record.Event{
