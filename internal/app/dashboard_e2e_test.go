@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"os/exec"
@@ -66,6 +67,8 @@ policy:
 // ./internal/app rewrites docs/dashboard.png).
 func TestDashboardFromRecordedRuns(t *testing.T) {
 	t.Parallel()
+	tftest.Long(t)
+	chrome := chromiumPath(t) // before the runs: a missing browser fails at once under CI
 	env := tftest.Setup(t)
 	ws := t.TempDir()
 	cloudPath := filepath.Join(ws, "cloud.json")
@@ -178,7 +181,6 @@ func TestDashboardFromRecordedRuns(t *testing.T) {
 	}
 
 	// In a real browser, from disk.
-	chrome := chromiumPath(t)
 	dom := chromiumRun(t, chrome, "--dump-dom", "file://"+filepath.Join(site, "index.html"))
 	for _, id := range []string{"summary", "figures", "weekly-chart", "weekly-table", "open-drift-table", "recovery-table", "roots-chart",
 		"targets-chart", "grid-table", "types-chart", "attributes-chart", "endings-chart", "violations-chart", "snoozes-table", "badges", "status-badge"} {
@@ -194,6 +196,12 @@ func TestDashboardFromRecordedRuns(t *testing.T) {
 	}
 	if n := colours(img); n < 16 {
 		t.Errorf("the screenshot has %d colours: the page did not render", n)
+	}
+	// Light and dark follow the viewer's setting.
+	darkShot := filepath.Join(t.TempDir(), "dark.png")
+	chromiumRun(t, chrome, "--screenshot="+darkShot, "--window-size=800,600", "--hide-scrollbars", "--force-dark-mode", "file://"+filepath.Join(site, "index.html"))
+	if l, d := luminance(img.At(2, 2)), luminance(decodePNG(t, darkShot).At(2, 2)); l < 0.9 || d > 0.2 {
+		t.Errorf("page background luminance %.2f light, %.2f dark: want a light page and a dark one", l, d)
 	}
 	if *updateScreenshot {
 		b, err := os.ReadFile(shot)
@@ -261,6 +269,12 @@ func decodePNG(t *testing.T, path string) image.Image {
 		t.Fatalf("the screenshot is no PNG: %v", err)
 	}
 	return img
+}
+
+// luminance is c's relative luminance, 0 (black) to 1 (white), roughly.
+func luminance(c color.Color) float64 {
+	r, g, b, _ := c.RGBA()
+	return (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 0xffff
 }
 
 // colours counts the distinct colours of img, up to 1000.
