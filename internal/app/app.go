@@ -86,6 +86,7 @@ usage:
   drift-action gatekeeper verify [-v] PATH...   run Gatekeeper (gator) Suite files
   drift-action serve [flags]                    receive drift webhooks and dispatch the action
   drift-action crd [--group GROUP]              print the DriftReport CRD for the record's API group
+  drift-action dashboard --out DIR [flags]      write a static drift dashboard from the record
   drift-action version                          print the version
   drift-action help [COMMAND...]                print a command's help, as COMMAND -h does
 
@@ -124,7 +125,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 			return nil
 		}
 		fmt.Fprint(stderr, usage)
-		return errors.New("name a command: detect, record, remediate, demo, policy, gatekeeper or version")
+		return errors.New("name a command: detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, crd or version")
 	}
 	switch args[0] {
 	case "detect":
@@ -141,6 +142,8 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return runServe(ctx, args[1:], env, stdout, stderr)
 	case "crd":
 		return runCRD(args[1:], stdout, stderr)
+	case "dashboard":
+		return runDashboard(args[1:], env, stdout, stderr)
 	case "version":
 		return runVersion(args[1:], stdout, stderr)
 	case "--version":
@@ -155,7 +158,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return run(ctx, append(append([]string{}, args[1:]...), "-h"), env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q: use detect, record, remediate, demo, policy, gatekeeper or version", args[0])
+	return fmt.Errorf("unknown command %q: use detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, crd or version", args[0])
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {

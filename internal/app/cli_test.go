@@ -73,6 +73,8 @@ func TestHelp(t *testing.T) {
 		{"gatekeeper help", []string{"gatekeeper", "help"}, []string{"drift-action gatekeeper verify"}},
 		{"gatekeeper verify -h", []string{"gatekeeper", "verify", "-h"}, []string{"usage: drift-action gatekeeper verify", "-v\n", "--verbose"}},
 		{"gatekeeper verify --help", []string{"gatekeeper", "verify", "--help"}, []string{"usage: drift-action gatekeeper verify"}},
+		{"dashboard -h", []string{"dashboard", "-h"}, []string{"usage: drift-action dashboard", "--log FILE", "--out DIR", "--now TIME", "(default drift/drift-log.yaml)"}},
+		{"help dashboard", []string{"help", "dashboard"}, []string{"usage: drift-action dashboard"}},
 		{"version -h", []string{"version", "-h"}, []string{"usage: drift-action version"}},
 		{"crd -h", []string{"crd", "-h"}, []string{"usage: drift-action crd [--group GROUP]", "--group GROUP"}},
 		{"help crd", []string{"help", "crd"}, []string{"usage: drift-action crd"}},
@@ -108,7 +110,7 @@ func TestUsageErrors(t *testing.T) {
 		wantUsage string // the usage printed on stderr
 		wantErr   string // the error line on stderr
 	}{
-		{"no command", nil, "drift-action detect [flags]", "drift-action: name a command: detect, record, remediate, demo, policy, gatekeeper or version"},
+		{"no command", nil, "drift-action detect [flags]", "drift-action: name a command: detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, crd or version"},
 		{"unknown command", []string{"bogus"}, "drift-action detect [flags]", `drift-action: unknown command "bogus"`},
 		{"help for an unknown command", []string{"help", "bogus"}, "drift-action detect [flags]", `drift-action: unknown command "bogus"`},
 		{"detect unknown flag", []string{"detect", "--bogus"}, "usage: drift-action detect", "drift-action: detect: flag provided but not defined: --bogus"},

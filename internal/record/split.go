@@ -71,9 +71,12 @@ var lineRE = regexp.MustCompile(`line (\d+)`)
 
 // decodeChunk decodes one document strictly (unknown fields are errors) and
 // names the file and line in any error.
-func decodeChunk(name string, c chunk, v any) error {
+func decodeChunk(name string, c chunk, v any) error { return decodeChunkAs(name, c, v, true) }
+
+// decodeChunkAs is decodeChunk, refusing unknown fields only when strict.
+func decodeChunkAs(name string, c chunk, v any, strict bool) error {
 	dec := yaml.NewDecoder(bytes.NewReader(c.text))
-	dec.KnownFields(true)
+	dec.KnownFields(strict)
 	err := dec.Decode(v)
 	if err == nil {
 		var extra yaml.Node
