@@ -99,3 +99,11 @@ func TestParseLogExport(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeLogExportFlags keeps README.md's log export flag table and the
+// flags log export parses in agreement.
+func TestReadmeLogExportFlags(t *testing.T) {
+	t.Parallel()
+	var c LogExport
+	checkReadmeFlags(t, "log export", readmeFlags(t, readmeSection(t, "#### The log in Elasticsearch and Kibana")), logExportCommand(&c))
+}

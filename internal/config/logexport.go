@@ -25,7 +25,7 @@ func logExportCommand(c *LogExport) Command {
 	fset := flag.NewFlagSet("log export", flag.ContinueOnError)
 	fset.StringVar(&c.Log, "log", record.DefaultLogPath, "the record's log `FILE`, as the action's log-path input")
 	fset.StringVar(&c.Format, "format", "ndjson", "output `FORMAT`: "+strings.Join(LogExportFormats, ", "))
-	fset.StringVar(&c.Out, "out", "", "write to `FILE` (replaced whole, never half written) instead of stdout")
+	fset.StringVar(&c.Out, "out", "", "write to `FILE`, replaced whole, never half written (default: stdout)")
 	fset.StringVar(&c.Index, "index", "", "write an Elasticsearch _bulk body: a create action for `INDEX` (an index or data stream) before each document")
 	return Command{Flags: fset, Header: "usage: drift-action log export [--log FILE] [--format ndjson] [--out FILE] [--index INDEX]\n\n" +
 		"Writes the record's event log as NDJSON in the Elastic Common Schema, one\n" +
