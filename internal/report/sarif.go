@@ -145,7 +145,7 @@ func sarifResults(d Document, prefix string) ([]sarifResult, []sarifRule) {
 	at := map[string]int{} // fingerprint -> index in out
 	add := func(root Root, rule sarifRule, level, address, msg string) {
 		rules[rule.ID] = rule
-		fp := fingerprint(rule.ID, root.Dir, root.Target, address)
+		fp := fingerprint(rule.ID, path.Join(prefix, root.Dir), root.Target, address)
 		if i, ok := at[fp]; ok {
 			// One alert per rule and resource: a policy that denies a
 			// resource twice says both in one.
@@ -159,11 +159,11 @@ func sarifResults(d Document, prefix string) ([]sarifResult, []sarifRule) {
 			Message:             sarifMessage{Text: msg},
 			Locations:           []sarifLocation{location(root, address, prefix)},
 			PartialFingerprints: map[string]string{SARIFFingerprint: fp},
-			Properties:          sarifResultProps{Root: root.Dir, Target: root.Target, Address: address},
+			Properties:          sarifResultProps{Root: path.Join(prefix, root.Dir), Target: root.Target, Address: address},
 		})
 	}
 	for _, root := range d.Roots {
-		where := fmt.Sprintf("%s (%s)", root.Dir, root.Target)
+		where := fmt.Sprintf("%s (%s)", path.Join(prefix, root.Dir), root.Target)
 		for _, r := range root.Drift {
 			msg := fmt.Sprintf("%s was %s in %s", r.Address, driftVerb(r.Actions), where)
 			if paths := attributePaths(r); paths != "" {
@@ -218,9 +218,10 @@ func usedRules(rules []sarifRule, results []sarifResult) []sarifRule {
 	return out
 }
 
-// fingerprint identifies an alert across runs: the rule, the target and
-// the address, never values or lines, so an edit that moves the
-// declaration keeps the alert.
+// fingerprint identifies an alert across runs: the rule, the target (its
+// root from the repository root, wherever the run started) and the
+// address, never values or lines, so an edit that moves the declaration
+// keeps the alert.
 func fingerprint(rule, root, target, address string) string {
 	h := sha256.Sum256([]byte(strings.Join([]string{rule, root, target, address}, "\x00")))
 	return hex.EncodeToString(h[:])

@@ -188,6 +188,22 @@ func TestSARIFFingerprintsStable(t *testing.T) {
 	if diff := cmp.Diff(before, fps(moved)); diff != "" {
 		t.Errorf("fingerprints changed when lines and values moved (-before +after):\n%s", diff)
 	}
+	// The same roots named from the repository root by a run started
+	// there: the same alerts.
+	fromRoot := sarifDoc()
+	for i := range fromRoot.Roots {
+		fromRoot.Roots[i].Dir = "ops/" + fromRoot.Roots[i].Dir
+	}
+	withPrefix := func(d report.Document, prefix string) []string {
+		var out []string
+		for _, r := range readSARIF(t, renderSARIF(t, d, report.SARIFOptions{RepoPrefix: prefix})).Runs[0].Results {
+			out = append(out, r.PartialFingerprints[report.SARIFFingerprint])
+		}
+		return out
+	}
+	if diff := cmp.Diff(withPrefix(sarifDoc(), "ops"), withPrefix(fromRoot, "")); diff != "" {
+		t.Errorf("fingerprints depend on where the run started (-from ops +from the root):\n%s", diff)
+	}
 	other := sarifDoc()
 	for i := range other.Roots {
 		other.Roots[i].Target += "-eu"
