@@ -577,7 +577,7 @@ func TestWorkflows(t *testing.T) {
 		}
 	}
 	sort.Strings(examples)
-	if diff := cmp.Diff([]string{"dashboard.yml", "drift-dispatch.yml", "drift-matrix.yml", "drift-pull-request.yml", "drift-record.yml", "drift-remediate.yml", "drift-schedule.yml"}, examples); diff != "" {
+	if diff := cmp.Diff([]string{"dashboard.yml", "drift-dispatch.yml", "drift-matrix.yml", "drift-pull-request.yml", "drift-record.yml", "drift-remediate.yml", "drift-sarif.yml", "drift-schedule.yml"}, examples); diff != "" {
 		t.Errorf("example workflows (-want +got):\n%s", diff)
 	}
 

@@ -87,6 +87,7 @@ usage:
   drift-action serve [flags]                    receive drift webhooks and dispatch the action
   drift-action crd [--group GROUP]              print the DriftReport CRD for the record's API group
   drift-action dashboard --out DIR [flags]      write a static drift dashboard from the record
+  drift-action log export [flags]               write the record's log as ECS NDJSON (Elasticsearch, Filebeat)
   drift-action version                          print the version
   drift-action help [COMMAND...]                print a command's help, as COMMAND -h does
 
@@ -125,7 +126,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 			return nil
 		}
 		fmt.Fprint(stderr, usage)
-		return errors.New("name a command: detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, crd or version")
+		return errors.New("name a command: detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, log, crd or version")
 	}
 	switch args[0] {
 	case "detect":
@@ -144,6 +145,8 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return runCRD(args[1:], stdout, stderr)
 	case "dashboard":
 		return runDashboard(args[1:], env, stdout, stderr)
+	case "log":
+		return runLog(args[1:], env, stdout, stderr)
 	case "version":
 		return runVersion(args[1:], stdout, stderr)
 	case "--version":
@@ -158,7 +161,7 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return run(ctx, append(append([]string{}, args[1:]...), "-h"), env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q: use detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, crd or version", args[0])
+	return fmt.Errorf("unknown command %q: use detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, log, crd or version", args[0])
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
@@ -181,13 +184,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 // the module version Go recorded, then the commit and whether the tree was
 // modified, when the build recorded them.
 func versionLine(ldflags string, bi *debug.BuildInfo) string {
-	v := ldflags
-	if (v == "" || v == "dev") && bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
-	}
-	if v == "" {
-		v = "dev"
-	}
+	v := versionOf(ldflags, bi)
 	var rev string
 	modified := false
 	if bi != nil {
@@ -210,6 +207,25 @@ func versionLine(ldflags string, bi *debug.BuildInfo) string {
 	return line
 }
 
+// versionOf is the version alone: the -ldflags version when set, else
+// the module version Go recorded, else "dev".
+func versionOf(ldflags string, bi *debug.BuildInfo) string {
+	v := ldflags
+	if (v == "" || v == "dev") && bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	if v == "" {
+		v = "dev"
+	}
+	return v
+}
+
+// toolVersion is this binary's version, as SARIF logs name it.
+func toolVersion() string {
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(Version, bi)
+}
+
 func runDetect(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	c, err := config.ParseDetect(args, env, stderr)
 	if err != nil {
@@ -221,7 +237,12 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 		return err
 	}
 	doc := document(run)
-	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
+	if c.Format == "sarif" {
+		err = report.SARIF(stdout, doc, sarifOptions(c.RepoRoot, c.Cwd, c.Dirs, c.Shard))
+	} else {
+		err = render(stdout, c.Format, doc, c.Color && isTerminal(stdout))
+	}
+	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	if code := doc.ExitCode(); code != 0 {

@@ -110,7 +110,7 @@ func TestUsageErrors(t *testing.T) {
 		wantUsage string // the usage printed on stderr
 		wantErr   string // the error line on stderr
 	}{
-		{"no command", nil, "drift-action detect [flags]", "drift-action: name a command: detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, crd or version"},
+		{"no command", nil, "drift-action detect [flags]", "drift-action: name a command: detect, record, remediate, demo, policy, gatekeeper, serve, dashboard, log, crd or version"},
 		{"unknown command", []string{"bogus"}, "drift-action detect [flags]", `drift-action: unknown command "bogus"`},
 		{"help for an unknown command", []string{"help", "bogus"}, "drift-action detect [flags]", `drift-action: unknown command "bogus"`},
 		{"detect unknown flag", []string{"detect", "--bogus"}, "usage: drift-action detect", "drift-action: detect: flag provided but not defined: --bogus"},

@@ -58,6 +58,7 @@ var sinks = []sink{
 	{"log", (*publication).logGroups},
 	{"annotations", (*publication).annotate},
 	{"result file", (*publication).writeResult},
+	{"sarif file", (*publication).writeSARIF},
 	{"pull request comment", (*publication).comment},
 	{"slack", (*publication).slack},
 	{"outputs", (*publication).outputs},
@@ -334,6 +335,19 @@ func (p *publication) writeResult(context.Context) error {
 	}
 	p.resultPath = filepath.ToSlash(rel)
 	return nil
+}
+
+// writeSARIF writes the SARIF log for code scanning where sarif-file
+// says, whole or not at all, never through a symbolic link.
+func (p *publication) writeSARIF(context.Context) error {
+	if p.a.SARIFFile == "" {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := report.SARIF(&b, p.doc, sarifOptions(config.RepoRoot(p.a.Workspace), p.a.Workspace, p.a.Dirs, p.a.Shard)); err != nil {
+		return err
+	}
+	return wsfile.Write(p.a.Workspace, p.a.SARIFFile, b.Bytes())
 }
 
 // comment keeps the pull request's sticky comment up to date.

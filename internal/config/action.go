@@ -45,6 +45,7 @@ var ActionDefaults = map[string]string{
 	"terraform-log-dir":   "",
 	"terraform-log-level": DefaultTerraformLogLevel,
 	"progress-interval":   "15s",
+	"sarif-file":          "", // empty: no SARIF log
 
 	"terraform-version":      "", // empty: drift.yaml's terraform-version, else auto
 	"terraform-releases-url": tfsetting.DefaultReleasesURL,
@@ -76,6 +77,7 @@ type Action struct {
 	Terraform      string
 	Shard          Shard
 	Results        []string
+	SARIFFile      string // where to write the SARIF log for code scanning (slash-separated, in the workspace); "" none
 	Workspace      string
 	EventName      string
 	EventPath      string
@@ -183,6 +185,14 @@ func ParseAction(env Env) (Action, error) {
 	}
 	if a.ReportPath == a.LogPath {
 		return a, fmt.Errorf("inputs report-path and log-path both name %q: give each its own file", a.ReportPath)
+	}
+	if v := in("sarif-file"); v != "" {
+		if a.SARIFFile, err = recordPath(a.Workspace, "sarif-file", v); err != nil {
+			return a, err
+		}
+		if a.SARIFFile == a.ReportPath || a.SARIFFile == a.LogPath {
+			return a, fmt.Errorf("input sarif-file names %q, the record's own file: give the SARIF log a file of its own, e.g. drift.sarif", a.SARIFFile)
+		}
 	}
 	a.RecordGroup = in("record-group")
 	if err := apigroup.Check(a.RecordGroup); err != nil {

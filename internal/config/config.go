@@ -118,8 +118,13 @@ type Detect struct {
 	ReleasesURL, ReleasesKey string
 }
 
-// Formats accepted by --format.
+// Formats are the renderings of the report for people and programs
+// (detect's and demo's --format).
 var Formats = []string{"text", "json", "markdown"}
+
+// DetectFormats are what detect's --format takes: the report's formats
+// and SARIF, for code scanning.
+var DetectFormats = append(slices.Clip(Formats), "sarif")
 
 // ErrHelp is returned when the user asked for usage.
 var ErrHelp = flag.ErrHelp
@@ -133,7 +138,7 @@ const DetectExitCodes = exitcode.Short
 func detectCommand(c *Detect) (Command, *string) {
 	fset := flag.NewFlagSet("detect", flag.ContinueOnError)
 	configPath := fset.String("config", "", "config `FILE` (default: "+DefaultFile+" in the repository root, if present)")
-	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: "+strings.Join(Formats, ", "))
+	fset.StringVar(&c.Format, "format", "text", "output `FORMAT`: "+strings.Join(DetectFormats, ", "))
 	fset.IntVar(&c.Parallelism, "parallelism", runtime.NumCPU(), "`N` targets planned at once (default: number of CPUs)")
 	fset.DurationVar(&c.Timeout, "timeout", DefaultTimeout, "time limit per target (init + plan + show); on expiry terraform is interrupted, given the grace period, then killed")
 	fset.DurationVar(&c.LockTimeout, "lock-timeout", DefaultLockTimeout, "how long terraform waits for a held state lock")
@@ -174,8 +179,8 @@ func ParseDetect(args []string, env Env, usage io.Writer) (Detect, error) {
 
 // checkFlags checks the values detect's flags gave (ParseLocal's too).
 func (c Detect) checkFlags() error {
-	if !slices.Contains(Formats, c.Format) {
-		return fmt.Errorf("--format %q is not supported: use one of %s", c.Format, strings.Join(Formats, ", "))
+	if !slices.Contains(DetectFormats, c.Format) {
+		return fmt.Errorf("--format %q is not supported: use one of %s", c.Format, strings.Join(DetectFormats, ", "))
 	}
 	if c.Parallelism < 1 {
 		return fmt.Errorf("--parallelism must be at least 1, got %d", c.Parallelism)

@@ -61,7 +61,11 @@ func nodeLines(n *yaml.Node) []int {
 	return out
 }
 
-// recordPath checks a file the action commits (report-path, log-path):
+// pathExamples are examples for the file inputs without a default.
+var pathExamples = map[string]string{"sarif-file": "drift.sarif"}
+
+// recordPath checks a file the action commits (report-path, log-path) or
+// writes for a later step (sarif-file):
 // inside the repository by wsfile.Rel, outside git's and GitHub's own
 // files (no segment named .git*, whatever its case: a record must never
 // land in .github/workflows, .git/hooks or .gitattributes), and, in
@@ -69,7 +73,11 @@ func nodeLines(n *yaml.Node) []int {
 // the path cleaned and slash-separated.
 func recordPath(workspace, name, v string) (string, error) {
 	fail := func(why string) (string, error) {
-		return "", fmt.Errorf("input %s: %q must be a file path inside the repository, outside .git and .github (%s), e.g. %s", name, v, why, ActionDefaults[name])
+		example := ActionDefaults[name]
+		if example == "" {
+			example = pathExamples[name]
+		}
+		return "", fmt.Errorf("input %s: %q must be a file path inside the repository, outside .git and .github (%s), e.g. %s", name, v, why, example)
 	}
 	clean, err := wsfile.Rel(v)
 	if err != nil {
