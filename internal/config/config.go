@@ -96,6 +96,7 @@ type Detect struct {
 	Shard          Shard    // this job's part of a matrix run
 	Changes        *Changes // a pull request's changed files: plan only the roots they affect; nil plans all
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
+	MetricsFile    string   // --metrics-file: where to write the run's Prometheus metrics; "" writes none
 
 	// TerraformVersion is which terraform each root is planned with:
 	// auto (""), a version or a constraint (tfinstall.ParseSetting).
@@ -129,6 +130,7 @@ func detectCommand(c *Detect) (Command, *string) {
 	fset.StringVar(&c.Terraform, "terraform", "terraform", "terraform or tofu executable: a `PATH`, or a name looked up on $PATH")
 	policyFlags(fset, &c.Policy)
 	fset.BoolVar(&c.Policy.Disabled, "no-policy", false, "skip policy evaluation")
+	fset.StringVar(&c.MetricsFile, "metrics-file", "", "write the run's Prometheus metrics to `FILE` (text format, replaced atomically: point it into node_exporter's textfile directory, named *.prom)")
 	fset.Var(listFlag{&c.Policy.Manifests}, "manifests", "Kubernetes manifest files or globs (`GLOB`, repeatable) to check with the Gatekeeper constraints (default: drift.yaml's policy.manifests)")
 	return Command{Flags: fset, Header: "usage: drift-action detect [flags] [DIR|GLOB...]\n\n" +
 		"Plans every root module below DIR (or the config file's roots, or the\n" +

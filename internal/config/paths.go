@@ -68,8 +68,12 @@ func nodeLines(n *yaml.Node) []int {
 // workspace, not through a symbolic link the checkout holds. It returns
 // the path cleaned and slash-separated.
 func recordPath(workspace, name, v string) (string, error) {
+	example := ActionDefaults[name]
+	if example == "" {
+		example = "drift/metrics.prom"
+	}
 	fail := func(why string) (string, error) {
-		return "", fmt.Errorf("input %s: %q must be a file path inside the repository, outside .git and .github (%s), e.g. %s", name, v, why, ActionDefaults[name])
+		return "", fmt.Errorf("input %s: %q must be a file path inside the repository, outside .git and .github (%s), e.g. %s", name, v, why, example)
 	}
 	clean, err := wsfile.Rel(v)
 	if err != nil {
