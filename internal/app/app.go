@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/exitcode"
+	"github.com/myorg/drift-action/internal/metrics"
 	"github.com/myorg/drift-action/internal/report"
 )
 
@@ -204,6 +206,7 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
+	started := time.Now()
 	run, err := detect(ctx, c, stderr)
 	defer run.Close()
 	if err != nil {
@@ -212,6 +215,15 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	doc := document(run)
 	if err := render(stdout, c.Format, doc, c.Color && isTerminal(stdout)); err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	if c.MetricsFile != "" {
+		reg, err := metrics.Registry(metrics.Input{Doc: doc, Started: started, Duration: time.Since(started)})
+		if err != nil {
+			return err
+		}
+		if err := metrics.WriteFile(c.MetricsFile, reg); err != nil {
+			return fmt.Errorf("--metrics-file: %w", err)
+		}
 	}
 	if code := doc.ExitCode(); code != 0 {
 		return ExitStatus(code)

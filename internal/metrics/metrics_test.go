@@ -438,24 +438,35 @@ func TestPushToARealPushgateway(t *testing.T) {
 	}
 }
 
-// TestPushFailureNamesTheGateway: a gateway that refuses the push is an
-// error saying so (the caller warns with it).
-func TestPushFailureNamesTheGateway(t *testing.T) {
+// TestPushFailureKeepsCredentialsOut: credentials in the URL are sent as
+// basic auth, and a refused push is an error with the status that never
+// quotes them (errors reach the job summary, which the runner does not mask).
+func TestPushFailureKeepsCredentialsOut(t *testing.T) {
 	t.Parallel()
-	srv := http.Server{}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "nope", http.StatusBadRequest) })
+	auth := make(chan string, 1)
+	srv := http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		auth <- u + ":" + p
+		http.Error(w, "nope", http.StatusBadRequest)
+	})}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	reg, err := metrics.Registry(fixture())
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = metrics.Gateway{URL: "http://" + l.Addr().String(), Job: metrics.DefaultJob}.Push(context.Background(), reg)
+	err = metrics.Gateway{URL: "http://ci:pwsecret@" + l.Addr().String(), Job: metrics.DefaultJob}.Push(context.Background(), reg)
 	if err == nil || !strings.Contains(err.Error(), "push to pushgateway") || !strings.Contains(err.Error(), "400") {
 		t.Errorf("err = %v, want a push error with the status", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "pwsecret") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+	if diff := cmp.Diff("ci:pwsecret", <-auth); diff != "" {
+		t.Errorf("basic auth (-want +got):\n%s", diff)
 	}
 }

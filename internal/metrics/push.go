@@ -2,8 +2,10 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,7 +51,19 @@ func (gw Gateway) Push(ctx context.Context, g prometheus.Gatherer) error {
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	p := push.New(gw.URL, gw.Job).Gatherer(g).Client(client)
+	// Credentials in the URL go in a header instead: the push package
+	// quotes its URL in errors, and errors reach the job summary.
+	u, err := url.Parse(gw.URL)
+	if err != nil {
+		return errors.New("push to pushgateway: the URL does not parse")
+	}
+	user := u.User
+	u.User = nil
+	p := push.New(u.String(), gw.Job).Gatherer(g).Client(client)
+	if user != nil {
+		pass, _ := user.Password()
+		p = p.BasicAuth(user.Username(), pass)
+	}
 	for _, l := range gw.Grouping {
 		p = p.Grouping(l.Name, l.Value)
 	}
