@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -17,12 +15,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/metrics"
+	"github.com/myorg/drift-action/internal/metrics/metricstest"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/record"
 	"github.com/myorg/drift-action/internal/report"
@@ -124,45 +120,11 @@ func TestExpositionGolden(t *testing.T) {
 	}
 }
 
-// parse reads exposition text back into families by name.
-func parse(t *testing.T, text []byte) map[string]*dto.MetricFamily {
-	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(bytes.NewReader(text))
-	if err != nil {
-		t.Fatalf("parse exposition: %v\n%s", err, text)
-	}
-	return mfs
-}
-
-// value finds the one sample of family name whose labels include want.
-func value(t *testing.T, mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	t.Helper()
-	mf := mfs[name]
-	if mf == nil {
-		return 0, false
-	}
-next:
-	for _, m := range mf.GetMetric() {
-		got := map[string]string{}
-		for _, l := range m.GetLabel() {
-			got[l.GetName()] = l.GetValue()
-		}
-		for k, v := range want {
-			if got[k] != v {
-				continue next
-			}
-		}
-		return m.GetGauge().GetValue(), true
-	}
-	return 0, false
-}
-
 // TestRegistryProjectsTheRun reads the exposition back and checks each
 // value against the run it came from.
 func TestRegistryProjectsTheRun(t *testing.T) {
 	t.Parallel()
-	mfs := parse(t, exposition(t, fixture()))
+	mfs := metricstest.Parse(t, exposition(t, fixture()))
 	app := map[string]string{"root": "infra/app", "target": "prod"}
 	with := func(m map[string]string, k, v string) map[string]string {
 		out := map[string]string{k: v}
@@ -199,7 +161,7 @@ func TestRegistryProjectsTheRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := value(t, mfs, tc.metric, tc.labels)
+			got, ok := metricstest.Value(mfs, tc.metric, tc.labels)
 			if ok == tc.absent {
 				t.Fatalf("%s%v present = %v, want %v", tc.metric, tc.labels, ok, !tc.absent)
 			}
@@ -216,7 +178,7 @@ func TestRegistryProjectsTheRun(t *testing.T) {
 func TestNamesAreTheRegistrysFamilies(t *testing.T) {
 	t.Parallel()
 	var got []string
-	for name := range parse(t, exposition(t, fixture())) {
+	for name := range metricstest.Parse(t, exposition(t, fixture())) {
 		got = append(got, name)
 	}
 	want := metrics.Names()
@@ -231,31 +193,11 @@ func TestNamesAreTheRegistrysFamilies(t *testing.T) {
 	}
 }
 
-// tool finds a binary from Debian's packages: under CI its absence fails
-// the test with how to install it; elsewhere the test is skipped, saying so.
-func tool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/" + name} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	msg := fmt.Sprintf("%s not found: install it with `sudo apt-get install -y %s` (.ci/run does)", name, pkg)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
 // TestPromtoolChecksTheOutput runs Prometheus's own linter over the file
 // WriteFile writes: names, units, help and the text format's syntax.
 func TestPromtoolChecksTheOutput(t *testing.T) {
 	t.Parallel()
-	promtool := tool(t, "promtool", "prometheus")
+	promtool := metricstest.Tool(t, "promtool", "prometheus")
 	for _, tc := range []struct {
 		name string
 		in   metrics.Input
@@ -292,7 +234,7 @@ func TestPromtoolChecksTheOutput(t *testing.T) {
 // objects to a counter without _total, the mistake the names avoid.
 func TestPromtoolCatchesBadNames(t *testing.T) {
 	t.Parallel()
-	promtool := tool(t, "promtool", "prometheus")
+	promtool := metricstest.Tool(t, "promtool", "prometheus")
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader("# HELP drift_action_runs Runs.\n# TYPE drift_action_runs counter\ndrift_action_runs 1\n")
 	out, err := cmd.CombinedOutput()
@@ -335,65 +277,12 @@ func TestWriteFileReplacesAtomically(t *testing.T) {
 	}
 }
 
-// pushgateway starts a real Pushgateway on a free loopback port, killed
-// when the test ends, and returns its URL.
-func pushgateway(t *testing.T) string {
-	t.Helper()
-	bin := tool(t, "prometheus-pushgateway", "prometheus-pushgateway")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, "--web.listen-address="+addr, "--persistence.file=")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	url := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pushgateway on %s not ready: %v\n%s", addr, err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// scrape reads the gateway's /metrics as Prometheus would.
-func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parse(t, body)
-}
-
 // TestPushToARealPushgateway pushes two shards of one repository, then one
 // shard again with fewer targets, and reads the gateway back: each shard's
 // group holds its own series, and a push replaces only its own group.
 func TestPushToARealPushgateway(t *testing.T) {
 	t.Parallel()
-	url := pushgateway(t)
+	url := metricstest.Pushgateway(t)
 	ctx := context.Background()
 	shard := func(i int, dirs ...string) error {
 		var rs []drift.Result
@@ -415,7 +304,7 @@ func TestPushToARealPushgateway(t *testing.T) {
 	if err := shard(1, "infra/a"); err != nil {
 		t.Fatal(err)
 	}
-	mfs := scrape(t, url)
+	mfs := metricstest.Scrape(t, url)
 	for _, tc := range []struct {
 		name   string
 		labels map[string]string
@@ -427,7 +316,7 @@ func TestPushToARealPushgateway(t *testing.T) {
 		{"shard 1's group replaced", map[string]string{"root": "infra/old"}, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := value(t, mfs, "drift_action_drifted_resources", tc.labels)
+			got, ok := metricstest.Value(mfs, "drift_action_drifted_resources", tc.labels)
 			if ok == tc.absent {
 				t.Fatalf("series %v present = %v, want %v", tc.labels, ok, !tc.absent)
 			}
