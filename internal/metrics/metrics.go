@@ -139,9 +139,11 @@ func Registry(in Input) (*prometheus.Registry, error) {
 			last = root.PlannedAt
 		}
 		spec, ok := recorded[k]
-		if ok && spec.LastCheckedAt != nil && spec.LastCheckedAt.After(last) {
-			// A failed plan leaves the record's last check as it was: the
-			// timestamp survives the run that replaces this file or group.
+		if ok && spec.LastCheckedAt != nil {
+			// The record is the history: this run's check when it planned
+			// (to the second, as recorded), the last one before when it
+			// failed, so the timestamp survives the run that replaces this
+			// file or group.
 			last = spec.LastCheckedAt.Time
 		}
 		if !last.IsZero() {
