@@ -178,3 +178,47 @@ func TestMetricsSinks(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectMetricsFile: `detect --metrics-file` on a real drifted root
+// writes the run's metrics (checked by promtool), keeps the exit code of
+// the verdict, and fails when the file cannot be written.
+func TestDetectMetricsFile(t *testing.T) {
+	s := newScenario(t)
+	s.cloudRoot("app", webInstance)
+	s.env.Apply(t, filepath.Join(s.dir, "app"))
+	tftest.Cloud{Path: filepath.Join(s.dir, "app-cloud.json")}.EditInstance(t, "web", func(i map[string]any) {
+		i["tags"].(map[string]any)["team"] = "changed-by-hand"
+	})
+	path := filepath.Join(t.TempDir(), "drift.prom")
+	_, code, stderr := s.detect("--metrics-file", path, "app")
+	if code != ExitDrift {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitDrift, stderr)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := metricstest.Promtool(t, text); err != nil {
+		t.Error(err)
+	}
+	mfs := metricstest.Parse(t, text)
+	for _, c := range []struct {
+		metric string
+		labels map[string]string
+	}{
+		{"drift_action_drifted_resources", map[string]string{"root": "app", "target": "default"}},
+		{"drift_action_target_status", map[string]string{"root": "app", "status": "drifted"}},
+	} {
+		if got, ok := metricstest.Value(mfs, c.metric, c.labels); !ok || got != 1 {
+			t.Errorf("%s%v = %v (present %v), want 1\n%s", c.metric, c.labels, got, ok, text)
+		}
+	}
+	if got, ok := metricstest.Value(mfs, "drift_action_check_duration_seconds", map[string]string{"root": "app"}); !ok || got <= 0 {
+		t.Errorf("check duration = %v (present %v), want > 0", got, ok)
+	}
+	var stdout, errOut bytes.Buffer
+	err = Run(context.Background(), []string{"detect", "--metrics-file", filepath.Join(t.TempDir(), "missing", "drift.prom"), "app"}, s.cfgEnv(), &stdout, &errOut)
+	if code := Code(err, &errOut); code != ExitError || !strings.Contains(errOut.String(), "--metrics-file") {
+		t.Errorf("unwritable --metrics-file: exit %d, want %d naming the flag\n%s", code, ExitError, errOut.String())
+	}
+}
