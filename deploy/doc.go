@@ -1,4 +1,6 @@
-// Package deploy holds no code: it ships the Kubernetes manifests of
+// Package deploy holds no code: it ships grafana/drift-action.json (a
+// dashboard over the metrics drift-action emits, each query checked against
+// them), the Kubernetes manifests of
 // drift-action's GitOps record (crds/driftreport.yaml, the DriftReport CRD as
 // `drift-action crd` prints it for the default group,
 // and argocd/, the Argo CD Applications that sync the record) and the tests

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -90,7 +91,12 @@ func fenced(text string) string {
 // summary, annotations, outputs and the pull request.
 func runAction(ctx context.Context, env config.Env, log *actions.Log) error {
 	a, err := config.ParseAction(env)
-	for _, secret := range []string{a.Token, a.Slack.WebhookURL, a.Slack.Token} {
+	secrets := []string{a.Token, a.Slack.WebhookURL, a.Slack.Token}
+	if u, perr := url.Parse(a.Metrics.PushURL); perr == nil && u.User != nil {
+		pass, _ := u.User.Password()
+		secrets = append(secrets, pass)
+	}
+	for _, secret := range secrets {
 		if secret != "" {
 			if merr := log.Mask(secret); merr != nil {
 				return merr
@@ -149,7 +155,7 @@ func actionDetect(ctx context.Context, a config.Action, ev config.Event, env con
 			return err
 		}
 	}
-	return publish(ctx, a, ev, doc, log, g, sent)
+	return publish(ctx, a, ev, doc, log, g, sent, started)
 }
 
 func describeEvent(ev config.Event) string {

@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/exitcode"
+	"github.com/myorg/drift-action/internal/metrics"
 	"github.com/myorg/drift-action/internal/report"
 )
 
@@ -231,6 +233,7 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	if err != nil {
 		return err
 	}
+	started := time.Now()
 	run, err := detect(ctx, detectOptions(c, nil), c.GatekeeperBin, stderr)
 	defer run.Close()
 	if err != nil {
@@ -244,6 +247,15 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 	}
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	if c.MetricsFile != "" {
+		reg, err := metrics.Registry(metrics.Input{Doc: doc, Started: started, Duration: time.Since(started)})
+		if err != nil {
+			return err
+		}
+		if err := metrics.WriteFile(c.MetricsFile, reg); err != nil {
+			return fmt.Errorf("--metrics-file: %w", err)
+		}
 	}
 	if code := doc.ExitCode(); code != 0 {
 		return ExitStatus(code)

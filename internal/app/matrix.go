@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
@@ -66,6 +67,7 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 // report. A shard missing, given twice, of another run or not a shard at
 // all is named in the report and the summary and fails the run.
 func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log *actions.Log) error {
+	started := time.Now()
 	res, err := matrix.Read(a.Workspace, a.Results, report.Origin{Repository: a.Repository, RunID: a.RunID})
 	if err != nil {
 		return err
@@ -85,5 +87,5 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 		// The shards hand their results here; the matrix records once.
 		g = gitops.RecordShards(ctx, gitopsOptions(a, ev), gitopsRecordEdges(a, log), res.Shards)
 	}
-	return publish(ctx, a, ev, doc, log, g, nil)
+	return publish(ctx, a, ev, doc, log, g, nil, started)
 }

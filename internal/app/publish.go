@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
@@ -14,6 +17,7 @@ import (
 	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github"
 	"github.com/myorg/drift-action/internal/gitops"
+	"github.com/myorg/drift-action/internal/metrics"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/wsfile"
@@ -30,6 +34,7 @@ type publication struct {
 	commentURL string
 	gitops     gitops.Result // what modes record and remediate did
 	slackSent  *slackSent    // Slack told before the record's commit; nil when not
+	started    time.Time     // when the run began, for the metrics
 	failed     []sinkError
 	warned     []sinkError // sinks that failed without failing the run
 }
@@ -62,16 +67,18 @@ var sinks = []sink{
 	{"pull request comment", (*publication).comment},
 	{"slack", (*publication).slack},
 	{"outputs", (*publication).outputs},
+	{"metrics file", (*publication).metricsFile},
+	{"pushgateway", (*publication).pushgateway},
 	{"job summary", (*publication).summary},
 }
 
 // publish writes everything a run reports. Every sink runs; each failure
 // becomes an error annotation, the summary lists them, and the run exits 1.
-func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitops.Result, sent *slackSent) error {
+func publish(ctx context.Context, a config.Action, ev config.Event, doc report.Document, log *actions.Log, g gitops.Result, sent *slackSent, started time.Time) error {
 	// What the run did is shown beside the verdicts, never written into them.
 	doc.Activity = append(doc.Activity, g.Activity...)
 	doc.Recorded = doc.Recorded || g.Recorded
-	p := &publication{a: a, ev: ev, doc: doc, log: log, gitops: g, slackSent: sent}
+	p := &publication{a: a, ev: ev, doc: doc, log: log, gitops: g, slackSent: sent, started: started}
 	// What heal, remediation PRs or the record could not do fails the run
 	// like a sink, after everything else is published.
 	for _, err := range g.Errs {
@@ -436,6 +443,52 @@ func (p *publication) outputs(context.Context) error {
 		errs = append(errs, p.log.SetOutput(o.Name, o.Value))
 	}
 	return errors.Join(errs...)
+}
+
+// registry is the run's metrics: the verdicts, and what gitops did and
+// recorded.
+func (p *publication) registry() (*prometheus.Registry, error) {
+	return metrics.Registry(metrics.Input{
+		Doc: p.doc, Started: p.started, Duration: time.Since(p.started),
+		Reports: p.gitops.Reports, Heals: p.gitops.Heals, PullRequests: p.gitops.PullRequests,
+	})
+}
+
+// metricsFile writes the metrics for node_exporter's textfile collector,
+// replaced whole (wsfile writes beside the name and renames) and never
+// through a link the repository holds. A failure fails the run: whoever
+// reads the file would see the last run's numbers as current.
+func (p *publication) metricsFile(context.Context) error {
+	if p.a.Metrics.File == "" {
+		return nil
+	}
+	reg, err := p.registry()
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := metrics.Text(&b, reg); err != nil {
+		return err
+	}
+	return wsfile.Write(p.a.Workspace, p.a.Metrics.File, b.Bytes())
+}
+
+// pushgateway replaces this job's group (repository and shard) on the
+// Pushgateway. A failure warns: the verdict, the record and the heal stand.
+func (p *publication) pushgateway(ctx context.Context) error {
+	m := p.a.Metrics
+	if m.PushURL == "" {
+		return nil
+	}
+	reg, err := p.registry()
+	if err != nil {
+		return err
+	}
+	gw := metrics.Gateway{URL: m.PushURL, Job: m.Job, Grouping: metrics.Grouping(p.a.Repository, p.a.Shard.Index, p.a.Shard.Count)}
+	if err := gw.Push(ctx, reg); err != nil {
+		return sinkWarning{fmt.Errorf("%w (check that the runner reaches the pushgateway-url input's host and port, and the Pushgateway's own log for why it refused)", err)}
+	}
+	return nil
 }
 
 // summary writes the job summary, with every sink that failed before it.

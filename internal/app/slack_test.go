@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
@@ -59,7 +60,7 @@ func TestSlackSink(t *testing.T) {
 				Slack: config.Slack{WebhookURL: hook}}
 			doc := report.New([]drift.Result{{Dir: "infra/app", Target: "default", Status: drift.StatusDrifted,
 				Drift: []drift.Resource{{Address: "aws_s3_bucket.a", Type: "aws_s3_bucket", Actions: []string{"update"}}}}})
-			err := publish(context.Background(), a, config.Event{Name: "schedule"}, doc, log, gitops.Result{}, nil)
+			err := publish(context.Background(), a, config.Event{Name: "schedule"}, doc, log, gitops.Result{}, nil, time.Now())
 			if err != nil {
 				t.Errorf("publish = %v, want the run to pass (fail-on-drift is off)\n%s", err, out.String())
 			}

@@ -37,6 +37,9 @@ var ActionDefaults = map[string]string{
 	"slack-token":         "",
 	"slack-channel":       "",
 	"slack-heartbeat":     "false",
+	"metrics-file":        "",
+	"pushgateway-url":     "",
+	"pushgateway-job":     "drift-action",
 	"fail-on-drift":       "false",
 	"parallelism":         "",
 	"terraform-binary":    "terraform",
@@ -96,6 +99,7 @@ type Action struct {
 	// TF_LOG level.
 	TerraformLogDir, TerraformLogLevel string
 	ProgressInterval                   time.Duration
+	Metrics                            Metrics
 
 	// TerraformVersion, ReleasesURL and ReleasesKey are the inputs
 	// terraform-version (not set leaves it to drift.yaml), terraform-releases-url
@@ -111,6 +115,14 @@ type Slack struct {
 	Token      string // secret
 	Channel    string
 	Heartbeat  bool // post "checked N targets" when nothing changed
+}
+
+// Metrics are where a run's Prometheus metrics go: a file for
+// node_exporter's textfile collector, a Pushgateway, both or neither.
+type Metrics struct {
+	File    string // slash-separated, in the workspace (the CLI: any path); "" writes none
+	PushURL string // the Pushgateway's base URL; "" pushes nothing. May hold credentials.
+	Job     string // the Pushgateway job
 }
 
 // Enabled reports whether any Slack destination is configured.
@@ -200,6 +212,9 @@ func ParseAction(env Env) (Action, error) {
 	}
 	a.Slack = Slack{WebhookURL: in("slack-webhook-url"), Token: in("slack-token"), Channel: in("slack-channel")}
 	if err := a.Slack.check(in("slack-heartbeat")); err != nil {
+		return a, err
+	}
+	if a.Metrics, err = actionMetrics(a.Workspace, in); err != nil {
 		return a, err
 	}
 	switch v := in("record"); v {
@@ -408,4 +423,39 @@ func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
 	// Labels override soft-mandatory policies on pull requests; recorded like any override.
 	c.Policy.Overrides = append(c.Policy.Overrides, ev.Overrides()...)
 	return c, nil
+}
+
+// actionMetrics reads the metrics inputs: the file is checked like the
+// record's files (inside the repository, outside .git, no link on the way).
+func actionMetrics(workspace string, in func(string) string) (Metrics, error) {
+	m := Metrics{PushURL: in("pushgateway-url"), Job: in("pushgateway-job")}
+	if v := in("metrics-file"); v != "" {
+		f, err := recordPath(workspace, "metrics-file", v)
+		if err != nil {
+			return m, err
+		}
+		m.File = f
+	}
+	if m.PushURL != "" {
+		if err := checkPushURL(m.PushURL); err != nil {
+			return m, fmt.Errorf("input pushgateway-url: %w", err)
+		}
+	}
+	if strings.ContainsAny(m.Job, "\n\r") {
+		return m, fmt.Errorf("input pushgateway-job: %q must be one line", m.Job)
+	}
+	return m, nil
+}
+
+// checkPushURL accepts an http(s) base URL with a host; the value is not
+// quoted, as it may carry credentials.
+func checkPushURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("not an http:// or https:// URL with a host (value not shown: it may hold credentials): give the Pushgateway's base URL, e.g. http://pushgateway.monitoring:9091")
+	}
+	if strings.Contains(u.Path, "/metrics/job") {
+		return errors.New("give the Pushgateway's base URL, without /metrics/job/...: the job and grouping labels are added by the action")
+	}
+	return nil
 }

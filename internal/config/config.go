@@ -101,6 +101,7 @@ type Detect struct {
 	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
 	Shard          Shard    // this job's part of a matrix run
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
+	MetricsFile    string   // --metrics-file: where to write the run's Prometheus metrics; "" writes none
 
 	// TerraformLogDir, when set, gets terraform's own log of each target,
 	// one file each (TF_LOG_PATH), at TerraformLogLevel (TF_LOG).
@@ -149,6 +150,7 @@ func detectCommand(c *Detect) (Command, *string) {
 	fset.DurationVar(&c.ProgressInterval, "progress-interval", DefaultProgressInterval, "how often each running target prints where terraform is (the step, resources refreshed, the one it waits on); 0 prints none")
 	policyFlags(fset, &c.Policy)
 	fset.BoolVar(&c.Policy.Disabled, "no-policy", false, "skip policy evaluation")
+	fset.StringVar(&c.MetricsFile, "metrics-file", "", "write the run's Prometheus metrics to `FILE` (text format, replaced atomically: point it into node_exporter's textfile directory, named *.prom)")
 	fset.Var(listFlag{&c.Policy.Manifests}, "manifests", "Kubernetes manifest files or globs (`GLOB`, repeatable) to check with the Gatekeeper constraints (default: drift.yaml's policy.manifests)")
 	return Command{Flags: fset, Header: "usage: drift-action detect [flags] [DIR|GLOB...]\n\n" +
 		"Plans every root module below DIR (or the config file's roots, or the\n" +

@@ -62,7 +62,7 @@ func nodeLines(n *yaml.Node) []int {
 }
 
 // pathExamples are examples for the file inputs without a default.
-var pathExamples = map[string]string{"sarif-file": "drift.sarif"}
+var pathExamples = map[string]string{"sarif-file": "drift.sarif", "metrics-file": "drift/metrics.prom"}
 
 // recordPath checks a file the action commits (report-path, log-path) or
 // writes for a later step (sarif-file):
@@ -72,11 +72,11 @@ var pathExamples = map[string]string{"sarif-file": "drift.sarif"}
 // workspace, not through a symbolic link the checkout holds. It returns
 // the path cleaned and slash-separated.
 func recordPath(workspace, name, v string) (string, error) {
+	example := ActionDefaults[name]
+	if example == "" {
+		example = pathExamples[name]
+	}
 	fail := func(why string) (string, error) {
-		example := ActionDefaults[name]
-		if example == "" {
-			example = pathExamples[name]
-		}
 		return "", fmt.Errorf("input %s: %q must be a file path inside the repository, outside .git and .github (%s), e.g. %s", name, v, why, example)
 	}
 	clean, err := wsfile.Rel(v)

@@ -109,7 +109,7 @@ type Open struct {
 	Resources    []string
 	SnoozedUntil time.Time // latest active snooze of the target; zero when none
 	PR           string    // open remediation pull request
-	LastChecked  time.Time // from the report, when given
+	LastChecked  time.Time // from the report, when given: the last run that changed it
 }
 
 // Recovery is the time to recover over the closed episodes, all and per
@@ -351,9 +351,16 @@ func Build(in Input) Model {
 	checked := map[targetKey]time.Time{}
 	attrs := map[string]int{}
 	for _, r := range in.Reports {
-		if r.Spec.LastCheckedAt != nil {
+		// Current records keep no check times (they would commit on every
+		// run): the last run that changed the report stands in; reports
+		// written before keep their lastCheckedAt.
+		switch {
+		case r.Spec.LastCheckedAt != nil:
 			checked[targetKey{r.Spec.Root, r.Spec.Target}] = r.Spec.LastCheckedAt.Time
+		case !r.Spec.LastRun.Time.IsZero():
+			checked[targetKey{r.Spec.Root, r.Spec.Target}] = r.Spec.LastRun.Time.Time
 		}
+
 		for _, d := range r.Spec.Drift {
 			typ := d.Type
 			if typ == "" {

@@ -147,6 +147,15 @@ type Result struct {
 	Unchanged bool
 	// Heal is mode remediate's decision and outcome per target.
 	Heal []remediate.Result
+	// Heals are, per target heal decided on, its outcome (remediate's
+	// status); PullRequests what happened to the target's remediation pull
+	// request (remedypr's action). The metrics export them.
+	Heals        map[report.Key]string
+	PullRequests map[report.Key]string
+	// Reports are the DriftReports as last written for the commit (also
+	// when the push went to a pull request): when each open drift began,
+	// the last successful check. Nil when nothing was recorded.
+	Reports []record.Report
 	// Errs are what heal, pull requests or the record could not do; each
 	// fails the run after everything else is published.
 	Errs []error
@@ -210,6 +219,10 @@ func Run(ctx context.Context, o Options, e Edges, run pipeline.Run, started time
 		g.Activity = append(g.Activity, approvalNotes(approvals, verdicts)...)
 		for _, r := range results {
 			k := report.Key{Dir: r.Dir, Target: r.Target}
+			if g.Heals == nil {
+				g.Heals = map[report.Key]string{}
+			}
+			g.Heals[k] = string(r.Status)
 			switch r.Status {
 			case remediate.StatusApplied:
 				healed[k] = true
@@ -234,7 +247,8 @@ func Run(ctx context.Context, o Options, e Edges, run pipeline.Run, started time
 			}
 		}
 		if len(approvals) == 0 && prTargets != nil {
-			url, err := syncPRs(ctx, o, e, verdicts, prTargets, notes, func(msg string) {
+			g.PullRequests = map[report.Key]string{}
+			url, err := syncPRs(ctx, o, e, verdicts, prTargets, notes, g.PullRequests, func(msg string) {
 				g.say("%s", msg)
 				log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: " + msg})
 			})

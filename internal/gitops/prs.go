@@ -75,7 +75,7 @@ func approvalNotes(approvals remedypr.Approvals, roots []report.Root) []string {
 }
 
 // syncPRs keeps one remediation pull request per root up to date.
-func syncPRs(ctx context.Context, o Options, e Edges, verdicts []report.Root, handover map[report.Key][]remedypr.Handover, notes map[report.Key][]record.Note, warn func(string)) (string, error) {
+func syncPRs(ctx context.Context, o Options, e Edges, verdicts []report.Root, handover map[report.Key][]remedypr.Handover, notes map[report.Key][]record.Note, prActions map[report.Key]string, warn func(string)) (string, error) {
 	owner, repo, ok := strings.Cut(o.Repository, "/")
 	if !ok {
 		return "", fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name", o.Repository)
@@ -124,10 +124,11 @@ func syncPRs(ctx context.Context, o Options, e Edges, verdicts []report.Root, ha
 	err = errors.Join(err, tidyErr)
 	first := ""
 	for _, out := range outs {
+		k := report.Key{Dir: out.Root, Target: out.Target}
+		prActions[k] = string(out.Action)
 		if out.PullRequest == nil {
 			continue
 		}
-		k := report.Key{Dir: out.Root, Target: out.Target}
 		switch out.Action {
 		case remedypr.Opened:
 			notes[k] = append(notes[k], record.Note{Kind: record.RemediationPROpened, PR: out.PullRequest.HTMLURL})

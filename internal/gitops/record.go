@@ -129,6 +129,9 @@ func commitRecord(ctx context.Context, o Options, e Edges, verdicts []report.Roo
 	var lost error
 	if err == nil || errors.As(err, new(*gitrepo.PushRefusedError)) {
 		g.Activity = append(g.Activity, driftAges(o.LogPath, lastLog, targets, started)...)
+		// Written by Record a moment ago: a parse error is a bug, and the
+		// metrics go without the record rather than fail the run.
+		g.Reports, _ = record.ParseReports(o.ReportPath, last.Report, "")
 		lost = reportSkips(last, log, g)
 	}
 	var refused *gitrepo.PushRefusedError
