@@ -36,7 +36,6 @@ var (
 // SetupTofu returns an environment like Setup's whose executable is a real
 // OpenTofu `tofu`, built from the Go module proxy on first use and cached per
 // machine. A failed build fails the test: these tests never skip silently.
-// Only internal/app's tests use it, so parallel packages do not build it twice.
 func SetupTofu(t testing.TB) *Env {
 	t.Helper()
 	Long(t)
@@ -115,7 +114,8 @@ func copyFile(src, dst string) error {
 // EnsureTofu returns base/tofu-VERSION/tofu, building it first when absent.
 // The binary is built beside its final path and renamed into place only
 // once it answers `version -json` with TofuVersion, so a parallel test
-// process sees no binary or a whole, working one.
+// process sees no binary or a whole, working one; a lock keeps parallel
+// processes from building it twice.
 func EnsureTofu(base string) (string, error) {
 	dir := filepath.Join(base, "tofu-"+TofuVersion)
 	bin := filepath.Join(dir, "tofu") // the name drift-action recognises OpenTofu by
@@ -124,6 +124,16 @@ func EnsureTofu(base string) (string, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("build tofu: %w", err)
+	}
+	// One process builds; the others (go test runs packages in parallel)
+	// wait here and find the binary.
+	unlock, err := lockFile(filepath.Join(dir, "build.lock"))
+	if err != nil {
+		return "", fmt.Errorf("build tofu: %w", err)
+	}
+	defer unlock()
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), tofuBuildTimeout)
 	defer cancel()
