@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/github/githubtest"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -41,7 +42,7 @@ func TestDetectCauseWithTerraformAndTofu(t *testing.T) {
 			given: func(s *scenario) string {
 				root, cloud := s.cloudRoot("app", webInstance)
 				s.env.Apply(s.t, root)
-				cloud.EditInstance(s.t, "web", func(i map[string]any) { i["instance_type"] = "xlarge" })
+				cloud.EditInstance(s.t, "web", func(i map[string]any) { i["tags"].(map[string]any)["team"] = "payments" })
 				return "app"
 			},
 			wantDrift:   []string{"fakecloud_instance.web update"},
@@ -79,8 +80,8 @@ func TestDetectCauseWithTerraformAndTofu(t *testing.T) {
 			given: func(s *scenario) string {
 				root, cloud := s.cloudRoot("app", webInstance)
 				s.env.Apply(s.t, root)
-				cloud.EditInstance(s.t, "web", func(i map[string]any) { i["instance_type"] = "xlarge" })
-				s.cloudRoot("app", strings.Replace(webInstance, `team = "platform"`, `team = "billing"`, 1))
+				cloud.EditInstance(s.t, "web", func(i map[string]any) { i["tags"].(map[string]any)["team"] = "payments" })
+				s.cloudRoot("app", strings.Replace(webInstance, `env = "prod"`, `env = "staging"`, 1))
 				return "app"
 			},
 			wantDrift:   []string{"fakecloud_instance.web update"},
@@ -121,7 +122,8 @@ func TestTofuRemediateApplyThenClean(t *testing.T) {
 	env := tftest.SetupTofu(t)
 	ws := driftedWorkspace(t, env, "pw-tofu-heal")
 	remote := gitWorkspace(t, ws)
-	res := runnerRun{t: t, env: env, workspace: ws, event: "schedule", vars: gitopsVars,
+	gh := githubtest.NewServer(t, githubtest.WithToken("ghs_testtoken"))
+	res := runnerRun{t: t, env: env, workspace: ws, event: "schedule", vars: gitopsVars, apiURL: gh.URL(),
 		inputs: map[string]string{"mode": "remediate", "remediation": "apply"}}.run()
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stdout)

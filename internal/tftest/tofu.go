@@ -66,20 +66,23 @@ func buildTofuEnv() (*Env, error) {
 	}
 	// OpenTofu resolves a source without a host ("hashicorp/local") on
 	// registry.opentofu.org, terraform on registry.terraform.io: the mirror
-	// serves the same builds under both hosts.
-	for _, p := range providers[:len(providers):len(providers)] {
-		providers = append(providers, onHost(p, "registry.opentofu.org", mirror))
+	// holds the same builds under both hosts. OpenTofu's configuration
+	// offers only its own host, so a test that ran terraform by mistake
+	// fails at init instead of passing for the wrong executable.
+	var tofuProviders []tfmirror.Provider
+	for _, p := range providers {
+		tofuProviders = append(tofuProviders, onHost(p, "registry.opentofu.org", mirror))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if err := tfmirror.Ensure(ctx, mirror, providers...); err != nil {
+	if err := tfmirror.Ensure(ctx, mirror, tofuProviders...); err != nil {
 		return nil, err
 	}
 	bin, err := EnsureTofu(cacheBase())
 	if err != nil {
 		return nil, err
 	}
-	return newEnv(bin, mirror, providers)
+	return newEnv(bin, mirror, tofuProviders)
 }
 
 // onHost is p served from another registry host; its "build" links the

@@ -50,10 +50,12 @@ func TestTofuBuild(t *testing.T) {
 		t.Errorf("a second EnsureTofu rebuilt or moved the binary: %s then %s", env.Terraform, again)
 	}
 
-	root := WriteRoot(t, t.TempDir(), "root", map[string]string{"main.tf": FakeCloudProvider(filepath.Join(t.TempDir(), "cloud.json")) + `
+	// Sources without a host, as roots usually write them.
+	root := WriteRoot(t, t.TempDir(), "root", map[string]string{"main.tf": `
 terraform {
   required_providers {
-    local = { source = "hashicorp/local", version = "1.4.0" }
+    local     = { source = "hashicorp/local", version = "1.4.0" }
+    fakecloud = { source = "myorg/fakecloud", version = "0.1.0" }
   }
 }
 `})
