@@ -3,6 +3,7 @@ package app
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,5 +167,43 @@ func TestTofuRecordCommitsReportAndLog(t *testing.T) {
 		if strings.Contains(text, canary) || strings.Contains(text, "pw-tofu-record") {
 			t.Errorf("the %s leaks a sensitive value", name)
 		}
+	}
+}
+
+// encryption is OpenTofu's state and plan encryption, configured through
+// TF_ENCRYPTION as a pipeline would from a secret.
+const encryption = `key_provider "pbkdf2" "k" { passphrase = "drift-action-test-passphrase" }
+method "aes_gcm" "m" { keys = key_provider.pbkdf2.k }
+state { method = method.aes_gcm.m }
+plan { method = method.aes_gcm.m }`
+
+// TestTofuEncryptedStateAndPlan detects drift in a root whose state and
+// saved plan OpenTofu encrypts (terraform has no such feature): drift-action
+// passes its environment to tofu, which decrypts both for plan and show.
+func TestTofuEncryptedStateAndPlan(t *testing.T) {
+	t.Parallel()
+	env := *tftest.SetupTofu(t)
+	env.Environ = append(slices.Clone(env.Environ), "TF_ENCRYPTION="+encryption)
+	s := newScenarioWith(t, &env)
+	root, cloud := s.cloudRoot("app", webInstance)
+	env.Apply(t, root)
+	state, err := os.ReadFile(filepath.Join(root, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(state), `"encrypted_data"`) || strings.Contains(string(state), "fakecloud_instance") {
+		t.Fatalf("the state is not encrypted:\n%s", state)
+	}
+	cloud.EditInstance(t, "web", func(i map[string]any) { i["tags"].(map[string]any)["team"] = "payments" })
+	doc, code, stderr := s.detect("app")
+	r := only(t, doc)
+	if r.Error != "" {
+		t.Fatalf("detect failed: %s\n%s", r.Error, stderr)
+	}
+	if diff := cmp.Diff([]string{"fakecloud_instance.web update drift"}, withCause(r.Changes)); diff != "" {
+		t.Errorf("changes with cause (-want +got):\n%s", diff)
+	}
+	if r.Status != drift.StatusDrifted || code != 2 {
+		t.Errorf("status %s exit %d, want drifted and 2", r.Status, code)
 	}
 }
