@@ -24,7 +24,7 @@ const TofuVersion = "v1.10.10"
 const tofuModule = "github.com/opentofu/opentofu"
 
 // tofuBuildTimeout bounds the one-time build: a cold build cache on two
-// shared cores took about ten minutes.
+// busy shared cores took 10 to 20 minutes.
 const tofuBuildTimeout = 30 * time.Minute
 
 var (
