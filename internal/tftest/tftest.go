@@ -1,7 +1,8 @@
 // Package tftest gives real-terraform tests what they share: a provider
 // mirror (hashicorp/local from the Go module proxy and the test-only
-// fakecloud provider from testdata/fakecloud), built once and cached, and
-// scenario roots in temporary directories. It is imported by tests only.
+// fakecloud provider from testdata/fakecloud) and a real OpenTofu, each
+// built once per machine and cached, and scenario roots in temporary
+// directories. It is imported by tests only.
 package tftest
 
 import (
