@@ -75,6 +75,7 @@ func (rr runnerRun) run() runnerResult {
 	}
 	if rr.env != nil {
 		vars["TF_PLUGIN_CACHE_DIR"] = rr.env.CacheDir
+		vars["INPUT_TERRAFORM-BINARY"] = rr.env.Terraform // terraform or tofu
 	}
 	for k, v := range rr.vars {
 		vars[k] = v

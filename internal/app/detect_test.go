@@ -36,6 +36,13 @@ func newScenario(t *testing.T) *scenario {
 	return &scenario{t: t, env: tftest.Setup(t), dir: t.TempDir()}
 }
 
+// newScenarioWith is a scenario planned by env's executable (terraform or
+// OpenTofu); the caller runs it in parallel.
+func newScenarioWith(t *testing.T, env *tftest.Env) *scenario {
+	t.Helper()
+	return &scenario{t: t, env: env, dir: t.TempDir()}
+}
+
 func (s *scenario) getenv(k string) string {
 	switch k {
 	case "HOME":
@@ -65,7 +72,7 @@ func (s *scenario) cloudRoot(rel, body string) (string, tftest.Cloud) {
 func (s *scenario) detect(args ...string) (report.Document, int, string) {
 	s.t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := Run(context.Background(), append([]string{"detect", "--format", "json"}, args...), s.cfgEnv(), &stdout, &stderr)
+	err := Run(context.Background(), append([]string{"detect", "--format", "json", "--terraform", s.env.Terraform}, args...), s.cfgEnv(), &stdout, &stderr)
 	code := Code(err, &stderr)
 	var doc report.Document
 	if jerr := json.Unmarshal(stdout.Bytes(), &doc); jerr != nil {

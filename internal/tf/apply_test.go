@@ -25,68 +25,80 @@ func TestApplyArgs(t *testing.T) {
 	}
 }
 
-// TestApplySavedPlan heals in-place drift by applying the saved plan: the
-// cloud's JSON file changes back and a second plan is clean.
+// TestApplySavedPlan heals in-place drift by applying the saved plan, with
+// terraform and with OpenTofu: the cloud's JSON file changes back and a
+// second plan is clean.
 func TestApplySavedPlan(t *testing.T) {
 	t.Parallel()
-	env := tftest.Setup(t)
-	dir := t.TempDir()
-	root := appliedRoot(t, env, dir, "drifted")
-	plan := filepath.Join(dir, "plan")
-	o := options(env, env.Terraform)
-	if _, err := Run(context.Background(), Target{Dir: root, PlanFile: plan}, o); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	got, err := Apply(context.Background(), ApplyTarget{Dir: root, PlanFile: plan}, o)
-	if err != nil {
-		t.Fatalf("Apply: %v", err)
-	}
-	want := ApplyOutcome{
-		Applied: []AppliedResource{{Address: "fakecloud_instance.web", Action: "update"}},
-		Summary: &ChangeSummary{Change: 1},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("apply outcome (-want +got):\n%s", diff)
-	}
-	cloud, err := os.ReadFile(filepath.Join(dir, "cloud.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(cloud), "huge") {
-		t.Errorf("the cloud still has the drifted value after apply:\n%s", cloud)
-	}
-	again, err := Run(context.Background(), Target{Dir: root, PlanFile: filepath.Join(dir, "plan2")}, o)
-	if err != nil {
-		t.Fatalf("second Run: %v", err)
-	}
-	if again.Events.NeedsShow() {
-		t.Errorf("a second plan after apply is not clean: %+v", again.Events)
+	for _, p := range tftest.Planners(t) {
+		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
+			env := p.Env
+			dir := t.TempDir()
+			root := appliedRoot(t, env, dir, "drifted")
+			plan := filepath.Join(dir, "plan")
+			o := options(env, env.Terraform)
+			if _, err := Run(context.Background(), Target{Dir: root, PlanFile: plan}, o); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			got, err := Apply(context.Background(), ApplyTarget{Dir: root, PlanFile: plan}, o)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			want := ApplyOutcome{
+				Applied: []AppliedResource{{Address: "fakecloud_instance.web", Action: "update"}},
+				Summary: &ChangeSummary{Change: 1},
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("apply outcome (-want +got):\n%s", diff)
+			}
+			cloud, err := os.ReadFile(filepath.Join(dir, "cloud.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(cloud), "huge") {
+				t.Errorf("the cloud still has the drifted value after apply:\n%s", cloud)
+			}
+			again, err := Run(context.Background(), Target{Dir: root, PlanFile: filepath.Join(dir, "plan2")}, o)
+			if err != nil {
+				t.Fatalf("second Run: %v", err)
+			}
+			if again.Events.NeedsShow() {
+				t.Errorf("a second plan after apply is not clean: %+v", again.Events)
+			}
+		})
 	}
 }
 
 // TestApplyStalePlan changes the state between plan and apply: terraform
-// refuses the saved plan and the error says it is stale.
+// and OpenTofu each refuse the saved plan and the error says it is stale,
+// so what is applied is only ever the plan that was evaluated.
 func TestApplyStalePlan(t *testing.T) {
 	t.Parallel()
-	env := tftest.Setup(t)
-	dir := t.TempDir()
-	root := appliedRoot(t, env, dir, "drifted")
-	plan := filepath.Join(dir, "plan")
-	o := options(env, env.Terraform)
-	if _, err := Run(context.Background(), Target{Dir: root, PlanFile: plan}, o); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	env.Run(t, root, "apply", "-refresh-only", "-auto-approve", "-input=false")
-	got, err := Apply(context.Background(), ApplyTarget{Dir: root, PlanFile: plan}, o)
-	if !errors.Is(err, ErrStalePlan) {
-		t.Fatalf("Apply of a stale plan: got %v, want an error matching ErrStalePlan", err)
-	}
-	var se *StepError
-	if !errors.As(err, &se) || se.Step != "apply" || !strings.Contains(se.Msg, "Saved plan is stale") {
-		t.Errorf("error %#v: want step apply with terraform's words", err)
-	}
-	if len(got.Applied) != 0 {
-		t.Errorf("a stale plan applied %v", got.Applied)
+	for _, p := range tftest.Planners(t) {
+		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
+			env := p.Env
+			dir := t.TempDir()
+			root := appliedRoot(t, env, dir, "drifted")
+			plan := filepath.Join(dir, "plan")
+			o := options(env, env.Terraform)
+			if _, err := Run(context.Background(), Target{Dir: root, PlanFile: plan}, o); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			env.Run(t, root, "apply", "-refresh-only", "-auto-approve", "-input=false")
+			got, err := Apply(context.Background(), ApplyTarget{Dir: root, PlanFile: plan}, o)
+			if !errors.Is(err, ErrStalePlan) {
+				t.Fatalf("Apply of a stale plan: got %v, want an error matching ErrStalePlan", err)
+			}
+			var se *StepError
+			if !errors.As(err, &se) || se.Step != "apply" || !strings.Contains(se.Msg, "Saved plan is stale") {
+				t.Errorf("error %#v: want step apply with %s's words", err, p.Name)
+			}
+			if len(got.Applied) != 0 {
+				t.Errorf("a stale plan applied %v", got.Applied)
+			}
+		})
 	}
 }
 

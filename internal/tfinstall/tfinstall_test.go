@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/myorg/drift-action/internal/tfinstall/releasestest"
 	"github.com/myorg/drift-action/internal/tfsetting"
+	"github.com/myorg/drift-action/internal/tftest"
 )
 
 var mirrorVersions = []string{"1.9.0", "1.10.5", "1.11.4"}
@@ -303,6 +304,52 @@ func TestRefused(t *testing.T) {
 			before := tt.mirror.Downloads(tt.version)
 			if _, err2 := in.Install(context.Background(), version.Must(version.NewVersion(tt.version))); err2 == nil || tt.mirror.Downloads(tt.version) != before {
 				t.Errorf("second Install: err %v, downloads %d -> %d; want the first error, no new request", err2, before, tt.mirror.Downloads(tt.version))
+			}
+		})
+	}
+}
+
+// TestChooseRealTofu checks the tofu rules against a real OpenTofu (the
+// stand-ins above only answer like one): its `version -json` keeps
+// terraform's terraform_version field, so an explicit setting is checked
+// against OpenTofu's own version, and auto leaves it alone.
+func TestChooseRealTofu(t *testing.T) {
+	t.Parallel()
+	env := tftest.SetupTofu(t)
+	tofuVersion := strings.TrimPrefix(tftest.TofuVersion, "v")
+	tests := []struct {
+		name    string
+		setting string
+		want    Choice
+		wantErr string
+	}{
+		{name: "auto leaves it alone", setting: "auto", want: Choice{Path: env.Terraform, Configured: true}},
+		{name: "a setting it satisfies", setting: "~> 1.10.0",
+			want: Choice{Path: env.Terraform, Configured: true, Version: tofuVersion, Why: "terraform-version ~> 1.10.0"}},
+		{name: "a setting it does not satisfy", setting: "1.11.4",
+			wantErr: "is version " + tofuVersion + "; drift-action installs terraform releases only, not OpenTofu"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := tfsetting.ParseVersion(tt.setting)
+			if err != nil {
+				t.Fatal(err)
+			}
+			repo, root := writeRoot(t, map[string]string{"versions.tf": requires(">= 1.11")})
+			in := New(Config{Setting: s, Binary: env.Terraform, Env: env.Environ, ReleasesURL: "http://127.0.0.1:1", Dir: t.TempDir(), RepoRoot: repo})
+			got, err := in.Choose(context.Background(), root)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Choose error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("choice (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -1,7 +1,8 @@
 // Package tftest gives real-terraform tests what they share: a provider
 // mirror (hashicorp/local from the Go module proxy and the test-only
-// fakecloud provider from testdata/fakecloud), built once and cached, and
-// scenario roots in temporary directories. It is imported by tests only.
+// fakecloud provider from testdata/fakecloud) and a real OpenTofu, each
+// built once per machine and cached, and scenario roots in temporary
+// directories. It is imported by tests only.
 package tftest
 
 import (
@@ -70,41 +71,62 @@ func build() (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terraform is not on PATH: these tests run real terraform; install terraform >= 1.6 and retry (%w)", err)
 	}
+	mirror, providers, err := ensureMirror()
+	if err != nil {
+		return nil, err
+	}
+	return newEnv(tfBin, mirror, providers)
+}
+
+// cacheBase is where built providers and executables are kept between runs.
+func cacheBase() string {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	return filepath.Join(cache, "drift-action-test")
+}
+
+// ensureMirror builds the provider mirror (once per machine and fakecloud
+// source) and returns it with the providers it serves to terraform.
+func ensureMirror() (string, []tfmirror.Provider, error) {
 	_, self, _, _ := runtime.Caller(0)
 	repo := filepath.Join(filepath.Dir(self), "..", "..")
 	src := filepath.Join(repo, "testdata", "fakecloud")
 	sum, err := hashDir(src)
 	if err != nil {
-		return nil, fmt.Errorf("hash fakecloud source: %w", err)
+		return "", nil, fmt.Errorf("hash fakecloud source: %w", err)
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	base := filepath.Join(cache, "drift-action-test")
-	mirror := filepath.Join(base, "mirror-"+sum[:12])
+	mirror := filepath.Join(cacheBase(), "mirror-"+sum[:12])
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	fc := fakeCloud(src)
-	if err := tfmirror.Ensure(ctx, mirror, tfmirror.Local, fc); err != nil {
-		return nil, err
+	providers := []tfmirror.Provider{tfmirror.Local, fakeCloud(src)}
+	if err := tfmirror.Ensure(ctx, mirror, providers...); err != nil {
+		return "", nil, err
 	}
+	return mirror, providers, nil
+}
+
+// newEnv writes a CLI configuration serving providers from mirror and
+// returns the environment that runs bin with it.
+func newEnv(bin, mirror string, providers []tfmirror.Provider) (*Env, error) {
 	dir, err := os.MkdirTemp("", "tftest-")
 	if err != nil {
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "terraform.rc")
-	if err := os.WriteFile(cfg, []byte(tfmirror.CLIConfig(mirror, tfmirror.Local, fc)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(tfmirror.CLIConfig(mirror, providers...)), 0o644); err != nil {
 		return nil, err
 	}
-	env := &Env{Terraform: tfBin, CLIConfig: cfg, CacheDir: filepath.Join(dir, "plugin-cache")}
+	env := &Env{Terraform: bin, CLIConfig: cfg, CacheDir: filepath.Join(dir, "plugin-cache")}
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "TF_") || strings.HasPrefix(k, "FAKECLOUD_") {
-			continue // the developer's terraform settings must not leak into tests
+		if strings.HasPrefix(k, "TF_") || strings.HasPrefix(k, "TOFU_") || strings.HasPrefix(k, "FAKECLOUD_") {
+			continue // the developer's terraform and OpenTofu settings must not leak into tests
 		}
 		env.Environ = append(env.Environ, kv)
 	}
+	// OpenTofu 1.10 reads TF_CLI_CONFIG_FILE too (it has no TOFU_ name for it).
 	env.Environ = append(env.Environ, "TF_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1")
 	return env, nil
 }
