@@ -58,7 +58,8 @@ func planBudgets(c config.Detect, targets []discover.Target, logf func(string, .
 	plan := budgetPlan{par: make([]int, len(targets)), providers: make([][]string, len(targets))}
 	prev, err := readLatency(c.RepoRoot)
 	if err != nil {
-		warnings = append(warnings, Warning{File: LatencyFile, Msg: fmt.Sprintf("%s: %v; it is ignored and written anew after this run (the budgets plan as if nothing had been measured)", LatencyFile, err)})
+		// Told at the budgets, which are what reads the file.
+		warnings = append(warnings, Warning{File: c.File.Path, Line: bs[0].Line, Msg: fmt.Sprintf("%s:%d: %s: %v; it is ignored and written anew after this run (the budgets plan as if nothing had been measured)", c.File.Path, bs[0].Line, LatencyFile, err)})
 	}
 	plan.prev = prev
 	all := map[string]bool{}
