@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,13 +73,7 @@ func planBudgets(c config.Detect, targets []discover.Target, logf func(string, .
 	for i, t := range targets {
 		used, ok, err := tfsource.LockedProviders(t.AbsDir)
 		if err != nil || !ok {
-			used = slices.Sorted(func(yield func(string) bool) {
-				for s := range all {
-					if !yield(s) {
-						return
-					}
-				}
-			})
+			used = slices.Sorted(maps.Keys(all))
 		}
 		for _, src := range used {
 			if !all[src] {
