@@ -33,6 +33,7 @@ func detectOptions(c config.Detect, changes *discover.Changes) pipeline.Options 
 		Parallelism: c.Parallelism,
 		// Each target's terraform log, kept redacted (pipeline).
 		TerraformLogDir: c.TerraformLogDir,
+		Budgets:         budgets(c.File.Budgets),
 	}
 	if !c.Policy.Disabled {
 		p := policySettings(c.Policy)
@@ -120,4 +121,13 @@ func judgeRules(f config.File, p config.Policy, event string) pipeline.Rules {
 			Source: fmt.Sprintf("%s:%d", filepath.ToSlash(f.Path), s.Line), Line: s.Line})
 	}
 	return r
+}
+
+// budgets are drift.yaml's request budgets as the pipeline plans with them.
+func budgets(bs []config.Budget) []pipeline.Budget {
+	var out []pipeline.Budget
+	for _, b := range bs {
+		out = append(out, pipeline.Budget{Provider: b.Provider, Root: b.Root, Rate: b.Rate, Latency: b.Latency, Line: b.Line})
+	}
+	return out
 }

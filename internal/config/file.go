@@ -41,6 +41,8 @@ type File struct {
 	// TerraformVersion is terraform-version: auto, a version or a
 	// constraint; the zero value when not set.
 	TerraformVersion tfsetting.Version
+	// Budgets are request budgets per provider (budget.go).
+	Budgets []Budget
 }
 
 // Values of the pull-request-roots key.
@@ -155,6 +157,7 @@ func ParseFile(path string, data []byte) (File, error) {
 		"ignore":       func(n *yaml.Node) (err error) { f.Ignore, err = d.ignore(n, "ignore"); return },
 		"remediation":  func(n *yaml.Node) (err error) { f.Remediation, err = d.remediation(n); return },
 		"snooze":       func(n *yaml.Node) (err error) { f.Snoozes, err = d.snoozes(n, "snooze"); return },
+		"budgets":      func(n *yaml.Node) (err error) { f.Budgets, err = d.budgets(n, "budgets"); return },
 		"pull-request-roots": func(n *yaml.Node) (err error) {
 			f.PullRequestRoots, err = d.str(n, "pull-request-roots")
 			if err == nil && f.PullRequestRoots != PullRequestAffected && f.PullRequestRoots != PullRequestAll {

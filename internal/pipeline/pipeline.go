@@ -68,6 +68,10 @@ type Verdict struct {
 	// redacted (then it was removed). It is a file for people to download,
 	// never shown in a report.
 	TerraformLog string
+	// Reads are how long the plan's provider reads took, by the
+	// provider's implied name (tf.Events.ReadTimes); timed only when
+	// drift.yaml sets budgets, for the next run's parallelism.
+	Reads map[string][]time.Duration
 }
 
 // Run is the outcome of planning every selected target.
@@ -135,6 +139,9 @@ type Options struct {
 	// TerraformLogDir, when set, keeps each target's terraform log there
 	// (redacted like the verdict).
 	TerraformLogDir string
+	// Budgets are drift.yaml's request budgets: each target's terraform
+	// parallelism is chosen from them and the read latency last measured.
+	Budgets []Budget
 }
 
 // Detect discovers and selects targets and plans them in parallel. One
@@ -193,6 +200,13 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 	binaries := tfinstall.New(tfinstall.Config{Setting: c.Version, Binary: c.Terraform.Binary, ReleasesURL: c.ReleasesURL,
 		ArmoredKey: c.ReleasesKey, Dir: filepath.Join(run.planDir, "terraform"), Env: c.Terraform.Env, RepoRoot: c.Find.RepoRoot})
 
+	started := time.Now()
+	budgets, bw := planBudgets(c, targets, func(format string, args ...any) { fmt.Fprintf(progress, format, args...) })
+	for _, w := range bw {
+		fmt.Fprintf(progress, "warning: %s\n", w.Msg)
+	}
+	run.Warnings = append(run.Warnings, bw...)
+
 	run.Verdicts = make([]Verdict, len(targets))
 	// Every target has its own data directory (backend, workspace,
 	// modules), so targets of one root plan side by side like different
@@ -224,7 +238,7 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 				defer mu.Unlock()
 				fmt.Fprintf(progress, format, args...)
 			}
-			o := planTarget(ctx, c, t, i, run.planDir, initLocks[t.AbsDir], engine, binaries, logf)
+			o := planTarget(ctx, c, t, i, budgets.parallelism(i), run.planDir, initLocks[t.AbsDir], engine, binaries, logf)
 			run.Verdicts[i] = o
 			mu.Lock()
 			done++
@@ -233,6 +247,9 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 		}()
 	}
 	wg.Wait()
+	if err := budgets.saveLatency(c.Find.RepoRoot, run.Verdicts, started); err != nil {
+		fmt.Fprintf(progress, "warning: the next run cannot plan from this one's read latency: %v\n", err)
+	}
 	return run, nil
 }
 
@@ -244,8 +261,8 @@ func cancelled(t discover.Target) drift.Result {
 
 // planTarget plans, classifies and evaluates one target, and redacts the
 // verdict once, whichever way it was made: every error path included.
-func planTarget(ctx context.Context, c Options, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
-	o, secrets := buildVerdict(ctx, c, t, i, planDir, initLock, engine, binaries, logf)
+func planTarget(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
+	o, secrets := buildVerdict(ctx, c, t, i, par, planDir, initLock, engine, binaries, logf)
 	j := NewJudge(c.Rules, t)
 	r := j.Redactor(secrets...)
 	redact(r, &o.Result, o.Policy)
@@ -264,7 +281,7 @@ func planTarget(ctx context.Context, c Options, t discover.Target, i int, planDi
 
 // buildVerdict is the verdict on one target, unredacted, and the secrets
 // found on the way: the plan's (drift.Secrets) and the policy input's.
-func buildVerdict(ctx context.Context, c Options, t discover.Target, i int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
+func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
 	o := Verdict{Target: t}
 	var secrets [][]string
 	// Winning a parallelism slot races with cancellation; a target that
@@ -310,12 +327,14 @@ func buildVerdict(ctx context.Context, c Options, t discover.Target, i int, plan
 	tfOptions.Progress = func(r tf.Report) {
 		logf("%s (%s): %s\n", t.Dir, t.Name, r)
 	}
+	tfOptions.TimeReads = par > 0
 	plannedAt = time.Now()
 	out, err := tf.Run(ctx, tf.Target{
 		Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile,
 		BackendConfig: t.BackendConfig, Vars: t.Vars, Env: t.Env,
-		DataDir: o.DataDir, InitLock: initLock, LogFile: o.TerraformLog,
+		DataDir: o.DataDir, InitLock: initLock, LogFile: o.TerraformLog, Parallelism: par,
 	}, tfOptions)
+	o.Reads = out.Events.ReadTimes
 	j := NewJudge(c.Rules, t)
 	opts := j.Classify
 	finish := func(r drift.Result) Verdict {

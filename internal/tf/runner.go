@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,10 @@ type Target struct {
 	// init writes the root's dependency lock file (.terraform.lock.hcl),
 	// which every target of a root shares.
 	InitLock sync.Locker
+	// Parallelism is plan's -parallelism, how many resources terraform
+	// works on (and so how many provider calls it has in flight) at once;
+	// 0 is terraform's default, 10.
+	Parallelism int
 	// LogFile, when set, is where terraform writes its own log
 	// (TF_LOG_PATH, at Options.LogLevel) for every step of the target:
 	// the file is made anew (owner only), and the plan is shown even when
@@ -79,6 +84,10 @@ type Options struct {
 	// steady rate whatever terraform writes, so a hung provider shows too.
 	Progress      func(Report)
 	ProgressEvery time.Duration
+	// TimeReads has the plan's stream time every provider read
+	// (Events.ReadTimes), for request budgets; off, hook lines cost as
+	// little as before.
+	TimeReads bool
 }
 
 // Outcome is what terraform produced for a target.
@@ -170,8 +179,14 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	}
 	w.begin("plan", true)
 	sp := &streamParser{watch: w}
+	if o.TimeReads {
+		sp.reads = &readClock{}
+	}
 	err = tf.run(ctx, sp, planArgs(t, o)...)
 	_ = sp.Close()
+	if sp.reads != nil {
+		sp.ev.ReadTimes = sp.reads.times
+	}
 	out.Events = sp.ev
 	// -detailed-exitcode: 2 is a finished plan with changes.
 	hasChanges := exitCode(err) == 2
@@ -248,7 +263,11 @@ func planArgs(t Target, o Options) []string {
 	for _, vf := range t.VarFiles {
 		args = append(args, "-var-file="+vf)
 	}
-	args = append(args, "-lock=true", "-parallelism=10", "-refresh=true")
+	par := 10 // terraform's own default, as terraform-exec passes it
+	if t.Parallelism > 0 {
+		par = t.Parallelism
+	}
+	args = append(args, "-lock=true", "-parallelism="+strconv.Itoa(par), "-refresh=true")
 	for _, v := range t.Vars {
 		args = append(args, "-var", v)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Events is what the `plan -json` stream told us before any `show`: enough to
@@ -27,6 +28,11 @@ type Events struct {
 	// check block that fails fails its check, and terraform says so only
 	// with the data source's own error, turned into a warning.
 	Warnings int
+	// ReadTimes are how long each provider read took (a resource's
+	// refresh, a data source's read), by the provider's implied name
+	// (the resource type's prefix, e.g. "aws"), timed from the stream's
+	// own timestamps; nil unless Options.TimeReads.
+	ReadTimes map[string][]time.Duration
 	// Summary is the plan's change_summary, which terraform writes only once
 	// it has finished planning; nil means the stream never got there.
 	Summary *ChangeSummary
@@ -69,6 +75,8 @@ type streamParser struct {
 	// watch, when set, is told about each hook message (a resource
 	// started or finished), for progress lines.
 	watch *watch
+	// reads, when set, times each provider read.
+	reads *readClock
 }
 
 type uiMessage struct {
@@ -174,6 +182,7 @@ func (s *streamParser) line(l []byte) {
 			s.ev.Resources++
 		}
 		s.watch.observe(typ, l)
+		s.reads.observe(typ, l)
 		return
 	}
 	var m uiMessage

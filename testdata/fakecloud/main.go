@@ -195,6 +195,7 @@ func (c *cloud) snapshot() (*cloudState, error) {
 // update runs fn on the state under an exclusive lock and saves the result
 // unless fn returns an error.
 func (c *cloud) update(fn func(*cloudState) error) error {
+	logRequest("write")
 	unlock, err := c.lock(syscall.LOCK_EX)
 	if err != nil {
 		return err
@@ -214,6 +215,7 @@ func (c *cloud) update(fn func(*cloudState) error) error {
 // nil (instance not found). It is called with no lock held, so a hanging
 // provider never blocks other provider processes.
 func misbehave(st *cloudState, inst *instance, what string) error {
+	logRequest("read " + what)
 	// FAKECLOUD_READ_LATENCY (a Go duration) makes every read take that
 	// long, as a real cloud's API does: benchmarks use it.
 	if d, err := time.ParseDuration(os.Getenv("FAKECLOUD_READ_LATENCY")); err == nil && d > 0 {
@@ -251,6 +253,28 @@ func misbehave(st *cloudState, inst *instance, what string) error {
 		return errors.New(msg)
 	}
 	return nil
+}
+
+// logRequest appends "UNIX_NANOS CALL" to $FAKECLOUD_REQUEST_LOG, when
+// set, as a call reaches the cloud: the provider counts its own requests,
+// so a request budget is checked by the cloud, not by drift-action.
+// Terraform runs reads in parallel goroutines and several provider
+// processes may share the file: each line is one write(2) on an O_APPEND
+// descriptor, which the kernel never interleaves.
+func logRequest(call string) {
+	path := os.Getenv("FAKECLOUD_REQUEST_LOG")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		log.Printf("fakecloud: request log: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.WriteString(strconv.FormatInt(time.Now().UnixNano(), 10) + " " + call + "\n"); err != nil {
+		log.Printf("fakecloud: request log: %v", err)
+	}
 }
 
 func envBool(name string) bool {
