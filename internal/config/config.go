@@ -39,6 +39,9 @@ type Env struct {
 	Getenv  func(string) string
 	Environ []string // KEY=VALUE, handed to terraform
 	Cwd     string
+	// Now is the clock a scheduled run's window slot is read from; nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // InAction reports whether the process runs as a step of a GitHub Actions
@@ -101,6 +104,9 @@ type Detect struct {
 	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
 	Shard          Shard    // this job's part of a matrix run
 	Changes        *Changes // a pull request's changed files: plan only the roots they affect; nil plans all
+	// Window, on a scheduled run with drift.yaml's schedule-window, plans
+	// only the targets due in the slot of Window.At; zero plans all.
+	Window Window
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 
 	// TerraformLogDir, when set, gets terraform's own log of each target,

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/discover"
@@ -43,7 +44,7 @@ func TestJobs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ts := targets(tt.targets)
-			m := Jobs(ts, tt.size)
+			m := Jobs(ts, tt.size, time.Time{})
 			if want := max(tt.size, 0); (want == 0 && m.Size != DefaultSize) || (want > 0 && m.Size != want) {
 				t.Errorf("size %d, want %d (or the default for none)", m.Size, tt.size)
 			}
@@ -68,7 +69,7 @@ func TestJobs(t *testing.T) {
 			}
 		})
 	}
-	b, err := json.Marshal(Jobs(targets(2), 10))
+	b, err := json.Marshal(Jobs(targets(2), 10, time.Time{}))
 	if err != nil {
 		t.Fatal(err)
 	}
