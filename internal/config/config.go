@@ -104,10 +104,11 @@ type Detect struct {
 	OnlyRoots      []string // narrow discovered targets to these roots (repository_dispatch)
 	Shard          Shard    // this job's part of a matrix run
 	Changes        *Changes // a pull request's changed files: plan only the roots they affect; nil plans all
+	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
+
 	// Window, on a scheduled run with drift.yaml's schedule-window, plans
 	// only the targets due in the slot of Window.At; zero plans all.
 	Window Window
-	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 
 	// TerraformLogDir, when set, gets terraform's own log of each target,
 	// one file each (TF_LOG_PATH), at TerraformLogLevel (TF_LOG).
