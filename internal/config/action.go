@@ -322,8 +322,8 @@ func (s *Slack) check(heartbeat string) error {
 }
 
 func parseShard(v string) (Shard, error) {
-	v, at, timed := strings.Cut(v, "@")
-	i, n, ok := strings.Cut(v, "/")
+	shard, at, timed := strings.Cut(v, "@")
+	i, n, ok := strings.Cut(shard, "/")
 	si, err1 := strconv.Atoi(strings.TrimSpace(i))
 	sn, err2 := strconv.Atoi(strings.TrimSpace(n))
 	if !ok || err1 != nil || err2 != nil || sn < 1 || si < 1 || si > sn {
@@ -333,7 +333,7 @@ func parseShard(v string) (Shard, error) {
 	if timed {
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(at))
 		if err != nil {
-			return Shard{}, fmt.Errorf("%q is not accepted: the time after @ must be RFC 3339 (2026-12-01T10:00:00Z), as mode: list writes it; pass ${{ matrix.shard }} unchanged", v+"@"+at)
+			return Shard{}, fmt.Errorf("%q is not accepted: the time after @ must be RFC 3339 (2026-12-01T10:00:00Z), as mode: list writes it; pass ${{ matrix.shard }} unchanged", v)
 		}
 		s.At = t.UTC()
 	}
