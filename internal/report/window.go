@@ -49,15 +49,24 @@ func markdownWindow(bw *bufio.Writer, w *Window) {
 	if len(w.Later) == 0 {
 		return
 	}
-	fmt.Fprintf(bw, "\n\n<details><summary>Not due now: %d target(s), by when each is next due</summary>\n\n| next due | targets | |\n| --- | ---: | --- |\n", len(w.Later))
+	fmt.Fprintf(bw, "\n\n<details><summary>Not due now: %d target(s), by when each is next due</summary>\n\n| next due | count | targets |\n| --- | ---: | --- |\n", len(w.Later))
 	for i := 0; i < len(w.Later); {
 		j := i
 		var names []string
 		for ; j < len(w.Later) && w.Later[j].Due.Equal(w.Later[i].Due); j++ {
-			names = append(names, code(w.Later[j].Root+"@"+w.Later[j].Target))
+			names = append(names, windowName(w.Later[j]))
 		}
 		fmt.Fprintf(bw, "| %s | %d | %s |\n", w.Later[i].Due.UTC().Format(dueFormat), j-i, strings.Join(names, " · "))
 		i = j
 	}
 	bw.WriteString("\n</details>")
+}
+
+// windowName is a target as the list of those not due shows it: its root,
+// and its name unless it is the root's only, default one.
+func windowName(t WindowTarget) string {
+	if t.Target == "default" {
+		return code(t.Root)
+	}
+	return code(t.Root) + " (" + cell(t.Target) + ")"
 }
