@@ -13,8 +13,8 @@ import (
 // TestMarkdownOutsideTextIsInert puts hostile text in every field from
 // outside the report renders (names, addresses, paths, values, check and
 // policy messages and levels, snooze reasons, the selection, the schedule
-// window's targets, the run's
-// problems and activity, the summary's links) and renders the markdown,
+// window's targets, the run's problems and activity, the summary's links)
+// and renders the markdown,
 // the job summary and its compact form as GitHub would: nothing becomes a
 // mention, link, image, HTML or emphasis.
 func TestMarkdownOutsideTextIsInert(t *testing.T) {
