@@ -78,6 +78,21 @@ func TestJobs(t *testing.T) {
 	}
 }
 
+// With a schedule window every job's shard value carries the slot's start,
+// in UTC, so a job that starts in the next slot plans this one's targets.
+func TestJobsCarryWindowSlot(t *testing.T) {
+	t.Parallel()
+	due := time.Date(2026, 12, 1, 11, 0, 0, 0, time.FixedZone("CET", 3600))
+	b, err := json.Marshal(Jobs(targets(3), 2, due))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"include":[{"shard":"1/2@2026-12-01T10:00:00Z","roots":"r0@default r1@default","targets":2},{"shard":"2/2@2026-12-01T10:00:00Z","roots":"r2@default","targets":1}]}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("matrix JSON (-want +got):\n%s", diff)
+	}
+}
+
 // The aggregate reads every result the patterns name and refuses, by name,
 // what is no shard of this run.
 func TestRead(t *testing.T) {
