@@ -139,7 +139,8 @@ done
 # from elsewhere on the machine falls on both alike.
 bw=() dw=()
 if [ "$BASELINE" = 1 ]; then
-	ls -d "$WS"/roots/r* | head -n "$SIZE" >"$RUN/shard1.txt"
+	roots=("$WS"/roots/r*) # in the order discovery sorts them: shard 1's
+	printf '%s\n' "${roots[@]:0:$SIZE}" >"$RUN/shard1.txt"
 	for r in $(seq 1 "$BASE_REPS"); do
 		read -r w rss code tmp < <(action detect "SHARD=1/$SHARDS")
 		[ "$code" = 0 ] || { tail -50 "$tmp/log" >&2; exit 1; }
