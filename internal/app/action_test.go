@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/actions/actionstest"
@@ -31,6 +32,7 @@ type runnerRun struct {
 	payload   string
 	apiURL    string
 	vars      map[string]string // more of the runner's environment
+	now       func() time.Time  // the clock; nil is time.Now
 }
 
 type runnerResult struct {
@@ -88,7 +90,7 @@ func (rr runnerRun) run() runnerResult {
 		environ = rr.env.Environ
 	}
 	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), nil, config.Env{Getenv: func(k string) string { return vars[k] }, Environ: environ, Cwd: rr.workspace}, &stdout, &stderr)
+	code := Main(context.Background(), nil, config.Env{Getenv: func(k string) string { return vars[k] }, Environ: environ, Cwd: rr.workspace, Now: rr.now}, &stdout, &stderr)
 	// The runner shows stdout and stderr as one log; the action writes it
 	// all through one command-safe writer on stdout, so nothing may
 	// bypass it on stderr.

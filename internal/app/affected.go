@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
@@ -64,7 +65,7 @@ func pullRequestChanges(ctx context.Context, a config.Action, ev config.Event, c
 
 // selectionReport is the selection as the report shows it.
 func selectionReport(s *discover.Selection) *report.Selection {
-	if s == nil {
+	if s == nil || s.Mode == "" {
 		return nil
 	}
 	out := &report.Selection{Mode: s.Mode, Source: s.Source, Note: s.Note, Planned: []report.SelectedRoot{}, Skipped: []string{}}
@@ -75,10 +76,45 @@ func selectionReport(s *discover.Selection) *report.Selection {
 	return out
 }
 
+// windowReport is the schedule window's slot as the report shows it.
+func windowReport(s *discover.Selection) *report.Window {
+	if s == nil || s.Window == nil {
+		return nil
+	}
+	w := s.Window
+	out := &report.Window{Length: config.FormatDuration(w.Length), Every: config.FormatDuration(w.Every), Slot: w.Slot, Slots: w.Slots, Start: w.Start,
+		Planned: make([]report.WindowTarget, len(w.Planned)), Later: make([]report.WindowTarget, len(w.Later))}
+	for i, t := range w.Planned {
+		out.Planned[i] = report.WindowTarget{Root: t.Root, Target: t.Target, Due: t.Due}
+	}
+	for i, t := range w.Later {
+		out.Later[i] = report.WindowTarget{Root: t.Root, Target: t.Target, Due: t.Due}
+	}
+	return out
+}
+
+// windowStart is when the scheduled run's slot began; zero without a
+// schedule window.
+func windowStart(s *discover.Selection) time.Time {
+	if s == nil || s.Window == nil {
+		return time.Time{}
+	}
+	return s.Window.Start
+}
+
 // logSelection says in the log which roots the pull request's changes
-// affect.
+// affect, or which slot of the schedule window the run plans.
 func logSelection(log *actions.Log, s *discover.Selection) error {
 	if s == nil {
+		return nil
+	}
+	if w := s.Window; w != nil {
+		if err := log.Printf("drift-action: schedule window %s: slot %d of %d (from %s), %d target(s) due now, %d later\n",
+			config.FormatDuration(w.Length), w.Slot, w.Slots, w.Start.Format(time.RFC3339), len(w.Planned), len(w.Later)); err != nil {
+			return err
+		}
+	}
+	if s.Mode == "" {
 		return nil
 	}
 	msg := fmt.Sprintf("drift-action: %d root(s) planned, %d skipped as unaffected by the pull request", len(s.Planned), len(s.Skipped))

@@ -54,6 +54,7 @@ func document(run pipeline.Run) report.Document {
 		doc.Roots[i].Declared = declared[report.Key{Dir: r.Dir, Target: r.Target}]
 	}
 	doc.Selection = selectionReport(run.Selection)
+	doc.Window = windowReport(run.Selection)
 	for _, w := range run.Warnings {
 		doc.Warnings = append(doc.Warnings, report.Warning{File: w.File, Line: w.Line, Message: w.Msg})
 	}

@@ -52,7 +52,7 @@ func actionList(ctx context.Context, a config.Action, ev config.Event, env confi
 	if err := logSelection(log, sel); err != nil {
 		return err
 	}
-	m := matrix.Jobs(targets, c.File.ShardSize)
+	m := matrix.Jobs(targets, c.File.ShardSize, windowStart(sel))
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err

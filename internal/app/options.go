@@ -23,7 +23,8 @@ func detectOptions(c config.Detect, changes *discover.Changes) pipeline.Options 
 	o := pipeline.Options{
 		Find: discover.Request{Cwd: c.Cwd, RepoRoot: c.RepoRoot, Args: c.Dirs, File: file},
 		Choose: discover.Choice{Cwd: c.Cwd, RepoRoot: c.RepoRoot, OnlyRoots: c.OnlyRoots, Changes: changes,
-			Shard: discover.Part(c.Shard), File: file},
+			Window: discover.Schedule{Length: c.Window.Length, Every: c.Window.Every, At: c.Window.At},
+			Shard:  discover.Part{Index: c.Shard.Index, Count: c.Shard.Count}, File: file},
 		Rules:       judgeRules(c.File, c.Policy, c.Event),
 		Checks:      drift.CheckLevel(c.File.Checks),
 		Terraform:   terraformOptions(c),

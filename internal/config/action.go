@@ -128,8 +128,14 @@ type Metrics struct {
 // Enabled reports whether any Slack destination is configured.
 func (s Slack) Enabled() bool { return s.WebhookURL != "" || s.Token != "" }
 
-// Shard is this job's part of a matrix run: Index of Count, 1-based.
-type Shard struct{ Index, Count int }
+// Shard is this job's part of a matrix run: Index of Count, 1-based. At
+// is the scheduled time the list job planned the matrix for (the value's
+// @TIME), zero when it named none: with a schedule window, every job plans
+// that time's slot even when it starts in the next one.
+type Shard struct {
+	Index, Count int
+	At           time.Time
+}
 
 // IsSet reports whether the run is sharded.
 func (s Shard) IsSet() bool { return s.Count > 0 }
@@ -343,13 +349,22 @@ func (s *Slack) check(heartbeat string) error {
 }
 
 func parseShard(v string) (Shard, error) {
-	i, n, ok := strings.Cut(v, "/")
+	shard, at, timed := strings.Cut(v, "@")
+	i, n, ok := strings.Cut(shard, "/")
 	si, err1 := strconv.Atoi(strings.TrimSpace(i))
 	sn, err2 := strconv.Atoi(strings.TrimSpace(n))
 	if !ok || err1 != nil || err2 != nil || sn < 1 || si < 1 || si > sn {
 		return Shard{}, fmt.Errorf("%q is not accepted: use INDEX/COUNT with 1 <= INDEX <= COUNT, e.g. ${{ matrix.shard }} from mode: list", v)
 	}
-	return Shard{Index: si, Count: sn}, nil
+	s := Shard{Index: si, Count: sn}
+	if timed {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(at))
+		if err != nil {
+			return Shard{}, fmt.Errorf("%q is not accepted: the time after @ must be RFC 3339 (2026-12-01T10:00:00Z), as mode: list writes it; pass ${{ matrix.shard }} unchanged", v)
+		}
+		s.At = t.UTC()
+	}
+	return s, nil
 }
 
 // lines splits a multi-line input, dropping blanks and # comments.
@@ -420,6 +435,7 @@ func ActionDetect(a Action, ev Event, env Env) (Detect, error) {
 		c.OnlyRoots = ev.Roots
 	}
 	c.Shard = a.Shard
+	c.Window = windowFor(c.File, ev, a.Shard, env.Now)
 	// Labels override soft-mandatory policies on pull requests; recorded like any override.
 	c.Policy.Overrides = append(c.Policy.Overrides, ev.Overrides()...)
 	return c, nil

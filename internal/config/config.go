@@ -39,6 +39,9 @@ type Env struct {
 	Getenv  func(string) string
 	Environ []string // KEY=VALUE, handed to terraform
 	Cwd     string
+	// Now is the clock a scheduled run's window slot is read from; nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // InAction reports whether the process runs as a step of a GitHub Actions
@@ -102,6 +105,10 @@ type Detect struct {
 	Shard          Shard    // this job's part of a matrix run
 	GatekeeperBin  string   // $DRIFT_ACTION_GATEKEEPER: the companion binary for manifests
 	MetricsFile    string   // --metrics-file: where to write the run's Prometheus metrics; "" writes none
+
+	// Window, on a scheduled run with drift.yaml's schedule-window, plans
+	// only the targets due in the slot of Window.At; zero plans all.
+	Window Window
 
 	// TerraformLogDir, when set, gets terraform's own log of each target,
 	// one file each (TF_LOG_PATH), at TerraformLogLevel (TF_LOG).

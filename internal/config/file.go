@@ -43,6 +43,8 @@ type File struct {
 	TerraformVersion tfsetting.Version
 	// Budgets are request budgets per provider (budget.go).
 	Budgets []Budget
+	// Window spreads scheduled runs (schedule-window, schedule-every).
+	Window Window
 }
 
 // Values of the pull-request-roots key.
@@ -139,7 +141,10 @@ func ParseFile(path string, data []byte) (File, error) {
 		return f, nil // empty file: all defaults
 	}
 	d := decoder{file: path}
+	var windowNode, everyNode *yaml.Node // checked together, after the rest
 	err := d.mapping(doc.Content[0], "top level", map[string]func(*yaml.Node) error{
+		"schedule-window": func(n *yaml.Node) error { windowNode = n; return nil },
+		"schedule-every":  func(n *yaml.Node) error { everyNode = n; return nil },
 		"version": func(n *yaml.Node) error {
 			v, err := d.integer(n, "version")
 			if err == nil && v != 1 {
@@ -278,6 +283,11 @@ func ParseFile(path string, data []byte) (File, error) {
 			return nil
 		},
 	})
+	if windowNode != nil || everyNode != nil {
+		var werr error
+		f.Window, werr = d.window(windowNode, everyNode)
+		err = errors.Join(err, werr)
+	}
 	return f, err
 }
 

@@ -13,15 +13,20 @@ import (
 )
 
 // Selection says which roots a pull request run plans, each with why, and
-// which it skips because the pull request's changes do not affect them.
+// which it skips because the pull request's changes do not affect them; or,
+// on a scheduled run with a schedule window, which targets are due now and
+// when the others are (Window, with Mode "").
 type Selection struct {
-	Mode    string // ModeAffected
+	Mode    string // ModeAffected; "" for a window alone
 	Source  string // where the changed files came from (Changes.Source)
 	Planned []Planned
 	Skipped []string // root directories, as Target.Dir
 	// Note says what the reader should know about the selection as a whole:
 	// why every root was planned, or that none is affected.
 	Note string
+	// Window is the scheduled run's slot of its schedule window; nil
+	// without one.
+	Window *Window
 }
 
 // Planned is one root a pull request run plans, and why.
@@ -535,7 +540,10 @@ type Choice struct {
 	// Changes are a pull request's changed files, when it plans only the
 	// roots they affect; nil plans every root.
 	Changes *Changes
-	Shard   Part // this job's part of a matrix run
+	// Window is a scheduled run's schedule window; the zero value plans
+	// every target.
+	Window Schedule
+	Shard  Part // this job's part of a matrix run
 	// File is drift.yaml: where it is and its roots' depends-on.
 	File File
 	// Policies are the policy directories and set file the run evaluates,
@@ -547,9 +555,10 @@ type Choice struct {
 // Choose is Select for a detect run, the one rule for detect and for the
 // matrix of mode: list: the dispatched roots (c.OnlyRoots), then, on a
 // pull request planning affected roots (c.Changes set), the targets of the
-// roots its changes affect, then this job's shard (c.Shard). The selection
-// is nil unless c.Changes is set; it describes every job's roots, not one
-// shard's.
+// roots its changes affect, then, on a scheduled run with a schedule
+// window (c.Window set), the targets due in its slot, then this job's shard
+// (c.Shard) of those. The selection is nil unless c.Changes or c.Window is
+// set; it describes every job's roots, not one shard's.
 func Choose(targets []Target, c Choice) ([]Target, *Selection, error) {
 	targets, err := Select(targets, c.RepoRoot, c.OnlyRoots, Part{})
 	if err != nil {
@@ -564,6 +573,15 @@ func Choose(targets []Target, c Choice) ([]Target, *Selection, error) {
 			planned[p.Root] = true
 		}
 		targets = slices.DeleteFunc(slices.Clone(targets), func(t Target) bool { return !planned[t.Dir] })
+	}
+	if c.Window.IsSet() {
+		// Before the shard: each job plans its share of the targets due now.
+		var w *Window
+		targets, w = Spread(targets, c.RepoRoot, c.Window)
+		if sel == nil {
+			sel = &Selection{}
+		}
+		sel.Window = w
 	}
 	if c.Shard.IsSet() {
 		targets = Shard(targets, c.Shard.Index, c.Shard.Count)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/glob"
@@ -25,7 +26,7 @@ const DefaultSize = 10
 
 // Job is one matrix job: detect with shard: ${{ matrix.shard }}.
 type Job struct {
-	Shard   string `json:"shard"`   // "i/n"
+	Shard   string `json:"shard"`   // "i/n", or "i/n@TIME" with a schedule window
 	Roots   string `json:"roots"`   // dir@target of each target, for the job's name
 	Targets int    `json:"targets"` // how many
 }
@@ -39,8 +40,11 @@ type Matrix struct {
 // Jobs splits targets into jobs of up to size (DefaultSize when not
 // positive), at most MaxJobs, as each job's shard splits them
 // (discover.Shard). With none to plan, one job still runs to report so:
-// GitHub refuses an empty matrix.
-func Jobs(targets []discover.Target, size int) Matrix {
+// GitHub refuses an empty matrix. due is the start of the schedule window's
+// slot the targets are due in (zero without a window): each job's shard
+// value carries it, so a job that starts in the next slot still plans its
+// part of this one.
+func Jobs(targets []discover.Target, size int, due time.Time) Matrix {
 	if size <= 0 {
 		size = DefaultSize
 	}
@@ -58,7 +62,11 @@ func Jobs(targets []discover.Target, size int) Matrix {
 		for _, t := range part {
 			names = append(names, t.Dir+"@"+t.Name)
 		}
-		m.Include = append(m.Include, Job{Shard: fmt.Sprintf("%d/%d", i, jobs), Roots: strings.Join(names, " "), Targets: len(part)})
+		shard := fmt.Sprintf("%d/%d", i, jobs)
+		if !due.IsZero() {
+			shard += "@" + due.UTC().Format(time.RFC3339)
+		}
+		m.Include = append(m.Include, Job{Shard: shard, Roots: strings.Join(names, " "), Targets: len(part)})
 	}
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/discover"
@@ -43,7 +44,7 @@ func TestJobs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ts := targets(tt.targets)
-			m := Jobs(ts, tt.size)
+			m := Jobs(ts, tt.size, time.Time{})
 			if want := max(tt.size, 0); (want == 0 && m.Size != DefaultSize) || (want > 0 && m.Size != want) {
 				t.Errorf("size %d, want %d (or the default for none)", m.Size, tt.size)
 			}
@@ -68,11 +69,26 @@ func TestJobs(t *testing.T) {
 			}
 		})
 	}
-	b, err := json.Marshal(Jobs(targets(2), 10))
+	b, err := json.Marshal(Jobs(targets(2), 10, time.Time{}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(`{"include":[{"shard":"1/1","roots":"r0@default r1@default","targets":2}]}`, string(b)); diff != "" {
+		t.Errorf("matrix JSON (-want +got):\n%s", diff)
+	}
+}
+
+// With a schedule window every job's shard value carries the slot's start,
+// in UTC, so a job that starts in the next slot plans this one's targets.
+func TestJobsCarryWindowSlot(t *testing.T) {
+	t.Parallel()
+	due := time.Date(2026, 12, 1, 11, 0, 0, 0, time.FixedZone("CET", 3600))
+	b, err := json.Marshal(Jobs(targets(3), 2, due))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"include":[{"shard":"1/2@2026-12-01T10:00:00Z","roots":"r0@default r1@default","targets":2},{"shard":"2/2@2026-12-01T10:00:00Z","roots":"r2@default","targets":1}]}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
 		t.Errorf("matrix JSON (-want +got):\n%s", diff)
 	}
 }

@@ -12,8 +12,9 @@ import (
 
 // TestMarkdownOutsideTextIsInert puts hostile text in every field from
 // outside the report renders (names, addresses, paths, values, check and
-// policy messages and levels, snooze reasons, the selection, the run's
-// problems and activity, the summary's links) and renders the markdown,
+// policy messages and levels, snooze reasons, the selection, the schedule
+// window's targets, the run's problems and activity, the summary's links)
+// and renders the markdown,
 // the job summary and its compact form as GitHub would: nothing becomes a
 // mention, link, image, HTML or emphasis.
 func TestMarkdownOutsideTextIsInert(t *testing.T) {
@@ -40,6 +41,7 @@ func TestMarkdownOutsideTextIsInert(t *testing.T) {
 	d := WithPolicies([]drift.Result{r, failed}, &Policies{ByTarget: map[Key][]policy.Result{{r.Dir, r.Target}: {pol, advisory, advisory2}}, Manifests: []policy.Result{pol}})
 	d.Problems, d.Activity = []string{h}, []string{h}
 	d.Selection = &Selection{Mode: "affected", Source: h, Planned: []SelectedRoot{{Root: h, Reasons: []string{h}}}, Skipped: []string{h}, Note: h}
+	d.Window = &Window{Length: h, Every: h, Slot: 1, Slots: 2, Later: []WindowTarget{{Root: h, Target: h}, {Root: h, Target: "default"}}}
 	links := Links{Source: h, ResultJSON: h, Shard: "1/2"}
 
 	var md, sum, small bytes.Buffer

@@ -34,6 +34,7 @@ func Markdown(w io.Writer, d Document) error {
 		}
 	}
 	markdownSelection(bw, d.Selection)
+	markdownWindow(bw, d.Window)
 	if p := d.Policy; p != nil {
 		fmt.Fprintf(bw, "\n\n**Policy:** %s", p.Words(" · "))
 		if p.Mandatory {

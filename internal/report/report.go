@@ -39,6 +39,10 @@ type Document struct {
 	// which it skipped as unaffected; nil when the run planned every root
 	// as usual.
 	Selection *Selection `json:"selection,omitempty"`
+	// Window says which slot of drift.yaml's schedule window a scheduled
+	// run planned and when each target it skipped is due; nil on other
+	// runs.
+	Window *Window `json:"window,omitempty"`
 	// Recorded says the run committed the record of its own targets (a
 	// matrix shard in mode remediate, which alone knows what it healed):
 	// an aggregate job does not record those targets again.
@@ -230,6 +234,7 @@ func Merge(docs []Document) (Document, error) {
 	withPolicy := false
 	seen := map[string]bool{}
 	var sel *Selection // every shard records the run's whole selection
+	var win *Window    // and the run's whole window
 	var warnings []Warning
 	warned := map[Warning]bool{} // every shard checks the whole drift.yaml
 	for i, d := range docs {
@@ -241,6 +246,9 @@ func Merge(docs []Document) (Document, error) {
 		}
 		if sel == nil {
 			sel = d.Selection
+		}
+		if win == nil {
+			win = d.Window
 		}
 		if d.Version != Version {
 			return Document{}, fmt.Errorf("merge: result %d has version %d; this drift-action reads version %d (use the same drift-action version for every job)", i+1, d.Version, Version)
@@ -267,6 +275,7 @@ func Merge(docs []Document) (Document, error) {
 	}
 	merged := WithPolicies(results, pol)
 	merged.Selection = sel
+	merged.Window = win
 	merged.Warnings = warnings
 	return merged, nil
 }

@@ -78,6 +78,9 @@ func compact(b *bytes.Buffer, d Document, budget int, result string) {
 	if sel := d.Selection; sel != nil {
 		fmt.Fprintf(b, "**Roots planned for this pull request:** %d planned · %d skipped as unaffected\n\n", len(sel.Planned), len(sel.Skipped))
 	}
+	if w := d.Window; w != nil {
+		fmt.Fprintf(b, "%s\n\n", windowLine(w))
+	}
 	note := fmt.Sprintf("\n> The full report is larger than GitHub's job summary allows; details are in the JSON result%s.\n", where(result))
 	b.WriteString(tableHead)
 	for i, r := range d.Roots {
