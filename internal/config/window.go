@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -68,16 +67,7 @@ func (d decoder) window(length, every *yaml.Node) (Window, error) {
 }
 
 // FormatDuration is a duration as drift.yaml writes it: 6h, 90m, 1h30m.
-func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func FormatDuration(d time.Duration) string { return shortDuration(d) }
 
 // windowFor is the window a run applies: only scheduled runs are spread (a
 // dispatch or a pull request asks for its roots now). Its time is the one

@@ -9,35 +9,7 @@ import "fmt"
 // and errors give the file and line. Events of unknown kinds are kept with
 // their kind; callers skip what they do not know.
 func ParseLogLenient(name string, data []byte) (Log, error) {
-	chunks, err := split(name, data)
-	if err != nil {
-		return Log{}, fmt.Errorf("parse log: %w", err)
-	}
-	var l Log
-	for _, c := range chunks {
-		if c.blank() {
-			continue
-		}
-		var e Event
-		if err := decodeChunkAs(name, c, &e, false); err != nil {
-			return Log{}, fmt.Errorf("parse log: %w", err)
-		}
-		e.Line = c.line
-		var bad string
-		switch {
-		case e.Time.IsZero():
-			bad = "event has no time; add time: <RFC 3339>"
-		case e.Event == "":
-			bad = fmt.Sprintf("event has no kind; add event: <one of %v>", EventKinds)
-		case e.Root == "" || e.Target == "":
-			bad = "event has no root or target; add both"
-		}
-		if bad != "" {
-			return Log{}, fmt.Errorf("parse log: %s:%d: %s", name, c.line, bad)
-		}
-		l.Events = append(l.Events, e)
-	}
-	return l, nil
+	return parseLog(name, data, false)
 }
 
 // ParseReportsLenient reads a report file as ParseReports does, passing

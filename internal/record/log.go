@@ -22,6 +22,12 @@ type Log struct {
 // ParseLog reads a log. name is used in errors, which give the line. An
 // empty or nil log has no events.
 func ParseLog(name string, data []byte) (Log, error) {
+	return parseLog(name, data, true)
+}
+
+// parseLog reads a log, strictly (unknown fields and kinds refused) or
+// not (ParseLogLenient); both check times, kinds, roots and targets.
+func parseLog(name string, data []byte, strict bool) (Log, error) {
 	chunks, err := split(name, data)
 	if err != nil {
 		return Log{}, fmt.Errorf("parse log: %w", err)
@@ -32,11 +38,15 @@ func ParseLog(name string, data []byte) (Log, error) {
 			continue
 		}
 		var e Event
-		if err := decodeChunk(name, c, &e); err != nil {
+		if err := decodeChunkAs(name, c, &e, strict); err != nil {
 			return Log{}, fmt.Errorf("parse log: %w", err)
 		}
 		e.Line = c.line
-		if err := e.check(); err != nil {
+		kinds := EventKinds
+		if !strict {
+			kinds = nil // any kind but none: callers skip what they do not know
+		}
+		if err := e.check(kinds); err != nil {
 			return Log{}, fmt.Errorf("parse log: %s:%d: %w", name, c.line, err)
 		}
 		l.Events = append(l.Events, e)
@@ -44,11 +54,15 @@ func ParseLog(name string, data []byte) (Log, error) {
 	return l, nil
 }
 
-func (e Event) check() error {
+// check says what a log event lacks; kinds are the kinds accepted, nil
+// for any (but none).
+func (e Event) check(kinds []EventKind) error {
 	switch {
 	case e.Time.IsZero():
 		return fmt.Errorf("event has no time; add time: <RFC 3339>")
-	case !e.Event.valid(EventKinds):
+	case e.Event == "":
+		return fmt.Errorf("event has no kind; add event: <one of %v>", EventKinds)
+	case kinds != nil && !e.Event.valid(kinds):
 		return fmt.Errorf("event %q is not one of %v", e.Event, EventKinds)
 	case e.Root == "" || e.Target == "":
 		return fmt.Errorf("event has no root or target; add both")
