@@ -94,16 +94,16 @@ func TestRecordOneCommitOnlyOnChange(t *testing.T) {
 		wantCommit  bool
 		wantFiles   []string // changed by the run's one commit
 		wantSays    string   // in the activity and the log
-		wantPosts   int      // Slack posts so far
+		wantPosts   int      // Slack posts so far: a run's message and its reply per target
 		wantThreads bool     // the thread file holds infra/app's thread
 	}
 	steps := []step{
 		{name: "new drift", doc: drifted, wantCommit: true,
-			wantFiles: []string{logPath, reportPath, "drift/slack-threads.yaml"}, wantSays: "recorded " + reportPath, wantPosts: 1, wantThreads: true},
-		{name: "the same drift an hour later", doc: drifted, wantSays: "already say what this run found: nothing committed", wantPosts: 1, wantThreads: true},
+			wantFiles: []string{logPath, reportPath, "drift/slack-threads.yaml"}, wantSays: "recorded " + reportPath, wantPosts: 2, wantThreads: true},
+		{name: "the same drift an hour later", doc: drifted, wantSays: "already say what this run found: nothing committed", wantPosts: 2, wantThreads: true},
 		{name: "recovered", doc: clean, wantCommit: true,
-			wantFiles: []string{logPath, reportPath, "drift/slack-threads.yaml"}, wantSays: "recorded " + reportPath, wantPosts: 2},
-		{name: "clean again", doc: clean, wantSays: "nothing committed", wantPosts: 2},
+			wantFiles: []string{logPath, reportPath, "drift/slack-threads.yaml"}, wantSays: "recorded " + reportPath, wantPosts: 4},
+		{name: "clean again", doc: clean, wantSays: "nothing committed", wantPosts: 4},
 	}
 	start := time.Date(2026, 7, 1, 6, 0, 0, 0, time.UTC)
 	for i, s := range steps {
