@@ -108,7 +108,7 @@ func TestParseDetectTerraformLogsAndProgress(t *testing.T) {
 			if tt.args == nil && (c.TerraformLogDir != "" || c.TerraformLogLevel != "DEBUG" || c.ProgressInterval != 15*time.Second) {
 				t.Errorf("defaults: dir %q level %q interval %s", c.TerraformLogDir, c.TerraformLogLevel, c.ProgressInterval)
 			}
-			if tt.args != nil && (c.TerraformLogDir != "logs" || c.TerraformLogLevel != "INFO" || c.ProgressInterval != 5*time.Second) {
+			if tt.args != nil && (c.TerraformLogDir != filepath.Join(dir, "logs") || c.TerraformLogLevel != "INFO" || c.ProgressInterval != 5*time.Second) {
 				t.Errorf("set: dir %q level %q interval %s", c.TerraformLogDir, c.TerraformLogLevel, c.ProgressInterval)
 			}
 		})

@@ -80,6 +80,11 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 	if l.DryRun && l.Push {
 		return l, errors.New("--dry-run and --push: a dry run pushes nothing; drop one")
 	}
+	if l.DryRun && l.Detect.MetricsFile != "" {
+		// Its heals and pull requests are made up (an apply that "succeeded"):
+		// a collector would read them as what happened.
+		return l, errors.New("--dry-run and --metrics-file: a dry run's metrics would report heals and pull requests that never happened; drop one")
+	}
 	if a.Remediation != "" && !slices.Contains([]string{"pr", "apply", "adopt", "auto"}, a.Remediation) {
 		return l, fmt.Errorf("--remediation %q is not accepted: use pr, apply, adopt or auto", a.Remediation)
 	}

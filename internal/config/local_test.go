@@ -44,6 +44,7 @@ func TestParseLocal(t *testing.T) {
 		{name: "push", mode: "record", args: []string{"--workspace", ws, "--push"},
 			want: want{Mode: "record", Workspace: ws, ReportPath: "drift/drift-report.yaml", Push: true}},
 		{name: "dry run and push", mode: "record", args: []string{"--workspace", ws, "--dry-run", "--push"}, wantErr: "--dry-run and --push"},
+		{name: "dry run and metrics file", mode: "remediate", args: []string{"--workspace", ws, "--dry-run", "--metrics-file", "drift.prom"}, wantErr: "--dry-run and --metrics-file: a dry run's metrics would report heals and pull requests that never happened"},
 		{name: "unknown strategy", mode: "remediate", args: []string{"--workspace", ws, "--remediation", "yolo"}, wantErr: `--remediation "yolo" is not accepted`},
 		{name: "no remediation flag for record", mode: "record", args: []string{"--remediation", "pr"}, wantErr: "flag provided but not defined: --remediation"},
 		{name: "report path in .git", mode: "record", args: []string{"--workspace", ws, "--report-path", ".git/x.yaml"}, wantErr: "--report-path: \".git/x.yaml\" must be a file path inside the repository"},
