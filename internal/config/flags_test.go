@@ -238,3 +238,19 @@ func TestDetectPathFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyTestHelp: policy test's help says what it prints first, the
+// policies' levels, not only that it runs the tests.
+func TestPolicyTestHelp(t *testing.T) {
+	t.Parallel()
+	_, err := ParsePolicyTest([]string{"--help"}, io.Discard)
+	var h *HelpError
+	if !errors.As(err, &h) {
+		t.Fatalf("error %v, want help", err)
+	}
+	for _, want := range []string{"with its enforcement\nlevel and where the level comes from (LEVEL, POLICY, WHY)", "Rego unit tests"} {
+		if !strings.Contains(h.Usage, want) {
+			t.Errorf("help does not say %q:\n%s", want, h.Usage)
+		}
+	}
+}
