@@ -65,7 +65,7 @@ func runLogExport(args []string, env config.Env, stdout, stderr io.Writer) error
 	// Beside its final name, then renamed: a reader (Filebeat) never sees
 	// half a file, and a link at that name is refused, not followed.
 	if err := wsfile.Write(filepath.Dir(c.Out), filepath.Base(c.Out), b.Bytes()); err != nil {
-		return fmt.Errorf("log export: --out: %w", err)
+		return fmt.Errorf("log export: --out %s: %w (name a file in an existing directory)", displayPath(env.Cwd, c.Out), err)
 	}
 	return nil
 }

@@ -315,3 +315,29 @@ func TestLogExportReadsANewerLog(t *testing.T) {
 		t.Errorf("exported events (-want +got):\n%s", diff)
 	}
 }
+
+// An --out that cannot be written is an error naming the flag and the
+// path as given, and what to do.
+func TestLogExportUnwritableOut(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, out, want string }{
+		{name: "missing directory", out: "missing/drift.ndjson", want: "log export: --out missing/drift.ndjson: "},
+		{name: "a directory", out: "drift", want: "log export: --out drift: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "drift"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "drift", "drift-log.yaml"), []byte("---\ntime: \"2026-07-01T06:00:00Z\"\nevent: detected\nroot: a\ntarget: b\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := Run(context.Background(), []string{"log", "export", "--out", tc.out}, config.Env{Getenv: func(string) string { return "" }, Cwd: dir}, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "(name a file in an existing directory)") {
+				t.Errorf("error %v, want one with %q and what to do", err, tc.want)
+			}
+		})
+	}
+}
