@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/myorg/drift-action/internal/apigroup"
 )
 
 // Local is `drift-action record` or `drift-action remediate` run outside
@@ -58,6 +60,7 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 	fset.StringVar(&workspace, "workspace", "", "the git checkout to plan and record in, as GITHUB_WORKSPACE (`DIR`; default: the current directory)")
 	fset.StringVar(&reportPath, "report-path", ActionDefaults["report-path"], "the DriftReport `FILE`, in the repository")
 	fset.StringVar(&logPath, "log-path", ActionDefaults["log-path"], "the append-only drift log `FILE`, in the repository")
+	fset.StringVar(&a.RecordGroup, "record-group", ActionDefaults["record-group"], "the API `GROUP` of the DriftReport resources, as the action's record-group input")
 	fset.StringVar(&a.Repository, "repository", env.Getenv("GITHUB_REPOSITORY"), "`OWNER/NAME` remediation pull requests are opened in (default: $GITHUB_REPOSITORY; under --dry-run, local/ and the checkout's name)")
 	fset.StringVar(&a.RefName, "base", "main", "the `BRANCH` remediation pull requests merge into")
 	fset.StringVar(&channel, "slack-channel", "", "the `CHANNEL` the bot token ($DRIFT_ACTION_SLACK_TOKEN) posts to")
@@ -114,6 +117,9 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 	}
 	if a.LogPath, err = recordPath(a.Workspace, "log-path", logPath); err != nil {
 		return l, flagError(err)
+	}
+	if err := apigroup.Check(a.RecordGroup); err != nil {
+		return l, fmt.Errorf("--record-group: %w; give the group the action's record-group input names", err)
 	}
 	if a.ReportPath == a.LogPath {
 		return l, fmt.Errorf("--report-path and --log-path both name %q: give each its own file", a.ReportPath)
