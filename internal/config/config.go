@@ -30,6 +30,9 @@ const (
 	// DefaultProgressInterval is how often a running target says where
 	// its terraform is.
 	DefaultProgressInterval = 15 * time.Second
+	// MinProgressInterval keeps progress lines from flooding the log: a
+	// millisecond interval printed hundreds of thousands of lines a minute.
+	MinProgressInterval = time.Second
 	// DefaultTerraformLogLevel is TF_LOG for terraform's log files.
 	DefaultTerraformLogLevel = "DEBUG"
 )
@@ -201,6 +204,9 @@ func (c Detect) checkFlags() error {
 	}
 	if err := checkLogLevel(c.TerraformLogLevel); err != nil {
 		return fmt.Errorf("--terraform-log-level %w", err)
+	}
+	if d := c.ProgressInterval; d > 0 && d < MinProgressInterval {
+		return fmt.Errorf("--progress-interval %s: use 0 for no progress lines, or at least %s (every target prints a line each interval)", d, MinProgressInterval)
 	}
 	return nil
 }
