@@ -240,25 +240,38 @@ func runDetect(ctx context.Context, args []string, env config.Env, stdout, stder
 		return err
 	}
 	doc := document(run)
-	if c.Format == "sarif" {
-		err = report.SARIF(stdout, doc, sarifOptions(c.RepoRoot, c.Cwd, c.Dirs, c.Shard))
-	} else {
-		err = render(stdout, c.Format, doc, c.Color && isTerminal(stdout))
-	}
-	if err != nil {
+	if err := renderDetect(stdout, c, doc); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	if c.MetricsFile != "" {
-		reg, err := metrics.Registry(metrics.Input{Doc: doc, Started: started, Duration: time.Since(started)})
-		if err != nil {
-			return err
-		}
-		if err := metrics.WriteFile(c.MetricsFile, reg); err != nil {
-			return fmt.Errorf("--metrics-file: %w", err)
-		}
+	if err := writeMetricsFile(c.MetricsFile, metrics.Input{Doc: doc, Started: started, Duration: time.Since(started)}); err != nil {
+		return err
 	}
 	if code := doc.ExitCode(); code != 0 {
 		return ExitStatus(code)
+	}
+	return nil
+}
+
+// renderDetect prints the document in the format detect's flags name
+// (detect, record and remediate share them), SARIF included.
+func renderDetect(w io.Writer, c config.Detect, doc report.Document) error {
+	if c.Format == "sarif" {
+		return report.SARIF(w, doc, sarifOptions(c.RepoRoot, c.Cwd, c.Dirs, c.Shard))
+	}
+	return render(w, c.Format, doc, c.Color && isTerminal(w))
+}
+
+// writeMetricsFile writes --metrics-file, when given, replaced whole.
+func writeMetricsFile(path string, in metrics.Input) error {
+	if path == "" {
+		return nil
+	}
+	reg, err := metrics.Registry(in)
+	if err != nil {
+		return err
+	}
+	if err := metrics.WriteFile(path, reg); err != nil {
+		return fmt.Errorf("--metrics-file: %w", err)
 	}
 	return nil
 }

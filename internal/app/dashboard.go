@@ -80,11 +80,12 @@ func runDashboard(args []string, env config.Env, stdout, stderr io.Writer) error
 	dir := pipeline.Abs(env.Cwd, out)
 	for _, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("dashboard: %w", err)
+		err := os.MkdirAll(filepath.Dir(p), 0o755)
+		if err == nil {
+			err = os.WriteFile(p, f.Data, 0o644)
 		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return fmt.Errorf("dashboard: %w", err)
+		if err != nil {
+			return fmt.Errorf("dashboard: --out %s: %w (name a directory that can be created and written)", out, err)
 		}
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s: %d events, %d targets drifted now, status %s\n", filepath.Join(out, "index.html"), m.Events, len(m.Open), m.Status)

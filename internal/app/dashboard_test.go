@@ -69,6 +69,8 @@ func TestDashboardCommand(t *testing.T) {
 			wantCode: 1, wantErr: `--now "tomorrow" is not an RFC 3339 time`},
 		{name: "a report of another group names the file and line", files: map[string]string{"drift/drift-log.yaml": dashLog, "r.yaml": dashReport},
 			args: []string{"--report", "r.yaml", "--group", "other.example.com", "--out", "o"}, wantCode: 1, wantErr: "r.yaml:2: document is infra.example.com/v1 DriftReport"},
+		{name: "an --out under a file names the flag", files: map[string]string{"drift/drift-log.yaml": dashLog, "a-file": ""}, args: []string{"--out", "a-file/site"},
+			wantCode: 1, wantErr: "dashboard: --out a-file/site: mkdir "},
 		{name: "a stray argument", files: map[string]string{"drift/drift-log.yaml": dashLog}, args: []string{"--out", "o", "extra"},
 			wantCode: 1, wantErr: `unexpected argument "extra"`},
 	}

@@ -633,3 +633,36 @@ func TestDetectCancelledMidPlan(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 }
+
+// TestDetectRelativeTerraformLogDir: a relative --terraform-log-dir is
+// the working directory's, not each root's. Terraform runs in the root and
+// reads TF_LOG_PATH from there, so such a directory used to get an empty
+// file per target while terraform logged nowhere. The log is redacted of
+// the plan's secrets as ever.
+func TestDetectRelativeTerraformLogDir(t *testing.T) {
+	s := newScenario(t)
+	root, cloud := s.cloudRoot("infra/app", webInstance)
+	s.env.Apply(t, root)
+	cloud.EditInstance(t, "web", func(i map[string]any) { i["password"] = canary })
+	_, code, stderr := s.detect("--terraform-log-dir", "tf-logs", "infra/app")
+	if code != ExitDrift {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitDrift, stderr)
+	}
+	entries, err := os.ReadDir(filepath.Join(s.dir, "tf-logs"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("tf-logs holds %v (%v), want one file", entries, err)
+	}
+	text, err := os.ReadFile(filepath.Join(s.dir, "tf-logs", entries[0].Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(text, []byte("[DEBUG]")) {
+		t.Errorf("%s holds no DEBUG line of terraform's (%d bytes)", entries[0].Name(), len(text))
+	}
+	if bytes.Contains(text, []byte(canary)) {
+		t.Errorf("the log holds a sensitive value")
+	}
+	if _, err := os.Stat(filepath.Join(root, "tf-logs")); err == nil {
+		t.Errorf("terraform wrote its log below the root")
+	}
+}

@@ -28,6 +28,7 @@ import (
 type dryRun struct {
 	repoRoot string
 	threads  bool // the Slack way in threads (a bot token)
+	slackSet bool // Slack is set up: a real run would post
 
 	mu                        sync.Mutex
 	heal, prs, commits, slack bytes.Buffer
@@ -35,8 +36,8 @@ type dryRun struct {
 	nPR, nMsg                 int
 }
 
-func newDryRun(repoRoot string, slackThreads bool) *dryRun {
-	return &dryRun{repoRoot: repoRoot, threads: slackThreads, applied: map[string]string{}}
+func newDryRun(repoRoot string, slackThreads, slackSet bool) *dryRun {
+	return &dryRun{repoRoot: repoRoot, threads: slackThreads, slackSet: slackSet, applied: map[string]string{}}
 }
 
 // Sections are printed in the order the run makes its side effects.
@@ -49,7 +50,11 @@ func (d *dryRun) print(w io.Writer, mode string, heal []remediate.Result) error 
 		section(&b, "pull requests: what GitHub would be asked (it is not)", d.prs.String())
 	}
 	section(&b, "record: the commits git would make (nothing is committed or pushed)", d.commits.String())
-	section(&b, "slack: the messages that would be posted (nothing is posted)", d.slack.String())
+	if d.slackSet {
+		section(&b, "slack: the messages that would be posted (nothing is posted)", d.slack.String())
+	} else {
+		section(&b, "slack: not set up, so a real run posts nothing; with DRIFT_ACTION_SLACK_WEBHOOK_URL, or DRIFT_ACTION_SLACK_TOKEN and --slack-channel, it would post", d.slack.String())
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }

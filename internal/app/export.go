@@ -48,7 +48,9 @@ func runLogExport(args []string, env config.Env, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("log export: %w (name the record's log with --log)", err)
 	}
-	l, err := record.ParseLog(displayPath(env.Cwd, c.Log), data)
+	// Read as the dashboard reads it: an export only shows the log, so a
+	// field or event kind a newer drift-action wrote is passed over.
+	l, err := record.ParseLogLenient(displayPath(env.Cwd, c.Log), data)
 	if err != nil {
 		return fmt.Errorf("log export: %w", err)
 	}
@@ -63,7 +65,7 @@ func runLogExport(args []string, env config.Env, stdout, stderr io.Writer) error
 	// Beside its final name, then renamed: a reader (Filebeat) never sees
 	// half a file, and a link at that name is refused, not followed.
 	if err := wsfile.Write(filepath.Dir(c.Out), filepath.Base(c.Out), b.Bytes()); err != nil {
-		return fmt.Errorf("log export: --out: %w", err)
+		return fmt.Errorf("log export: --out %s: %w (name a file in an existing directory)", displayPath(env.Cwd, c.Out), err)
 	}
 	return nil
 }

@@ -276,3 +276,68 @@ func TestLogExportBadLog(t *testing.T) {
 		t.Errorf("--out was rewritten: %q", b)
 	}
 }
+
+// A log a newer drift-action wrote (a field and an event kind this
+// version does not know) exports, as the dashboard reads it: the known
+// fields of every event, the unknown kind categorized as a plain event.
+func TestLogExportReadsANewerLog(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "drift"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	newer := "---\ntime: \"2026-07-01T06:00:00Z\"\nevent: detected\nroot: infra/app\ntarget: prod\nresources: [aws_s3_bucket.logs]\nrisk: high\n" +
+		"---\ntime: \"2026-07-02T06:00:00Z\"\nevent: quarantined\nroot: infra/app\ntarget: prod\n"
+	if err := os.WriteFile(filepath.Join(dir, "drift", "drift-log.yaml"), []byte(newer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), []string{"log", "export"}, config.Env{Getenv: func(string) string { return "" }, Cwd: dir}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("log export: %v\n%s", err, stderr.String())
+	}
+	type got struct{ Action, Kind, Type, Outcome string }
+	var docs []got
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var d struct {
+			Event struct {
+				Action, Kind, Outcome string
+				Type                  []string
+			} `json:"event"`
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		docs = append(docs, got{d.Event.Action, d.Event.Kind, strings.Join(d.Event.Type, ","), d.Event.Outcome})
+	}
+	want := []got{{"detected", "alert", "change", "failure"}, {"quarantined", "event", "info", "unknown"}}
+	if diff := cmp.Diff(want, docs); diff != "" {
+		t.Errorf("exported events (-want +got):\n%s", diff)
+	}
+}
+
+// An --out that cannot be written is an error naming the flag and the
+// path as given, and what to do.
+func TestLogExportUnwritableOut(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, out, want string }{
+		{name: "missing directory", out: "missing/drift.ndjson", want: "log export: --out missing/drift.ndjson: "},
+		{name: "a directory", out: "drift", want: "log export: --out drift: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "drift"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "drift", "drift-log.yaml"), []byte("---\ntime: \"2026-07-01T06:00:00Z\"\nevent: detected\nroot: a\ntarget: b\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := Run(context.Background(), []string{"log", "export", "--out", tc.out}, config.Env{Getenv: func(string) string { return "" }, Cwd: dir}, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "(name a file in an existing directory)") {
+				t.Errorf("error %v, want one with %q and what to do", err, tc.want)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/gitops"
 	"github.com/myorg/drift-action/internal/gitrepo"
+	"github.com/myorg/drift-action/internal/metrics"
 )
 
 // runLocal is `drift-action record` and `drift-action remediate`: the
@@ -60,7 +61,7 @@ func runLocal(ctx context.Context, mode string, args []string, env config.Env, s
 	var dry *dryRun
 	poster := slackPoster(a.Slack)
 	if l.DryRun {
-		dry = newDryRun(c.RepoRoot, a.Slack.Token != "")
+		dry = newDryRun(c.RepoRoot, a.Slack.Token != "", a.Slack.Enabled())
 		e.Git, e.GitHub, e.Applier, poster = dry.git, dry.github, dry, dry
 	} else {
 		push := l.Push
@@ -71,10 +72,11 @@ func runLocal(ctx context.Context, mode string, args []string, env config.Env, s
 	}
 	// Slack is told before the record's commit, which keeps its threads,
 	// as in the action; a dry run shows the messages whether or not Slack
-	// is set up.
+	// is set up, but only a Slack that is set up keeps threads, so the
+	// commit a dry run shows is the one a real run would make.
 	tellSlack := l.DryRun || a.Slack.Enabled()
 	sent := &slackSent{}
-	if tellSlack {
+	if a.Slack.Enabled() {
 		e.Beside = slackBesideWith(a, doc, sent, poster)
 	}
 	g := gitops.Run(ctx, o, e, run, started)
@@ -88,13 +90,23 @@ func runLocal(ctx context.Context, mode string, args []string, env config.Env, s
 		_, slackErr = sr.Send(ctx)
 	}
 
-	if err := render(out, c.Format, doc, c.Color && isTerminal(out)); err != nil {
+	if err := renderDetect(out, c, doc); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	if dry != nil {
-		if err := dry.print(out, mode, g.Heal); err != nil {
+		// After a document a program reads (json, sarif), the sections go
+		// to the log, so stdout stays that one document.
+		sections := out
+		if c.Format == "json" || c.Format == "sarif" {
+			sections = log
+		}
+		if err := dry.print(sections, mode, g.Heal); err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
+	}
+	if err := writeMetricsFile(c.MetricsFile, metrics.Input{Doc: doc, Started: started, Duration: time.Since(started),
+		Reports: g.Reports, Heals: g.Heals, PullRequests: g.PullRequests}); err != nil {
+		return err
 	}
 	if slackErr != nil {
 		// As in the action: Slack never fails the run.

@@ -3,17 +3,24 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/myorg/drift-action/internal/actions/actionstest"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/metrics/metricstest"
+	"github.com/myorg/drift-action/internal/report"
+	"github.com/myorg/drift-action/internal/report/sariftest"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -263,5 +270,117 @@ func TestLocalDryRunInActionIssuesNoCommand(t *testing.T) {
 		if c.Name == "set-output" || strings.Contains(c.Data, "pwned") || c.Props["name"] == "pwned" {
 			t.Errorf("line %d runs workflow command %q (%s)", c.Line, c.Name, c.Data)
 		}
+	}
+}
+
+// The commit a dry run shows is the one the real run makes: without Slack
+// set up nothing keeps Slack's threads, so slack-threads.yaml is in
+// neither; with a webhook it is in the dry run's commit. The messages are
+// shown either way, said to be posted only when Slack is set up.
+func TestDryRunShowsTheCommitARealRunMakes(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	for _, tc := range []struct {
+		name        string
+		vars        map[string]string
+		wantFiles   []string
+		wantSection string
+	}{
+		{name: "no slack", wantFiles: []string{"drift/drift-log.yaml", "drift/drift-report.yaml"},
+			wantSection: "=== dry run: slack: not set up, so a real run posts nothing"},
+		{name: "webhook", vars: map[string]string{"DRIFT_ACTION_SLACK_WEBHOOK_URL": "https://hooks.slack.invalid/services/T/B/x"},
+			wantFiles:   []string{"drift/drift-log.yaml", "drift/drift-report.yaml", "drift/slack-threads.yaml"},
+			wantSection: "=== dry run: slack: the messages that would be posted (nothing is posted)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ws := driftedWorkspace(t, env, "pw-dry-commit-"+tc.name)
+			gitWorkspace(t, ws)
+			stdout, stderr, code := localRun(t, env, ws, tc.vars, "record", "--dry-run")
+			if code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			var shown []string
+			for _, l := range strings.Split(stdout, "\n") {
+				if f, ok := strings.CutPrefix(l, "+++ b/"); ok {
+					shown = append(shown, f)
+				}
+			}
+			slices.Sort(shown) // as git lists a commit's files
+			if diff := cmp.Diff(tc.wantFiles, shown); diff != "" {
+				t.Errorf("files the dry run would commit (-want +got):\n%s\n%s", diff, stdout)
+			}
+			if !strings.Contains(stdout, tc.wantSection) || !strings.Contains(stdout, "text: Drift check: 1 new drift") {
+				t.Errorf("the dry run does not show %q and the message:\n%s", tc.wantSection, stdout)
+			}
+			if tc.vars != nil {
+				return // a real run would post: the Slack tests cover it
+			}
+			if stdout, stderr, code := localRun(t, env, ws, tc.vars, "record"); code != 0 {
+				t.Fatalf("record: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			committed := strings.Split(gitOut(t, ws, "show", "--name-only", "--format=", "HEAD"), "\n")
+			if diff := cmp.Diff(shown, committed); diff != "" {
+				t.Errorf("the real run committed other files than the dry run showed (-dry +real):\n%s", diff)
+			}
+		})
+	}
+}
+
+// record and remediate take detect's --format and --metrics-file, and do
+// what detect does with them: SARIF is SARIF (not text), the metrics file
+// is written (with the record's drift age, which only these commands
+// know), and after a document a program reads the dry run's sections go
+// to stderr, so stdout stays that one document.
+func TestLocalFormatsAndMetricsFile(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		check func(t *testing.T, ws, stdout, stderr string)
+	}{
+		{name: "sarif", args: []string{"record", "--format", "sarif"}, check: func(t *testing.T, _, stdout, _ string) {
+			if err := sariftest.Validate([]byte(stdout)); err != nil {
+				t.Errorf("record --format sarif printed no SARIF log: %v\n%s", err, stdout)
+			}
+		}},
+		{name: "dry run json", args: []string{"record", "--dry-run", "--format", "json"}, check: func(t *testing.T, _, stdout, stderr string) {
+			var doc report.Document
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil || !doc.Drifted {
+				t.Errorf("stdout is not the JSON document (drifted %v): %v\n%s", doc.Drifted, err, stdout)
+			}
+			if !strings.Contains(stderr, "=== dry run: record") {
+				t.Errorf("the dry run's sections are not on stderr:\n%s", stderr)
+			}
+		}},
+		{name: "metrics file", args: []string{"record", "--metrics-file", "drift.prom"}, check: func(t *testing.T, ws, _, _ string) {
+			text, err := os.ReadFile(filepath.Join(ws, "drift.prom"))
+			if err != nil {
+				t.Fatalf("record --metrics-file wrote nothing: %v", err)
+			}
+			mfs := metricstest.Parse(t, text)
+			labels := map[string]string{"root": "infra/app", "target": "default"}
+			if got, ok := metricstest.Value(mfs, "drift_action_drifted_resources", labels); !ok || got != 1 {
+				t.Errorf("drifted resources = %v (present %v), want 1\n%s", got, ok, text)
+			}
+			if _, ok := metricstest.Value(mfs, "drift_action_drift_open_since_timestamp_seconds", labels); !ok {
+				t.Errorf("no drift age from the record:\n%s", text)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ws := driftedWorkspace(t, env, "pw-formats-"+strings.ReplaceAll(tc.name, " ", "-"))
+			gitWorkspace(t, ws)
+			stdout, stderr, code := localRun(t, env, ws, nil, tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			tc.check(t, ws, stdout, stderr)
+			if strings.Contains(stdout+stderr, canary) {
+				t.Errorf("a sensitive value is shown")
+			}
+		})
 	}
 }

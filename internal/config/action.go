@@ -273,8 +273,8 @@ func ParseAction(env Env) (Action, error) {
 	}
 	if v := in("progress-interval"); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return a, fmt.Errorf("input progress-interval: %q is not accepted: use a duration such as 15s or 1m, or 0 for no progress lines", v)
+		if err != nil || d < 0 || (d > 0 && d < MinProgressInterval) {
+			return a, fmt.Errorf("input progress-interval: %q is not accepted: use a duration of at least %s, such as 15s or 1m, or 0 for no progress lines", v, MinProgressInterval)
 		}
 		a.ProgressInterval = d
 	}

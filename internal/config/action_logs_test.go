@@ -45,6 +45,8 @@ func TestParseActionTerraformLogsAndProgress(t *testing.T) {
 			wantErr: []string{`input progress-interval: "15" is not accepted`}},
 		{name: "interval negative", inputs: map[string]string{"progress-interval": "-1s"},
 			wantErr: []string{`input progress-interval: "-1s" is not accepted`}},
+		{name: "interval too short", inputs: map[string]string{"progress-interval": "1ms"},
+			wantErr: []string{`input progress-interval: "1ms" is not accepted: use a duration of at least 1s`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +89,7 @@ func TestParseDetectTerraformLogsAndProgress(t *testing.T) {
 		{name: "set", args: []string{"--terraform-log-dir", "logs", "--terraform-log-level", "INFO", "--progress-interval", "5s"}},
 		{name: "bad level", args: []string{"--terraform-log-level", "LOUD"}, wantErr: `--terraform-log-level "LOUD" is not accepted: use one of TRACE, DEBUG, INFO, WARN, ERROR, JSON`},
 		{name: "negative interval", args: []string{"--progress-interval", "-5s"}, wantErr: "--progress-interval must not be negative, got -5s"},
+		{name: "interval too short", args: []string{"--progress-interval", "1ns"}, wantErr: "--progress-interval 1ns: use 0 for no progress lines, or at least 1s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,7 +111,7 @@ func TestParseDetectTerraformLogsAndProgress(t *testing.T) {
 			if tt.args == nil && (c.TerraformLogDir != "" || c.TerraformLogLevel != "DEBUG" || c.ProgressInterval != 15*time.Second) {
 				t.Errorf("defaults: dir %q level %q interval %s", c.TerraformLogDir, c.TerraformLogLevel, c.ProgressInterval)
 			}
-			if tt.args != nil && (c.TerraformLogDir != "logs" || c.TerraformLogLevel != "INFO" || c.ProgressInterval != 5*time.Second) {
+			if tt.args != nil && (c.TerraformLogDir != filepath.Join(dir, "logs") || c.TerraformLogLevel != "INFO" || c.ProgressInterval != 5*time.Second) {
 				t.Errorf("set: dir %q level %q interval %s", c.TerraformLogDir, c.TerraformLogLevel, c.ProgressInterval)
 			}
 		})

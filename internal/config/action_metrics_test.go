@@ -60,17 +60,19 @@ func TestParseActionMetrics(t *testing.T) {
 	}
 }
 
-// TestParseDetectMetricsFile: --metrics-file reaches the configuration as
-// given (the CLI may write anywhere, e.g. node_exporter's directory).
+// TestParseDetectMetricsFile: an absolute --metrics-file reaches the
+// configuration as given (the CLI may write anywhere, e.g. node_exporter's
+// directory).
 func TestParseDetectMetricsFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	env := Env{Getenv: func(string) string { return "" }, Cwd: dir}
-	c, err := ParseDetect([]string{"--metrics-file", "/var/lib/node_exporter/drift.prom", "."}, env, nil)
+	textfiles := t.TempDir() // node_exporter's directory
+	c, err := ParseDetect([]string{"--metrics-file", textfiles + "/drift.prom", "."}, env, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("/var/lib/node_exporter/drift.prom", c.MetricsFile); diff != "" {
+	if diff := cmp.Diff(textfiles+"/drift.prom", c.MetricsFile); diff != "" {
 		t.Errorf("MetricsFile (-want +got):\n%s", diff)
 	}
 }

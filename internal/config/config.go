@@ -30,6 +30,9 @@ const (
 	// DefaultProgressInterval is how often a running target says where
 	// its terraform is.
 	DefaultProgressInterval = 15 * time.Second
+	// MinProgressInterval keeps progress lines from flooding the log: a
+	// millisecond interval printed hundreds of thousands of lines a minute.
+	MinProgressInterval = time.Second
 	// DefaultTerraformLogLevel is TF_LOG for terraform's log files.
 	DefaultTerraformLogLevel = "DEBUG"
 )
@@ -202,6 +205,9 @@ func (c Detect) checkFlags() error {
 	if err := checkLogLevel(c.TerraformLogLevel); err != nil {
 		return fmt.Errorf("--terraform-log-level %w", err)
 	}
+	if d := c.ProgressInterval; d > 0 && d < MinProgressInterval {
+		return fmt.Errorf("--progress-interval %s: use 0 for no progress lines, or at least %s (every target prints a line each interval)", d, MinProgressInterval)
+	}
 	return nil
 }
 
@@ -212,6 +218,9 @@ func (c Detect) checkFlags() error {
 // CLI and the action.
 func resolveDetect(c *Detect, configPath string, set map[string]bool, env Env) error {
 	c.RepoRoot = RepoRoot(env.Cwd)
+	if err := c.settlePaths(); err != nil {
+		return err
+	}
 	f, err := loadFile(configPath, c.RepoRoot, env.Cwd)
 	if err != nil {
 		return err
@@ -247,6 +256,37 @@ func resolveDetect(c *Detect, configPath string, set map[string]bool, env Env) e
 	c.GatekeeperBin = env.GatekeeperBin()
 	c.Color = env.Getenv("NO_COLOR") == ""
 	c.PluginCacheDir = pluginCache(env.Getenv)
+	return nil
+}
+
+// settlePaths makes --terraform-log-dir and --metrics-file absolute from
+// the directory they were given in (Cwd): terraform runs in each root's
+// directory and would take a relative TF_LOG_PATH from there. The metrics
+// file's directory is checked now, not after every target has planned.
+func (c *Detect) settlePaths() error {
+	for _, p := range []*string{&c.TerraformLogDir, &c.MetricsFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(c.Cwd, *p)
+		}
+	}
+	if c.MetricsFile == "" {
+		return nil
+	}
+	if st, err := os.Stat(c.MetricsFile); err == nil && st.IsDir() {
+		return fmt.Errorf("--metrics-file %s is a directory: name a file in it, such as %s", c.MetricsFile, filepath.Join(c.MetricsFile, "drift.prom"))
+	}
+	dir := filepath.Dir(c.MetricsFile)
+	st, err := os.Stat(dir)
+	if err == nil && !st.IsDir() {
+		err = errors.New("not a directory")
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("--metrics-file %s: directory %s: %w: create it, or name a file in an existing directory (node_exporter's textfile directory)", c.MetricsFile, dir, err)
+	}
 	return nil
 }
 

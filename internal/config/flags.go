@@ -126,7 +126,7 @@ func (c Command) Parse(args []string, usage io.Writer) ([]string, error) {
 		}
 		if err != nil {
 			fmt.Fprint(usage, c.Usage())
-			return nil, fmt.Errorf("%s: %s (the flags are listed above)", fset.Name(), dashes(err.Error()))
+			return nil, fmt.Errorf("%s: %s (the flags are listed above)", fset.Name(), dashes(explainParseError(fset, err.Error())))
 		}
 		rest := fset.Args()
 		if consumed := args[:len(args)-len(rest)]; endedByDashes(fset, consumed) {
@@ -168,6 +168,36 @@ func isValue(fset *flag.FlagSet, args []string, i int) bool {
 
 // dashes writes flags in the flag package's messages as --name, as the help
 // and the README do.
+// explainParseError replaces the flag package's bare "parse error" with
+// what the flag takes: `--timeout 5` gets "not a duration: ...".
+func explainParseError(fset *flag.FlagSet, msg string) string {
+	head, ok := strings.CutSuffix(msg, ": parse error")
+	if !ok {
+		return msg
+	}
+	_, name, ok := strings.Cut(head, " for flag -")
+	if !ok {
+		_, name, ok = strings.Cut(head, " for -")
+	}
+	f := fset.Lookup(name)
+	if !ok || f == nil {
+		return msg
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return msg
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return head + ": not a duration: give a number and its unit, such as 30s, 5m or 1h"
+	case int, int64, uint, uint64:
+		return head + ": not a whole number"
+	case bool:
+		return head + ": not true or false"
+	}
+	return msg
+}
+
 func dashes(msg string) string {
 	for _, p := range []string{"defined: -", "argument: -", "for flag -", "for -"} {
 		msg = strings.Replace(msg, p, p+"-", 1)

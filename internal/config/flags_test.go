@@ -3,6 +3,9 @@ package config
 import (
 	"errors"
 	"flag"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +121,10 @@ func TestParseHelpAndUsageErrors(t *testing.T) {
 		{"detect --help after a directory", "detect", []string{"infra", "--help"}, true, ""},
 		{"detect unknown flag", "detect", []string{"infra", "--bogus"}, false, "detect: flag provided but not defined: --bogus"},
 		{"detect flag without its value", "detect", []string{"--format"}, false, "detect: flag needs an argument: --format"},
-		{"detect bad number", "detect", []string{"--parallelism", "many"}, false, `detect: invalid value "many" for flag --parallelism`},
+		{"detect bad number", "detect", []string{"--parallelism", "many"}, false, `detect: invalid value "many" for flag --parallelism: not a whole number (the flags are listed above)`},
+		{"detect duration without a unit", "detect", []string{"--progress-interval", "5"}, false, `detect: invalid value "5" for flag --progress-interval: not a duration: give a number and its unit, such as 30s, 5m or 1h`},
+		{"detect bad duration", "detect", []string{"infra", "--timeout=soon"}, false, `detect: invalid value "soon" for flag --timeout: not a duration`},
+		{"detect bad boolean", "detect", []string{"--no-policy=maybe"}, false, `detect: invalid boolean value "maybe" for --no-policy: not true or false`},
 		{"policy check -h", "policy check", []string{"-h"}, true, ""},
 		{"policy check without --plan", "policy check", nil, false, "policy check: --plan FILE is required"},
 		{"policy check unknown flag", "policy check", []string{"--plan", "p.json", "--bogus"}, false, "policy check: flag provided but not defined: --bogus"},
@@ -178,5 +184,73 @@ func TestShortDuration(t *testing.T) {
 				t.Errorf("shortDuration(%s) (-want +got):\n%s", tt.d, diff)
 			}
 		})
+	}
+}
+
+// TestDetectPathFlags: --terraform-log-dir and --metrics-file are taken
+// from the directory they were given in (terraform, run in each root,
+// would read a relative TF_LOG_PATH from there and write nothing), and a
+// metrics file that cannot be written is refused before anything plans.
+func TestDetectPathFlags(t *testing.T) {
+	t.Parallel()
+	cwd := t.TempDir()
+	if err := os.WriteFile(filepath.Join(cwd, "a-file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(cwd, "prom"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Getenv: func(string) string { return "" }, Cwd: cwd}
+	type got struct{ LogDir, MetricsFile string }
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		want    got
+		wantErr string
+	}{
+		{name: "relative paths from the working directory", args: []string{"--terraform-log-dir", "logs", "--metrics-file", "prom/drift.prom"},
+			want: got{LogDir: filepath.Join(cwd, "logs"), MetricsFile: filepath.Join(cwd, "prom", "drift.prom")}},
+		{name: "absolute paths as given", args: []string{"--terraform-log-dir", "/var/log/tf", "--metrics-file", filepath.Join(cwd, "prom", "x.prom")},
+			want: got{LogDir: "/var/log/tf", MetricsFile: filepath.Join(cwd, "prom", "x.prom")}},
+		{name: "none", want: got{}},
+		{name: "metrics directory missing", args: []string{"--metrics-file", "missing/drift.prom"},
+			wantErr: "--metrics-file " + filepath.Join(cwd, "missing", "drift.prom") + ": directory " + filepath.Join(cwd, "missing") + ": no such file or directory: create it"},
+		{name: "metrics file under a file", args: []string{"--metrics-file", "a-file/drift.prom"},
+			wantErr: "directory " + filepath.Join(cwd, "a-file") + ": not a directory: create it"},
+		{name: "metrics file is a directory", args: []string{"--metrics-file", "prom"},
+			wantErr: "--metrics-file " + filepath.Join(cwd, "prom") + " is a directory: name a file in it, such as " + filepath.Join(cwd, "prom", "drift.prom")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := ParseDetect(tc.args, env, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got{c.TerraformLogDir, c.MetricsFile}); diff != "" {
+				t.Errorf("paths (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPolicyTestHelp: policy test's help says what it prints first, the
+// policies' levels, not only that it runs the tests.
+func TestPolicyTestHelp(t *testing.T) {
+	t.Parallel()
+	_, err := ParsePolicyTest([]string{"--help"}, io.Discard)
+	var h *HelpError
+	if !errors.As(err, &h) {
+		t.Fatalf("error %v, want help", err)
+	}
+	for _, want := range []string{"with its enforcement\nlevel and where the level comes from (LEVEL, POLICY, WHY)", "Rego unit tests"} {
+		if !strings.Contains(h.Usage, want) {
+			t.Errorf("help does not say %q:\n%s", want, h.Usage)
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/myorg/drift-action/internal/apigroup"
 )
 
 // Local is `drift-action record` or `drift-action remediate` run outside
@@ -58,6 +60,7 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 	fset.StringVar(&workspace, "workspace", "", "the git checkout to plan and record in, as GITHUB_WORKSPACE (`DIR`; default: the current directory)")
 	fset.StringVar(&reportPath, "report-path", ActionDefaults["report-path"], "the DriftReport `FILE`, in the repository")
 	fset.StringVar(&logPath, "log-path", ActionDefaults["log-path"], "the append-only drift log `FILE`, in the repository")
+	fset.StringVar(&a.RecordGroup, "record-group", ActionDefaults["record-group"], "the API `GROUP` of the DriftReport resources, as the action's record-group input")
 	fset.StringVar(&a.Repository, "repository", env.Getenv("GITHUB_REPOSITORY"), "`OWNER/NAME` remediation pull requests are opened in (default: $GITHUB_REPOSITORY; under --dry-run, local/ and the checkout's name)")
 	fset.StringVar(&a.RefName, "base", "main", "the `BRANCH` remediation pull requests merge into")
 	fset.StringVar(&channel, "slack-channel", "", "the `CHANNEL` the bot token ($DRIFT_ACTION_SLACK_TOKEN) posts to")
@@ -79,6 +82,11 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 	}
 	if l.DryRun && l.Push {
 		return l, errors.New("--dry-run and --push: a dry run pushes nothing; drop one")
+	}
+	if l.DryRun && l.Detect.MetricsFile != "" {
+		// Its heals and pull requests are made up (an apply that "succeeded"):
+		// a collector would read them as what happened.
+		return l, errors.New("--dry-run and --metrics-file: a dry run's metrics would report heals and pull requests that never happened; drop one")
 	}
 	if a.Remediation != "" && !slices.Contains([]string{"pr", "apply", "adopt", "auto"}, a.Remediation) {
 		return l, fmt.Errorf("--remediation %q is not accepted: use pr, apply, adopt or auto", a.Remediation)
@@ -109,6 +117,9 @@ func ParseLocal(mode string, args []string, env Env, usage io.Writer) (Local, er
 	}
 	if a.LogPath, err = recordPath(a.Workspace, "log-path", logPath); err != nil {
 		return l, flagError(err)
+	}
+	if err := apigroup.Check(a.RecordGroup); err != nil {
+		return l, fmt.Errorf("--record-group: %w; give the group the action's record-group input names", err)
 	}
 	if a.ReportPath == a.LogPath {
 		return l, fmt.Errorf("--report-path and --log-path both name %q: give each its own file", a.ReportPath)

@@ -20,8 +20,8 @@ func TestParseLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	type want struct {
-		Mode, Workspace, Repository, Remediation, ReportPath, WebhookURL string
-		DryRun, Push                                                     bool
+		Mode, Workspace, Repository, Remediation, ReportPath, WebhookURL, RecordGroup string
+		DryRun, Push                                                                  bool
 	}
 	for _, tc := range []struct {
 		name    string
@@ -43,7 +43,12 @@ func TestParseLocal(t *testing.T) {
 			wantErr: "DRIFT_ACTION_SLACK_WEBHOOK_URL is not an https:// URL (value not shown"},
 		{name: "push", mode: "record", args: []string{"--workspace", ws, "--push"},
 			want: want{Mode: "record", Workspace: ws, ReportPath: "drift/drift-report.yaml", Push: true}},
+		{name: "record group", mode: "record", args: []string{"--workspace", ws, "--record-group", "drift.mycompany.io"},
+			want: want{Mode: "record", Workspace: ws, ReportPath: "drift/drift-report.yaml", RecordGroup: "drift.mycompany.io"}},
+		{name: "bad record group", mode: "record", args: []string{"--workspace", ws, "--record-group", "Drift_Reports"},
+			wantErr: `--record-group: group "Drift_Reports" is not a DNS subdomain`},
 		{name: "dry run and push", mode: "record", args: []string{"--workspace", ws, "--dry-run", "--push"}, wantErr: "--dry-run and --push"},
+		{name: "dry run and metrics file", mode: "remediate", args: []string{"--workspace", ws, "--dry-run", "--metrics-file", "drift.prom"}, wantErr: "--dry-run and --metrics-file: a dry run's metrics would report heals and pull requests that never happened"},
 		{name: "unknown strategy", mode: "remediate", args: []string{"--workspace", ws, "--remediation", "yolo"}, wantErr: `--remediation "yolo" is not accepted`},
 		{name: "no remediation flag for record", mode: "record", args: []string{"--remediation", "pr"}, wantErr: "flag provided but not defined: --remediation"},
 		{name: "report path in .git", mode: "record", args: []string{"--workspace", ws, "--report-path", ".git/x.yaml"}, wantErr: "--report-path: \".git/x.yaml\" must be a file path inside the repository"},
@@ -68,8 +73,12 @@ func TestParseLocal(t *testing.T) {
 			}
 			a := l.Action
 			got := want{Mode: a.Mode, Workspace: a.Workspace, Repository: a.Repository, Remediation: a.Remediation, ReportPath: a.ReportPath,
-				WebhookURL: a.Slack.WebhookURL, DryRun: l.DryRun, Push: l.Push}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+				WebhookURL: a.Slack.WebhookURL, RecordGroup: a.RecordGroup, DryRun: l.DryRun, Push: l.Push}
+			want := tc.want
+			if want.RecordGroup == "" {
+				want.RecordGroup = "infra.example.com" // the action's default
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

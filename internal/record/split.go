@@ -69,6 +69,68 @@ func split(name string, data []byte) ([]chunk, error) {
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
 
+var (
+	unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type ([\w.\[\]]+)`)
+	wrongTypeRE    = regexp.MustCompile("cannot unmarshal !!(\\w+) (`[^`]*` )?into ([\\w.\\[\\]]+)")
+)
+
+// plainTypeErrors says the YAML decoder's type errors in the file's terms,
+// not Go's ("field x not found in type record.Event").
+func plainTypeErrors(msg string) string {
+	msg = unknownFieldRE.ReplaceAllStringFunc(msg, func(s string) string {
+		m := unknownFieldRE.FindStringSubmatch(s)
+		return fmt.Sprintf("%s has no field %s (remove it, or read the file with the drift-action version that wrote it)", yamlShape(m[2]), m[1])
+	})
+	return wrongTypeRE.ReplaceAllStringFunc(msg, func(s string) string {
+		m := wrongTypeRE.FindStringSubmatch(s)
+		got := map[string]string{"seq": "a list", "map": "a mapping", "str": "a string", "int": "a number", "float": "a number", "bool": "true or false", "null": "nothing"}[m[1]]
+		if got == "" {
+			got = "!!" + m[1]
+		}
+		if m[2] != "" {
+			got += " " + strings.TrimSpace(m[2])
+		}
+		return fmt.Sprintf("want %s, got %s", yamlShape(m[3]), got)
+	})
+}
+
+// yamlShape names a Go type by what the file must hold there.
+func yamlShape(goType string) string {
+	switch goType {
+	case "record.Event":
+		return "a log event (a mapping: time, event, root, target, ...)"
+	case "record.Report", "record.reportDoc":
+		return "a DriftReport"
+	case "record.ReportSpec":
+		return "a DriftReport's spec"
+	case "record.Metadata":
+		return "a DriftReport's metadata"
+	case "record.ReportStatus":
+		return "a DriftReport's status"
+	case "int", "int64", "uint", "uint64":
+		return "a whole number"
+	case "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	}
+	if elem, ok := strings.CutPrefix(goType, "[]"); ok {
+		if plural, ok := map[string]string{"string": "strings", "record.PolicyEntry": "policy entries (mappings)"}[elem]; ok {
+			return "a list of " + plural
+		}
+		return "a list"
+	}
+	if strings.HasPrefix(goType, "map[") {
+		return "a mapping"
+	}
+	if name, ok := strings.CutPrefix(goType, "record."); ok {
+		return "a mapping (" + name + ")"
+	}
+	return goType
+}
+
 // decodeChunk decodes one document strictly (unknown fields are errors) and
 // names the file and line in any error.
 func decodeChunk(name string, c chunk, v any) error { return decodeChunkAs(name, c, v, true) }
@@ -90,6 +152,7 @@ func decodeChunkAs(name string, c chunk, v any, strict bool) error {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = strings.Join(te.Errors, "; ")
 	}
+	msg = plainTypeErrors(msg)
 	first, found := c.line, false
 	msg = lineRE.ReplaceAllStringFunc(msg, func(s string) string {
 		n, _ := strconv.Atoi(s[len("line "):])
