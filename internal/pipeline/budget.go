@@ -112,7 +112,7 @@ func planBudgets(c Options, targets []discover.Target, logf func(string, ...any)
 				plan.par[i] = ch.Parallelism
 			}
 			if fastest > 0 {
-				why = append(why, fmt.Sprintf("%s: %s shared by %d target(s), fastest read %s (%s)", b.Provider, b.Rate, sharing, fastest.Round(time.Millisecond), from))
+				why = append(why, fmt.Sprintf("%s: %s shared by %d target(s), fastest read %s (%s)", b.Provider, b.Rate, sharing, readTime(fastest), from))
 			} else {
 				why = append(why, fmt.Sprintf("%s: %s, no read measured yet", b.Provider, b.Rate))
 			}
@@ -153,7 +153,7 @@ func budgetWarning(file string, b Budget, fastest time.Duration, sharing int) Wa
 			b.Rate, b.Provider, LatencyFile, (b.Rate.Per * time.Duration(sharing) / time.Duration(b.Rate.Requests)).Round(time.Microsecond))
 	} else {
 		msg = fmt.Sprintf("budget of %s for %s cannot be held by parallelism: reads take as little as %s, so even one at a time in each of %d target(s) can start more; terraform cannot pace its reads, so its targets plan one read at a time (raise the budget, or lower the run's parallelism so fewer targets share it)",
-			b.Rate, b.Provider, fastest.Round(time.Millisecond), sharing)
+			b.Rate, b.Provider, readTime(fastest), sharing)
 	}
 	return Warning{File: file, Line: b.Line, Msg: fmt.Sprintf("%s:%d: %s", file, b.Line, msg)}
 }
@@ -193,4 +193,16 @@ func (p budgetPlan) saveLatency(repo string, verdicts []Verdict, at time.Time) e
 		return fmt.Errorf("latency file: %w", err)
 	}
 	return nil
+}
+
+// readTime is a read's duration to two decimals of its own unit
+// (290.42µs, 12.35ms, 1.23s): rounding to milliseconds would call a fast
+// read 0s.
+func readTime(d time.Duration) time.Duration {
+	for unit := time.Second; unit >= time.Microsecond; unit /= 1000 {
+		if d >= unit {
+			return d.Round(unit / 100)
+		}
+	}
+	return d
 }

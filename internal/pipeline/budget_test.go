@@ -189,3 +189,27 @@ func TestPlanBudgetsChoosesPerTarget(t *testing.T) {
 		t.Errorf("warnings %v, want none", warnings)
 	}
 }
+
+// TestReadTime: a read faster than a millisecond is not shown as 0s in the
+// budget's messages.
+func TestReadTime(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   time.Duration
+		want string
+	}{
+		{name: "sub-millisecond", in: 290*time.Microsecond + 417, want: "290.42µs"},
+		{name: "milliseconds", in: 12*time.Millisecond + 345*time.Microsecond, want: "12.35ms"},
+		{name: "seconds", in: 1234567 * time.Microsecond, want: "1.23s"},
+		{name: "nanoseconds", in: 900, want: "900ns"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, readTime(tt.in).String()); diff != "" {
+				t.Errorf("readTime(%v) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
