@@ -178,26 +178,17 @@ func deterministic(c *ast.Compiler) bool {
 		builtins[b.Name] = b
 	}
 	ok := true
-	calls := func(op string) {
-		if b, found := builtins[op]; found && b.Nondeterministic {
-			ok = false
-		}
-	}
 	for name, m := range c.Modules {
 		if strings.HasSuffix(name, "_test.rego") {
 			continue
 		}
-		// A call is an expression of its own in a body, or a term inside
-		// another (an argument, a head, a comprehension).
+		// Compiled, every call is an expression of its own: those nested
+		// in arguments, heads and comprehensions are rewritten out.
 		ast.WalkExprs(m, func(x *ast.Expr) bool {
 			if x.IsCall() {
-				calls(x.Operator().String())
-			}
-			return !ok
-		})
-		ast.WalkTerms(m, func(t *ast.Term) bool {
-			if call, isCall := t.Value.(ast.Call); isCall && len(call) > 0 {
-				calls(call[0].String())
+				if b, found := builtins[x.Operator().String()]; found && b.Nondeterministic {
+					ok = false
+				}
 			}
 			return !ok
 		})
