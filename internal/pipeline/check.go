@@ -80,8 +80,35 @@ func (j Judge) Verdict(r *drift.Result, now time.Time) {
 // the error are as the policies wrote them; secrets are the input's, for
 // the verdict's redactor (Redactor).
 func (j Judge) Evaluate(ctx context.Context, e *policy.Engine, raw policy.Plan, r drift.Result) (results []policy.Result, secrets []string, err error) {
+	return j.evaluate(ctx, e, raw, r, nil)
+}
+
+// evaluate is Evaluate, taking the results from shared when an input
+// with the same key was evaluated already, and adding them there when
+// not (shared nil: always evaluated). Results handed out are copies.
+func (j Judge) evaluate(ctx context.Context, e *policy.Engine, raw policy.Plan, r drift.Result, shared *sharedResults) ([]policy.Result, []string, error) {
 	in := PolicyInput(Plan{Raw: raw}, r, j.Context, j.Masks)
-	results, err = evaluate(ctx, e, in, j.PolicyTimeout, j.Overrides)
+	key, ok := "", false
+	if shared != nil {
+		key, ok = e.SharedKey(in)
+	}
+	if ok {
+		shared.mu.Lock()
+		s, found := shared.m[key]
+		if found {
+			shared.hits++
+		}
+		shared.mu.Unlock()
+		if found {
+			return slices.Clone(s.results), slices.Clone(s.secrets), nil
+		}
+	}
+	results, err := evaluate(ctx, e, in, j.PolicyTimeout, j.Overrides)
+	if ok && err == nil {
+		shared.mu.Lock()
+		shared.m[key] = sharedResult{results: slices.Clone(results), secrets: slices.Clone(in.Secrets())}
+		shared.mu.Unlock()
+	}
 	return results, in.Secrets(), err
 }
 

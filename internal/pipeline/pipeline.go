@@ -89,6 +89,9 @@ type Run struct {
 	// (a snooze matching no root or target), each naming its file:line.
 	Warnings []Warning
 	planDir  string
+	// sharedClean counts the clean plans whose policy results were another
+	// clean plan's (sharedResults).
+	sharedClean int
 }
 
 // Close removes the saved plans; call it once the last stage is done.
@@ -142,6 +145,9 @@ type Options struct {
 	// Budgets are drift.yaml's request budgets: each target's terraform
 	// parallelism is chosen from them and the read latency last measured.
 	Budgets []Budget
+	// evalEveryClean evaluates the policies for every clean plan, as
+	// before clean plans shared their results (tests compare the two).
+	evalEveryClean bool
 }
 
 // Detect discovers and selects targets and plans them in parallel. One
@@ -207,6 +213,10 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 	}
 	run.Warnings = append(run.Warnings, bw...)
 
+	var shared *sharedResults
+	if engine != nil && !c.evalEveryClean {
+		shared = &sharedResults{m: map[string]sharedResult{}}
+	}
 	run.Verdicts = make([]Verdict, len(targets))
 	// Every target has its own data directory (backend, workspace,
 	// modules), so targets of one root plan side by side like different
@@ -238,7 +248,7 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 				defer mu.Unlock()
 				fmt.Fprintf(progress, format, args...)
 			}
-			o := planTarget(ctx, c, t, i, budgets.parallelism(i), run.planDir, initLocks[t.AbsDir], engine, binaries, logf)
+			o := planTarget(ctx, c, t, i, budgets.parallelism(i), run.planDir, initLocks[t.AbsDir], policyRun{engine, shared}, binaries, logf)
 			run.Verdicts[i] = o
 			mu.Lock()
 			done++
@@ -247,6 +257,9 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 		}()
 	}
 	wg.Wait()
+	if shared != nil {
+		run.sharedClean = shared.hits
+	}
 	if err := budgets.saveLatency(c.Find.RepoRoot, run.Verdicts, started); err != nil {
 		fmt.Fprintf(progress, "warning: the next run cannot plan from this one's read latency: %v\n", err)
 	}
@@ -261,8 +274,8 @@ func cancelled(t discover.Target) drift.Result {
 
 // planTarget plans, classifies and evaluates one target, and redacts the
 // verdict once, whichever way it was made: every error path included.
-func planTarget(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
-	o, secrets := buildVerdict(ctx, c, t, i, par, planDir, initLock, engine, binaries, logf)
+func planTarget(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, pol policyRun, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
+	o, secrets := buildVerdict(ctx, c, t, i, par, planDir, initLock, pol, binaries, logf)
 	j := NewJudge(c.Rules, t)
 	r := j.Redactor(secrets...)
 	redact(r, &o.Result, o.Policy)
@@ -281,7 +294,7 @@ func planTarget(ctx context.Context, c Options, t discover.Target, i, par int, p
 
 // buildVerdict is the verdict on one target, unredacted, and the secrets
 // found on the way: the plan's (drift.Secrets) and the policy input's.
-func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, engine *policy.Engine, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
+func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, pol policyRun, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
 	o := Verdict{Target: t}
 	var secrets [][]string
 	// Winning a parallelism slot races with cancellation; a target that
@@ -376,9 +389,9 @@ func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int,
 		// Snoozes apply at the time the plan was made, once, here: snoozed
 		// drift is not drift to the policies, the report, heal or record.
 		j.Verdict(&o.Result, plannedAt)
-		if engine != nil {
+		if pol.engine != nil {
 			var found []string
-			o.Policy, found = evaluateFile(ctx, engine, j, out.PlanJSONFile, &o.Result)
+			o.Policy, found = evaluateFile(ctx, pol, j, out.PlanJSONFile, &o.Result)
 			secrets = append(secrets, found)
 		}
 		// The checks level is part of the verdict: policies judged the plan's
@@ -394,17 +407,47 @@ func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int,
 	return o, secrets
 }
 
+// policyRun is how a run evaluates policies: the compiled engine, and the
+// results clean plans share (nil: every plan is evaluated).
+type policyRun struct {
+	engine *policy.Engine
+	shared *sharedResults
+}
+
+// sharedResults are policy results shared by the clean plans of one run.
+// A clean plan has no plan JSON (terraform's stream showed nothing to
+// detail, so show never ran): its input is the empty plan, its verdict and
+// the run's context, so across a run's clean targets it differs only in
+// input.context. When no policy can read that, and none calls a
+// nondeterministic builtin, they all get the same results
+// (policy.Engine.SharedKey), and evaluating them once per input is enough.
+// Each target gets its own copy, redacted with its own redactor.
+type sharedResults struct {
+	mu   sync.Mutex
+	m    map[string]sharedResult
+	hits int // plans given another's results
+}
+
+type sharedResult struct {
+	results []policy.Result
+	secrets []string
+}
+
 // evaluateFile evaluates the policies over the plan JSON at path and the
 // verdict r, and returns the results and the input's secrets; a plan that
 // does not parse or an evaluation that fails puts r in error (never a
 // pass), its drift still reported.
-func evaluateFile(ctx context.Context, engine *policy.Engine, j Judge, path string, r *drift.Result) ([]policy.Result, []string) {
-	raw, err := rawFile(path, engine.RawReads())
+func evaluateFile(ctx context.Context, pol policyRun, j Judge, path string, r *drift.Result) ([]policy.Result, []string) {
+	raw, err := rawFile(path, pol.engine.RawReads())
 	if err != nil {
 		r.Fail("show: " + err.Error())
 		return nil, nil
 	}
-	prs, secrets, err := j.Evaluate(ctx, engine, raw, *r)
+	var shared *sharedResults
+	if path == "" {
+		shared = pol.shared // only a clean plan's input is small enough to key
+	}
+	prs, secrets, err := j.evaluate(ctx, pol.engine, raw, *r, shared)
 	if err != nil {
 		r.Fail("policy: " + err.Error())
 	}

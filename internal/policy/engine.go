@@ -44,6 +44,10 @@ type Engine struct {
 	reads    RawReads
 	srcs     []Source
 	origin   map[string]int // policy -> index in srcs of the directory it came from
+	// deterministic: no policy calls a builtin whose result may change
+	// from one evaluation to the next (time, random numbers, the network),
+	// so equal inputs get equal results (SharedKey).
+	deterministic bool
 }
 
 // RawReads says which members of input.raw the policies can read; plans
@@ -81,7 +85,7 @@ func load(ctx context.Context, srcs []Source, set Set, opts Options, tests bool)
 	}
 
 	e := &Engine{set: set, modules: modules, compiler: compiler, store: inmem.NewFromObject(data), reads: rawReads(compiler.Modules),
-		srcs: srcs, origin: map[string]int{}}
+		srcs: srcs, origin: map[string]int{}, deterministic: deterministic(compiler)}
 	seen := map[string]bool{}
 	var query []string
 	names := make([]string, 0, len(modules))
@@ -136,6 +140,60 @@ func load(ctx context.Context, srcs []Source, set Set, opts Options, tests bool)
 	}
 	e.pq = pq
 	return e, nil
+}
+
+// SharedKey is a key for in under which Eval's results may be shared:
+// these policies give every input with the same key the same results, the
+// same way (an evaluation that fails is no result to share). ok is false
+// when no evaluation may stand for another: a policy calls a builtin whose
+// result can change between calls. input.context is left out of the key
+// when no policy can read it, so the inputs of clean plans, which differ
+// only in which target they came from, share one key. The key is the
+// input's text: meant for small inputs, such as a clean plan's.
+func (e *Engine) SharedKey(in Input) (key string, ok bool) {
+	if !e.deterministic {
+		return "", false
+	}
+	v := in.Value
+	if obj, isObj := v.(ast.Object); isObj && !e.reads.ReadsContext() {
+		kept := ast.NewObject()
+		obj.Foreach(func(k, v *ast.Term) {
+			if !k.Equal(keyContext) {
+				kept.Insert(k, v)
+			}
+		})
+		v = kept
+	}
+	return v.String(), true
+}
+
+var keyContext = ast.StringTerm("context")
+
+// deterministic reports whether no compiled policy (tests excluded) calls
+// a builtin OPA marks nondeterministic: time.now_ns, rand.intn,
+// uuid.rfc4122, http.send, net.lookup_ip_addr, opa.runtime and the like.
+func deterministic(c *ast.Compiler) bool {
+	builtins := map[string]*ast.Builtin{}
+	for _, b := range c.Capabilities().Builtins {
+		builtins[b.Name] = b
+	}
+	ok := true
+	for name, m := range c.Modules {
+		if strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
+		// Compiled, every call is an expression of its own: those nested
+		// in arguments, heads and comprehensions are rewritten out.
+		ast.WalkExprs(m, func(x *ast.Expr) bool {
+			if x.IsCall() {
+				if b, found := builtins[x.Operator().String()]; found && b.Nondeterministic {
+					ok = false
+				}
+			}
+			return !ok
+		})
+	}
+	return ok
 }
 
 // Source is a directory of policies: on disk (FS nil) or inside an fs.FS

@@ -18,10 +18,17 @@ type RawReads struct {
 	// Verdict: input.drift (drift-action's verdict) can be read too. A
 	// plan given to `policy check` is classified only for it.
 	Verdict bool
+	// Context: input.context (the event, root, target and workspace) can
+	// be read; when not, targets whose inputs differ only there get the
+	// same results (Engine.SharedKey).
+	Context bool
 }
 
 // ReadsVerdict says whether any policy can read input.drift.
 func (r RawReads) ReadsVerdict() bool { return r.All || r.Verdict }
+
+// ReadsContext says whether any policy can read input.context.
+func (r RawReads) ReadsContext() bool { return r.All || r.Context }
 
 // bulky are the members of a plan left out of input.raw when no policy
 // reads them. The views (resource_changes, resource_drift, output_changes,
@@ -66,8 +73,11 @@ func rawReads(modules map[string]*ast.Module) RawReads {
 				r.All = true
 				return true
 			}
-			if k == "drift" {
+			switch k {
+			case "drift":
 				r.Verdict = true
+			case "context":
+				r.Context = true
 			}
 			if k != "raw" {
 				return false
