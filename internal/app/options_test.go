@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/discover"
 	"github.com/myorg/drift-action/internal/drift"
@@ -102,6 +103,9 @@ roots:
 	opts := cmp.Options{
 		cmp.Comparer(func(a, b *regexp.Regexp) bool { return a.String() == b.String() }),
 		cmp.Comparer(func(a, b error) bool { return errors.Is(a, b) && errors.Is(b, a) }),
+		// The pipeline's test-only switch (every clean plan evaluated) is
+		// not app's to set.
+		cmpopts.IgnoreUnexported(pipeline.Options{}),
 	}
 	if diff := cmp.Diff(want, detectOptions(c, changes), opts); diff != "" {
 		t.Errorf("detectOptions (-want +got):\n%s", diff)
