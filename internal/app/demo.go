@@ -74,7 +74,7 @@ func runDemo(ctx context.Context, args []string, env config.Env, stdout, stderr 
 		return fmt.Errorf("render: %w", err)
 	}
 	code := doc.ExitCode()
-	fmt.Fprintf(stderr, "\ndetect would exit %d (%s); the demo itself succeeded.\n", code, strings.ReplaceAll(exitcode.Short, "\n", " "))
+	fmt.Fprintf(stderr, "\ndetect would exit %d (%s); the demo itself succeeded.\n", code, strings.TrimSuffix(strings.ReplaceAll(exitcode.Short, "\n", " "), "."))
 	if keep != "" {
 		fmt.Fprintf(stderr, "\nthe example is kept in %s, a git repository; rehearse the action on it (README: Try it locally):\n"+
 			"  TF_CLI_CONFIG_FILE=%s drift-action record --dry-run --workspace %s\n", setup.Dir, setup.CLIConfig, setup.Dir)
