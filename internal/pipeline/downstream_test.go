@@ -17,7 +17,8 @@ var redactionNames = map[string]bool{"Redact": true, "Redactor": true, "NewRedac
 
 // TestNothingDownstreamRedacts keeps redaction where the verdict is built:
 // the packages that project a verdict (report, record, remediation pull
-// requests, Slack) and the app wiring them never name a redactor, a
+// requests, Slack, metrics, the dashboard, the ECS export) and the app
+// wiring them never name a redactor, a
 // redaction hook or the masks. A projection that redacted again would
 // hide that the verdict reached it unredacted. The exceptions are heal's
 // hook for terraform apply's own errors, text made after the verdict
@@ -25,7 +26,7 @@ var redactionNames = map[string]bool{"Redact": true, "Redactor": true, "NewRedac
 // itself (pipeline.Rules' Masks).
 func TestNothingDownstreamRedacts(t *testing.T) {
 	t.Parallel()
-	for _, pkg := range []string{"report", "record", "remedypr", "notify", "app", "gitops", "matrix"} {
+	for _, pkg := range []string{"report", "record", "remedypr", "notify", "app", "gitops", "matrix", "metrics", "dashboard", "ecs"} {
 		t.Run(pkg, func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join("..", pkg)
