@@ -63,13 +63,18 @@ func Apply(ctx context.Context, t ApplyTarget, o Options) (ApplyOutcome, error) 
 		return out, &StepError{Step: "setup", Msg: err.Error(), Err: err}
 	}
 	wrap := wrapper(ctx, o)
-	if err := checkVersion(ctx, tf); err != nil {
+	leanOK, err := checkVersion(ctx, tf)
+	if err != nil {
 		return out, wrap("version", err, "")
 	}
 	if t.Workspace != "" {
 		// The saved plan names its workspace and terraform refuses to apply
 		// it in another; select it again in the target's data directory.
-		if err := tf.run(ctx, nil, "workspace", "select", "-no-color", t.Workspace); err != nil {
+		setup := tf
+		if leanOK {
+			setup = tf.lean()
+		}
+		if err := setup.run(ctx, nil, "workspace", "select", "-no-color", t.Workspace); err != nil {
 			return out, wrap("workspace", err, "")
 		}
 	}

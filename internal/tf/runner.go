@@ -167,10 +167,15 @@ func Run(ctx context.Context, t Target, o Options) (Outcome, error) {
 	}
 	wrap := wrapper(ctx, o)
 	w.begin("version", false)
-	if err := checkVersion(ctx, tf); err != nil {
+	leanOK, err := checkVersion(ctx, tf)
+	if err != nil {
 		return out, wrap("version", err, "")
 	}
-	err = initTarget(ctx, tf, t, wrap, w)
+	setup := tf
+	if leanOK {
+		setup = tf.lean()
+	}
+	err = initTarget(ctx, setup, t, wrap, w)
 	if cache.view != "" {
 		publish(cache.view, cache.shared)
 	}
@@ -294,6 +299,31 @@ type command struct {
 	bin, dir string
 	env      []string
 	grace    time.Duration
+}
+
+// A terraform process spends a good part of a short command in its
+// garbage collector: it collects three times while starting, whatever the
+// root, about a fifth of the CPU of an init or a version probe (measured
+// in bench/README.md). Those steps keep little alive and allocate little,
+// so lean runs them with the collector off until the heap reaches
+// leanHeap: no collection at all for a usual init, normal collection
+// beyond it, so memory stays bounded. Plan, show and apply keep the
+// runtime's defaults: their heap grows with the state, and a limit below
+// it would make the collector run without end. Providers are started by
+// plan and apply only, so none inherits it. A user who sets GOGC or
+// GOMEMLIMIT keeps their settings for every step.
+const leanHeap = "512MiB"
+
+// lean is c with the collector deferred, for terraform's setup steps
+// (version, init, workspace select); see leanHeap.
+func (c command) lean() command {
+	for _, kv := range c.env {
+		if strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=") {
+			return c
+		}
+	}
+	c.env = append(slices.Clip(c.env), "GOGC=off", "GOMEMLIMIT="+leanHeap)
+	return c
 }
 
 // logTo has every step of c write terraform's log to file at level ("":

@@ -40,6 +40,7 @@ type binaryKey struct {
 type versionProbe struct {
 	done chan struct{}
 	ok   bool // the version was new enough; false if the probe failed or was too old
+	lean bool // the executable honours GOMEMLIMIT (see lean)
 }
 
 var versions = struct {
@@ -48,10 +49,11 @@ var versions = struct {
 }{m: map[binaryKey]*versionProbe{}}
 
 // checkVersion returns nil when c's executable is known to be new enough,
-// probing it in c's directory and environment the first time. Concurrent
-// first uses wait for one probe. A probe that failed or found an older
-// version is not remembered: the next target probes again.
-func checkVersion(ctx context.Context, c command) error {
+// probing it in c's directory and environment the first time, and whether
+// its setup steps may run lean (see lean). Concurrent first uses wait for
+// one probe. A probe that failed or found an older version is not
+// remembered: the next target probes again.
+func checkVersion(ctx context.Context, c command) (leanOK bool, err error) {
 	key, ok := keyOf(c.bin)
 	if !ok {
 		return probeVersion(ctx, c) // says why exec cannot run it
@@ -67,14 +69,14 @@ func checkVersion(ctx context.Context, c command) error {
 		select {
 		case <-p.done:
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			return false, context.Cause(ctx)
 		}
 		if p.ok {
-			return nil
+			return p.lean, nil
 		}
 		return probeVersion(ctx, c)
 	}
-	err := probeVersion(ctx, c)
+	p.lean, err = probeVersion(ctx, c)
 	p.ok = err == nil
 	if !p.ok {
 		versions.Lock()
@@ -82,25 +84,30 @@ func checkVersion(ctx context.Context, c command) error {
 		versions.Unlock()
 	}
 	close(p.done)
-	return err
+	return p.lean, err
 }
 
-// probeVersion runs `terraform version -json` and refuses a terraform older
-// than minVersion.
-func probeVersion(ctx context.Context, c command) error {
+// leanVersion is the oldest terraform built with a Go that honours
+// GOMEMLIMIT (Go 1.19, terraform 1.3.0); every OpenTofu release is newer.
+var leanVersion = [3]int64{1, 3, 0}
+
+// probeVersion runs `terraform version -json` (lean: an older Go ignores
+// GOMEMLIMIT, but a version command allocates next to nothing) and refuses
+// a terraform older than minVersion.
+func probeVersion(ctx context.Context, c command) (leanOK bool, err error) {
 	var out bytes.Buffer
-	if err := c.run(ctx, &out, "version", "-json"); err != nil {
-		return err
+	if err := c.lean().run(ctx, &out, "version", "-json"); err != nil {
+		return false, err
 	}
 	v, err := parseVersion(out.Bytes())
 	if err != nil {
-		return err
+		return false, err
 	}
 	seg, pre := versionParts(v)
 	if !atLeast(seg, pre, minVersion) {
-		return fmt.Errorf("terraform plan -json was added in 0.15.3 and %s is terraform %s: use terraform 0.15.3 or later", c.bin, v)
+		return false, fmt.Errorf("terraform plan -json was added in 0.15.3 and %s is terraform %s: use terraform 0.15.3 or later", c.bin, v)
 	}
-	return nil
+	return atLeast(seg, pre, leanVersion), nil
 }
 
 // plainVersion is the first line of `terraform version` before 0.13, which
