@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -122,7 +123,37 @@ type disk struct {
 }
 
 // cloud is the handle the provider hands to resources and data sources.
-type cloud struct{ path string }
+type cloud struct {
+	path string
+	// A read is a network round trip to a real cloud, whose lookup costs
+	// the runner nothing; parsing the whole state file for every read
+	// would make the client's CPU, not the cloud's latency, bound a big
+	// root's refresh. snapshot keeps the last parse while the file is
+	// unchanged (same inode, size and modification time).
+	mu     sync.Mutex
+	parsed *cloudState
+	seen   fileID
+}
+
+// fileID tells a changed state file from an unchanged one: save replaces
+// the file (a new inode), and an edit in place changes its size or
+// modification time.
+type fileID struct {
+	ino, size int64
+	mod       time.Time
+}
+
+func statID(path string) (fileID, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileID{}, false
+	}
+	id := fileID{size: fi.Size(), mod: fi.ModTime()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		id.ino = int64(st.Ino)
+	}
+	return id, true
+}
 
 // lock takes a flock on "<state file>.lock" so that several provider
 // processes (terraform runs providers in parallel) never interleave a
@@ -182,14 +213,29 @@ func (c *cloud) save(st *cloudState) error {
 	return os.Rename(tmp.Name(), c.path)
 }
 
-// snapshot returns the current state under a shared lock.
+// snapshot returns the current state under a shared lock, for reading
+// only: callers share it.
 func (c *cloud) snapshot() (*cloudState, error) {
 	unlock, err := c.lock(syscall.LOCK_SH)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	return c.load()
+	id, ok := statID(c.path)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ok && c.parsed != nil && id == c.seen {
+		return c.parsed, nil
+	}
+	st, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	c.parsed, c.seen = nil, fileID{}
+	if ok {
+		c.parsed, c.seen = st, id
+	}
+	return st, nil
 }
 
 // update runs fn on the state under an exclusive lock and saves the result
