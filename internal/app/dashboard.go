@@ -88,6 +88,15 @@ func runDashboard(args []string, env config.Env, stdout, stderr io.Writer) error
 			return fmt.Errorf("dashboard: --out %s: %w (name a directory that can be created and written)", out, err)
 		}
 	}
-	_, err = fmt.Fprintf(stdout, "wrote %s: %d events, %d targets drifted now, status %s\n", filepath.Join(out, "index.html"), m.Events, len(m.Open), m.Status)
+	_, err = fmt.Fprintf(stdout, "wrote %s: %s, %s drifted now, status %s\n", filepath.Join(out, "index.html"),
+		counted(m.Events, "event", "events"), counted(len(m.Open), "target", "targets"), m.Status)
 	return err
+}
+
+// counted is "1 event" or "2 events".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
