@@ -81,7 +81,9 @@ func runLocal(ctx context.Context, mode string, args []string, env config.Env, s
 	}
 	g := gitops.Run(ctx, o, e, run, started)
 	doc.Activity = append(doc.Activity, g.Activity...)
-	doc.Recorded = doc.Recorded || g.Recorded
+	// A dry run's activity is what a real run would have done.
+	doc.DryRun = l.DryRun
+	doc.Recorded = doc.Recorded || (g.Recorded && !l.DryRun)
 	slackErr := sent.err()
 	if tellSlack && !sent.done {
 		// Nothing was recorded: Slack is told, and nothing keeps threads.

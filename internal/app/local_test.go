@@ -97,10 +97,13 @@ func TestDryRunMakesNoNetworkCall(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
-			for _, w := range tc.want {
+			for _, w := range append(tc.want, "Dry run, not done (a real run would say): recorded drift/drift-report.yaml") {
 				if !strings.Contains(stdout, w) {
 					t.Errorf("the dry run does not show %q:\n%s", w, stdout)
 				}
+			}
+			if strings.Contains(stdout, "This run: ") {
+				t.Errorf("the dry run says it did something:\n%s", stdout)
 			}
 			if n := requests.Load(); n != 0 {
 				t.Errorf("%d request(s) reached the network under --dry-run", n)
@@ -349,6 +352,9 @@ func TestLocalFormatsAndMetricsFile(t *testing.T) {
 			var doc report.Document
 			if err := json.Unmarshal([]byte(stdout), &doc); err != nil || !doc.Drifted {
 				t.Errorf("stdout is not the JSON document (drifted %v): %v\n%s", doc.Drifted, err, stdout)
+			}
+			if doc.Recorded || !doc.DryRun {
+				t.Errorf("a dry run's document says recorded %v, dryRun %v; want false, true", doc.Recorded, doc.DryRun)
 			}
 			if !strings.Contains(stderr, "=== dry run: record") {
 				t.Errorf("the dry run's sections are not on stderr:\n%s", stderr)

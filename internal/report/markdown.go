@@ -28,7 +28,11 @@ func Markdown(w io.Writer, d Document) error {
 	}
 	markdownWarnings(bw, d.Warnings)
 	if len(d.Activity) > 0 {
-		fmt.Fprintf(bw, "\n\n**This run:**\n")
+		lead := "This run:"
+		if d.DryRun {
+			lead = "Dry run, not done (a real run would say):"
+		}
+		fmt.Fprintf(bw, "\n\n**%s**\n", lead)
 		for _, a := range d.Activity {
 			fmt.Fprintf(bw, "\n- %s", cell(a))
 		}

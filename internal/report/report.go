@@ -47,6 +47,10 @@ type Document struct {
 	// matrix shard in mode remediate, which alone knows what it healed):
 	// an aggregate job does not record those targets again.
 	Recorded bool `json:"recorded,omitempty"`
+	// DryRun says nothing the run reports doing was done (`record` or
+	// `remediate` with --dry-run): Activity is what a real run would
+	// have said, and Recorded is false.
+	DryRun bool `json:"dryRun,omitempty"`
 	// Problems are failures of the run as a whole (a matrix shard missing,
 	// say): any makes the run an error, whatever the targets say.
 	Problems []string `json:"problems,omitempty"`

@@ -146,7 +146,7 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 		fmt.Fprintln(bw, c(yellow, "Warning: "+w.Message))
 	}
 	for _, a := range d.Activity {
-		fmt.Fprintln(bw, "This run: "+a)
+		fmt.Fprintln(bw, activityLead(d)+a)
 	}
 	if p := d.Policy; p != nil {
 		line := "Policy: " + p.Words(", ")
@@ -155,6 +155,14 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 		}
 		fmt.Fprintln(bw, line)
 	}
+}
+
+// activityLead opens a line of what the run did; a dry run did none of it.
+func activityLead(d Document) string {
+	if d.DryRun {
+		return "Dry run, not done (a real run would say): "
+	}
+	return "This run: "
 }
 
 func statusMark(s drift.Status) (string, string) {
