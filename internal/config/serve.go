@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myorg/drift-action/internal/yamlerr"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -106,6 +107,12 @@ type ServeMapping struct {
 	Repo       string                 `yaml:"repo"`
 	Workspaces map[string]ServeTarget `yaml:"workspaces"`
 	Apps       map[string]ServeTarget `yaml:"apps"`
+}
+
+// mappingShapes names the mapping file's types by what it holds there.
+var mappingShapes = yamlerr.Shapes{
+	"config.ServeMapping": "the mapping file",
+	"config.ServeTarget":  "a mapping entry",
 }
 
 // ServeTarget is one mapping entry; an empty Repo means the default one.
@@ -291,7 +298,7 @@ func ParseServeMapping(data []byte) (ServeMapping, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		return m, err
+		return m, yamlerr.Error(err, mappingShapes, "(remove it: a mapping file has repo, workspaces and apps; each entry has repo and roots)", 1)
 	}
 	if m.Repo != "" {
 		if err := checkRepo(m.Repo); err != nil {

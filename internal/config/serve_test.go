@@ -75,7 +75,7 @@ apps:
 			wantErr: "both GITHUB_TOKEN and the GITHUB_APP_* variables are set"},
 		{name: "no target", environ: base, wantErr: "nowhere to dispatch"},
 		{name: "bad repo", args: []string{"--repo", "acme"}, environ: base, wantErr: "must be OWNER/REPO"},
-		{name: "unknown mapping key", args: []string{"--mapping", "typo.yaml"}, environ: base, wantErr: "field workspace not found"},
+		{name: "unknown mapping key", args: []string{"--mapping", "typo.yaml"}, environ: base, wantErr: "--mapping typo.yaml: line 1: the mapping file has no field workspace (remove it: a mapping file has repo, workspaces and apps; each entry has repo and roots)"},
 		{name: "root outside the repository", args: []string{"--mapping", "escape.yaml"}, environ: base, wantErr: "inside the repository"},
 		{name: "entry without repo and no default", args: []string{"--mapping", "norepo.yaml"}, environ: base, wantErr: "apps.a has no repo"},
 		{name: "missing mapping", args: []string{"--mapping", "nope.yaml"}, environ: base, wantErr: "no such file"},

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/yamlerr"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -69,66 +70,21 @@ func split(name string, data []byte) ([]chunk, error) {
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
 
-var (
-	unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type ([\w.\[\]]+)`)
-	wrongTypeRE    = regexp.MustCompile("cannot unmarshal !!(\\w+) (`[^`]*` )?into ([\\w.\\[\\]]+)")
-)
+// shapes names record's types by what a record file holds there.
+var shapes = yamlerr.Shapes{
+	"record.Event":         "a log event (a mapping: time, event, root, target, ...)",
+	"record.Report":        "a DriftReport",
+	"record.reportDoc":     "a DriftReport",
+	"record.ReportSpec":    "a DriftReport's spec",
+	"record.Metadata":      "a DriftReport's metadata",
+	"record.ReportStatus":  "a DriftReport's status",
+	"[]record.PolicyEntry": "a list of policy entries (mappings)",
+}
 
 // plainTypeErrors says the YAML decoder's type errors in the file's terms,
 // not Go's ("field x not found in type record.Event").
 func plainTypeErrors(msg string) string {
-	msg = unknownFieldRE.ReplaceAllStringFunc(msg, func(s string) string {
-		m := unknownFieldRE.FindStringSubmatch(s)
-		return fmt.Sprintf("%s has no field %s (remove it, or read the file with the drift-action version that wrote it)", yamlShape(m[2]), m[1])
-	})
-	return wrongTypeRE.ReplaceAllStringFunc(msg, func(s string) string {
-		m := wrongTypeRE.FindStringSubmatch(s)
-		got := map[string]string{"seq": "a list", "map": "a mapping", "str": "a string", "int": "a number", "float": "a number", "bool": "true or false", "null": "nothing"}[m[1]]
-		if got == "" {
-			got = "!!" + m[1]
-		}
-		if m[2] != "" {
-			got += " " + strings.TrimSpace(m[2])
-		}
-		return fmt.Sprintf("want %s, got %s", yamlShape(m[3]), got)
-	})
-}
-
-// yamlShape names a Go type by what the file must hold there.
-func yamlShape(goType string) string {
-	switch goType {
-	case "record.Event":
-		return "a log event (a mapping: time, event, root, target, ...)"
-	case "record.Report", "record.reportDoc":
-		return "a DriftReport"
-	case "record.ReportSpec":
-		return "a DriftReport's spec"
-	case "record.Metadata":
-		return "a DriftReport's metadata"
-	case "record.ReportStatus":
-		return "a DriftReport's status"
-	case "int", "int64", "uint", "uint64":
-		return "a whole number"
-	case "float64":
-		return "a number"
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	}
-	if elem, ok := strings.CutPrefix(goType, "[]"); ok {
-		if plural, ok := map[string]string{"string": "strings", "record.PolicyEntry": "policy entries (mappings)"}[elem]; ok {
-			return "a list of " + plural
-		}
-		return "a list"
-	}
-	if strings.HasPrefix(goType, "map[") {
-		return "a mapping"
-	}
-	if name, ok := strings.CutPrefix(goType, "record."); ok {
-		return "a mapping (" + name + ")"
-	}
-	return goType
+	return yamlerr.Plain(msg, shapes, "(remove it, or read the file with the drift-action version that wrote it)")
 }
 
 // decodeChunk decodes one document strictly (unknown fields are errors) and

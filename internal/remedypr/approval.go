@@ -13,8 +13,15 @@ import (
 	"strings"
 
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/yamlerr"
 	"go.yaml.in/yaml/v3"
 )
+
+// recordShapes names Record's types by what the front matter holds there.
+var recordShapes = yamlerr.Shapes{
+	"remedypr.Record":   "the front matter",
+	"remedypr.Strategy": "a strategy (apply or pr)",
+}
 
 // Record is a record file's front matter: what merging its pull request
 // approved undoing.
@@ -87,7 +94,8 @@ func ParseRecord(name string, data []byte) (Record, error) {
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(front)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&r); err != nil {
-		return Record{}, fmt.Errorf("remedypr: record %s: front matter: %w", name, err)
+		err = yamlerr.Error(err, recordShapes, "(remove it: drift-action writes root, target, workspace, strategy, fingerprint, resources and adopted)", 2)
+		return Record{}, fmt.Errorf("remedypr: record %s: front matter: %w; restore the file as the remediation pull request wrote it", name, err)
 	}
 	r.Path = name
 	var missing []string

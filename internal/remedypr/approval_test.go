@@ -154,7 +154,8 @@ func TestParseRecordErrors(t *testing.T) {
 		name, data, want string
 	}{
 		{name: "no front matter", data: "# Drift\n", want: "remedypr: record r.md: no front matter between --- lines; restore the file as the remediation pull request wrote it"},
-		{name: "unknown key", data: "---\nroot: a\nfingerprnt: x\n---\n", want: "remedypr: record r.md: front matter: yaml: unmarshal errors:\n  line 2: field fingerprnt not found in type remedypr.Record"},
+		{name: "unknown key", data: "---\nroot: a\nfingerprnt: x\n---\n", want: "remedypr: record r.md: front matter: line 3: the front matter has no field fingerprnt (remove it: drift-action writes root, target, workspace, strategy, fingerprint, resources and adopted); restore the file as the remediation pull request wrote it"},
+		{name: "a string for the resources list", data: "---\nroot: a\nresources: web\n---\n", want: "remedypr: record r.md: front matter: line 3: want a list of strings, got a string `web`; restore the file as the remediation pull request wrote it"},
 		{name: "missing fields", data: "---\nroot: a\n---\n", want: "remedypr: record r.md: front matter lacks fingerprint (sha256:...), resources; restore the file as the remediation pull request wrote it"},
 	}
 	for _, tc := range tests {
