@@ -79,6 +79,8 @@ func TestParseLogExport(t *testing.T) {
 		{name: "an index with capitals", args: []string{"--index", "Drift"}, wantErr: `--index "Drift": has capitals`},
 		{name: "an index with a slash", args: []string{"--index", "logs/drift"}, wantErr: `--index "logs/drift": has one of`},
 		{name: "an index starting with _", args: []string{"--index", "_drift"}, wantErr: `starts with "_"`},
+		{name: "an empty index given", args: []string{"--index", ""}, wantErr: "log export: --index is empty: name the index or data stream for the _bulk body, or leave --index out for plain NDJSON documents"},
+		{name: "an empty index given with =", args: []string{"--index="}, wantErr: "log export: --index is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,6 +49,11 @@ func ParseLogExport(args []string, env Env, usage io.Writer) (LogExport, error) 
 	}
 	if c.Log == "" {
 		return c, fmt.Errorf("log export: --log is empty: name the record's log file, e.g. %s", ActionDefaults["log-path"])
+	}
+	indexGiven := false
+	cmd.Flags.Visit(func(f *flag.Flag) { indexGiven = indexGiven || f.Name == "index" })
+	if indexGiven && c.Index == "" {
+		return c, errors.New("log export: --index is empty: name the index or data stream for the _bulk body, or leave --index out for plain NDJSON documents")
 	}
 	if err := checkIndex(c.Index); err != nil {
 		return c, fmt.Errorf("log export: --index %q: %w", c.Index, err)
