@@ -2,7 +2,6 @@ package tf
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,15 +55,7 @@ func TestSetupStepsRunLean(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			log := filepath.Join(dir, "calls.log")
-			script := fmt.Sprintf("#!/bin/sh\necho \"$1 GOGC=${GOGC-unset} GOMEMLIMIT=${GOMEMLIMIT-unset}\" >>%s\n", shellQuote(log))
-			if tc.version != "" {
-				script += "if [ \"$1\" = version ]; then\n" + tc.version + "\nfi\n"
-			}
-			script += "exec " + shellQuote(env.Terraform) + " \"$@\"\n"
-			bin := filepath.Join(dir, "terraform")
-			if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			bin := loggingShim(t, env, dir, `"$1 GOGC=${GOGC-unset} GOMEMLIMIT=${GOMEMLIMIT-unset}"`, log, tc.version)
 			root := appliedRoot(t, env, dir, "drifted")
 			o := options(env, bin)
 			o.Env = append(append([]string{}, o.Env...), tc.userEnv...)

@@ -60,15 +60,7 @@ func TestVersionProbedOncePerBinary(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			log := filepath.Join(dir, "calls.log")
-			script := fmt.Sprintf("#!/bin/sh\necho \"$1\" >>%s\n", shellQuote(log))
-			if tc.version != "" {
-				script += "if [ \"$1\" = version ]; then\n" + tc.version + "\nfi\n"
-			}
-			script += "exec " + shellQuote(env.Terraform) + " \"$@\"\n"
-			bin := filepath.Join(dir, "terraform")
-			if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			bin := loggingShim(t, env, dir, `"$1"`, log, tc.version)
 			roots := make([]string, targets)
 			for i := range roots {
 				roots[i] = tftest.WriteRoot(t, dir, fmt.Sprintf("root%d", i), map[string]string{"main.tf": dataRoot})
@@ -174,6 +166,23 @@ func TestAtLeast(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loggingShim writes DIR/terraform, a stand-in that appends line (shell
+// words, expanded) to log for every command, runs version (sh) for
+// `version` when it is not "", and otherwise runs the real terraform.
+func loggingShim(t *testing.T, env *tftest.Env, dir, line, log, version string) string {
+	t.Helper()
+	script := fmt.Sprintf("#!/bin/sh\necho %s >>%s\n", line, shellQuote(log))
+	if version != "" {
+		script += "if [ \"$1\" = version ]; then\n" + version + "\nfi\n"
+	}
+	script += "exec " + shellQuote(env.Terraform) + " \"$@\"\n"
+	bin := filepath.Join(dir, "terraform")
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
