@@ -1,14 +1,18 @@
 package app
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/myorg/drift-action/internal/drift"
 	"github.com/myorg/drift-action/internal/github/githubtest"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tftest"
@@ -324,5 +328,62 @@ func TestActionRemediateNeverAppliesOnPullRequests(t *testing.T) {
 	}
 	if !annotated(res.stdout, "warning", "does not heal on pull_request events") {
 		t.Errorf("no warning says why nothing was healed:\n%s", res.stdout)
+	}
+}
+
+// Mode aggregate with record keeps Slack's threads in its one record
+// commit, as mode record does: the matrix's drift is told once, and the
+// next run, with nothing new, posts nothing.
+func TestActionAggregateKeepsSlackThreads(t *testing.T) {
+	// Not parallel: it points the package's Slack client at a TLS fake
+	// (the action refuses a webhook that is not https://), and restores it.
+	var mu sync.Mutex
+	var posts []string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, r.URL.Path+" "+string(b))
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	old := slackOptions
+	slackOptions.HTTPClient = srv.Client()
+	t.Cleanup(func() { slackOptions = old })
+
+	ws := t.TempDir()
+	remote := gitWorkspace(t, ws)
+	drifted := func(run string) report.Document {
+		d := report.New([]drift.Result{{Dir: "stacks/a", Target: "default", Status: drift.StatusDrifted,
+			Drift: []drift.Resource{{Address: "aws_s3_bucket.a", Type: "aws_s3_bucket", Actions: []string{"update"}}}}})
+		d.Origin = &report.Origin{Repository: "acme/infra", RunID: run, Shard: &report.Shard{Index: 1, Count: 2}}
+		return d
+	}
+	for i, run := range []string{"42", "43"} {
+		writeShard(t, ws, "job1", drifted(run))
+		writeShard(t, ws, "job2", shardDoc(run, &report.Shard{Index: 2, Count: 2}, "stacks/b"))
+		vars := map[string]string{"GITHUB_RUN_ID": run}
+		for k, v := range gitopsVars {
+			vars[k] = v
+		}
+		res := runnerRun{t: t, workspace: ws, event: "schedule", vars: vars,
+			inputs: map[string]string{"mode": "aggregate", "record": "true", "slack-webhook-url": srv.URL + "/services/T0/B0/hook"}}.run()
+		if res.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", i+1, res.code, res.stdout)
+		}
+		mu.Lock()
+		n := len(posts)
+		mu.Unlock()
+		if want := 1; n != want {
+			t.Fatalf("after run %d Slack got %d post(s), want %d (the drift told once):\n%q", i+1, n, want, posts)
+		}
+		if i == 0 {
+			if threads := remoteFile(t, remote, "drift/slack-threads.yaml"); !strings.Contains(threads, "stacks/a") {
+				t.Errorf("the record commit does not keep the thread of stacks/a:\n%s", threads)
+			}
+		}
+	}
+	if !strings.Contains(posts[0], "stacks/a") {
+		t.Errorf("the post does not tell the drift of stacks/a: %q", posts[0])
 	}
 }

@@ -83,9 +83,15 @@ func actionAggregate(ctx context.Context, a config.Action, ev config.Event, log 
 	}
 	a.Shard = config.Shard{}
 	var g gitops.Result
+	var sent *slackSent
 	if a.Record {
-		// The shards hand their results here; the matrix records once.
-		g = gitops.RecordShards(ctx, gitopsOptions(a, ev), gitopsRecordEdges(a, log), res.Shards)
+		// The shards hand their results here; the matrix records once,
+		// and Slack's threads ride in that commit as in mode record, so a
+		// drift told once is not told again on the next run.
+		e := gitopsRecordEdges(a, log)
+		sent = &slackSent{}
+		e.Beside = slackBeside(a, doc, sent)
+		g = gitops.RecordShards(ctx, gitopsOptions(a, ev), e, res.Shards)
 	}
-	return publish(ctx, a, ev, doc, log, g, nil, started)
+	return publish(ctx, a, ev, doc, log, g, sent, started)
 }

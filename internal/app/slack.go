@@ -42,8 +42,9 @@ func (p *publication) slack(ctx context.Context) error {
 	if p.slackSent != nil && p.slackSent.done {
 		err = p.slackSent.err()
 	} else {
-		// Nothing keeps the threads here (mode detect, aggregate, or a run
-		// that never writes): every run tells every drift.
+		// Nothing keeps the threads here (mode detect, aggregate without
+		// record, or a run that writes nothing): every run tells every
+		// drift.
 		_, err = slackRun(p.a, p.doc, p.gitops).Send(ctx)
 	}
 	if err != nil {

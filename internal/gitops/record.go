@@ -41,7 +41,11 @@ func RecordShards(ctx context.Context, o Options, e Edges, shards []report.Docum
 	case o.Event.ReadsOnly:
 		e.Log.Annotate(actions.Annotation{Level: "warning", Msg: "drift-action: the record was not written: runs for forks and pull_request_target never write"})
 	default:
-		path, err := commitRecord(ctx, o, e, toRecord.Roots, nil, nil, time.Now(), nil, &g)
+		var beside []File
+		if e.Beside != nil {
+			beside = e.Beside(ctx, g)
+		}
+		path, err := commitRecord(ctx, o, e, toRecord.Roots, nil, nil, time.Now(), beside, &g)
 		// The record holds the shards' targets: Recorded (this run's own
 		// targets) stays false.
 		g.sayRecorded(o, path, err)
