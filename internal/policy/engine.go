@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/myorg/drift-action/internal/yamlerr"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -300,7 +301,7 @@ func loadData(src Source, out map[string]any) error {
 		}
 		var doc map[string]any
 		if err := yaml.Unmarshal(b, &doc); err != nil { // YAML is a superset of JSON
-			return fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w (a data file holds one mapping: its keys become data.KEY)", name, yamlerr.Error(err, nil, "", 1))
 		}
 		for k, v := range doc {
 			if _, dup := out[k]; dup {

@@ -169,6 +169,8 @@ func TestLoadErrors(t *testing.T) {
 		{"v0 syntax refused", map[string]string{"old.rego": "package p\n\ndeny[msg] { msg := \"x\" }\n"}, []string{"old.rego:3:", "rego_parse_error"}},
 		{"no rules", map[string]string{"p.rego": "package p\n\nallow if { true }\n"}, []string{"no deny, warn or exception rules"}},
 		{"bad data file", map[string]string{"p.rego": "package p\n\ndeny contains 1 if { false }\n", "data/x.json": "{nope"}, []string{"data/x.json"}},
+		{"a data file that is a list", map[string]string{"p.rego": "package p\n\ndeny contains 1 if { false }\n", "data/x.yaml": "- a\n- b\n"},
+			[]string{"data/x.yaml: line 1: want a mapping, got a list (a data file holds one mapping: its keys become data.KEY)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

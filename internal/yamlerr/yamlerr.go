@@ -24,7 +24,9 @@ type Shapes map[string]string
 
 var (
 	unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type ([\w.\[\]]+)`)
-	wrongTypeRE    = regexp.MustCompile("cannot unmarshal !!(\\w+) (`[^`]*` )?into ([\\w.\\[\\]]+)")
+	// A type is a name, possibly in a list or map ("[]record.Event",
+	// "map[string]interface {}").
+	wrongTypeRE = regexp.MustCompile("cannot unmarshal !!(\\w+) (`[^`]*` )?into ([\\w.\\[\\]]+(?: \\{\\})?)")
 )
 
 // Plain rewrites every type error in msg (yaml.v3's, lines kept as they
@@ -65,6 +67,8 @@ func (s Shapes) of(goType string) string {
 		return "a string"
 	case "bool":
 		return "true or false"
+	case "interface {}":
+		return "a value"
 	}
 	if elem, ok := strings.CutPrefix(goType, "[]"); ok {
 		if elem == "string" {

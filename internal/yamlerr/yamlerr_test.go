@@ -49,6 +49,7 @@ func TestPlain(t *testing.T) {
 		{name: "a word for a number", src: "entries:\n  x:\n    count: many\n", want: "line 3: want a whole number, got a string `many`"},
 		{name: "a mapping for a list", src: "list: {a: b}\n", want: "line 1: want a list, got a mapping"},
 		{name: "two errors, each said", src: "repoz: x\nentries: 3\n", want: "line 1: the test file (repo, entries, list) has no field repoz (remove it); line 2: want a mapping, got a number `3`"},
+		{name: "a list where any mapping goes", src: "entries:\n  x:\n    repo: [a]\n", want: "line 3: want a string, got a list"},
 		{name: "not a type error: as yaml says it", src: "repo: [\n", want: "line 1: did not find expected node content"},
 	}
 	for _, tc := range tests {
@@ -62,5 +63,21 @@ func TestPlain(t *testing.T) {
 				t.Errorf("a Go type name is left in %q", got)
 			}
 		})
+	}
+}
+
+// Where the caller decodes into an untyped mapping (a policy data file),
+// the decoder names Go's empty interface; that too is said plainly.
+func TestPlainUntyped(t *testing.T) {
+	t.Parallel()
+	var doc map[string]any
+	err := Error(yaml.Unmarshal([]byte("- a\n- b\n"), &doc), nil, "", 1)
+	if diff := cmp.Diff("line 1: want a mapping, got a list", err.Error()); diff != "" {
+		t.Errorf("plain error (-want +got):\n%s", diff)
+	}
+	var list []any
+	err = Error(yaml.Unmarshal([]byte("a: b\n"), &list), nil, "", 1)
+	if diff := cmp.Diff("line 1: want a list, got a mapping", err.Error()); diff != "" {
+		t.Errorf("plain error (-want +got):\n%s", diff)
 	}
 }
