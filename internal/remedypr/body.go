@@ -250,8 +250,13 @@ func WriteRecord(w io.Writer, p Page) error {
 		"(see docs/remediation-prs.md); values adopted into the code are kept instead.\n\n")
 	bw.WriteString("| Resource | Attribute | In state | Now |\n|---|---|---|---|\n")
 	for _, r := range p.Resources {
-		if isDeletion(r) || len(r.Attributes) == 0 {
-			fmt.Fprintf(bw, "| %s | | %s | |\n", code(r.Address), cell(strings.Join(r.Actions, ", ")))
+		switch {
+		case isDeletion(r):
+			// A drifted delete is the object gone: the state still has it.
+			fmt.Fprintf(bw, "| %s | <em>(the whole resource)</em> | <em>exists</em> | <em>deleted outside terraform</em> |\n", code(r.Address))
+			continue
+		case len(r.Attributes) == 0:
+			fmt.Fprintf(bw, "| %s | <em>(the whole resource)</em> | | %s |\n", code(r.Address), cell(strings.Join(r.Actions, ", ")))
 			continue
 		}
 		for _, a := range r.Attributes {
