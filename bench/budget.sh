@@ -33,23 +33,9 @@ unset TF_DATA_DIR TF_WORKSPACE TF_CLI_ARGS FAKECLOUD_READ_LATENCY FAKECLOUD_REQU
 
 log "building drift-action and fakecloud"
 (cd "$REPO" && go build -o "$WORK/drift-action" .)
-plat=$(go env GOOS)_$(go env GOARCH)
-mkdir -p "$WORK/mirror/registry.terraform.io/myorg/fakecloud/0.1.0/$plat"
-(cd "$REPO/testdata/fakecloud" && go build -o "$WORK/mirror/registry.terraform.io/myorg/fakecloud/0.1.0/$plat/terraform-provider-fakecloud_v0.1.0" .)
-cat >"$WORK/terraform.rc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$WORK/mirror"
-    include = ["registry.terraform.io/myorg/fakecloud"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/myorg/fakecloud"]
-  }
-}
-plugin_cache_dir = "$WORK/plugin-cache"
-RC
-mkdir -p "$WORK/plugin-cache"
-export TF_CLI_CONFIG_FILE=$WORK/terraform.rc
+# shellcheck source=bench/fakecloud.sh
+source "$REPO/bench/fakecloud.sh"
+fakecloud_mirror "$WORK" "$REPO"
 
 # The fixture: a repository (.git marks its root, where the latency file
 # lives) with one root of COUNT instances, applied once without latency.

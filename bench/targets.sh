@@ -57,23 +57,9 @@ log "building drift-action: this tree and $BEFORE_REF"
 rm -rf "$WORK/before-src" && mkdir -p "$WORK/before-src"
 git -C "$REPO" archive "$BEFORE_REF" | tar -x -C "$WORK/before-src"
 (cd "$WORK/before-src" && go build -o "$WORK/before" .)
-plat=$(go env GOOS)_$(go env GOARCH)
-mkdir -p "$WORK/mirror/registry.terraform.io/myorg/fakecloud/0.1.0/$plat"
-(cd "$REPO/testdata/fakecloud" && go build -o "$WORK/mirror/registry.terraform.io/myorg/fakecloud/0.1.0/$plat/terraform-provider-fakecloud_v0.1.0" .)
-cat >"$WORK/terraform.rc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$WORK/mirror"
-    include = ["registry.terraform.io/myorg/fakecloud"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/myorg/fakecloud"]
-  }
-}
-plugin_cache_dir = "$WORK/plugin-cache"
-RC
-mkdir -p "$WORK/plugin-cache"
-export TF_CLI_CONFIG_FILE=$WORK/terraform.rc
+# shellcheck source=bench/fakecloud.sh
+source "$REPO/bench/fakecloud.sh"
+fakecloud_mirror "$WORK" "$REPO"
 
 # fixture NAME KIND: a repository with one root, backend "local" {}.
 fixture() {

@@ -28,11 +28,7 @@ func Markdown(w io.Writer, d Document) error {
 	}
 	markdownWarnings(bw, d.Warnings)
 	if len(d.Activity) > 0 {
-		lead := "This run:"
-		if d.DryRun {
-			lead = "Dry run, not done (a real run would say):"
-		}
-		fmt.Fprintf(bw, "\n\n**%s**\n", lead)
+		fmt.Fprintf(bw, "\n\n**%s**\n", activityLead(d))
 		for _, a := range d.Activity {
 			fmt.Fprintf(bw, "\n- %s", cell(a))
 		}

@@ -146,7 +146,7 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 		fmt.Fprintln(bw, c(yellow, "Warning: "+w.Message))
 	}
 	for _, a := range d.Activity {
-		fmt.Fprintln(bw, activityLead(d)+a)
+		fmt.Fprintln(bw, activityLead(d)+" "+a)
 	}
 	if p := d.Policy; p != nil {
 		line := "Policy: " + p.Words(", ")
@@ -157,12 +157,13 @@ func textSummary(bw *bufio.Writer, d Document, c func(code, s string) string) {
 	}
 }
 
-// activityLead opens a line of what the run did; a dry run did none of it.
+// activityLead opens what the run did, in every renderer; a dry run did
+// none of it.
 func activityLead(d Document) string {
 	if d.DryRun {
-		return "Dry run, not done (a real run would say): "
+		return "Dry run, not done (a real run would say):"
 	}
-	return "This run: "
+	return "This run:"
 }
 
 func statusMark(s drift.Status) (string, string) {
