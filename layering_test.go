@@ -1,8 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,5 +92,49 @@ func TestConfigIsALeaf(t *testing.T) {
 		} else if len(deps) > 0 {
 			t.Errorf("%s imports %s: config may import it only while it imports no package of this module", leaf, strings.Join(deps, ", "))
 		}
+	}
+}
+
+// A file written with an executable mode is about to be run, and os's own
+// writers leave a moment in which a child forked by another goroutine holds
+// it open for writing, so running it fails with "text file busy" now and
+// then (a flaky test, or a failed target). Only execfile writes them.
+func TestExecutablesAreWrittenByExecfile(t *testing.T) {
+	t.Parallel()
+	write := regexp.MustCompile(`os\.(WriteFile|OpenFile)\(.*, (0o?[0-7]{3,4})\)`)
+	var found []string
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (p == filepath.Join("internal", "execfile") || strings.HasPrefix(d.Name(), ".") && p != "."):
+			return filepath.SkipDir
+		case d.IsDir() || !strings.HasSuffix(p, ".go"):
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			m := write.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			mode, err := strconv.ParseUint(strings.TrimPrefix(m[2], "0o"), 8, 32)
+			if err != nil {
+				t.Fatalf("%s:%d: mode %s: %v", p, i+1, m[2], err)
+			}
+			if mode&0o111 != 0 {
+				found = append(found, fmt.Sprintf("%s:%d", p, i+1))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) > 0 {
+		t.Errorf("executables written with os (use execfile.Write or execfile.Copy):\n%s", strings.Join(found, "\n"))
 	}
 }

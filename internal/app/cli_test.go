@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/config"
+	"github.com/myorg/drift-action/internal/execfile"
 )
 
 // cliEnv is an environment where no command can reach real terraform or
@@ -20,7 +20,7 @@ func cliEnv(t *testing.T) config.Env {
 	t.Helper()
 	dir := t.TempDir()
 	gk := filepath.Join(dir, "fake-gatekeeper")
-	if err := os.WriteFile(gk, []byte("#!/bin/sh\necho \"$@\"\n"), 0o755); err != nil {
+	if err := execfile.Write(gk, []byte("#!/bin/sh\necho \"$@\"\n")); err != nil {
 		t.Fatal(err)
 	}
 	vars := map[string]string{

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/policy"
 	"github.com/myorg/drift-action/internal/report"
 	"github.com/myorg/drift-action/internal/tftest"
@@ -85,7 +86,7 @@ func savingTerraform(t *testing.T, env *tftest.Env, dir string) string {
 		"  \"$TERRAFORM\" \"$@\" >\"$out\" || exit $?\n" +
 		"  exec cat \"$out\"\n" +
 		"fi\nexec \"$TERRAFORM\" \"$@\"\n"
-	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+	if err := execfile.Write(p, []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 	return p

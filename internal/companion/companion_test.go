@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/policy"
 )
 
@@ -33,7 +34,7 @@ func fake(t *testing.T, stdout string, code int) string {
 	}
 	bin := filepath.Join(dir, Binary)
 	script := "#!/bin/sh\ncat '" + out + "'\necho \"$@\" >&2\nexit " + string(rune('0'+code)) + "\n"
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	if err := execfile.Write(bin, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	return bin

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/execfile"
 )
 
 func TestParsePorcelain(t *testing.T) {
@@ -118,7 +118,7 @@ while read old new ref; do
 	fi
 done
 `
-	if err := os.WriteFile(filepath.Join(bare, "hooks", "pre-receive"), []byte(hook), 0o755); err != nil {
+	if err := execfile.Write(filepath.Join(bare, "hooks", "pre-receive"), []byte(hook)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/myorg/drift-action/internal/drift"
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/tfinstall/releasestest"
 	"github.com/myorg/drift-action/internal/tftest"
 )
@@ -46,7 +47,7 @@ func TestDetectChoosesTerraformPerRoot(t *testing.T) {
 	// An old terraform standing in for the one on PATH: it only answers
 	// `version -json`, so planning with it would fail.
 	old := filepath.Join(t.TempDir(), "terraform")
-	if err := os.WriteFile(old, []byte("#!/bin/sh\necho '{\"terraform_version\":\"1.9.0\"}'\n"), 0o755); err != nil {
+	if err := execfile.Write(old, []byte("#!/bin/sh\necho '{\"terraform_version\":\"1.9.0\"}'\n")); err != nil {
 		t.Fatal(err)
 	}
 	requires := func(c string) map[string]string {

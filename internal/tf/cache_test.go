@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -167,7 +168,7 @@ func TestCopyTree(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(src, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(src, "bin"), []byte("x"), 0o755); err != nil {
+	if err := execfile.Write(filepath.Join(src, "bin"), []byte("x")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(src, "sub", "doc"), []byte("y"), 0o644); err != nil {

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -371,15 +372,17 @@ const defaultGrace = 60 * time.Second
 // started is always waited for, so a stopped one's error is an
 // *exec.ExitError (see stopped).
 func (c command) run(ctx context.Context, stdout io.Writer, args ...string) error {
-	cmd := exec.Command(c.bin, args...)
-	cmd.Dir, cmd.Env, cmd.Stdout = c.dir, c.env, stdout
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.SysProcAttr = sysProcAttr()
-	// A process outside the group (one that left it) holding terraform's
-	// output open must not hold up Wait for ever.
-	cmd.WaitDelay = c.grace
-	if err := cmd.Start(); err != nil {
+	cmd, err := start(func() *exec.Cmd {
+		cmd := exec.Command(c.bin, args...)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = c.dir, c.env, stdout, &stderr
+		cmd.SysProcAttr = sysProcAttr()
+		// A process outside the group (one that left it) holding
+		// terraform's output open must not hold up Wait for ever.
+		cmd.WaitDelay = c.grace
+		return cmd
+	}, busyWaits)
+	if err != nil {
 		return fmt.Errorf("%w\n%s", err, stderr.String())
 	}
 	interrupted, err := c.await(ctx, cmd)
@@ -396,6 +399,27 @@ func (c command) run(ctx context.Context, stdout io.Writer, args ...string) erro
 		err = errors.Join(err, &exec.ExitError{ProcessState: cmd.ProcessState})
 	}
 	return fmt.Errorf("%w\n%s", err, stderr.String())
+}
+
+// busyWaits are the pauses before each new try of a start that found
+// terraform's executable busy: 1.3 s in all.
+var busyWaits = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond,
+	40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond, 320 * time.Millisecond, 640 * time.Millisecond}
+
+// start starts the command build makes. A terraform installed by this
+// process a moment ago can still be open for writing in a child that
+// another goroutine forked while it was written (Linux then refuses to run
+// it: ETXTBSY, golang/go#22315), until that child's own exec closes it. Such
+// a start ran nothing, so it is tried again after each of waits.
+func start(build func() *exec.Cmd, waits []time.Duration) (*exec.Cmd, error) {
+	for i := 0; ; i++ {
+		cmd := build()
+		err := cmd.Start()
+		if err == nil || !errors.Is(err, syscall.ETXTBSY) || i == len(waits) {
+			return cmd, err
+		}
+		time.Sleep(waits[i])
+	}
 }
 
 // await waits for the started cmd: when ctx ends first, terraform is

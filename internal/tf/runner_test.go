@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -223,7 +224,7 @@ func showWrapper(t *testing.T, env *tftest.Env, started, script string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "terraform")
 	body := "#!/bin/sh\nTERRAFORM='" + env.Terraform + "'\nif [ \"$1\" = show ]; then\n: >'" + started + "'\n" + script + "\nfi\nexec \"$TERRAFORM\" \"$@\"\n"
-	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+	if err := execfile.Write(p, []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 	return p

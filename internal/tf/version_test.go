@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/tftest"
 )
 
@@ -179,7 +180,7 @@ func loggingShim(t *testing.T, env *tftest.Env, dir, line, log, version string) 
 	}
 	script += "exec " + shellQuote(env.Terraform) + " \"$@\"\n"
 	bin := filepath.Join(dir, "terraform")
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	if err := execfile.Write(bin, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	return bin

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-version"
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/tfinstall/releasestest"
 	"github.com/myorg/drift-action/internal/tfsetting"
 	"github.com/myorg/drift-action/internal/tftest"
@@ -26,7 +27,7 @@ func fakeTerraform(t *testing.T, name, v string) (bin, calls string) {
 	dir := t.TempDir()
 	bin, calls = filepath.Join(dir, name), filepath.Join(dir, "calls")
 	script := "#!/bin/sh\necho x >> '" + calls + "'\necho '{\"terraform_version\":\"" + v + "\"}'\n"
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	if err := execfile.Write(bin, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	return bin, calls

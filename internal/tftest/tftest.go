@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/tfmirror"
 )
 
@@ -281,7 +282,7 @@ func (e *Env) Wrapper(t testing.TB, planScript string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "terraform")
 	script := fmt.Sprintf("#!/bin/sh\nTERRAFORM=%s\nif [ \"$1\" = plan ]; then\n%s\nfi\nexec \"$TERRAFORM\" \"$@\"\n", shellQuote(e.Terraform), planScript)
-	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+	if err := execfile.Write(p, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myorg/drift-action/internal/execfile"
 	"github.com/myorg/drift-action/internal/tfmirror"
 )
 
@@ -95,23 +95,9 @@ func onHost(p tfmirror.Provider, host, mirror string) tfmirror.Provider {
 		if err := os.Link(src, dst); err == nil {
 			return nil
 		}
-		return copyFile(src, dst)
+		return execfile.Copy(dst, src)
 	}
 	return q
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	return errors.Join(err, out.Close())
 }
 
 // EnsureTofu returns base/tofu-VERSION/tofu, building it first when absent.
