@@ -7,8 +7,9 @@
 # One root planned for four regions (four targets, each with its var-file).
 # Three ways, interleaved, each run REPS times after WARMUP unmeasured
 # runs, medians:
-#   before     drift-action built from BEFORE_REF (default: the merge base
-#              with main), targets told apart by workspace (one local
+#   before     drift-action built from BEFORE_REF (default: 58f6c57, the
+#              last version whose targets of one root shared the root's
+#              .terraform), targets told apart by workspace (one local
 #              backend, a workspace per region: what that version could
 #              do), --parallelism PAR. Targets of one root took turns.
 #   sequential this tree, each target its own local backend path
@@ -36,7 +37,10 @@ KINDS=${KINDS:-data cloud}
 PAR=${PAR:-4}
 TERRAFORM=${TERRAFORM:-terraform}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BEFORE_REF=${BEFORE_REF:-$(git -C "$REPO" merge-base HEAD main)}
+# Later versions give every target a new working directory, where
+# terraform asks to copy the workspaces' state into the block's local
+# backend and a run cannot answer: the before side needs this one.
+BEFORE_REF=${BEFORE_REF:-58f6c57}
 TF=$(command -v "$TERRAFORM") || { echo "bench: $TERRAFORM not found on PATH" >&2; exit 1; }
 REGIONS="ap eu sa us"
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -186,6 +188,103 @@ func TestClassifyFileCountsStateResources(t *testing.T) {
 			}
 			if got.stateResources != tt.want {
 				t.Errorf("stateResources = %d, want %d", got.stateResources, tt.want)
+			}
+		})
+	}
+}
+
+// A root whose state files sit beside the code behind a backend block makes
+// terraform ask, in every new working directory, whether to copy that state
+// into the backend; a run cannot answer. The error says which files and
+// what to do (for a local backend: remove the block; for any other: the
+// files are leftovers), and no state file is touched. A root without a
+// backend block keeps its workspaces' state beside the code and plans.
+func TestDetectStateMigrationSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	srv := httptest.NewServer(&stateServer{states: map[string][]byte{}})
+	t.Cleanup(srv.Close) // after the parallel cases
+	// terraform_data.web as applied: state terraform would copy (an empty
+	// one it would not).
+	const state = `{"version":4,"terraform_version":"1.11.0","serial":3,"lineage":"5f0c8a52-0d1e-4b7e-9c55-1a2b3c4d5e6f","outputs":{},` +
+		`"resources":[{"mode":"managed","type":"terraform_data","name":"web","provider":"provider[\"terraform.io/builtin/terraform\"]",` +
+		`"instances":[{"schema_version":0,"attributes":{"id":"c5c9f4b9-4f9c-31ca-385c-4c67d705b9d6","input":{"value":"web","type":"string"},` +
+		`"output":{"value":"web","type":"string"},"triggers_replace":null},"sensitive_attributes":[]}]}],"check_results":null}` + "\n"
+	const resources = `resource "terraform_data" "web" { input = "web" }` + "\n"
+	const ask = "terraform stopped to ask whether to copy "
+	const never = ": each target runs in a new working directory, which has no record of the backend, so terraform asks on every run; a run cannot answer, and drift-action never copies state. "
+	tests := []struct {
+		name   string
+		main   string
+		files  []string // state files written beside the code
+		target discover.TargetConfig
+		want   string // the advice, or the status when there is none
+	}{
+		{
+			name:   "local backend block, workspaces' state beside the code",
+			main:   "terraform {\n  backend \"local\" {}\n}\n" + resources,
+			files:  []string{"terraform.tfstate.d/us/terraform.tfstate", "terraform.tfstate.d/eu/terraform.tfstate"},
+			target: discover.TargetConfig{Name: "us", Workspace: "us"},
+			want: ask + "the local state in infra/app (terraform.tfstate.d/eu, terraform.tfstate.d/us) into backend \"local\" (infra/app/main.tf:2)" + never +
+				"A backend \"local\" block with no settings keeps state in these same files: remove it (terraform's default backend is the same, with nothing to copy); " +
+				"one that sets path or workspace_dir keeps state there: move the state there and delete these files",
+		},
+		{
+			name:   "http backend, a state file left over from a local run",
+			main:   "\n\nterraform {\n  backend \"http\" {}\n}\n" + resources,
+			files:  []string{"terraform.tfstate"},
+			target: discover.TargetConfig{Name: "prod", BackendConfig: []discover.Setting{{Value: "address=" + srv.URL + "/prod"}}},
+			want: ask + "the local state in infra/app (terraform.tfstate) into backend \"http\" (infra/app/main.tf:4)" + never +
+				"If the backend holds the real state, these files are left over from a run without it: delete them from the repository and ignore terraform.tfstate* in .gitignore; " +
+				"if they are the real state, copy it into the backend once by hand (terraform init -migrate-state), then delete them",
+		},
+		{
+			name:   "no backend block: the workspace's state is used as it is",
+			main:   resources,
+			files:  []string{"terraform.tfstate.d/us/terraform.tfstate", "terraform.tfstate.d/eu/terraform.tfstate"},
+			target: discover.TargetConfig{Name: "us", Workspace: "us"},
+			want:   "clean",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			files := map[string]string{"main.tf": tt.main}
+			for _, f := range tt.files {
+				files[f] = state
+			}
+			root := tftest.WriteRoot(t, dir, "infra/app", files)
+			c := detectConfig(env, dir, nil)
+			c.Find.File = discover.File{Path: ".github/drift.yaml", Roots: []discover.Root{{Dir: "infra/app", Targets: []discover.TargetConfig{tt.target}}}}
+			run, err := Detect(context.Background(), c, &bytes.Buffer{}, nil)
+			defer run.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(run.Verdicts) != 1 {
+				t.Fatalf("%d verdicts, want 1", len(run.Verdicts))
+			}
+			r := run.Verdicts[0].Result
+			got := string(r.Status)
+			if r.Error != "" {
+				lines := strings.Split(r.Error, "\n")
+				if !strings.HasPrefix(r.Error, "init: ") || !strings.Contains(r.Error, "state migration") {
+					t.Errorf("the error does not keep terraform's own words first: %q", r.Error)
+				}
+				got = lines[len(lines)-1]
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("verdict (-want +got):\n%s", diff)
+			}
+			for _, f := range tt.files {
+				b, err := os.ReadFile(filepath.Join(root, f))
+				if err != nil || string(b) != state {
+					t.Errorf("%s changed: %q %v", f, b, err)
+				}
+			}
+			if strings.Contains(got, srv.URL) {
+				t.Errorf("the verdict shows the backend's settings: %s", got)
 			}
 		})
 	}

@@ -358,7 +358,11 @@ func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int,
 	}
 	if err != nil {
 		var r drift.Result
-		r.Fail(err.Error())
+		msg := err.Error()
+		if why := stateMigration(t, msg); why != "" {
+			msg += "\n" + why
+		}
+		r.Fail(msg)
 		return finish(r), nil
 	}
 	if out.LogPlanJSONFile != "" {
