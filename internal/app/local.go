@@ -10,6 +10,7 @@ import (
 	"github.com/myorg/drift-action/internal/actions"
 	"github.com/myorg/drift-action/internal/config"
 	"github.com/myorg/drift-action/internal/gitops"
+	"github.com/myorg/drift-action/internal/gitops/dryrun"
 	"github.com/myorg/drift-action/internal/gitrepo"
 	"github.com/myorg/drift-action/internal/metrics"
 )
@@ -58,11 +59,11 @@ func runLocal(ctx context.Context, mode string, args []string, env config.Env, s
 		}
 	}
 	e := gitopsEdges(a, po, c.GatekeeperBin, log)
-	var dry *dryRun
+	var dry *dryrun.Edges
 	poster := slackPoster(a.Slack)
 	if l.DryRun {
-		dry = newDryRun(c.RepoRoot, a.Slack.Token != "", a.Slack.Enabled())
-		e.Git, e.GitHub, e.Applier, poster = dry.git, dry.github, dry, dry
+		dry = dryrun.New(c.RepoRoot, a.Slack.Token != "", a.Slack.Enabled())
+		e.Git, e.GitHub, e.Applier, poster = dry.Git, dry.GitHub, dry, dry
 	} else {
 		push := l.Push
 		e.Git = func(dir string, o gitrepo.Options) gitops.Git {
@@ -102,7 +103,7 @@ func runLocal(ctx context.Context, mode string, args []string, env config.Env, s
 		if c.Format == "json" || c.Format == "sarif" {
 			sections = log
 		}
-		if err := dry.print(sections, mode, g.Heal); err != nil {
+		if err := dry.Print(sections, mode, g.Heal); err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
 	}

@@ -1,4 +1,8 @@
-package app
+// Package dryrun holds the edges a --dry-run swaps into the gitops stage for
+// git, GitHub, terraform apply and Slack: the real code path computes
+// everything up to each side effect, and these edges write down what it
+// would do instead of doing it; none reaches the network.
+package dryrun
 
 import (
 	"bytes"
@@ -21,11 +25,9 @@ import (
 	"github.com/myorg/drift-action/internal/tf"
 )
 
-// dryRun holds the edges a --dry-run swaps in for git, GitHub, terraform
-// apply and Slack. The real code path computes everything up to each side
-// effect; these edges write down what it would do, one section each,
-// instead of doing it, and none reaches the network.
-type dryRun struct {
+// Edges are one dry run's edges, writing down one section per kind of side
+// effect. They are safe for concurrent use.
+type Edges struct {
 	repoRoot string
 	threads  bool // the Slack way in threads (a bot token)
 	slackSet bool // Slack is set up: a real run would post
@@ -36,12 +38,17 @@ type dryRun struct {
 	nPR, nMsg                 int
 }
 
-func newDryRun(repoRoot string, slackThreads, slackSet bool) *dryRun {
-	return &dryRun{repoRoot: repoRoot, threads: slackThreads, slackSet: slackSet, applied: map[string]string{}}
+// New returns the edges of a dry run in the repository at repoRoot.
+// slackThreads says Slack would be reached the way that keeps threads (a
+// bot token); slackSet that Slack is set up, so a real run would post.
+func New(repoRoot string, slackThreads, slackSet bool) *Edges {
+	return &Edges{repoRoot: repoRoot, threads: slackThreads, slackSet: slackSet, applied: map[string]string{}}
 }
 
-// Sections are printed in the order the run makes its side effects.
-func (d *dryRun) print(w io.Writer, mode string, heal []remediate.Result) error {
+// Print writes what the run would have done, for mode (record or
+// remediate) and the heal's results. Sections are printed in the order the
+// run makes its side effects.
+func (d *Edges) Print(w io.Writer, mode string, heal []remediate.Result) error {
 	var b bytes.Buffer
 	if mode == "remediate" {
 		section(&b, "heal: what terraform apply would be run on (it is not)", d.healText(heal))
@@ -69,7 +76,7 @@ func section(b *bytes.Buffer, title, body string) {
 
 // healText is each target's heal: the plan that would be applied, or why
 // it would not be.
-func (d *dryRun) healText(results []remediate.Result) string {
+func (d *Edges) healText(results []remediate.Result) string {
 	var b strings.Builder
 	for _, r := range results {
 		name := r.Dir + " (" + orDefault(r.Target) + ")"
@@ -98,7 +105,7 @@ func orDefault(target string) string {
 // Apply is the heal edge: it tells the saved plan's changes and never runs
 // terraform. It answers as a successful apply would, so the record and
 // Slack show what the run would commit and post after that apply.
-func (d *dryRun) Apply(_ context.Context, t remediate.Target) (tf.ApplyOutcome, error) {
+func (d *Edges) Apply(_ context.Context, t remediate.Target) (tf.ApplyOutcome, error) {
 	var sum tf.ChangeSummary
 	var out tf.ApplyOutcome
 	var lines strings.Builder
@@ -127,15 +134,15 @@ func (d *dryRun) Apply(_ context.Context, t remediate.Target) (tf.ApplyOutcome, 
 	return out, nil
 }
 
-// git is the record's edge: the change is regenerated on the checkout's
+// Git is the record's edge: the change is regenerated on the checkout's
 // HEAD, as the first attempt of a real commit would be, and shown as a
 // unified diff; nothing is fetched, committed or pushed.
-func (d *dryRun) git(dir string, o gitrepo.Options) gitops.Git {
+func (d *Edges) Git(dir string, o gitrepo.Options) gitops.Git {
 	return dryGit{d: d, repo: gitrepo.New(dir, o), allowed: o.AllowWrite, why: o.ReadOnlyReason}
 }
 
 type dryGit struct {
-	d       *dryRun
+	d       *Edges
 	repo    *gitrepo.Repo
 	allowed bool
 	why     string
@@ -213,12 +220,12 @@ func unified(path string, old, new []byte) string {
 	return "diff --git a/" + path + " b/" + path + "\n" + diff
 }
 
-// github is the GitHub edge: no pull request is known to be open (GitHub
+// GitHub is the GitHub edge: no pull request is known to be open (GitHub
 // is not asked), and each one the run would open, update or close is
 // written down with its branch's diff against the checkout, title and body.
-func (d *dryRun) github(context.Context) (gitops.GitHub, error) { return dryGitHub{d}, nil }
+func (d *Edges) GitHub(context.Context) (gitops.GitHub, error) { return dryGitHub{d}, nil }
 
-type dryGitHub struct{ d *dryRun }
+type dryGitHub struct{ d *Edges }
 
 func (g dryGitHub) printf(format string, args ...any) {
 	g.d.mu.Lock()
@@ -301,11 +308,13 @@ func indent(s string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Slack edge: each message as it would be sent, text and Block Kit.
+// Threads, Post and Update are the Slack edge: each message as it would be
+// sent, text and Block Kit. Threads are kept as a bot token keeps them, so
+// the record a dry run shows holds the thread file a real run would write.
+func (d *Edges) Threads() bool { return d.threads }
 
-func (d *dryRun) Threads() bool { return d.threads }
-
-func (d *dryRun) Post(_ context.Context, threadTS string, m notify.Message) (string, string, error) {
+// Post writes down a new message or a reply.
+func (d *Edges) Post(_ context.Context, threadTS string, m notify.Message) (string, string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.nMsg++
@@ -320,14 +329,15 @@ func (d *dryRun) Post(_ context.Context, threadTS string, m notify.Message) (str
 	return "dry-run", fmt.Sprintf("dry-run-%d", d.nMsg), nil
 }
 
-func (d *dryRun) Update(_ context.Context, channel, ts string, m notify.Message) error {
+// Update writes down an edit of a message posted earlier.
+func (d *Edges) Update(_ context.Context, channel, ts string, m notify.Message) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.writeMessage("update of message "+ts+" in "+channel, m)
 	return nil
 }
 
-func (d *dryRun) writeMessage(title string, m notify.Message) {
+func (d *Edges) writeMessage(title string, m notify.Message) {
 	fmt.Fprintf(&d.slack, "%s:\ntext: %s\n", title, m.Text)
 	blocks, err := json.MarshalIndent(m.Blocks, "", "  ")
 	if err != nil {
