@@ -52,6 +52,23 @@ func (s *stateServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// detectOne runs detect on the repository at dir whose drift.yaml lists
+// root alone, with one target, and returns that target's verdict.
+func detectOne(t *testing.T, env *tftest.Env, dir string, root discover.Root) drift.Result {
+	t.Helper()
+	c := detectConfig(env, dir, nil)
+	c.Find.File = discover.File{Path: ".github/drift.yaml", Roots: []discover.Root{root}}
+	run, err := Detect(context.Background(), c, &bytes.Buffer{}, nil)
+	defer run.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Verdicts) != 1 {
+		t.Fatalf("%d verdicts, want 1", len(run.Verdicts))
+	}
+	return run.Verdicts[0].Result
+}
+
 // A root with a backend block planned against an empty state, every
 // resource to create, is what a missing backend-config plans: an error
 // naming the root, the target, the backend and what to do, unless
@@ -132,17 +149,7 @@ resource "terraform_data" "db" { input = "db" }
 			if tt.prepare != nil {
 				tt.prepare(t, root)
 			}
-			c := detectConfig(env, dir, nil)
-			c.Find.File = discover.File{Path: ".github/drift.yaml", Roots: []discover.Root{tt.root}}
-			run, err := Detect(context.Background(), c, &bytes.Buffer{}, nil)
-			defer run.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(run.Verdicts) != 1 {
-				t.Fatalf("%d verdicts, want 1", len(run.Verdicts))
-			}
-			r := run.Verdicts[0].Result
+			r := detectOne(t, env, dir, tt.root)
 			got := string(r.Status)
 			if r.Error != "" {
 				got += ": " + r.Error
@@ -255,17 +262,7 @@ func TestDetectStateMigrationSaysWhatToDo(t *testing.T) {
 				files[f] = state
 			}
 			root := tftest.WriteRoot(t, dir, "infra/app", files)
-			c := detectConfig(env, dir, nil)
-			c.Find.File = discover.File{Path: ".github/drift.yaml", Roots: []discover.Root{{Dir: "infra/app", Targets: []discover.TargetConfig{tt.target}}}}
-			run, err := Detect(context.Background(), c, &bytes.Buffer{}, nil)
-			defer run.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(run.Verdicts) != 1 {
-				t.Fatalf("%d verdicts, want 1", len(run.Verdicts))
-			}
-			r := run.Verdicts[0].Result
+			r := detectOne(t, env, dir, discover.Root{Dir: "infra/app", Targets: []discover.TargetConfig{tt.target}})
 			got := string(r.Status)
 			if r.Error != "" {
 				lines := strings.Split(r.Error, "\n")
