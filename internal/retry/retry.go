@@ -1,10 +1,10 @@
 // Package retry is the one way drift-action tries an operation again, for
-// GitHub, Slack, git pushes and the receiver's dispatches: bounded
-// attempts, exponential backoff with jitter (cenkalti/backoff/v5's
-// schedule), waits a server asked for (Retry-After, a rate limit's reset)
-// honoured up to a bound, the context respected, and permanent errors
-// returned at once. Sleep and the jitter's randomness are injectable, so
-// tests see the waits without waiting.
+// GitHub, Slack, git pushes, the receiver's dispatches and a terraform start
+// refused as busy: bounded attempts, exponential backoff with jitter
+// (cenkalti/backoff/v5's schedule), waits a server asked for (Retry-After,
+// a rate limit's reset) honoured up to a bound, the context respected, and
+// permanent errors returned at once. Sleep and the jitter's randomness are
+// injectable, so tests see the waits without waiting.
 package retry
 
 import (

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/myorg/drift-action/internal/retry"
 	"github.com/myorg/drift-action/internal/tfsetting"
 )
 
@@ -373,7 +374,7 @@ const defaultGrace = 60 * time.Second
 // *exec.ExitError (see stopped).
 func (c command) run(ctx context.Context, stdout io.Writer, args ...string) error {
 	var stderr bytes.Buffer
-	cmd, err := start(func() *exec.Cmd {
+	cmd, err := start(ctx, func() *exec.Cmd {
 		cmd := exec.Command(c.bin, args...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = c.dir, c.env, stdout, &stderr
 		cmd.SysProcAttr = sysProcAttr()
@@ -381,7 +382,7 @@ func (c command) run(ctx context.Context, stdout io.Writer, args ...string) erro
 		// terraform's output open must not hold up Wait for ever.
 		cmd.WaitDelay = c.grace
 		return cmd
-	}, busyWaits)
+	}, busyRetry)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, stderr.String())
 	}
@@ -401,25 +402,27 @@ func (c command) run(ctx context.Context, stdout io.Writer, args ...string) erro
 	return fmt.Errorf("%w\n%s", err, stderr.String())
 }
 
-// busyWaits are the pauses before each new try of a start that found
-// terraform's executable busy: 1.3 s in all.
-var busyWaits = []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond,
-	40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond, 320 * time.Millisecond, 640 * time.Millisecond}
+// busyRetry paces the tries of a start that found terraform's executable
+// busy: 5 ms doubling to 640 ms, nine tries, 1.3 s of waits in all.
+var busyRetry = retry.Policy{Attempts: 9, Base: 5 * time.Millisecond, Max: 640 * time.Millisecond, NoJitter: true}
 
 // start starts the command build makes. A terraform installed by this
 // process a moment ago can still be open for writing in a child that
 // another goroutine forked while it was written (Linux then refuses to run
 // it: ETXTBSY, golang/go#22315), until that child's own exec closes it. Such
-// a start ran nothing, so it is tried again after each of waits.
-func start(build func() *exec.Cmd, waits []time.Duration) (*exec.Cmd, error) {
-	for i := 0; ; i++ {
-		cmd := build()
+// a start ran nothing, so it is tried again as p says; any other failure
+// is returned at once.
+func start(ctx context.Context, build func() *exec.Cmd, p retry.Policy) (*exec.Cmd, error) {
+	var cmd *exec.Cmd
+	err := retry.Do(ctx, p, func(context.Context, int) error {
+		cmd = build()
 		err := cmd.Start()
-		if err == nil || !errors.Is(err, syscall.ETXTBSY) || i == len(waits) {
-			return cmd, err
+		if err == nil || errors.Is(err, syscall.ETXTBSY) {
+			return err
 		}
-		time.Sleep(waits[i])
-	}
+		return retry.Permanent(err)
+	})
+	return cmd, err
 }
 
 // await waits for the started cmd: when ctx ends first, terraform is

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/myorg/drift-action/internal/execfile"
+	"github.com/myorg/drift-action/internal/retry"
 )
 
 // A terraform that is still open for writing somewhere (a child forked
@@ -23,7 +24,7 @@ func TestStartWaitsOutABusyExecutable(t *testing.T) {
 		t.Skip("ETXTBSY is Linux's")
 	}
 	t.Parallel()
-	waits := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond, 320 * time.Millisecond}
+	p := retry.Policy{Attempts: 7, Base: 10 * time.Millisecond, Max: 320 * time.Millisecond, NoJitter: true}
 	tests := []struct {
 		name      string
 		bin       string
@@ -33,7 +34,7 @@ func TestStartWaitsOutABusyExecutable(t *testing.T) {
 	}{
 		{name: "free at once", busyFor: 0, wantTries: 1},
 		{name: "free after a moment", busyFor: 50 * time.Millisecond},
-		{name: "busy throughout", busyFor: -1, wantErr: syscall.ETXTBSY, wantTries: len(waits) + 1},
+		{name: "busy throughout", busyFor: -1, wantErr: syscall.ETXTBSY, wantTries: p.Attempts},
 		{name: "missing", bin: "missing", wantErr: os.ErrNotExist, wantTries: 1},
 	}
 	for _, tt := range tests {
@@ -58,10 +59,10 @@ func TestStartWaitsOutABusyExecutable(t *testing.T) {
 				}
 			}
 			var tries atomic.Int32
-			cmd, err := start(func() *exec.Cmd {
+			cmd, err := start(t.Context(), func() *exec.Cmd {
 				tries.Add(1)
 				return exec.Command(bin)
-			}, waits)
+			}, p)
 			if err == nil {
 				if werr := cmd.Wait(); werr != nil {
 					t.Errorf("the started terraform: %v", werr)
@@ -74,8 +75,8 @@ func TestStartWaitsOutABusyExecutable(t *testing.T) {
 				t.Errorf("start: %v, want %v", err, tt.wantErr)
 			}
 			n := int(tries.Load())
-			if tt.wantTries != 0 && n != tt.wantTries || tt.wantTries == 0 && (n < 2 || n > len(waits)) {
-				t.Errorf("tried %d times, want %d (0: between 2 and %d)", n, tt.wantTries, len(waits))
+			if tt.wantTries != 0 && n != tt.wantTries || tt.wantTries == 0 && (n < 2 || n >= p.Attempts) {
+				t.Errorf("tried %d times, want %d (0: between 2 and %d)", n, tt.wantTries, p.Attempts-1)
 			}
 		})
 	}
