@@ -107,10 +107,6 @@ resource "terraform_data" "t" {
 func TestDetectTargetWithUnsetVariable(t *testing.T) {
 	t.Parallel()
 	env := tftest.Setup(t)
-	dir := t.TempDir()
-	for _, r := range []string{"infra/prod", "infra/dev"} {
-		tftest.WriteRoot(t, dir, r, map[string]string{"main.tf": "variable \"token\" {}\nresource \"terraform_data\" \"x\" { input = length(var.token) }\n"})
-	}
 	yaml := `roots:
   - dir: infra/prod
     targets:
@@ -143,6 +139,12 @@ func TestDetectTargetWithUnsetVariable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			// A repository per case: two runs planning one local state at
+			// once would race for its lock.
+			dir := t.TempDir()
+			for _, r := range []string{"infra/prod", "infra/dev"} {
+				tftest.WriteRoot(t, dir, r, map[string]string{"main.tf": "variable \"token\" {}\nresource \"terraform_data\" \"x\" { input = length(var.token) }\n"})
+			}
 			run, err := pipeline.Detect(context.Background(), targetsDetect(env, dir, f, environ, tt.roots...), &bytes.Buffer{}, nil)
 			defer run.Close()
 			if err != nil {

@@ -220,12 +220,25 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 	run.Verdicts = make([]Verdict, len(targets))
 	// Every target has its own data directory (backend, workspace,
 	// modules), so targets of one root plan side by side like different
-	// roots, up to the parallelism limit. Only init takes turns within a
-	// root: it may write the root's dependency lock file, which they share.
-	initLocks := map[string]*sync.Mutex{}
+	// roots, up to the parallelism limit. Init takes turns within a root:
+	// it may write the root's dependency lock file, which they share. Plans
+	// take turns only between targets that read one state.
+	readers := map[string]int{}
 	for _, t := range targets {
+		readers[stateKey(t)]++
+	}
+	locks := make([]targetLocks, len(targets))
+	initLocks, stateLocks := map[string]*sync.Mutex{}, map[string]*sync.Mutex{}
+	for i, t := range targets {
 		if initLocks[t.AbsDir] == nil {
 			initLocks[t.AbsDir] = &sync.Mutex{}
+		}
+		locks[i].init = initLocks[t.AbsDir]
+		if k := stateKey(t); readers[k] > 1 {
+			if stateLocks[k] == nil {
+				stateLocks[k] = &sync.Mutex{}
+			}
+			locks[i].state = stateLocks[k]
 		}
 	}
 	sem := make(chan struct{}, max(c.Parallelism, 1))
@@ -248,7 +261,7 @@ func Detect(ctx context.Context, c Options, progress io.Writer, manifests Manife
 				defer mu.Unlock()
 				fmt.Fprintf(progress, format, args...)
 			}
-			o := planTarget(ctx, c, t, i, budgets.parallelism(i), run.planDir, initLocks[t.AbsDir], policyRun{engine, shared}, binaries, logf)
+			o := planTarget(ctx, c, t, i, budgets.parallelism(i), run.planDir, locks[i], policyRun{engine, shared}, binaries, logf)
 			run.Verdicts[i] = o
 			mu.Lock()
 			done++
@@ -274,8 +287,8 @@ func cancelled(t discover.Target) drift.Result {
 
 // planTarget plans, classifies and evaluates one target, and redacts the
 // verdict once, whichever way it was made: every error path included.
-func planTarget(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, pol policyRun, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
-	o, secrets := buildVerdict(ctx, c, t, i, par, planDir, initLock, pol, binaries, logf)
+func planTarget(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, locks targetLocks, pol policyRun, binaries *tfinstall.Installer, logf func(string, ...any)) Verdict {
+	o, secrets := buildVerdict(ctx, c, t, i, par, planDir, locks, pol, binaries, logf)
 	j := NewJudge(c.Rules, t)
 	r := j.Redactor(secrets...)
 	redact(r, &o.Result, o.Policy)
@@ -294,7 +307,7 @@ func planTarget(ctx context.Context, c Options, t discover.Target, i, par int, p
 
 // buildVerdict is the verdict on one target, unredacted, and the secrets
 // found on the way: the plan's (drift.Secrets) and the policy input's.
-func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, initLock sync.Locker, pol policyRun, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
+func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int, planDir string, locks targetLocks, pol policyRun, binaries *tfinstall.Installer, logf func(string, ...any)) (Verdict, [][]string) {
 	o := Verdict{Target: t}
 	var secrets [][]string
 	// Winning a parallelism slot races with cancellation; a target that
@@ -345,7 +358,7 @@ func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int,
 	out, err := tf.Run(ctx, tf.Target{
 		Dir: t.AbsDir, Workspace: t.Workspace, VarFiles: t.VarFiles, PlanFile: planFile,
 		BackendConfig: t.BackendConfig, Vars: t.Vars, Env: t.Env,
-		DataDir: o.DataDir, InitLock: initLock, LogFile: o.TerraformLog, Parallelism: par,
+		DataDir: o.DataDir, InitLock: locks.init, StateLock: locks.state, LogFile: o.TerraformLog, Parallelism: par,
 	}, tfOptions)
 	o.Reads = out.Events.ReadTimes
 	j := NewJudge(c.Rules, t)
@@ -409,6 +422,23 @@ func buildVerdict(ctx context.Context, c Options, t discover.Target, i, par int,
 		}
 	})
 	return o, secrets
+}
+
+// targetLocks are what a target's terraform steps take turns with: init
+// with the root's other targets, plan (state nil: with none) with the
+// targets that read the same state.
+type targetLocks struct {
+	init, state sync.Locker
+}
+
+// stateKey names the state a target's plan reads: its root, workspace
+// ("" is "default") and backend settings, in order.
+func stateKey(t discover.Target) string {
+	ws := t.Workspace
+	if ws == "" {
+		ws = "default"
+	}
+	return strings.Join(append([]string{t.AbsDir, ws}, t.BackendConfig...), "\x00")
 }
 
 // policyRun is how a run evaluates policies: the compiled engine, and the

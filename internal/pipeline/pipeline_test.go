@@ -245,7 +245,7 @@ func TestPlanTargetAfterCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	c := Options{Terraform: tf.Options{Binary: env.Terraform, Env: env.Environ}}
-	o := planTarget(ctx, c, discover.Target{Dir: "a", AbsDir: root, Name: "default"}, 0, 0, dir, nil, policyRun{}, nil, t.Logf)
+	o := planTarget(ctx, c, discover.Target{Dir: "a", AbsDir: root, Name: "default"}, 0, 0, dir, targetLocks{}, policyRun{}, nil, t.Logf)
 	want := drift.Result{Dir: "a", Target: "default", Status: drift.StatusError, Error: "cancelled before terraform ran"}
 	if diff := cmp.Diff(want, o.Result, cmpopts.IgnoreFields(drift.Result{}, "Duration")); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)

@@ -127,3 +127,91 @@ func TestDetectTargetsOfOneRootInParallel(t *testing.T) {
 		t.Errorf("a second run changed the lock file (-want +got):\n%s", diff)
 	}
 }
+
+// Targets that read one state (one root, workspace and backend settings)
+// plan one after the other: terraform's local state lock can fail at once
+// when two plans race for it, whatever -lock-timeout says. Targets of
+// other states still plan side by side.
+func TestDetectPlansOfOneStateTakeTurns(t *testing.T) {
+	t.Parallel()
+	env := tftest.Setup(t)
+	main := "terraform {\n  backend \"local\" {}\n}\nvariable \"v\" {}\nresource \"terraform_data\" \"x\" { input = var.v }\n"
+	tests := []struct {
+		name    string
+		backend [2]string // the two targets' backend-config
+		// plan is the stand-in's plan fragment; $D is a directory of the
+		// case's own.
+		plan string
+	}{
+		{
+			name: "one state: the plans never overlap",
+			plan: `mkdir "$D/planning" 2>/dev/null || { echo "two plans of one state at once" >&2; exit 1; }
+sleep 1
+"$TERRAFORM" "$@"; rc=$?
+rmdir "$D/planning"
+exit $rc`,
+		},
+		{
+			name:    "two states: the plans run side by side",
+			backend: [2]string{"path=a.tfstate", "path=b.tfstate"},
+			plan: `: >"$D/started.$$"
+i=0
+while [ "$(ls "$D" | grep -c started)" -lt 2 ]; do
+  i=$((i+1)); [ $i -gt 300 ] && { echo "the other target's plan did not start alongside" >&2; exit 1; }
+  sleep 0.1
+done`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			tftest.WriteRoot(t, dir, "infra/app", map[string]string{"main.tf": main, "a.tfvars": "v = \"a\"\n", "b.tfvars": "v = \"b\"\n"})
+			root := discover.Root{Dir: "infra/app"}
+			for i, name := range []string{"a", "b"} {
+				tc := discover.TargetConfig{Name: name, VarFiles: []string{name + ".tfvars"}}
+				if tt.backend[i] != "" {
+					tc.BackendConfig = []discover.Setting{{Value: tt.backend[i]}}
+				}
+				root.Targets = append(root.Targets, tc)
+			}
+			c := detectConfig(env, dir, nil)
+			c.Find.File = discover.File{Path: ".github/drift.yaml", Roots: []discover.Root{root}}
+			c.Terraform.Binary = env.Wrapper(t, "D='"+t.TempDir()+"'\n"+tt.plan)
+			run, err := Detect(context.Background(), c, &bytes.Buffer{}, nil)
+			defer run.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]drift.Status{"a": drift.StatusChanged, "b": drift.StatusChanged}
+			if diff := cmp.Diff(want, statuses(run)); diff != "" {
+				t.Errorf("verdicts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestStateKey(t *testing.T) {
+	t.Parallel()
+	base := discover.Target{AbsDir: "/repo/infra/app"}
+	with := func(f func(*discover.Target)) discover.Target { t := base; f(&t); return t }
+	tests := []struct {
+		name string
+		a, b discover.Target
+		same bool
+	}{
+		{"no workspace is the default one", base, with(func(t *discover.Target) { t.Workspace = "default" }), true},
+		{"var-files and env do not change the state", base, with(func(t *discover.Target) { t.VarFiles = []string{"a.tfvars"}; t.Env = []string{"X=1"} }), true},
+		{"another workspace", base, with(func(t *discover.Target) { t.Workspace = "us" }), false},
+		{"other backend settings", base, with(func(t *discover.Target) { t.BackendConfig = []string{"path=us.tfstate"} }), false},
+		{"another root", base, with(func(t *discover.Target) { t.AbsDir = "/repo/infra/db" }), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := stateKey(tt.a) == stateKey(tt.b); got != tt.same {
+				t.Errorf("same state = %v, want %v", got, tt.same)
+			}
+		})
+	}
+}
